@@ -1,0 +1,75 @@
+/**
+ * What a supervisor needs of each child, whether the child is an actor or another
+ * supervisor. Private to system/.
+ */
+import type { Logger } from "./logger.ts";
+import type { NactRef } from "./_nact.ts";
+import type { ActorSnapshot } from "./snapshot.ts";
+
+/**
+ * When a child is restarted (OTP's words):
+ * - `permanent`: always;
+ * - `transient`: after a failure, not after it stopped itself normally;
+ * - `temporary`: never; a failed temporary child is removed.
+ */
+export type RestartType = "permanent" | "transient" | "temporary";
+
+/** A child of a supervisor. */
+export interface TreeNode {
+  readonly name: string;
+  readonly path: string;
+  readonly restartType: RestartType;
+  /** The nact actor that holds this node's place in the hierarchy. */
+  readonly nactRef: NactRef;
+  /** Stops processing; resolves once no message is being handled. */
+  suspend(): Promise<void>;
+  /** Releases what the node holds (its state, its children's state). */
+  teardown(): Promise<void>;
+  /** Starts again with fresh state. Throws if initialisation fails. */
+  reinit(): Promise<void>;
+  /** Graceful stop: refuse intake, drain within the deadline, release, stop. */
+  shutdown(deadline: number): Promise<void>;
+  /** Marks the node as failed for good (its supervisor gave up on it). */
+  markFailed(err: unknown): void;
+  snapshot(): ActorSnapshot;
+}
+
+/** What a child needs of its parent. */
+export interface ParentLink {
+  readonly path: string;
+  readonly nactRef: NactRef;
+  readonly log: Logger;
+  /** Reports a failure of `child`; the parent decides what happens. */
+  childFailed(child: TreeNode, err: unknown): void;
+  /** A child stopped itself normally. */
+  childExited(child: TreeNode): void;
+}
+
+/** Resolves after `ms`, or at once when the signal aborts. */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Runs `fn`, but gives up waiting at `deadline` (epoch ms); says whether it finished. */
+export async function withDeadline(fn: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([fn.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The public face of an actor: typed references, behaviours and spawn options.
+ */
+import type { Logger } from "./logger.ts";
+import type { OverflowPolicy, SendOptions } from "./mailbox.ts";
+import type { RestartType } from "./_node.ts";
+
+export type { OverflowPolicy, SendOptions } from "./mailbox.ts";
+export type { RestartType } from "./_node.ts";
+
+/** A typed address of an actor. Refs stay valid across restarts of the actor. */
+export interface ActorRef<M> {
+  /** Full path in the tree, e.g. `/troupe/broker/keeper`. */
+  readonly path: string;
+  /**
+   * Delivers a message. Under overflow `wait` it resolves once the message is
+   * accepted (a fast sender is slowed to the receiver's pace); under `reject` it
+   * throws `MailboxFull`; a stopping actor throws `MailboxClosed`.
+   */
+  send(msg: M, options?: SendOptions): Promise<void>;
+  /** Delivers a message only if that needs no waiting; says whether it did. */
+  trySend(msg: M): boolean;
+}
+
+/** What a behaviour sees of its actor while it runs. */
+export interface ActorContext<M> {
+  readonly self: ActorRef<M>;
+  readonly path: string;
+  readonly name: string;
+  /** A logger whose lines carry the actor's path. */
+  readonly log: Logger;
+  /** Aborted when this incarnation of the actor is torn down (restart or stop). */
+  readonly signal: AbortSignal;
+  /** Stops the actor normally after the current message (no restart unless `permanent`). */
+  stopSelf(): void;
+}
+
+/**
+ * An actor's behaviour: a state factory, a message handler and an optional clean-up.
+ * A restarted actor gets fresh state from `init`.
+ */
+export interface Behaviour<M, S> {
+  /** Creates the state of a new incarnation; throwing fails the start. */
+  init(ctx: ActorContext<M>): S | Promise<S>;
+  /** Handles one message and returns the next state; throwing is a failure the supervisor handles. */
+  receive(state: S, msg: M, ctx: ActorContext<M>): S | Promise<S>;
+  /** Releases what the state holds (sockets, child processes). Called on restart and on stop. */
+  stop?(state: S, ctx: ActorContext<M>): void | Promise<void>;
+  /** Extra figures for introspection (`/actors`). Must be cheap and must not throw. */
+  describe?(state: S): Record<string, unknown>;
+}
+
+/** Options of `spawn`. */
+export interface ActorProps {
+  /** Name, unique among its siblings; becomes the last segment of the path. */
+  name: string;
+  /** Mailbox capacity (messages queued, not counting the one being handled). */
+  capacity: number;
+  /** What a full mailbox does. @default "wait" */
+  overflow?: OverflowPolicy;
+  /** Must be true for `overflow: "dropOldest"`: the actor declares that it may lose messages. @default false */
+  lossy?: boolean;
+  /** Whether messages queued at a crash are kept for the restarted actor. @default true */
+  keepMailboxOnRestart?: boolean;
+  /** When the supervisor restarts this actor. @default "permanent" */
+  restart?: RestartType;
+  /** Longest time the actor's drain and `stop` may take at shutdown. @default 5000 */
+  shutdownMs?: number;
+}
+
+/** A behaviour from a plain handler with no state of its own. */
+export function stateless<M>(
+  receive: (msg: M, ctx: ActorContext<M>) => void | Promise<void>,
+): Behaviour<M, undefined> {
+  return {
+    init: () => undefined,
+    receive: async (_state, msg, ctx) => {
+      await receive(msg, ctx);
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Coded errors of the actor runtime. Each carries a stable `code`, a `retriable`
+ * flag (supervisors restart on retriable failures and escalate the others at once)
+ * and an optional `cause`.
+ */
+
+/** Options accepted by every troupe error. */
+export interface TroupeErrorOptions {
+  /** The underlying error, if any. */
+  cause?: unknown;
+  /** Whether retrying (restarting the actor) can help. @default false */
+  retriable?: boolean;
+}
+
+/** Base class of every coded troupe error. */
+export class TroupeError extends Error {
+  /** Stable machine-readable code, e.g. `TROUPE_ERR_MAILBOX_FULL`. */
+  readonly code: string;
+  /** Whether retrying (restarting the actor) can help. */
+  readonly retriable: boolean;
+
+  constructor(code: string, message: string, options: TroupeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** A `reject` mailbox was full; the message was not accepted. */
+export class MailboxFull<M = unknown> extends TroupeError {
+  constructor(readonly path: string, readonly capacity: number, readonly unsent: M) {
+    super("TROUPE_ERR_MAILBOX_FULL", `mailbox of ${path} is full (capacity ${capacity})`, { retriable: true });
+  }
+}
+
+/** The mailbox was closed (actor stopping or stopped); the message is handed back. */
+export class MailboxClosed<M = unknown> extends TroupeError {
+  constructor(readonly path: string, readonly unsent: M) {
+    super("TROUPE_ERR_MAILBOX_CLOSED", `mailbox of ${path} is closed: the actor is stopping or stopped`);
+  }
+}
+
+/** An `ask` got no reply in time. */
+export class AskTimeout extends TroupeError {
+  constructor(readonly path: string, readonly timeoutMs: number) {
+    super("TROUPE_ERR_ASK_TIMEOUT", `no reply from ${path} within ${timeoutMs} ms`, { retriable: true });
+  }
+}
+
+/** A supervisor spent its restart budget and passed the failure up. */
+export class Escalated extends TroupeError {
+  constructor(readonly path: string, readonly restarts: number, readonly periodMs: number, cause: unknown) {
+    super(
+      "TROUPE_ERR_ESCALATED",
+      `${path} gave up after ${restarts} restarts within ${periodMs} ms: ${errorMessage(cause)}`,
+      { cause, retriable: true },
+    );
+  }
+}
+
+/** An actor was asked to do something after it stopped. */
+export class ActorStopped extends TroupeError {
+  constructor(readonly path: string) {
+    super("TROUPE_ERR_ACTOR_STOPPED", `actor ${path} is stopped`);
+  }
+}
+
+/** A child name was used twice under one supervisor, or a spec was invalid. */
+export class InvalidSpec extends TroupeError {
+  constructor(message: string) {
+    super("TROUPE_ERR_INVALID_SPEC", message);
+  }
+}
+
+/** The message of any thrown value. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === "string" ? err : JSON.stringify(err);
+}
+
+/** The code of any thrown value, when it has one. */
+export function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** Whether a failure is worth a restart: troupe errors say so; unknown errors are presumed transient. */
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof TroupeError) return err.retriable;
+  return !(err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError || err instanceof ReferenceError);
+}

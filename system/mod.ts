@@ -1,0 +1,16 @@
+/**
+ * troupe's actor runtime: typed refs, bounded mailboxes, supervisors with restart
+ * budgets, introspection, readiness and graceful shutdown. Wraps nact.
+ * @module
+ */
+export type { ActorContext, ActorProps, ActorRef, Behaviour, OverflowPolicy, RestartType, SendOptions } from "./actor.ts";
+export { stateless } from "./actor.ts";
+export { ask, type AskOptions } from "./ask.ts";
+export { type BackoffOptions, backoffDelay, RestartBudget, type RestartBudgetOptions } from "./backoff.ts";
+export * from "./errors.ts";
+export { createLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel, type LogSink, silentLogger } from "./logger.ts";
+export { Mailbox, type MailboxOptions, type MailboxStats } from "./mailbox.ts";
+export { type DependencyState, Readiness } from "./readiness.ts";
+export { type ActorSnapshot, type ActorStatus, findInSnapshot, type LastError, walkSnapshot } from "./snapshot.ts";
+export type { Strategy, SupervisorProps } from "./supervisor.ts";
+export { ActorSystem, type ActorSystemOptions, spawn, startSystem, supervise, type Supervisor, type SystemStatus } from "./system.ts";

@@ -1,0 +1,53 @@
+/**
+ * The introspection view of a live actor tree, as served by `GET /actors`.
+ * Plain JSON data: every field is a number, string, boolean, null, array or object.
+ */
+import type { MailboxStats } from "./mailbox.ts";
+
+/** Life-cycle status of an actor or supervisor. */
+export type ActorStatus = "starting" | "running" | "restarting" | "stopping" | "stopped" | "failed";
+
+/** The last failure of an actor. */
+export interface LastError {
+  message: string;
+  code: string | null;
+  /** ISO 8601 time of the failure. */
+  at: string;
+}
+
+/** One node of the tree. */
+export interface ActorSnapshot {
+  path: string;
+  name: string;
+  kind: "actor" | "supervisor";
+  status: ActorStatus;
+  /** Mailbox figures (actors only). */
+  mailbox: MailboxStats | null;
+  /** Messages handled without error since the node was first started. */
+  processed: number;
+  failures: number;
+  restarts: number;
+  lastError: LastError | null;
+  /** Milliseconds since the last (re)start; 0 when not running. */
+  uptimeMs: number;
+  /** Supervisors: strategy and restart budget. */
+  supervision: { strategy: string; intensity: number; periodMs: number } | null;
+  /** What the actor chooses to show of its state (e.g. a child process id). */
+  info: Record<string, unknown> | null;
+  children: ActorSnapshot[];
+}
+
+/** Calls `visit` on every node of a snapshot, depth first, parents first. */
+export function walkSnapshot(root: ActorSnapshot, visit: (node: ActorSnapshot) => void): void {
+  visit(root);
+  for (const child of root.children) walkSnapshot(child, visit);
+}
+
+/** Finds a node by path. */
+export function findInSnapshot(root: ActorSnapshot, path: string): ActorSnapshot | undefined {
+  let found: ActorSnapshot | undefined;
+  walkSnapshot(root, (n) => {
+    if (n.path === path) found ??= n;
+  });
+  return found;
+}

@@ -1,0 +1,209 @@
+/**
+ * Supervisors (OTP's words and defaults): a strategy, a restart budget of
+ * `intensity` restarts within `periodMs`, exponential backoff with jitter between
+ * restarts, and escalation to the parent when the budget is spent or the failure
+ * is not retriable. Children start in order and stop in reverse order.
+ */
+import { type NactRef, spawnNact, stopNact } from "./_nact.ts";
+import { delay, type ParentLink, type RestartType, type TreeNode, withDeadline } from "./_node.ts";
+import { type BackoffOptions, backoffDelay, RestartBudget } from "./backoff.ts";
+import { errorCode, errorMessage, Escalated, InvalidSpec, isRetriable } from "./errors.ts";
+import type { Logger } from "./logger.ts";
+import type { ActorSnapshot, ActorStatus, LastError } from "./snapshot.ts";
+
+/**
+ * Which children a failure restarts:
+ * - `one_for_one`: the failed child;
+ * - `one_for_all`: every child;
+ * - `rest_for_one`: the failed child and those started after it.
+ */
+export type Strategy = "one_for_one" | "one_for_all" | "rest_for_one";
+
+/** Options of a supervisor. */
+export interface SupervisorProps {
+  /** Name, unique among its siblings. */
+  name: string;
+  /** @default "one_for_one" */
+  strategy?: Strategy;
+  /** Restarts allowed within `periodMs`; one more escalates. @default 5 */
+  intensity?: number;
+  /** The budget's sliding window in milliseconds. @default 30000 */
+  periodMs?: number;
+  /** Delay between restarts. @default { minMs: 100, maxMs: 10000, jitter: 0.2 } */
+  backoff?: BackoffOptions;
+  /** When this supervisor's own parent restarts it. @default "permanent" */
+  restart?: RestartType;
+  /** Random source for jitter (tests pass a fixed one). @default Math.random */
+  random?: () => number;
+}
+
+/** A supervisor in the tree; pass it to `spawn` and `supervise` as the parent. */
+export class SupervisorNode implements TreeNode, ParentLink {
+  readonly name: string;
+  readonly path: string;
+  readonly restartType: RestartType;
+  readonly nactRef: NactRef;
+  readonly log: Logger;
+  readonly strategy: Strategy;
+  readonly #parent: ParentLink;
+  readonly #props: SupervisorProps;
+  readonly #budget: RestartBudget;
+  #children: TreeNode[] = [];
+  #status: ActorStatus = "running";
+  #jobs: Promise<void> = Promise.resolve();
+  #stopping = new AbortController();
+  #restarts = 0;
+  #failures = 0;
+  #lastError: LastError | null = null;
+  #startedAt = Date.now();
+
+  constructor(parent: ParentLink, props: SupervisorProps) {
+    this.name = props.name;
+    this.path = `${parent.path}/${props.name}`;
+    this.restartType = props.restart ?? "permanent";
+    this.strategy = props.strategy ?? "one_for_one";
+    this.log = parent.log.child({ supervisor: this.path });
+    this.#parent = parent;
+    this.#props = props;
+    this.#budget = new RestartBudget(props);
+    // A placeholder nact actor: it holds this supervisor's place in nact's hierarchy.
+    this.nactRef = spawnNact(parent.nactRef, props.name, async () => {}, async () => "resume");
+  }
+
+  /** Whether new children may still be added. */
+  get accepting(): boolean {
+    return this.#status === "running" || this.#status === "restarting";
+  }
+
+  /** Adds a child that was already constructed; names are unique among siblings. */
+  adopt(child: TreeNode): void {
+    if (!this.accepting) throw new InvalidSpec(`${this.path} is ${this.#status}: no new children`);
+    if (this.#children.some((c) => c.name === child.name)) {
+      throw new InvalidSpec(`${this.path} already has a child named '${child.name}'`);
+    }
+    this.#children.push(child);
+  }
+
+  /** Removes a child that failed to start. */
+  disown(child: TreeNode): void {
+    this.#children = this.#children.filter((c) => c !== child);
+  }
+
+  childFailed(child: TreeNode, err: unknown): void {
+    this.#jobs = this.#jobs.then(() => this.#onFailure(child, err)).catch((e) => {
+      this.log.error("supervisor failed while handling a failure", { err: e });
+    });
+  }
+
+  childExited(child: TreeNode): void {
+    this.#jobs = this.#jobs.then(async () => {
+      if (!this.#children.includes(child) || !this.accepting) return;
+      if (child.restartType === "permanent") return this.#onFailure(child, new Error(`${child.path} stopped itself but is permanent`));
+      this.log.info("child stopped normally", { child: child.path });
+      await child.shutdown(Date.now() + 5_000);
+      this.disown(child);
+    });
+  }
+
+  async suspend(): Promise<void> {
+    this.#status = "restarting";
+    for (const c of [...this.#children].reverse()) await c.suspend();
+  }
+
+  async teardown(): Promise<void> {
+    for (const c of [...this.#children].reverse()) await c.teardown();
+  }
+
+  async reinit(): Promise<void> {
+    this.#restarts++;
+    this.#budget.reset();
+    for (const c of this.#children) await c.reinit();
+    this.#status = "running";
+    this.#startedAt = Date.now();
+  }
+
+  async shutdown(deadline: number): Promise<void> {
+    if (this.#status === "stopped") return;
+    this.#status = "stopping";
+    this.#stopping.abort();
+    await withDeadline(this.#jobs, deadline);
+    for (const c of [...this.#children].reverse()) await c.shutdown(deadline);
+    this.#status = "stopped";
+    stopNact(this.nactRef);
+  }
+
+  markFailed(err: unknown): void {
+    this.#status = "failed";
+    this.#lastError ??= lastError(err);
+    for (const c of this.#children) c.markFailed(err);
+  }
+
+  snapshot(): ActorSnapshot {
+    const children = this.#children.map((c) => c.snapshot());
+    return {
+      path: this.path,
+      name: this.name,
+      kind: "supervisor",
+      status: this.#status,
+      mailbox: null,
+      processed: 0,
+      failures: this.#failures,
+      restarts: this.#restarts,
+      lastError: this.#lastError,
+      uptimeMs: this.#status === "running" ? Date.now() - this.#startedAt : 0,
+      supervision: { strategy: this.strategy, intensity: this.#budget.intensity, periodMs: this.#budget.periodMs },
+      info: null,
+      children,
+    };
+  }
+
+  async #onFailure(child: TreeNode, err: unknown): Promise<void> {
+    if (!this.accepting || !this.#children.includes(child)) return;
+    if (child.restartType === "temporary") {
+      this.log.warn("temporary child failed; removing it", { child: child.path, err });
+      await child.shutdown(Date.now() + 5_000);
+      this.disown(child);
+      return;
+    }
+    if (!isRetriable(err)) return this.#giveUp(err, `not retriable (${errorCode(err) ?? (err as Error)?.name ?? "error"})`);
+    const { count, exceeded } = this.#budget.record(Date.now());
+    if (exceeded) return this.#giveUp(err, `restart budget spent (${this.#budget.intensity} in ${this.#budget.periodMs} ms)`);
+    const targets = this.#targets(child);
+    const wait = backoffDelay(count, this.#props.backoff, this.#props.random);
+    this.log.warn("restarting", { child: child.path, strategy: this.strategy, restarts: targets.map((t) => t.path), backoffMs: wait, inWindow: count, error: errorMessage(err) });
+    for (const t of [...targets].reverse()) await t.suspend();
+    for (const t of [...targets].reverse()) await t.teardown();
+    await delay(wait, this.#stopping.signal);
+    if (!this.accepting) return;
+    for (const t of targets) {
+      try {
+        await t.reinit();
+      } catch (e) {
+        // The fresh incarnation failed to start: that is one more failure of it.
+        this.childFailed(t, e);
+        return;
+      }
+    }
+  }
+
+  #targets(child: TreeNode): TreeNode[] {
+    if (this.strategy === "one_for_all") return [...this.#children];
+    if (this.strategy === "rest_for_one") return this.#children.slice(this.#children.indexOf(child));
+    return [child];
+  }
+
+  async #giveUp(err: unknown, why: string): Promise<void> {
+    this.#failures++;
+    this.log.error("supervisor gives up", { why, err });
+    for (const c of [...this.#children].reverse()) await c.suspend();
+    for (const c of [...this.#children].reverse()) await c.teardown();
+    const escalated = new Escalated(this.path, this.#budget.intensity, this.#budget.periodMs, err);
+    this.markFailed(err);
+    this.#lastError = lastError(escalated);
+    this.#parent.childFailed(this, escalated);
+  }
+}
+
+function lastError(err: unknown): LastError {
+  return { message: errorMessage(err), code: errorCode(err) ?? null, at: new Date().toISOString() };
+}

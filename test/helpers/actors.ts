@@ -1,0 +1,28 @@
+/** Small behaviours used by the runtime's tests. */
+import type { ActorRef, Behaviour } from "../../system/mod.ts";
+
+export type CounterMsg =
+  | { type: "counter.inc" }
+  | { type: "counter.crash"; error?: Error }
+  | { type: "counter.get"; replyTo: ActorRef<number> };
+
+/** A counter whose every incarnation is recorded in `events` as `${name}:init@ms`. */
+export function counter(name: string, events: { name: string; at: number }[]): Behaviour<CounterMsg, { n: number }> {
+  return {
+    init: () => {
+      events.push({ name, at: Date.now() });
+      return { n: 0 };
+    },
+    receive: (state, msg) => {
+      switch (msg.type) {
+        case "counter.inc":
+          return { n: state.n + 1 };
+        case "counter.crash":
+          throw msg.error ?? new Error(`${name} crashed on purpose`);
+        case "counter.get":
+          msg.replyTo.trySend(state.n);
+          return state;
+      }
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import t, { type Test } from "tap";
+import { ask, findInSnapshot, silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
+import type { ActorRef, ActorSystem } from "../../system/mod.ts";
+import { counter, type CounterMsg } from "../helpers/actors.ts";
+import { until } from "../helpers/wait.ts";
+
+const fast = { backoff: { minMs: 1, maxMs: 5, jitter: 0 } };
+const get = (ref: ActorRef<CounterMsg>) => ask<CounterMsg, number>(ref, (replyTo) => ({ type: "counter.get", replyTo }), { timeoutMs: 2000 });
+const restartsOf = (sys: ActorSystem, path: string) => findInSnapshot(sys.snapshot(), path)?.restarts ?? -1;
+
+function system(t: Test) {
+  const sys = startSystem({ logger: silentLogger, root: { intensity: 0 } });
+  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  return sys;
+}
+
+t.test("a crashing child is restarted with fresh state and its mailbox kept", async (t) => {
+  const sys = system(t);
+  const events: { name: string; at: number }[] = [];
+  const sup = await supervise(sys.root, { name: "s", ...fast });
+  const a = await spawn(sup, counter("a", events), { name: "a", capacity: 10 });
+  await a.send({ type: "counter.inc" });
+  await a.send({ type: "counter.inc" });
+  await a.send({ type: "counter.crash" });
+  await a.send({ type: "counter.inc" }); // queued behind the crash: kept by default
+  t.equal(await get(a), 1, "state is fresh (0) and the queued inc was kept");
+  t.equal(events.length, 2, "init ran twice");
+  const snap = findInSnapshot(sys.snapshot(), "/troupe/s/a");
+  t.equal(snap?.restarts, 1);
+  t.equal(snap?.failures, 1);
+  t.equal(snap?.status, "running");
+  t.match(snap?.lastError?.message, "a crashed on purpose");
+});
+
+t.test("keepMailboxOnRestart: false drops what was queued at the crash", async (t) => {
+  const sys = system(t);
+  const sup = await supervise(sys.root, { name: "s", ...fast });
+  const a = await spawn(sup, counter("a", []), { name: "a", capacity: 10, keepMailboxOnRestart: false });
+  // The crash and the incs are queued before the actor runs, so all three incs are behind the crash.
+  a.trySend({ type: "counter.crash" });
+  a.trySend({ type: "counter.inc" });
+  a.trySend({ type: "counter.inc" });
+  a.trySend({ type: "counter.inc" });
+  await until("restart", () => restartsOf(sys, "/troupe/s/a") === 1);
+  t.equal(await get(a), 0);
+  t.equal(findInSnapshot(sys.snapshot(), "/troupe/s/a")?.mailbox?.dropped, 3);
+});
+
+t.test("budget exhaustion escalates to the parent, which restarts the subtree", async (t) => {
+  const sys = startSystem({ logger: silentLogger, root: { intensity: 5, ...fast } });
+  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const events: { name: string; at: number }[] = [];
+  const sup = await supervise(sys.root, { name: "s", intensity: 2, periodMs: 60_000, ...fast });
+  const a = await spawn(sup, counter("a", events), { name: "a", capacity: 10 });
+  for (let i = 0; i < 2; i++) {
+    await a.send({ type: "counter.crash" });
+    await until(`restart ${i + 1}`, () => restartsOf(sys, "/troupe/s/a") === i + 1);
+  }
+  t.equal(restartsOf(sys, "/troupe/s"), 0, "within budget the supervisor handles it");
+  await a.send({ type: "counter.crash" });
+  await until("escalation restarts the supervisor", () => restartsOf(sys, "/troupe/s") === 1);
+  const s = findInSnapshot(sys.snapshot(), "/troupe/s");
+  t.equal(s?.failures, 1);
+  t.equal(s?.lastError?.code, "TROUPE_ERR_ESCALATED");
+  t.equal(await get(a), 0, "the subtree runs again with fresh state");
+  t.equal(events.length, 4);
+  t.equal(sys.status, "running");
+});
+
+t.test("when the root gives up the system fails and tells its give-up handlers", async (t) => {
+  const sys = system(t);
+  const gaveUp: unknown[] = [];
+  sys.onGiveUp((err) => gaveUp.push(err));
+  const sup = await supervise(sys.root, { name: "s", intensity: 0, ...fast });
+  const a = await spawn(sup, counter("a", []), { name: "a", capacity: 10 });
+  await a.send({ type: "counter.crash" });
+  await until("root gives up", () => gaveUp.length === 1);
+  t.equal(sys.status, "failed");
+  t.equal(sys.ready, false);
+  t.match((gaveUp[0] as Error).message, /\/troupe\/s gave up/);
+  t.equal(findInSnapshot(sys.snapshot(), "/troupe/s/a")?.status, "failed");
+});
+
+t.test("a programming error escalates at once, whatever the budget", async (t) => {
+  const sys = startSystem({ logger: silentLogger, root: { intensity: 5, ...fast } });
+  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const sup = await supervise(sys.root, { name: "s", intensity: 100, ...fast });
+  const a = await spawn(sup, counter("a", []), { name: "a", capacity: 10 });
+  await a.send({ type: "counter.crash", error: new TypeError("x is not a function") });
+  await until("supervisor restarted by its parent", () => restartsOf(sys, "/troupe/s") === 1);
+  t.equal(restartsOf(sys, "/troupe/s/a"), 1, "the child came back once, with its supervisor");
+});
+
+for (const [strategy, expected] of [
+  ["one_for_one", ["b"]],
+  ["one_for_all", ["c", "b", "a"].reverse()],
+  ["rest_for_one", ["b", "c"]],
+] as const) {
+  t.test(`${strategy} restarts ${expected.join(", ")}`, async (t) => {
+    const sys = system(t);
+    const events: { name: string; at: number }[] = [];
+    const sup = await supervise(sys.root, { name: "s", strategy, ...fast });
+    const refs: Record<string, ActorRef<CounterMsg>> = {};
+    for (const name of ["a", "b", "c"]) {
+      refs[name] = await spawn(sup, counter(name, events), { name, capacity: 10 });
+      await refs[name].send({ type: "counter.inc" });
+    }
+    events.length = 0;
+    await refs["b"]!.send({ type: "counter.crash" });
+    await until("restarts done", () => expected.every((n) => restartsOf(sys, `/troupe/s/${n}`) === 1));
+    t.same(events.map((e) => e.name), expected, "restarted children, in start order");
+    for (const name of ["a", "b", "c"]) {
+      const restarted = (expected as readonly string[]).includes(name);
+      t.equal(await get(refs[name]!), restarted ? 0 : 1, `${name} ${restarted ? "has fresh" : "kept its"} state`);
+      t.equal(restartsOf(sys, `/troupe/s/${name}`), restarted ? 1 : 0);
+    }
+  });
+}
+
+t.test("backoff grows between restarts", async (t) => {
+  const sys = system(t);
+  const events: { name: string; at: number }[] = [];
+  const sup = await supervise(sys.root, { name: "s", intensity: 10, backoff: { minMs: 40, maxMs: 10_000, jitter: 0 } });
+  const a = await spawn(sup, counter("a", events), { name: "a", capacity: 10 });
+  const crashes: number[] = [];
+  for (let i = 1; i <= 4; i++) {
+    crashes.push(Date.now());
+    await a.send({ type: "counter.crash" });
+    await until(`restart ${i}`, () => events.length === i + 1);
+  }
+  const gaps = events.slice(1).map((e, i) => e.at - crashes[i]!);
+  t.ok(gaps[0]! >= 40, `first delay ${gaps[0]} >= 40 ms`);
+  t.ok(gaps[1]! >= 80, `second delay ${gaps[1]} >= 80 ms`);
+  t.ok(gaps[2]! >= 160, `third delay ${gaps[2]} >= 160 ms`);
+  t.ok(gaps[3]! >= 320, `fourth delay ${gaps[3]} >= 320 ms`);
+  t.ok(gaps[3]! > gaps[0]! * 4, "delays double");
+});
+
+t.test("a temporary child is removed after a failure, not restarted", async (t) => {
+  const sys = system(t);
+  const sup = await supervise(sys.root, { name: "s", ...fast });
+  const a = await spawn(sup, counter("a", []), { name: "a", capacity: 10, restart: "temporary" });
+  await a.send({ type: "counter.crash" });
+  await until("removed", () => findInSnapshot(sys.snapshot(), "/troupe/s/a") === undefined);
+  await t.rejects(a.send({ type: "counter.inc" }), { code: "TROUPE_ERR_MAILBOX_CLOSED" });
+});
+
+t.test("init failure at spawn rejects and leaves no child behind", async (t) => {
+  const sys = system(t);
+  await t.rejects(
+    spawn(sys.root, { init: () => { throw new Error("cannot connect"); }, receive: (s) => s }, { name: "x", capacity: 1 }),
+    { message: "cannot connect" },
+  );
+  t.equal(sys.snapshot().children.length, 0);
+  await t.rejects(spawn(sys.root, counter("d", []), { name: "d", capacity: 1, overflow: "dropOldest" }), {
+    code: "TROUPE_ERR_INVALID_SPEC",
+  });
+});
