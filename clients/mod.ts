@@ -1,0 +1,5 @@
+/**
+ * I/O clients behind narrow interfaces (Kafka today; PostgreSQL with the pipeline).
+ * @module
+ */
+export * from "./kafka.ts";

@@ -1,0 +1,62 @@
+/**
+ * The ops HTTP endpoint of a node: health, readiness, the live actor tree,
+ * Prometheus metrics, the (redacted) configuration and a web view. A Hono app, so
+ * an embedding service can mount it in its own server with `app.route()`.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { Hono } from "hono";
+import type { ActorSystem } from "../system/mod.ts";
+import { type HttpServer, serveHttp } from "../system/runtime.ts";
+import { renderMetrics } from "./metrics.ts";
+import { renderWebView } from "./web_view.ts";
+
+/** Options of {@link createOpsApp}. */
+export interface OpsAppOptions {
+  /** Shown in metrics and the web view. @default "troupe" */
+  nodeId?: string;
+  /** Bearer token required on every route but /healthz and /readyz; null: none. @default null */
+  token?: string | null;
+  /** Served at `GET /config` (pass it redacted). @default {} */
+  config?: Record<string, unknown>;
+}
+
+/** Builds the ops routes for a system. */
+export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): Hono {
+  const nodeId = options.nodeId ?? "troupe";
+  const token = options.token ?? null;
+  const app = new Hono();
+
+  app.get("/healthz", (c) => c.json({ status: system.status === "failed" ? "failed" : "ok", node: nodeId }, system.status === "failed" ? 503 : 200));
+  app.get("/readyz", (c) => {
+    const ready = system.ready;
+    return c.json({ ready, status: system.status, dependencies: system.readiness.report() }, ready ? 200 : 503);
+  });
+
+  if (token !== null) {
+    const expected = new TextEncoder().encode(token);
+    app.use("*", async (c, next) => {
+      const header = c.req.header("authorization") ?? "";
+      const given = new TextEncoder().encode(header.startsWith("Bearer ") ? header.slice(7) : "");
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        c.header("WWW-Authenticate", 'Bearer realm="troupe-ops"');
+        return c.json({ error: "a valid bearer token is required (Authorization: Bearer <OPS_TOKEN>)" }, 401);
+      }
+      await next();
+    });
+  }
+
+  app.get("/actors", (c) => c.json({ node: nodeId, ready: system.ready, status: system.status, tree: system.snapshot() }));
+  app.get("/metrics", (c) => {
+    const body = renderMetrics({ nodeId, ready: system.ready, tree: system.snapshot(), dependencies: system.readiness.report() });
+    return c.body(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+  });
+  app.get("/config", (c) => c.json(options.config ?? {}));
+  app.get("/", (c) => c.html(renderWebView(nodeId, system.ready, system.snapshot())));
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  return app;
+}
+
+/** Serves the ops app on `host:port` (port 0 picks a free port). */
+export function serveOps(app: Hono, options: { host: string; port: number }): Promise<HttpServer> {
+  return serveHttp(app.fetch, options);
+}

@@ -1,0 +1,74 @@
+/**
+ * Everything that differs between Node 20 and Deno 2 lives here: which runtime
+ * this is, reading the environment, OS signals, exiting, and serving HTTP.
+ */
+import process from "node:process";
+
+/** The JavaScript runtime in use. */
+export const runtime: "deno" | "node" = "Deno" in globalThis ? "deno" : "node";
+
+/** A copy of the process environment. */
+export function environment(): Record<string, string | undefined> {
+  return { ...process.env };
+}
+
+/** Calls `handler` on SIGINT or SIGTERM; returns a function that removes it. */
+export function onShutdownSignal(handler: (signal: "SIGINT" | "SIGTERM") => void): () => void {
+  const onInt = () => handler("SIGINT");
+  const onTerm = () => handler("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  return () => {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  };
+}
+
+/** Ends the process with `code`. */
+export function exit(code: number): never {
+  process.exit(code);
+}
+
+/** A running HTTP server. */
+export interface HttpServer {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+type DenoServe = (
+  options: { hostname: string; port: number; onListen?: () => void },
+  handler: (req: Request) => Response | Promise<Response>,
+) => { addr: { port: number }; shutdown(): Promise<void> };
+
+/** Serves a fetch handler on `host:port` (port 0 picks a free port). */
+export async function serveHttp(
+  fetch: (req: Request) => Response | Promise<Response>,
+  options: { host: string; port: number },
+): Promise<HttpServer> {
+  if (runtime === "deno") {
+    const serve = (globalThis as unknown as { Deno: { serve: DenoServe } }).Deno.serve;
+    const server = serve({ hostname: options.host, port: options.port, onListen: () => {} }, fetch);
+    return { host: options.host, port: server.addr.port, close: () => server.shutdown() };
+  }
+  const { createAdaptorServer } = await import("@hono/node-server");
+  const server = createAdaptorServer({ fetch });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  return {
+    host: options.host,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

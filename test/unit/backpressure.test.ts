@@ -1,0 +1,118 @@
+import t from "tap";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { findInSnapshot, silentLogger, spawn, startSystem, stateless } from "../../system/mod.ts";
+import { until } from "../helpers/wait.ts";
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+const heap = () => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+t.test("a sender 10x faster than its receiver is slowed to the receiver's pace", async (t) => {
+  const sys = startSystem({ logger: silentLogger });
+  t.teardown(() => sys.shutdown({ deadlineMs: 2000 }));
+  const capacity = 16;
+  const receiveMs = 4;
+  const payloadBytes = 64 * 1024;
+  const count = 400; // 400 x 64 KiB = 25 MiB if nothing pushed back
+  const slow = await spawn(sys.root, stateless<Uint8Array>(async () => {
+    await new Promise((r) => setTimeout(r, receiveMs));
+  }), { name: "slow", capacity });
+
+  const before = heap();
+  let maxDepth = 0;
+  let maxHeapDelta = 0;
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    // The sender alone would produce one message every receiveMs / 10.
+    if (i % 10 === 0) await new Promise((r) => setTimeout(r, 0));
+    await slow.send(new Uint8Array(payloadBytes).fill(i & 0xff));
+    const depth = findInSnapshot(sys.snapshot(), "/troupe/slow")!.mailbox!.depth;
+    maxDepth = Math.max(maxDepth, depth);
+    if (i % 50 === 49) maxHeapDelta = Math.max(maxHeapDelta, heap() - before);
+  }
+  const sendSeconds = (performance.now() - started) / 1000;
+  const processed = findInSnapshot(sys.snapshot(), "/troupe/slow")!.processed;
+
+  t.ok(maxDepth <= capacity, `depth never exceeded capacity (max ${maxDepth} <= ${capacity})`);
+  t.equal(maxDepth, capacity, "the mailbox did fill up: the sender really was faster");
+  // Every accepted message beyond the first `capacity` had to wait for one to be processed.
+  t.ok(processed >= count - capacity - 1, `receiver had processed ${processed} of ${count} when the last send returned`);
+  const sendRate = count / sendSeconds;
+  const receiverCeiling = 1000 / receiveMs;
+  t.ok(sendRate <= receiverCeiling * 1.15, `sender rate ${sendRate.toFixed(0)}/s is held to the receiver's ${receiverCeiling}/s`);
+  const unbounded = count * payloadBytes;
+  t.ok(maxHeapDelta < unbounded / 3, `heap grew at most ${(maxHeapDelta / 2 ** 20).toFixed(1)} MiB (unbounded would hold ${(unbounded / 2 ** 20).toFixed(0)} MiB)`);
+});
+
+t.test("reject policy throws MailboxFull to a sender that outpaces the receiver", async (t) => {
+  const sys = startSystem({ logger: silentLogger });
+  t.teardown(() => sys.shutdown({ deadlineMs: 2000 }));
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const stuck = await spawn(sys.root, stateless<number>(() => gate), { name: "stuck", capacity: 2, overflow: "reject" });
+  await stuck.send(1); // being handled
+  await new Promise((r) => setImmediate(r));
+  await stuck.send(2);
+  await stuck.send(3);
+  await t.rejects(stuck.send(4), { code: "TROUPE_ERR_MAILBOX_FULL", name: "MailboxFull", unsent: 4 });
+  t.equal(stuck.trySend(5), false);
+  release();
+  const snap = findInSnapshot(sys.snapshot(), "/troupe/stuck")!;
+  t.equal(snap.mailbox!.rejected, 1);
+});
+
+t.test("dropOldest needs a lossy actor and counts its drops", async (t) => {
+  const sys = startSystem({ logger: silentLogger });
+  t.teardown(() => sys.shutdown({ deadlineMs: 2000 }));
+  const seen: number[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const lossy = await spawn(sys.root, stateless<number>(async (n) => {
+    await gate;
+    seen.push(n);
+  }), { name: "lossy", capacity: 3, overflow: "dropOldest", lossy: true });
+  for (let i = 0; i < 10; i++) {
+    lossy.trySend(i);
+    if (i === 0) await new Promise((r) => setImmediate(r)); // 0 is being handled
+  }
+  release();
+  const snap = await until("4 processed", () => {
+    const s = findInSnapshot(sys.snapshot(), "/troupe/lossy")!;
+    return s.processed === 4 ? s : undefined;
+  });
+  t.same(seen, [0, 7, 8, 9], "the newest messages survive");
+  t.equal(snap.mailbox!.dropped, 6);
+});
+
+t.test("graceful shutdown drains mailboxes and stops children in reverse start order", async (t) => {
+  const sys = startSystem({ logger: silentLogger });
+  const order: string[] = [];
+  const handled: Record<string, number> = { first: 0, second: 0 };
+  const refs = [];
+  for (const name of ["first", "second"]) {
+    refs.push(await spawn(sys.root, {
+      init: () => null,
+      receive: async (s: null) => {
+        await new Promise((r) => setTimeout(r, 2));
+        handled[name]!++;
+        return s;
+      },
+      stop: () => {
+        order.push(name);
+      },
+    }, { name, capacity: 100 }));
+  }
+  let accepted = 0;
+  for (const ref of refs) for (let i = 0; i < 20; i++) accepted += ref.trySend(i) ? 1 : 0;
+  t.equal(accepted, 40);
+  await sys.shutdown({ deadlineMs: 5000 });
+  t.same(order, ["second", "first"], "reverse start order");
+  t.same(handled, { first: 20, second: 20 }, "every queued message was handled before stop");
+  t.equal(sys.status, "stopped");
+  await t.rejects(refs[0]!.send(1), { code: "TROUPE_ERR_MAILBOX_CLOSED" });
+});
