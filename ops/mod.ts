@@ -1,0 +1,10 @@
+/**
+ * The ops endpoint (health, readiness, actor tree, metrics, web view) and local
+ * infrastructure (Kafka from Maven jars, a private PostgreSQL cluster).
+ * @module
+ */
+export { createOpsApp, type OpsAppOptions, serveOps } from "./server.ts";
+export { type MetricsInput, renderMetrics } from "./metrics.ts";
+export { renderWebView } from "./web_view.ts";
+export { InfraError, type LocalBrokerSettings, startBroker } from "./kafka_local.ts";
+export { type LocalPostgres, startPostgres, stopPostgres } from "./postgres_local.ts";

@@ -1,0 +1,41 @@
+import t from "tap";
+import postgres from "postgres";
+import { createKafkaClient, type IncomingRecord } from "../../clients/kafka.ts";
+import { databaseUrl, kafkaBrokers, uniqueName } from "../helpers/infra.ts";
+import { until } from "../helpers/wait.ts";
+
+t.test("a produce/consume round trip through the real Kafka broker", async (t) => {
+  const client = createKafkaClient({ brokers: kafkaBrokers() });
+  t.teardown(() => client.close());
+  const topic = uniqueName("troupe_it_roundtrip");
+  t.equal(await client.ensureTopic(topic, { partitions: 2 }), true, "topic created");
+  t.teardown(() => client.deleteTopics([topic]).catch(() => {}));
+  const producer = await client.producer();
+  const sent = Array.from({ length: 20 }, (_, i) => ({ key: `dev-${i % 3}`, value: `payload-${i}`, headers: { seq: String(i) } }));
+  await producer.send(topic, sent);
+  await producer.close();
+  const got: IncomingRecord[] = [];
+  const consumer = await client.consume({ groupId: uniqueName("g"), topics: [topic], fromBeginning: true, onRecord: async (r) => void got.push(r) });
+  await until("20 records consumed", () => got.length >= 20, 60_000);
+  await consumer.stop();
+  const values = got.map((r) => Buffer.from(r.value!).toString()).sort();
+  t.same(values, sent.map((s) => s.value).sort(), "every value came back once");
+  for (const r of got) {
+    const i = Number(r.headers["seq"]);
+    t.equal(Buffer.from(r.key!).toString(), `dev-${i % 3}`, `record ${i} kept its key`);
+  }
+});
+
+t.test("a query against the real PostgreSQL", async (t) => {
+  const sql = postgres(databaseUrl(), { max: 1, onnotice: () => {} });
+  t.teardown(() => sql.end());
+  const schema = uniqueName("troupe_it");
+  await sql.unsafe(`CREATE SCHEMA ${schema}`);
+  t.teardown(() => sql.unsafe(`DROP SCHEMA ${schema} CASCADE`));
+  await sql.unsafe(`CREATE TABLE ${schema}.t (id int PRIMARY KEY, v bytea)`);
+  await sql.unsafe(`INSERT INTO ${schema}.t VALUES (1, '\\x0102ff'), (2, '\\x')`);
+  const rows = await sql.unsafe(`SELECT id, v, (SELECT current_setting('server_version_num')::int) AS ver FROM ${schema}.t ORDER BY id`);
+  t.equal(rows.length, 2);
+  t.same([...rows[0]!["v"]], [1, 2, 255]);
+  t.ok(rows[0]!["ver"] >= 130000, "a real PostgreSQL server answered");
+});
