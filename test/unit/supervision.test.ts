@@ -156,3 +156,11 @@ t.test("init failure at spawn rejects and leaves no child behind", async (t) => 
     code: "TROUPE_ERR_INVALID_SPEC",
   });
 });
+
+t.test("ask rejects with a typed AskTimeout when no reply comes", async (t) => {
+  const sys = system(t);
+  const silent = await spawn(sys.root, { init: () => null, receive: (s: null) => s }, { name: "silent", capacity: 1 });
+  const started = Date.now();
+  await t.rejects(ask(silent, () => null, { timeoutMs: 50 }), { code: "TROUPE_ERR_ASK_TIMEOUT", name: "AskTimeout", timeoutMs: 50, path: "/troupe/silent" });
+  t.ok(Date.now() - started >= 45, "waited for the timeout");
+});
