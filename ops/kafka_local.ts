@@ -11,7 +11,8 @@ import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { probeKafka } from "../clients/kafka.ts";
-import { type Logger, TroupeError } from "../system/mod.ts";
+import type { Logger } from "../system/mod.ts";
+import { InfraError } from "./errors.ts";
 import { hasCommand, pidAlive, pidCommandLine, portInUse, run, terminate } from "./_proc.ts";
 
 /** Settings of a local broker. */
@@ -26,13 +27,6 @@ export interface LocalBrokerSettings {
   dataDir: string;
   /** JVM heap, e.g. "512m". */
   heap: string;
-}
-
-/** The local infrastructure could not be provisioned or started. */
-export class InfraError extends TroupeError {
-  constructor(message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
-    super("TROUPE_ERR_INFRA", message, options);
-  }
 }
 
 const POM = fileURLToPath(new URL("./kafka/pom.xml", import.meta.url));

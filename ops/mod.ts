@@ -6,5 +6,6 @@
 export { createOpsApp, type OpsAppOptions, serveOps } from "./server.ts";
 export { type MetricsInput, renderMetrics } from "./metrics.ts";
 export { renderWebView } from "./web_view.ts";
-export { InfraError, type LocalBrokerSettings, startBroker } from "./kafka_local.ts";
+export { InfraError } from "./errors.ts";
+export { type LocalBrokerSettings, startBroker } from "./kafka_local.ts";
 export { type LocalPostgres, startPostgres, stopPostgres } from "./postgres_local.ts";

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import process from "node:process";
 import type { Logger } from "../system/mod.ts";
 import { freePort, hasCommand, run } from "./_proc.ts";
-import { InfraError } from "./kafka_local.ts";
+import { InfraError } from "./errors.ts";
 
 /** A running local cluster. */
 export interface LocalPostgres {

@@ -6,10 +6,10 @@
 import { type NactRef, signalNact, spawnNact, stopNact } from "./_nact.ts";
 import { type ParentLink, type RestartType, type TreeNode, withDeadline } from "./_node.ts";
 import type { ActorContext, ActorProps, ActorRef, Behaviour } from "./actor.ts";
-import { errorCode, errorMessage, InvalidSpec } from "./errors.ts";
+import { errorMessage, InvalidSpec } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { Mailbox } from "./mailbox.ts";
-import type { ActorSnapshot, ActorStatus, LastError } from "./snapshot.ts";
+import { type ActorSnapshot, type ActorStatus, type LastError, toLastError } from "./snapshot.ts";
 
 interface Waiter {
   until: () => boolean;
@@ -227,8 +227,4 @@ export class ActorCell<M, S> implements TreeNode {
     for (const w of this.#waiters) (w.until() ? w.resolve() : still.push(w));
     this.#waiters = still;
   }
-}
-
-function toLastError(err: unknown): LastError {
-  return { message: errorMessage(err), code: errorCode(err) ?? null, at: new Date().toISOString() };
 }

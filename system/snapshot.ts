@@ -2,6 +2,7 @@
  * The introspection view of a live actor tree, as served by `GET /actors`.
  * Plain JSON data: every field is a number, string, boolean, null, array or object.
  */
+import { errorCode, errorMessage } from "./errors.ts";
 import type { MailboxStats } from "./mailbox.ts";
 
 /** Life-cycle status of an actor or supervisor. */
@@ -50,4 +51,9 @@ export function findInSnapshot(root: ActorSnapshot, path: string): ActorSnapshot
     if (n.path === path) found ??= n;
   });
   return found;
+}
+
+/** The {@link LastError} record of a failure, stamped now. */
+export function toLastError(err: unknown): LastError {
+  return { message: errorMessage(err), code: errorCode(err) ?? null, at: new Date().toISOString() };
 }

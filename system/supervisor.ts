@@ -9,7 +9,7 @@ import { delay, type ParentLink, type RestartType, type TreeNode, withDeadline }
 import { type BackoffOptions, backoffDelay, RestartBudget } from "./backoff.ts";
 import { errorCode, errorMessage, Escalated, InvalidSpec, isRetriable } from "./errors.ts";
 import type { Logger } from "./logger.ts";
-import type { ActorSnapshot, ActorStatus, LastError } from "./snapshot.ts";
+import { type ActorSnapshot, type ActorStatus, type LastError, toLastError } from "./snapshot.ts";
 
 /**
  * Which children a failure restarts:
@@ -134,7 +134,7 @@ export class SupervisorNode implements TreeNode, ParentLink {
 
   markFailed(err: unknown): void {
     this.#status = "failed";
-    this.#lastError ??= lastError(err);
+    this.#lastError ??= toLastError(err);
     for (const c of this.#children) c.markFailed(err);
   }
 
@@ -199,11 +199,7 @@ export class SupervisorNode implements TreeNode, ParentLink {
     for (const c of [...this.#children].reverse()) await c.teardown();
     const escalated = new Escalated(this.path, this.#budget.intensity, this.#budget.periodMs, err);
     this.markFailed(err);
-    this.#lastError = lastError(escalated);
+    this.#lastError = toLastError(escalated);
     this.#parent.childFailed(this, escalated);
   }
-}
-
-function lastError(err: unknown): LastError {
-  return { message: errorMessage(err), code: errorCode(err) ?? null, at: new Date().toISOString() };
 }
