@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join, resolve } from "node:path";
 import process from "node:process";
 import type { Logger } from "../system/mod.ts";
-import { freePort, hasCommand, run } from "./_proc.ts";
+import { freePort, hasCommand, portInUse, run } from "./_proc.ts";
 import { InfraError } from "./errors.ts";
 
 /** A running local cluster. */
@@ -49,10 +49,13 @@ export async function startPostgres(dataDir: string, log: Logger, options: { por
   const stateFile = join(dir, "troupe-state.json");
   const bin = await pgBin(log);
   const pgdata = join(dir, "data");
+  let previousPort: number | null = null;
   if (existsSync(stateFile)) {
     const st = JSON.parse(readFileSync(stateFile, "utf8")) as LocalPostgres;
     const status = await run(...asPostgres(join(bin, "pg_ctl"), ["status", "-D", pgdata]), { allowFail: true });
     if (status.code === 0) return st;
+    // A restarted cluster keeps its URL when its old port is still free.
+    if (!(await portInUse(st.port))) previousPort = st.port;
   }
   mkdirSync(dir, { recursive: true });
   // The postgres user must reach the data dir through every parent.
@@ -68,7 +71,7 @@ export async function startPostgres(dataDir: string, log: Logger, options: { por
     log.info("creating a private PostgreSQL cluster", { pgdata });
     await run(...asPostgres(join(bin, "initdb"), ["-D", pgdata, "-U", "troupe", "--auth=trust", "-E", "UTF8", "--no-locale"]));
   }
-  const port = options.port ?? await freePort();
+  const port = options.port ?? previousPort ?? await freePort();
   await run(...asPostgres(join(bin, "pg_ctl"), ["start", "-w", "-t", "60", "-D", pgdata, "-l", join(dir, "postgres.log"), "-o", `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir}`]));
   const exists = await run("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "troupe", "-d", "postgres", "-tAc", "SELECT 1 FROM pg_database WHERE datname = 'troupe'"]);
   if (exists.stdout.trim() !== "1") await run("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "troupe", "-d", "postgres", "-c", "CREATE DATABASE troupe"]);

@@ -1,9 +1,15 @@
 /**
- * Wire contracts, no I/O. Today: the ops endpoint's JSON responses. The Kafka
- * envelope and its codec arrive with the pipeline.
+ * Wire contracts, no I/O: the Kafka envelopes and their codecs, the dead-letter
+ * headers, the CIFAR-100 record layout, and the ops endpoint's JSON responses.
  * @module
  */
 import type { ActorSnapshot, DependencyState, SystemStatus } from "../system/mod.ts";
+
+export type { Decoded } from "./_decode.ts";
+export * from "./cifar100.ts";
+export * from "./deadletter.ts";
+export * from "./image_envelope.ts";
+export * from "./inference_envelope.ts";
 
 /** `GET /actors`. */
 export interface ActorsResponse {

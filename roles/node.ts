@@ -3,7 +3,7 @@
  */
 import { createOpsApp, serveOps } from "../ops/server.ts";
 import { type ActorSystem, createLogger, errorMessage, type HttpServer, type Logger, redactConfig, runtime, startSystem, type TroupeConfig } from "../system/mod.ts";
-import { startRoles } from "./mod.ts";
+import { type StartedRoles, startRoles } from "./mod.ts";
 
 /** A running node. */
 export interface TroupeNode {
@@ -12,6 +12,8 @@ export interface TroupeNode {
   readonly log: Logger;
   /** `http://host:port` of the ops endpoint. */
   readonly opsUrl: string;
+  /** The started roles and their live figures. */
+  readonly roles: StartedRoles;
   /** Graceful stop: roles in reverse order, then the ops endpoint. */
   stop(): Promise<void>;
 }
@@ -36,13 +38,14 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
       await ops.close();
       log.info("node stopped");
     })());
+  let roles: StartedRoles;
   try {
-    await startRoles(system, config);
+    roles = await startRoles(system, config);
   } catch (err) {
     log.error("a role failed to start", { error: errorMessage(err) });
     await stop();
     throw err;
   }
   log.info("node started", { roles: config.roles, ready: system.ready, ops: opsUrl });
-  return { system, ops, log, opsUrl, stop };
+  return { system, ops, log, opsUrl, roles, stop };
 }

@@ -10,6 +10,9 @@ import { z } from "zod";
 import { TroupeError } from "./errors.ts";
 import type { LogLevel } from "./logger.ts";
 import { ROLES, type Role, parseRoles } from "./roles.ts";
+import { type DbConfig, PIPELINE_VARIABLES, readPipelineConfig, type SimulatorConfig, type TopicsConfig } from "./config_pipeline.ts";
+
+export type { DbConfig, SimulatorConfig, TopicsConfig } from "./config_pipeline.ts";
 
 /** Raw configuration values by variable name. */
 export type ConfigSource = Record<string, string | undefined>;
@@ -41,6 +44,9 @@ export interface TroupeConfig {
   readonly databaseUrl: string | null;
   /** How long a graceful shutdown may take (`SHUTDOWN_DEADLINE_MS`). */
   readonly shutdownDeadlineMs: number;
+  readonly topics: TopicsConfig;
+  readonly simulator: SimulatorConfig;
+  readonly db: DbConfig;
 }
 
 /** A configuration value was missing or wrong. Nodes exit with code 2 on it. */
@@ -66,6 +72,7 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   KAFKA_HEAP: "broker role: JVM heap of the broker (default 512m)",
   DATABASE_URL: "PostgreSQL connection URL (secret password; default: a local cluster)",
   SHUTDOWN_DEADLINE_MS: "longest graceful shutdown in milliseconds (default 10000)",
+  ...PIPELINE_VARIABLES,
   TROUPE_CONFIG: "path of a JSON file holding any of these variables",
 };
 
@@ -131,9 +138,13 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
     },
     databaseUrl,
     shutdownDeadlineMs: get("SHUTDOWN_DEADLINE_MS", 10_000, z.coerce.number().int().min(0).max(600_000), "a whole number of milliseconds from 0 to 600000"),
+    ...readPipelineConfig(get),
   };
   if (config.broker.port === config.broker.controllerPort) {
     problems.push(`KAFKA_CONTROLLER_PORT must differ from KAFKA_PORT: both are ${config.broker.port}`);
+  }
+  if (config.simulator.rate === 0 && config.simulator.count === 0) {
+    problems.push("SIM_RATE must be above 0 unless SIM_COUNT is set (rate 0 means a fixed count as fast as possible): got SIM_RATE '0' and no SIM_COUNT");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

@@ -1,0 +1,225 @@
+/**
+ * The db role's Kafka consumer: a consumer-group member on the images and
+ * inferences topics. Each fetched partition batch is decoded; bad records go to
+ * the dead-letter topic with the reason (protocols/deadletter.ts), good ones go
+ * to the upserter in chunks through its bounded mailbox. While that mailbox is
+ * full, every assigned partition is paused (shown as `paused` in `/actors`) and
+ * the group session is kept alive; fetching resumes once the chunk is accepted.
+ * An offset is committed only after the upserter reports the rows up to it as
+ * committed in PostgreSQL (see _offsets.ts), so a crash anywhere replays rows,
+ * which the idempotent upsert absorbs, and never skips one.
+ */
+import { type BatchConsumer, type PartitionBatch, type TopicPartition } from "../clients/kafka_consumer.ts";
+import { createKafkaClient, type KafkaClient, type KafkaProducer } from "../clients/kafka.ts";
+import type { ImageRow, InferenceRow } from "../clients/pg_writes.ts";
+import { deadLetterHeaders, type DeadLetterReason } from "../protocols/deadletter.ts";
+import { decodeImageEnvelope } from "../protocols/image_envelope.ts";
+import { decodeInferenceEnvelope } from "../protocols/inference_envelope.ts";
+import { ask, type ActorContext, type ActorRef, type Behaviour, errorMessage, type Readiness, TroupeError } from "../system/mod.ts";
+import { OffsetLedger } from "./_offsets.ts";
+import type { SourceOffset, UpserterMsg, WrittenNotice } from "./pg_upserter.ts";
+
+/** Messages of the consumer. */
+export type ConsumerMsg = WrittenNotice | { type: "consumer.crashed"; error: unknown };
+
+/** The Kafka consumer stopped and will not restart by itself. */
+export class ConsumerCrashed extends TroupeError {
+  constructor(cause: unknown) {
+    super("TROUPE_ERR_CONSUMER_CRASHED", `Kafka consumer crashed: ${errorMessage(cause)}`, { cause, retriable: true });
+  }
+}
+
+/** Running figures of the consumer, shared with metrics. */
+export interface ConsumerStats {
+  consumed: number;
+  handed: number;
+  deadLettered: Partial<Record<DeadLetterReason, number>>;
+  commits: number;
+  pauses: number;
+}
+
+/** Zeroed stats. */
+export function newConsumerStats(): ConsumerStats {
+  return { consumed: 0, handed: 0, deadLettered: {}, commits: 0, pauses: 0 };
+}
+
+/** Options of {@link kafkaConsumer}. */
+export interface KafkaConsumerOptions {
+  brokers: readonly string[];
+  groupId: string;
+  topics: { images: string; inferences: string; deadletter: string };
+  upserter: ActorRef<UpserterMsg>;
+  /** Records per chunk handed to the upserter. */
+  chunk: number;
+  maxMessageBytes: number;
+  readiness?: Readiness;
+  /** @default "kafka-consumer" */
+  dependency?: string;
+  stats?: ConsumerStats;
+  /** Session timeout of the group member. @default 30000 */
+  sessionTimeoutMs?: number;
+}
+
+interface State {
+  client: KafkaClient;
+  consumer: BatchConsumer;
+  dlq: KafkaProducer;
+  ledger: OffsetLedger;
+  pausedSince: string | null;
+}
+
+const WAIT_SLICE_MS = 1_000;
+
+/** The consumer's behaviour. */
+export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<ConsumerMsg, State> {
+  const dep = options.dependency ?? "kafka-consumer";
+  const stats = options.stats ?? newConsumerStats();
+  options.readiness?.declare(dep, "not connected yet");
+
+  const commitDue = async (state: State, ctx: ActorContext<ConsumerMsg>) => {
+    const assigned = new Set(state.consumer.assigned().map((tp) => `${tp.topic}:${tp.partition}`));
+    const due = state.ledger.due().filter((p) => assigned.has(`${p.topic}:${p.partition}`));
+    if (due.length === 0) return;
+    try {
+      await state.consumer.commit(due);
+      state.ledger.committed(due);
+      stats.commits++;
+    } catch (err) {
+      // Not fatal: a later commit covers these offsets, or the partition's new owner replays them.
+      ctx.log.warn("offset commit failed", { error: errorMessage(err), partitions: due.length });
+    }
+  };
+
+  const handOver = async (state: State, ctx: ActorContext<ConsumerMsg>, batch: PartitionBatch, msg: UpserterMsg): Promise<boolean> => {
+    if (options.upserter.trySend(msg)) return true;
+    const all: TopicPartition[] = state.consumer.assigned();
+    state.consumer.pause(all);
+    state.pausedSince = new Date().toISOString();
+    stats.pauses++;
+    ctx.log.info("upserter is full: partitions paused", { partitions: all.length });
+    try {
+      for (;;) {
+        if (!batch.active() || ctx.signal.aborted) return false;
+        try {
+          await options.upserter.send(msg, { signal: AbortSignal.any([AbortSignal.timeout(WAIT_SLICE_MS), ctx.signal]) });
+          return true;
+        } catch (err) {
+          if (ctx.signal.aborted || (err as Error)?.name !== "TimeoutError") throw err;
+          await batch.heartbeat();
+        }
+      }
+    } finally {
+      state.consumer.resume(all);
+      ctx.log.info("partitions resumed", { pausedSince: state.pausedSince });
+      state.pausedSince = null;
+    }
+  };
+
+  const onBatch = async (state: State, ctx: ActorContext<ConsumerMsg>, batch: PartitionBatch) => {
+    for (let i = 0; i < batch.records.length; i += options.chunk) {
+      if (!batch.active() || ctx.signal.aborted) return;
+      const chunk = batch.records.slice(i, i + options.chunk);
+      const images: ImageRow[] = [];
+      const inferences: InferenceRow[] = [];
+      const sources: SourceOffset[] = [];
+      const rejected: { record: (typeof chunk)[number]; reason: DeadLetterReason; detail: string }[] = [];
+      for (const r of chunk) {
+        state.ledger.add(r.topic, r.partition, r.offset);
+        const src = { topic: r.topic, partition: r.partition, offset: r.offset };
+        if (r.topic === options.topics.inferences) {
+          const d = decodeInferenceEnvelope(r.value, { maxBytes: options.maxMessageBytes });
+          if (!d.ok) rejected.push({ record: r, reason: d.reason, detail: d.detail });
+          else {
+            inferences.push(d.value);
+            sources.push(src);
+          }
+          continue;
+        }
+        const d = decodeImageEnvelope(r.value, { maxBytes: options.maxMessageBytes });
+        if (!d.ok) {
+          rejected.push({ record: r, reason: d.reason, detail: d.detail });
+          continue;
+        }
+        const e = d.value.envelope;
+        images.push({ imageId: e.imageId, deviceId: e.deviceId, seq: e.seq, capturedAt: e.capturedAt, fine: e.label.fine, coarse: e.label.coarse, width: e.width, height: e.height, png: d.value.png, sha256: e.sha256 });
+        sources.push(src);
+      }
+      if (rejected.length > 0) {
+        await state.dlq.send(options.topics.deadletter, rejected.map(({ record, reason, detail }) => ({
+          key: record.key ? new TextDecoder().decode(record.key) : null,
+          value: record.value ?? new Uint8Array(0),
+          headers: deadLetterHeaders({ reason, detail, topic: record.topic, partition: record.partition, offset: record.offset, consumer: options.groupId }, record.headers),
+        })));
+        for (const { record, reason, detail } of rejected) {
+          state.ledger.done(record.topic, record.partition, record.offset);
+          stats.deadLettered[reason] = (stats.deadLettered[reason] ?? 0) + 1;
+          ctx.log.warn("record dead-lettered", { reason, detail, topic: record.topic, partition: record.partition, offset: record.offset });
+        }
+      }
+      if (sources.length > 0) {
+        const msg: UpserterMsg = { type: "upsert.rows", images, inferences, sources, replyTo: ctx.self };
+        if (!(await handOver(state, ctx, batch, msg))) return;
+        stats.handed += sources.length;
+      }
+      batch.resolve((chunk[chunk.length - 1] as (typeof chunk)[number]).offset);
+      stats.consumed += chunk.length;
+      if (rejected.length > 0) await commitDue(state, ctx);
+    }
+  };
+
+  return {
+    async init(ctx) {
+      const client = createKafkaClient({ brokers: options.brokers, clientId: `troupe-${options.groupId}`, log: ctx.log });
+      try {
+        const dlq = await client.producer();
+        const state = { client, dlq, ledger: new OffsetLedger(), pausedSince: null } as unknown as State;
+        state.consumer = await client.batchConsumer({
+          groupId: options.groupId,
+          topics: [options.topics.images, options.topics.inferences],
+          fromBeginning: true,
+          sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+          onBatch: (b) => onBatch(state, ctx, b),
+          onAssign: (tps) => {
+            options.readiness?.set(dep, true, `member of ${options.groupId}, ${tps.length} partitions`);
+            ctx.log.info("partitions assigned", { partitions: tps.map((tp) => `${tp.topic}:${tp.partition}`) });
+          },
+          onCrash: (error) => ctx.self.trySend({ type: "consumer.crashed", error }),
+        });
+        return state;
+      } catch (err) {
+        await client.close();
+        throw err;
+      }
+    },
+    async receive(state, msg, ctx) {
+      if (msg.type === "consumer.crashed") {
+        options.readiness?.set(dep, false, `crashed: ${errorMessage(msg.error)}`);
+        throw new ConsumerCrashed(msg.error);
+      }
+      for (const s of msg.sources) state.ledger.done(s.topic, s.partition, s.offset);
+      await commitDue(state, ctx);
+      return state;
+    },
+    async stop(state, ctx) {
+      options.readiness?.set(dep, false, "stopped");
+      state.consumer.pause(state.consumer.assigned());
+      try {
+        // Last words with the upserter: write what it holds, then commit up to there.
+        const final = await ask<UpserterMsg, WrittenNotice>(options.upserter, (replyTo) => ({ type: "upsert.flush", replyTo }), { timeoutMs: 5_000 });
+        for (const s of final.sources) state.ledger.done(s.topic, s.partition, s.offset);
+        await commitDue(state, ctx);
+      } catch (err) {
+        ctx.log.warn("final flush and commit skipped: the offsets are consumed again after a restart", { error: errorMessage(err) });
+      }
+      await state.client.close();
+    },
+    describe: (state) => ({
+      groupId: options.groupId,
+      assigned: state.consumer?.assigned().length ?? 0,
+      paused: state.consumer?.paused().map((tp) => `${tp.topic}:${tp.partition}`) ?? [],
+      pausedSince: state.pausedSince,
+      inFlight: state.ledger.inFlight,
+      ...stats,
+    }),
+  };
+}

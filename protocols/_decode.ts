@@ -1,0 +1,36 @@
+/** Shared steps of the envelope decoders: size, UTF-8 JSON, and rejection records. */
+import type { DeadLetterReason } from "./deadletter.ts";
+import type { z } from "zod";
+
+/** The outcome of decoding a record: the value, or why it goes to the dead-letter topic. */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: DeadLetterReason; detail: string };
+
+/** A rejection. */
+export function rejectWith(reason: DeadLetterReason, detail: string): { ok: false; reason: DeadLetterReason; detail: string } {
+  return { ok: false, reason, detail };
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Checks the size and parses the bytes as a JSON object. */
+export function parseJson(value: Uint8Array | null, maxBytes: number): Decoded<object> {
+  if (value === null || value.length === 0) return rejectWith("not_json", "the record has no value");
+  if (value.length > maxBytes) return rejectWith("oversize", `value is ${value.length} bytes, the limit is ${maxBytes}`);
+  let data: unknown;
+  try {
+    data = JSON.parse(utf8.decode(value));
+  } catch (err) {
+    return rejectWith("not_json", `value is not UTF-8 JSON: ${(err as Error).message}`);
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return rejectWith("not_json", "value is JSON but not an object");
+  return { ok: true, value: data };
+}
+
+/** The first problem of a failed schema check, as "field: problem". */
+export function zodProblem(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid envelope";
+  const where = issue.path.length > 0 ? issue.path.join(".") : "envelope";
+  const missing = issue.code === "invalid_type" && issue.message.includes("undefined");
+  return missing ? `missing field ${where}` : `${where}: ${issue.message}`;
+}

@@ -1,0 +1,64 @@
+/**
+ * The `troupe.deadletter` record: the rejected record's original key, value and
+ * headers, plus these headers (all UTF-8 strings):
+ *
+ * | header                     | value                                           |
+ * | -------------------------- | ----------------------------------------------- |
+ * | `troupe-reason`            | one of {@link DEAD_LETTER_REASONS}              |
+ * | `troupe-detail`            | a human-readable explanation                    |
+ * | `troupe-source-topic`      | topic the record was read from                  |
+ * | `troupe-source-partition`  | its partition                                   |
+ * | `troupe-source-offset`     | its offset                                      |
+ * | `troupe-consumer`          | group id of the consumer that rejected it       |
+ * | `troupe-rejected-at`       | ISO 8601 time of the rejection                  |
+ */
+
+/** Why a record was rejected. */
+export const DEAD_LETTER_REASONS = [
+  "oversize",
+  "not_json",
+  "unknown_version",
+  "invalid_envelope",
+  "bad_base64",
+  "sha256_mismatch",
+  "not_png",
+] as const;
+
+/** One of {@link DEAD_LETTER_REASONS}. */
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
+/** Header names of a dead-letter record. */
+export const DEAD_LETTER_HEADERS = {
+  reason: "troupe-reason",
+  detail: "troupe-detail",
+  topic: "troupe-source-topic",
+  partition: "troupe-source-partition",
+  offset: "troupe-source-offset",
+  consumer: "troupe-consumer",
+  at: "troupe-rejected-at",
+} as const;
+
+/** Where a rejected record came from and why it was rejected. */
+export interface Rejection {
+  reason: DeadLetterReason;
+  detail: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  consumer: string;
+}
+
+/** The headers of a dead-letter record: the original ones, then troupe's (which win). */
+export function deadLetterHeaders(r: Rejection, original: Record<string, string>, at = new Date()): Record<string, string> {
+  const h = DEAD_LETTER_HEADERS;
+  return {
+    ...original,
+    [h.reason]: r.reason,
+    [h.detail]: r.detail.slice(0, 1000),
+    [h.topic]: r.topic,
+    [h.partition]: String(r.partition),
+    [h.offset]: r.offset,
+    [h.consumer]: r.consumer,
+    [h.at]: at.toISOString(),
+  };
+}

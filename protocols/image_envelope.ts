@@ -1,0 +1,110 @@
+/**
+ * The `troupe.images` record: key = device id (so each device's images stay in
+ * order), value = this JSON envelope, version 1:
+ *
+ * ```json
+ * { "v": 1, "imageId": "cam-0001/42", "deviceId": "cam-0001", "seq": 42,
+ *   "capturedAt": "2026-11-24T18:00:00.000Z", "label": { "fine": 12, "coarse": 3 },
+ *   "width": 32, "height": 32, "format": "png", "sha256": "<hex of the PNG>",
+ *   "data": "<base64 of the PNG>" }
+ * ```
+ * `imageId` is deterministic (`deviceId` + "/" + `seq`), so a replayed record
+ * updates the same row instead of adding one.
+ */
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
+import { decode as decodePng, hasPngSignature } from "fast-png";
+import { z } from "zod";
+import { type Decoded, parseJson, rejectWith, zodProblem } from "./_decode.ts";
+
+/** The envelope version this code writes and reads. */
+export const IMAGE_ENVELOPE_VERSION = 1;
+
+/** A camera image on the wire. */
+export interface ImageEnvelope {
+  v: 1;
+  imageId: string;
+  deviceId: string;
+  seq: number;
+  /** ISO 8601 capture time. */
+  capturedAt: string;
+  label: { fine: number; coarse: number };
+  width: number;
+  height: number;
+  format: "png";
+  /** Lower-case hex sha256 of the PNG bytes. */
+  sha256: string;
+  /** Base64 (RFC 4648, padded) of the PNG bytes. */
+  data: string;
+}
+
+/** A decoded and verified image: the envelope and its PNG bytes. */
+export interface VerifiedImage {
+  envelope: ImageEnvelope;
+  png: Uint8Array;
+}
+
+/** The deterministic image id of a device's `seq`-th image. */
+export function imageIdOf(deviceId: string, seq: number): string {
+  return `${deviceId}/${seq}`;
+}
+
+/** Lower-case hex sha256. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+const labelInt = z.number().int().min(0).max(65535);
+const dimension = z.number().int().min(1).max(16384);
+const schema = z.object({
+  v: z.literal(1),
+  imageId: z.string().min(1).max(256),
+  deviceId: z.string().min(1).max(128),
+  seq: z.number().int().min(0),
+  capturedAt: z.iso.datetime({ offset: true }),
+  label: z.object({ fine: labelInt, coarse: labelInt }),
+  width: dimension,
+  height: dimension,
+  format: z.literal("png"),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "64 lower-case hex digits"),
+  data: z.string().min(1),
+});
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Builds the record value of an envelope. */
+export function encodeImageEnvelope(envelope: ImageEnvelope): string {
+  return JSON.stringify(envelope);
+}
+
+/**
+ * Decodes and verifies a record value: size, JSON, version, fields, base64, the
+ * sha256 of the PNG bytes, and that they are a PNG of the stated size.
+ */
+export function decodeImageEnvelope(value: Uint8Array | null, options: { maxBytes: number }): Decoded<VerifiedImage> {
+  const parsed = parseJson(value, options.maxBytes);
+  if (!parsed.ok) return parsed;
+  const obj = parsed.value as { v?: unknown };
+  if (obj.v !== IMAGE_ENVELOPE_VERSION) {
+    return rejectWith("unknown_version", `envelope version ${JSON.stringify(obj.v)} is not supported: this node reads version ${IMAGE_ENVELOPE_VERSION}`);
+  }
+  const checked = schema.safeParse(obj);
+  if (!checked.success) return rejectWith("invalid_envelope", zodProblem(checked.error));
+  const envelope = checked.data as ImageEnvelope;
+  if (envelope.data.length % 4 !== 0 || !BASE64.test(envelope.data)) {
+    return rejectWith("bad_base64", `data is not padded base64 (length ${envelope.data.length})`);
+  }
+  const png = new Uint8Array(Buffer.from(envelope.data, "base64"));
+  const digest = sha256Hex(png);
+  if (digest !== envelope.sha256) return rejectWith("sha256_mismatch", `sha256 of data is ${digest}, envelope says ${envelope.sha256}`);
+  if (!hasPngSignature(png)) return rejectWith("not_png", "data does not start with the PNG signature");
+  try {
+    const img = decodePng(png);
+    if (img.width !== envelope.width || img.height !== envelope.height) {
+      return rejectWith("not_png", `PNG is ${img.width}x${img.height}, envelope says ${envelope.width}x${envelope.height}`);
+    }
+  } catch (err) {
+    return rejectWith("not_png", `PNG does not decode: ${(err as Error).message}`);
+  }
+  return { ok: true, value: { envelope, png } };
+}

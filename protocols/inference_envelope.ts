@@ -1,0 +1,61 @@
+/**
+ * The `troupe.inferences` record: key = image id, value = this JSON envelope,
+ * version 1:
+ *
+ * ```json
+ * { "v": 1, "imageId": "cam-0001/42", "model": "resnet50-synthetic",
+ *   "top": [{ "index": 3, "label": "bear", "prob": 0.41 }], "latencyMs": 12.5,
+ *   "inferredAt": "2026-11-24T18:00:00.100Z" }
+ * ```
+ * The db role upserts it into `inferences` on (image_id, model).
+ */
+import { z } from "zod";
+import { type Decoded, parseJson, rejectWith, zodProblem } from "./_decode.ts";
+
+/** The envelope version this code writes and reads. */
+export const INFERENCE_ENVELOPE_VERSION = 1;
+
+/** One class of a result. */
+export interface TopClass {
+  index: number;
+  label: string;
+  prob: number;
+}
+
+/** A classification result on the wire. */
+export interface InferenceEnvelope {
+  v: 1;
+  imageId: string;
+  model: string;
+  /** Best classes first; at least one. */
+  top: TopClass[];
+  latencyMs: number;
+  inferredAt: string;
+}
+
+const schema = z.object({
+  v: z.literal(1),
+  imageId: z.string().min(1).max(256),
+  model: z.string().min(1).max(256),
+  top: z.array(z.object({ index: z.number().int().min(0), label: z.string().max(256), prob: z.number().min(0).max(1) })).min(1).max(1000),
+  latencyMs: z.number().min(0),
+  inferredAt: z.iso.datetime({ offset: true }),
+});
+
+/** Builds the record value of an envelope. */
+export function encodeInferenceEnvelope(envelope: InferenceEnvelope): string {
+  return JSON.stringify(envelope);
+}
+
+/** Decodes and checks a record value. */
+export function decodeInferenceEnvelope(value: Uint8Array | null, options: { maxBytes: number }): Decoded<InferenceEnvelope> {
+  const parsed = parseJson(value, options.maxBytes);
+  if (!parsed.ok) return parsed;
+  const obj = parsed.value as { v?: unknown };
+  if (obj.v !== INFERENCE_ENVELOPE_VERSION) {
+    return rejectWith("unknown_version", `envelope version ${JSON.stringify(obj.v)} is not supported: this node reads version ${INFERENCE_ENVELOPE_VERSION}`);
+  }
+  const checked = schema.safeParse(obj);
+  if (!checked.success) return rejectWith("invalid_envelope", zodProblem(checked.error));
+  return { ok: true, value: checked.data as InferenceEnvelope };
+}
