@@ -5,7 +5,8 @@
  * partition is the lowest offset still in flight, or one past the highest done
  * when none is; so a commit never passes a record that is not yet written.
  * Offsets not registered are ignored by `done` (late answers of an earlier
- * incarnation), which keeps that rule.
+ * incarnation), which keeps that rule; and a commit point never moves below the
+ * first offset fetched or the last one committed.
  */
 
 interface PartitionState {
@@ -38,14 +39,19 @@ export class OffsetLedger {
 
   /** Registers offsets handed downstream. */
   add(topic: string, partition: number, offset: string): void {
-    this.#get(topic, partition).pending.add(BigInt(offset));
+    const fresh = !this.#parts.has(`${topic}\u0000${partition}`);
+    const s = this.#get(topic, partition);
+    const o = BigInt(offset);
+    // The first offset fetched is where the group's committed position already is.
+    if (fresh) s.committed = o;
+    s.pending.add(o);
   }
 
   /** Marks offsets done; unregistered ones are ignored. */
   done(topic: string, partition: number, offset: string): void {
-    const s = this.#get(topic, partition);
+    const s = this.#parts.get(`${topic}\u0000${partition}`);
     const o = BigInt(offset);
-    if (!s.pending.delete(o)) return;
+    if (!s || !s.pending.delete(o)) return;
     if (o > s.highestDone) s.highestDone = o;
   }
 

@@ -115,6 +115,14 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
     async init(ctx) {
       const sql = options.connect();
       const state: State = { sql, timer: null };
+      try {
+        await sql`SELECT 1`;
+      } catch (err) {
+        options.readiness?.set(dep, false, `unreachable: ${errorMessage(err)}`);
+        await sql.end({ timeout: 1 }).catch(() => {});
+        throw new DatabaseUnavailable(err);
+      }
+      options.readiness?.set(dep, true, "connected");
       if (size() > 0) {
         ctx.log.info("writing rows kept from before the restart", { rows: size() });
         try {

@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import process from "node:process";
 import { CIFAR_FINE_CLASSES, CIFAR_RECORD_BYTES, CIFAR_SIDE, encodeCifarRecord } from "../protocols/cifar100.ts";
 
 /** Options of {@link ensureSyntheticCifar}. */
@@ -50,8 +51,10 @@ export async function ensureSyntheticCifar(dir: string, options: SyntheticOption
     const fine = Math.floor(rand() * CIFAR_FINE_CLASSES);
     out.set(encodeCifarRecord(Math.floor(fine / 5), fine, syntheticImage(fine, rand)), i * CIFAR_RECORD_BYTES);
   }
-  await writeFile(`${file}.tmp`, out);
-  await rename(`${file}.tmp`, file);
+  // Written under a private name and renamed, so concurrent generators never expose a partial file.
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(tmp, out);
+  await rename(tmp, file);
   await writeFile(marker, want);
   return { dir, file, count, seed, generated: true };
 }

@@ -1,7 +1,8 @@
 /**
  * Prometheus text exposition (version 0.0.4) of a node: per-actor mailbox depth
  * and capacity, processed messages, failures, restarts, drops; node readiness and
- * dependency states.
+ * dependency states; dead-lettered records by reason; and every numeric figure an
+ * actor reports in its `info` (records sent, rows inserted...) as `troupe_actor_stat`.
  */
 import type { ActorSnapshot, DependencyState } from "../system/mod.ts";
 import { walkSnapshot } from "../system/mod.ts";
@@ -33,11 +34,20 @@ export function renderMetrics(input: MetricsInput): string {
   const dropped = fam("troupe_mailbox_dropped_total", "counter", "Messages dropped (lossy overflow or cleared on restart).");
   const rejected = fam("troupe_mailbox_rejected_total", "counter", "Messages refused by a full reject-policy mailbox.");
   const up = fam("troupe_actor_up", "gauge", "1 when the actor is running.");
+  const stat = fam("troupe_actor_stat", "gauge", "A figure an actor reports about itself (see GET /actors, info).");
+  const deadLettered = fam("troupe_deadletter_total", "counter", "Records sent to the dead-letter topic, by reason.");
   walkSnapshot(input.tree, (n) => {
     const l = { node: input.nodeId, actor: n.path };
     failures.samples.push([l, n.failures]);
     restarts.samples.push([l, n.restarts]);
     up.samples.push([l, n.status === "running" ? 1 : 0]);
+    for (const [k, v] of Object.entries(n.info ?? {})) {
+      if (typeof v === "number" && Number.isFinite(v)) stat.samples.push([{ ...l, stat: k }, v]);
+    }
+    const dl = n.info?.["deadLettered"];
+    if (dl && typeof dl === "object") {
+      for (const [reason, v] of Object.entries(dl)) if (typeof v === "number") deadLettered.samples.push([{ ...l, reason }, v]);
+    }
     if (n.kind !== "actor" || !n.mailbox) return;
     depth.samples.push([l, n.mailbox.depth]);
     capacity.samples.push([l, n.mailbox.capacity]);
@@ -50,7 +60,7 @@ export function renderMetrics(input: MetricsInput): string {
   ready.samples.push([{ node: input.nodeId }, input.ready ? 1 : 0]);
   const deps = fam("troupe_dependency_up", "gauge", "1 when the dependency is connected.");
   for (const [name, d] of Object.entries(input.dependencies)) deps.samples.push([{ node: input.nodeId, dependency: name }, d.ok ? 1 : 0]);
-  return [ready, deps, up, depth, capacity, waiting, processed, failures, restarts, dropped, rejected].map(renderFamily).join("");
+  return [ready, deps, up, depth, capacity, waiting, processed, failures, restarts, dropped, rejected, deadLettered, stat].map(renderFamily).join("");
 }
 
 function renderFamily(f: Family): string {

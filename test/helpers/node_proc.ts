@@ -1,0 +1,53 @@
+/** A troupe node run as a child process, for end-to-end tests. */
+import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
+import type { Test } from "tap";
+import { freePort } from "../../ops/_proc.ts";
+import type { ActorSnapshot } from "../../system/mod.ts";
+import { until } from "./wait.ts";
+
+/** A running node process. */
+export interface NodeProcess {
+  proc: ChildProcess;
+  base: string;
+  stderr(): string;
+  exited: Promise<number | null>;
+  /** The actor at `path` in `/actors`, or undefined. */
+  actor(path: string): Promise<ActorSnapshot | undefined>;
+  metrics(): Promise<string>;
+}
+
+/** Starts `main.ts` with `env` and waits until `/readyz` answers 200. */
+export async function startNodeProcess(t: Test, env: Record<string, string>, options: { ready?: boolean } = {}): Promise<NodeProcess> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
+    env: { ...process.env, OPS_PORT: String(port), LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  proc.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+  t.teardown(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const node: NodeProcess = {
+    proc,
+    base,
+    stderr: () => stderr,
+    exited,
+    async actor(path) {
+      const body = (await (await fetch(`${base}/actors`)).json()) as { tree: ActorSnapshot };
+      const find = (n: ActorSnapshot): ActorSnapshot | undefined => (n.path === path ? n : n.children.map(find).find(Boolean));
+      return find(body.tree);
+    },
+    metrics: async () => (await fetch(`${base}/metrics`)).text(),
+  };
+  if (options.ready !== false) {
+    await until(`node ${env["ROLE"]} ready`, async () => {
+      if (proc.exitCode !== null) throw new Error(`node exited with ${proc.exitCode}: ${stderr.slice(-2000)}`);
+      return (await fetch(`${base}/readyz`).catch(() => null))?.status === 200;
+    }, 90_000, 100);
+  }
+  return node;
+}

@@ -1,0 +1,82 @@
+/** Settings and checks shared by the pipeline's end-to-end tests. */
+import { capturePng } from "../../actors/png_encoder.ts";
+import { deviceIdOf } from "../../actors/device_fleet.ts";
+import { connectPostgres, openCifarDataset, type Sql } from "../../clients/mod.ts";
+import { sha256Hex } from "../../protocols/mod.ts";
+import { databaseUrl, kafkaBrokers, uniqueName } from "./infra.ts";
+
+/** Where every test's synthetic dataset lives (generated once, reused). */
+export const TEST_SYNTHETIC_DIR = ".troupe/test-synthetic";
+
+/** Environment of a node with its own topics, group and schema. */
+export function pipelineEnv(prefix: string): Record<string, string> {
+  const name = uniqueName(prefix);
+  return {
+    KAFKA_BROKERS: kafkaBrokers().join(","),
+    DATABASE_URL: databaseUrl(),
+    TOPIC_IMAGES: `${name}.images`,
+    TOPIC_INFERENCES: `${name}.inferences`,
+    TOPIC_DEADLETTER: `${name}.deadletter`,
+    TOPIC_PARTITIONS: "3",
+    DB_GROUP_ID: `${name}-db`,
+    DATABASE_SCHEMA: name.toLowerCase(),
+    SYNTHETIC_DIR: TEST_SYNTHETIC_DIR,
+    SIM_SEED: "1",
+  };
+}
+
+/** A pool on the test's schema. */
+export function testSql(env: Record<string, string>): Sql {
+  return connectPostgres(env["DATABASE_URL"]!, { schema: env["DATABASE_SCHEMA"]!, max: 2 });
+}
+
+/** Rows in `images` (0 while the table does not exist yet). */
+export async function imageCount(sql: Sql): Promise<number> {
+  try {
+    return Number((await sql`SELECT count(*)::int AS n FROM images`)[0]!["n"]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Checks every stored image against the source: the PNG re-encoded from the
+ * dataset record its camera and sequence number map to. Returns the problems.
+ */
+export async function verifyImages(sql: Sql, devices: number, perDevice: (d: number) => number): Promise<string[]> {
+  const ds = await openCifarDataset(TEST_SYNTHETIC_DIR, "test");
+  const problems: string[] = [];
+  try {
+    const rows = await sql<{ image_id: string; device_id: string; seq: string; fine_label: number; coarse_label: number; png: Buffer; sha256: string }[]>`
+      SELECT image_id, device_id, seq, fine_label, coarse_label, png, sha256 FROM images`;
+    const byId = new Map(rows.map((r) => [r.image_id, r]));
+    for (let d = 0; d < devices; d++) {
+      const id = deviceIdOf("cam", d);
+      for (let seq = 0; seq < perDevice(d); seq++) {
+        const row = byId.get(`${id}/${seq}`);
+        if (!row) {
+          problems.push(`missing ${id}/${seq}`);
+          continue;
+        }
+        const rec = await ds.read((d + seq * devices) % ds.count);
+        const want = sha256Hex(capturePng(rec));
+        if (row.sha256 !== want) problems.push(`${row.image_id}: sha256 ${row.sha256} is not the source's ${want}`);
+        if (sha256Hex(row.png) !== want) problems.push(`${row.image_id}: stored PNG bytes do not hash to the source's sha256`);
+        if (row.fine_label !== rec.fine || row.coarse_label !== rec.coarse) problems.push(`${row.image_id}: labels differ from the source`);
+      }
+    }
+  } finally {
+    await ds.close();
+  }
+  return problems;
+}
+
+/** Sum of `devices.images` (rows inserted, replays not counted). */
+export async function deviceImageSum(sql: Sql): Promise<number> {
+  return Number((await sql`SELECT coalesce(sum(images), 0)::int AS n FROM devices`)[0]!["n"]);
+}
+
+/** How many images camera `d` of `devices` takes out of `count`. */
+export function shareOf(count: number, devices: number): (d: number) => number {
+  return (d) => Math.floor(count / devices) + (d < count % devices ? 1 : 0);
+}

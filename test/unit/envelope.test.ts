@@ -1,0 +1,70 @@
+import { Buffer } from "node:buffer";
+import t from "tap";
+import { captureEnvelope } from "../../actors/png_encoder.ts";
+import { mulberry32, syntheticImage } from "../../clients/synthetic_cifar.ts";
+import { decodeImageEnvelope, decodeInferenceEnvelope, deadLetterHeaders, encodeImageEnvelope, type ImageEnvelope } from "../../protocols/mod.ts";
+
+const enc = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
+const good = (): ImageEnvelope =>
+  captureEnvelope({ deviceId: "cam-0001", seq: 7, imageId: "cam-0001/7", capturedAt: "2026-11-24T18:00:00.000Z", record: { index: 0, coarse: 2, fine: 11, planes: syntheticImage(11, mulberry32(3)) } });
+
+t.test("a good envelope decodes to its PNG bytes", async (t) => {
+  const e = good();
+  const d = decodeImageEnvelope(enc(encodeImageEnvelope(e)), { maxBytes: 1 << 20 });
+  if (!d.ok) return t.fail(d.detail);
+  t.equal(d.value.envelope.imageId, "cam-0001/7");
+  t.same(d.value.envelope.label, { fine: 11, coarse: 2 });
+  t.equal(Buffer.from(d.value.png).toString("base64"), e.data);
+});
+
+t.test("each kind of bad input is named", async (t) => {
+  const e = good();
+  const cases: [string, Uint8Array | null, string, RegExp][] = [
+    ["null value", null, "not_json", /no value/],
+    ["raw bytes", new Uint8Array([0xff, 0xfe, 0x00]), "not_json", /not UTF-8 JSON/],
+    ["a JSON array", enc([1, 2]), "not_json", /not an object/],
+    ["oversize", enc({ ...e, pad: "x".repeat(70_000) }), "oversize", /limit is 65536/],
+    ["version 2", enc({ ...e, v: 2 }), "unknown_version", /version 2 is not supported/],
+    ["no version", enc({ ...e, v: undefined }), "unknown_version", /version undefined/],
+    ["missing deviceId", enc({ ...e, deviceId: undefined }), "invalid_envelope", /missing field deviceId/],
+    ["negative seq", enc({ ...e, seq: -1 }), "invalid_envelope", /^seq:/],
+    ["bad base64", enc({ ...e, data: "!!!!" }), "bad_base64", /not padded base64/],
+    ["sha256 mismatch", enc({ ...e, sha256: "0".repeat(64) }), "sha256_mismatch", /envelope says 0000/],
+  ];
+  const notPng = Buffer.from("hello, not a png");
+  cases.push(["not a PNG", enc({ ...e, data: notPng.toString("base64"), sha256: (await import("../../protocols/mod.ts")).sha256Hex(notPng) }), "not_png", /PNG signature/]);
+  const png = Buffer.from(e.data, "base64");
+  const cut = png.subarray(0, 40);
+  cases.push(["truncated PNG", enc({ ...e, data: cut.toString("base64"), sha256: (await import("../../protocols/mod.ts")).sha256Hex(cut) }), "not_png", /does not decode/]);
+  cases.push(["wrong size", enc({ ...e, width: 64 }), "not_png", /PNG is 32x32, envelope says 64x32/]);
+  for (const [name, value, reason, detail] of cases) {
+    const d = decodeImageEnvelope(value, { maxBytes: 65_536 });
+    t.equal(d.ok, false, name);
+    if (!d.ok) {
+      t.equal(d.reason, reason, `${name}: reason`);
+      t.match(d.detail, detail, `${name}: detail`);
+    }
+  }
+});
+
+t.test("inference envelopes", async (t) => {
+  const ok = { v: 1, imageId: "cam-0001/1", model: "m", top: [{ index: 3, label: "x", prob: 0.5 }], latencyMs: 2, inferredAt: "2026-11-24T18:00:00Z" };
+  const d = decodeInferenceEnvelope(enc(ok), { maxBytes: 65_536 });
+  t.ok(d.ok);
+  const bad = decodeInferenceEnvelope(enc({ ...ok, top: [] }), { maxBytes: 65_536 });
+  t.same(bad.ok ? null : bad.reason, "invalid_envelope");
+});
+
+t.test("dead-letter headers keep the original ones and add the reason", async (t) => {
+  const h = deadLetterHeaders({ reason: "not_json", detail: "bad", topic: "a", partition: 3, offset: "42", consumer: "g" }, { trace: "x", "troupe-reason": "spoofed" }, new Date("2026-11-24T00:00:00Z"));
+  t.same(h, {
+    trace: "x",
+    "troupe-reason": "not_json",
+    "troupe-detail": "bad",
+    "troupe-source-topic": "a",
+    "troupe-source-partition": "3",
+    "troupe-source-offset": "42",
+    "troupe-consumer": "g",
+    "troupe-rejected-at": "2026-11-24T00:00:00.000Z",
+  });
+});
