@@ -4,7 +4,7 @@
  * trust auth on loopback only, a `troupe` role and database. Works as root (the
  * server runs as the `postgres` user).
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, statSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import type { Logger } from "../system/mod.ts";
@@ -61,7 +61,7 @@ export async function startPostgres(dataDir: string, log: Logger, options: { por
   // The postgres user must reach the data dir through every parent.
   for (let p = dir; p !== "/"; p = resolve(p, "..")) {
     try {
-      chmodSync(p, 0o755);
+      chmodSync(p, (statSync(p).mode & 0o7777) | 0o755);
     } catch {
       break;
     }

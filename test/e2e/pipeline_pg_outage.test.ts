@@ -1,0 +1,58 @@
+import { rm } from "node:fs/promises";
+import t from "tap";
+import { startPostgres, stopPostgres } from "../../ops/postgres_local.ts";
+import { silentLogger } from "../../system/mod.ts";
+import { uniqueName } from "../helpers/infra.ts";
+import { startNodeProcess } from "../helpers/node_proc.ts";
+import { deviceImageSum, imageCount, pipelineEnv, shareOf, testSql, verifyImages } from "../helpers/pipeline.ts";
+import { until } from "../helpers/wait.ts";
+
+t.test("PostgreSQL stopped mid-run: the consumer pauses, nothing is lost, the flow resumes by itself", async (t) => {
+  // A private cluster, so stopping it does not disturb other tests.
+  const dir = `.troupe/${uniqueName("pg-outage")}`;
+  const pg = await startPostgres(dir, silentLogger);
+  t.teardown(async () => {
+    await stopPostgres(dir, silentLogger);
+    await rm(dir, { recursive: true, force: true });
+  });
+  const env = { ...pipelineEnv("outage"), DATABASE_URL: pg.url };
+  const N = 2500;
+  const devices = 10;
+  const sql = testSql(env);
+  t.teardown(() => sql.end());
+  const db = await startNodeProcess(t, { ...env, ROLE: "db", UPSERT_BATCH: "100" });
+  const sim = await startNodeProcess(t, { ...env, ROLE: "simulator", SIM_DEVICES: String(devices), SIM_RATE: "25", SIM_COUNT: String(N) });
+  await until("some rows written", async () => (await imageCount(sql)) >= 300, 120_000, 20);
+
+  await stopPostgres(dir, silentLogger);
+  const paused = await until("consumer paused", async () => {
+    const c = await db.actor("/troupe/db/consumer");
+    const p = c?.info?.["paused"] as string[] | undefined;
+    return p && p.length > 0 ? p : undefined;
+  }, 60_000, 100);
+  t.ok(paused.length >= 3, `the consumer paused its partitions: ${paused.join(", ")}`);
+  const ready = (await (await fetch(`${db.base}/readyz`)).json()) as { ready: boolean; dependencies: Record<string, { ok: boolean }> };
+  t.equal(ready.ready, false, "not ready while PostgreSQL is down");
+  t.equal(ready.dependencies["postgres"]?.ok, false);
+  const upserter = await until("upserter restarting", async () => {
+    const u = await db.actor("/troupe/db/upserter");
+    return u && u.restarts >= 1 ? u : undefined;
+  }, 60_000, 100);
+  t.equal(upserter.lastError?.code, "TROUPE_ERR_DATABASE", "the upserter fails with a database error and is restarted");
+
+  await startPostgres(dir, silentLogger);
+  await until("simulator finished", async () => (await sim.actor("/troupe/simulator/fleet"))?.info?.["finished"] === true, 180_000, 100);
+  await until(`${N} rows`, async () => (await imageCount(sql)) >= N, 120_000, 100);
+  await until("consumer idle and resumed", async () => {
+    const c = await db.actor("/troupe/db/consumer");
+    return c?.info?.["inFlight"] === 0 && (c.info["paused"] as string[]).length === 0;
+  }, 60_000, 100);
+  t.equal(await imageCount(sql), N, "exactly N rows");
+  t.equal(await deviceImageSum(sql), N);
+  t.same(await verifyImages(sql, devices, shareOf(N, devices)), []);
+  t.equal((await fetch(`${db.base}/readyz`)).status, 200, "ready again");
+  t.ok((await db.actor("/troupe/db/consumer"))!.info!["pauses"]! as number >= 1);
+  sim.proc.kill("SIGTERM");
+  db.proc.kill("SIGTERM");
+  t.equal(await db.exited, 0);
+});

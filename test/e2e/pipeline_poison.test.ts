@@ -1,0 +1,132 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import t from "tap";
+import { captureEnvelope } from "../../actors/png_encoder.ts";
+import { openCifarDataset } from "../../clients/mod.ts";
+import { encodeImageEnvelope, sha256Hex } from "../../protocols/mod.ts";
+import { startNodeProcess } from "../helpers/node_proc.ts";
+import { imageCount, pipelineEnv, TEST_SYNTHETIC_DIR, testSql } from "../helpers/pipeline.ts";
+import { until } from "../helpers/wait.ts";
+
+function hasKcat(): boolean {
+  try {
+    execFileSync("kcat", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+t.test("poison records from another client are dead-lettered with their reason; good ones around them are stored", async (t) => {
+  const env: Record<string, string> = { ...pipelineEnv("poison"), MAX_MESSAGE_BYTES: "16384", TOPIC_PARTITIONS: "1" };
+  const brokers = env["KAFKA_BROKERS"]!.split(",");
+  const sql = testSql(env);
+  t.teardown(() => sql.end());
+  // The db node creates the topics and joins its group before anything is produced.
+  const db = await startNodeProcess(t, { ...env, ROLE: "db" });
+
+  const ds = await openCifarDataset(TEST_SYNTHETIC_DIR, "test").catch(async () => {
+    const { ensureSyntheticCifar } = await import("../../clients/mod.ts");
+    await ensureSyntheticCifar(TEST_SYNTHETIC_DIR, { seed: 1 });
+    return openCifarDataset(TEST_SYNTHETIC_DIR, "test");
+  });
+  t.teardown(() => ds.close());
+  const good = async (seq: number) => captureEnvelope({ deviceId: "cam-poison", seq, imageId: `cam-poison/${seq}`, capturedAt: new Date().toISOString(), record: await ds.read(seq) });
+  const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+  const g0 = await good(0);
+  const gif = Buffer.from("GIF89a not a png at all");
+  const images: { value: Buffer; reason: string | null }[] = [
+    { value: Buffer.from(encodeImageEnvelope(g0)), reason: null },
+    { value: Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0xff]), reason: "not_json" },
+    { value: Buffer.from(encodeImageEnvelope(await good(1))), reason: null },
+    { value: json({ ...g0, v: 2 }), reason: "unknown_version" },
+    { value: json({ ...g0, deviceId: undefined }), reason: "invalid_envelope" },
+    { value: Buffer.from(encodeImageEnvelope(await good(2))), reason: null },
+    { value: json({ ...g0, data: "@@@@" }), reason: "bad_base64" },
+    { value: json({ ...g0, sha256: "f".repeat(64) }), reason: "sha256_mismatch" },
+    { value: json({ ...g0, data: gif.toString("base64"), sha256: sha256Hex(gif) }), reason: "not_png" },
+    { value: json({ ...g0, padding: "x".repeat(20_000) }), reason: "oversize" },
+    { value: Buffer.from(encodeImageEnvelope(await good(3))), reason: null },
+  ];
+  const inference = Buffer.from("{not json");
+
+  const kcat = hasKcat();
+  t.comment(kcat ? "producing with kcat (librdkafka)" : "kcat not found: producing with a bare kafkajs client");
+  if (kcat) {
+    const dir = mkdtempSync(join(tmpdir(), "troupe-poison-"));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const files = images.map((m, i) => {
+      const f = join(dir, `m${String(i).padStart(2, "0")}`);
+      writeFileSync(f, m.value);
+      return f;
+    });
+    // Without -l, kcat sends each file as one record, in order.
+    execFileSync("kcat", ["-P", "-b", brokers.join(","), "-t", env["TOPIC_IMAGES"]!, "-p", "0", "-k", "cam-poison", "-H", "trace=abc", ...files]);
+    const inf = join(dir, "inference");
+    writeFileSync(inf, inference);
+    execFileSync("kcat", ["-P", "-b", brokers.join(","), "-t", env["TOPIC_INFERENCES"]!, "-p", "0", "-k", "cam-poison/0", "-H", "trace=abc", inf]);
+  } else {
+    const p = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
+    await p.connect();
+    for (const m of images) await p.send({ topic: env["TOPIC_IMAGES"]!, messages: [{ key: "cam-poison", value: m.value, partition: 0, headers: { trace: "abc" } }] });
+    await p.send({ topic: env["TOPIC_INFERENCES"]!, messages: [{ key: "cam-poison/0", value: inference, partition: 0, headers: { trace: "abc" } }] });
+    await p.disconnect();
+  }
+
+  const bad = images.map((m, offset) => ({ ...m, offset })).filter((m) => m.reason !== null);
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
+  const dlqConsumer = kafka.consumer({ groupId: `${env["DB_GROUP_ID"]}-reader` });
+  const seen: { value: Buffer; headers: Record<string, string>; key: string | null }[] = [];
+  await dlqConsumer.connect();
+  t.teardown(() => dlqConsumer.disconnect());
+  await dlqConsumer.subscribe({ topic: env["TOPIC_DEADLETTER"]!, fromBeginning: true });
+  await dlqConsumer.run({
+    eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      seen.push({ value: message.value ?? Buffer.alloc(0), headers, key: message.key?.toString() ?? null });
+    },
+  });
+  await until("every poison record dead-lettered", () => seen.length >= bad.length + 1, 60_000, 50);
+  await until("good rows stored", async () => (await imageCount(sql)) >= 4, 60_000, 50);
+
+  for (const b of bad) {
+    const d = seen.find((s) => s.headers["troupe-source-topic"] === env["TOPIC_IMAGES"] && s.headers["troupe-source-offset"] === String(b.offset));
+    t.ok(d, `offset ${b.offset} (${b.reason}) is in the dead-letter topic`);
+    if (!d) continue;
+    t.equal(d.headers["troupe-reason"], b.reason, `offset ${b.offset}: reason`);
+    t.ok(d.headers["troupe-detail"]!.length > 0, `offset ${b.offset}: detail '${d.headers["troupe-detail"]}'`);
+    t.equal(d.headers["troupe-source-partition"], "0");
+    t.equal(d.headers["troupe-consumer"], env["DB_GROUP_ID"]);
+    t.equal(d.headers["trace"], "abc", "the original headers are kept");
+    t.equal(d.key, "cam-poison", "the original key is kept");
+    t.ok(d.value.equals(b.value), `offset ${b.offset}: the original bytes are kept`);
+  }
+  const inf = seen.find((s) => s.headers["troupe-source-topic"] === env["TOPIC_INFERENCES"]);
+  t.equal(inf?.headers["troupe-reason"], "not_json");
+  t.ok(inf?.value.equals(inference));
+
+  const rows = await sql<{ image_id: string }[]>`SELECT image_id FROM images ORDER BY image_id`;
+  t.same(rows.map((r) => r.image_id), ["cam-poison/0", "cam-poison/1", "cam-poison/2", "cam-poison/3"], "the good records around the poison are stored");
+
+  // The partition kept flowing: the group's committed offset is past every record.
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  await until("offsets committed past the poison", async () => {
+    const [topic] = await admin.fetchOffsets({ groupId: env["DB_GROUP_ID"]!, topics: [env["TOPIC_IMAGES"]!] });
+    return topic?.partitions[0]?.offset === String(images.length);
+  }, 30_000, 100);
+  t.pass(`committed offset of ${env["TOPIC_IMAGES"]}:0 is ${images.length}`);
+
+  const metrics = await db.metrics();
+  t.match(metrics, /troupe_deadletter_total\{[^}]*reason="not_json"\} 2/);
+  for (const reason of ["unknown_version", "invalid_envelope", "bad_base64", "sha256_mismatch", "not_png", "oversize"]) {
+    t.match(metrics, new RegExp(`troupe_deadletter_total\\{[^}]*reason="${reason}"\\} 1`), `${reason} counted in /metrics`);
+  }
+  db.proc.kill("SIGTERM");
+  t.equal(await db.exited, 0);
+});
