@@ -36,11 +36,13 @@ export interface ConsumerStats {
   deadLettered: Partial<Record<DeadLetterReason, number>>;
   commits: number;
   pauses: number;
+  /** Records handed to the upserter and not yet reported written. */
+  inFlight: number;
 }
 
 /** Zeroed stats. */
 export function newConsumerStats(): ConsumerStats {
-  return { consumed: 0, handed: 0, deadLettered: {}, commits: 0, pauses: 0 };
+  return { consumed: 0, handed: 0, deadLettered: {}, commits: 0, pauses: 0, inFlight: 0 };
 }
 
 /** Options of {@link kafkaConsumer}. */
@@ -163,6 +165,7 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
       }
       batch.resolve((chunk[chunk.length - 1] as (typeof chunk)[number]).offset);
       stats.consumed += chunk.length;
+      stats.inFlight = state.ledger.inFlight;
       if (rejected.length > 0) await commitDue(state, ctx);
     }
   };
@@ -197,6 +200,7 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
         throw new ConsumerCrashed(msg.error);
       }
       for (const s of msg.sources) state.ledger.done(s.topic, s.partition, s.offset);
+      stats.inFlight = state.ledger.inFlight;
       await commitDue(state, ctx);
       return state;
     },
@@ -218,8 +222,8 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
       assigned: state.consumer?.assigned().length ?? 0,
       paused: state.consumer?.paused().map((tp) => `${tp.topic}:${tp.partition}`) ?? [],
       pausedSince: state.pausedSince,
-      inFlight: state.ledger.inFlight,
       ...stats,
+      inFlight: state.ledger.inFlight,
     }),
   };
 }

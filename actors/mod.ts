@@ -3,3 +3,9 @@
  * @module
  */
 export * from "./broker_keeper.ts";
+export * from "./dataset_reader.ts";
+export * from "./device_fleet.ts";
+export * from "./png_encoder.ts";
+export * from "./kafka_producer.ts";
+export * from "./kafka_consumer.ts";
+export * from "./pg_upserter.ts";

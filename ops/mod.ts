@@ -9,3 +9,6 @@ export { renderWebView } from "./web_view.ts";
 export { InfraError } from "./errors.ts";
 export { type LocalBrokerSettings, startBroker } from "./kafka_local.ts";
 export { type LocalPostgres, startPostgres, stopPostgres } from "./postgres_local.ts";
+export { type LocalPglite, startPglite } from "./pglite_local.ts";
+export { LOCAL_PGLITE_DIR, LOCAL_POSTGRES_DIR, type LocalDatabase, startLocalDatabase } from "./local_database.ts";
+export { bar, RateMeter, startProgress, type ProgressOptions } from "./progress.ts";

@@ -1,18 +1,21 @@
 /**
  * The `db` role: Kafka consumer (images and inferences) -> upserter -> PostgreSQL.
- * Migrations run first; with no `DATABASE_URL` a local cluster is started in
- * `.troupe/postgres` by the project's own script.
+ * Migrations run first; with no `DATABASE_URL` a local database is started
+ * (ops/local_database.ts: a PostgreSQL cluster in `.troupe/postgres`, else PGlite).
  */
 import { type ConsumerStats, kafkaConsumer, newConsumerStats } from "../actors/kafka_consumer.ts";
 import { newUpserterStats, pgUpserter, type UpserterStats } from "../actors/pg_upserter.ts";
 import { connectPostgres, migrate } from "../clients/postgres.ts";
-import { startPostgres } from "../ops/postgres_local.ts";
-import { type ActorSystem, redactUrl, spawn, supervise, type TroupeConfig } from "../system/mod.ts";
+import { type LocalDatabase, startLocalDatabase } from "../ops/local_database.ts";
+import { type ActorSystem, redactUrl, spawn, stateless, supervise, type TroupeConfig } from "../system/mod.ts";
 import { ensureTopics, kafkaBrokersOf } from "./_pipeline.ts";
 
 /** Live figures of a db role. */
 export interface DbFigures {
+  /** Redacted. */
   databaseUrl: string;
+  /** `external` (DATABASE_URL), or the local database started for this node. */
+  database: "external" | LocalDatabase["kind"];
   consumer: ConsumerStats;
   upserter: UpserterStats;
 }
@@ -22,18 +25,16 @@ export interface DbRole {
   figures(): DbFigures;
 }
 
-/** Where the local cluster of a node without `DATABASE_URL` lives. */
-export const LOCAL_POSTGRES_DIR = ".troupe/postgres";
-
 /** Starts the db subtree. */
 export async function startDbRole(system: ActorSystem, config: TroupeConfig): Promise<DbRole> {
   const db = config.db;
-  let url = config.databaseUrl;
-  if (url === null) {
-    system.log.info("DATABASE_URL is not set: starting a local PostgreSQL cluster", { dir: LOCAL_POSTGRES_DIR });
-    url = (await startPostgres(LOCAL_POSTGRES_DIR, system.log)).url;
+  let local: LocalDatabase | null = null;
+  if (config.databaseUrl === null) {
+    system.log.info("DATABASE_URL is not set: starting a local database");
+    local = await startLocalDatabase(system.log);
   }
-  const databaseUrl = url;
+  const databaseUrl = config.databaseUrl ?? (local as LocalDatabase).url;
+  const pool = local?.kind === "pglite" ? 1 : 2;
   const admin = connectPostgres(databaseUrl, { schema: db.schema, max: 1 });
   try {
     await migrate(admin, { schema: db.schema, log: system.log });
@@ -48,10 +49,15 @@ export async function startDbRole(system: ActorSystem, config: TroupeConfig): Pr
     periodMs: 300_000,
     backoff: { minMs: 250, maxMs: 5_000, jitter: 0.2 },
   });
+  if (local) {
+    // Holds the in-process database (PGlite) so that it stops after the actors using it.
+    const held = local;
+    await spawn(sup, { ...stateless(() => {}), stop: () => held.stop() }, { name: "local_database", capacity: 1 });
+  }
   const upserterStats = newUpserterStats();
   const consumerStats = newConsumerStats();
   const upserter = await spawn(sup, pgUpserter({
-    connect: () => connectPostgres(databaseUrl, { schema: db.schema, max: 2 }),
+    connect: () => connectPostgres(databaseUrl, { schema: db.schema, max: pool }),
     batchSize: db.upsertBatch,
     lingerMs: db.upsertLingerMs,
     readiness: system.readiness,
@@ -68,5 +74,6 @@ export async function startDbRole(system: ActorSystem, config: TroupeConfig): Pr
     stats: consumerStats,
   }), { name: "consumer", capacity: 64, shutdownMs: 10_000 });
   system.log.info("db role started", { database: redactUrl(databaseUrl), schema: db.schema, group: db.groupId });
-  return { figures: () => ({ databaseUrl: redactUrl(databaseUrl), consumer: { ...consumerStats, deadLettered: { ...consumerStats.deadLettered } }, upserter: { ...upserterStats } }) };
+  const database = local?.kind ?? "external";
+  return { figures: () => ({ databaseUrl: redactUrl(databaseUrl), database, consumer: { ...consumerStats, deadLettered: { ...consumerStats.deadLettered } }, upserter: { ...upserterStats } }) };
 }

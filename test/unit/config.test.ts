@@ -23,3 +23,18 @@ t.test("secrets are redacted", async (t) => {
   t.equal(r.databaseUrl, "postgres://u:***@h:5432/d");
   t.ok(Object.isFrozen(c.ops));
 });
+
+t.test("pipeline settings: defaults, and bad values named", async (t) => {
+  const c = loadConfig({ env: {} });
+  t.same(c.topics, { images: "troupe.images", inferences: "troupe.inferences", deadletter: "troupe.deadletter", partitions: 6, compression: "none" });
+  t.equal(c.simulator.datasetDir, null);
+  t.equal(c.db.groupId, "troupe-db");
+  t.equal(c.db.schema, "public");
+  const s = loadConfig({ env: { SIM_DEVICES: "50", SIM_RATE: "0", SIM_COUNT: "10000", DATASET_DIR: "/data/cifar-100-binary", KAFKA_COMPRESSION: "gzip" } });
+  t.same([s.simulator.devices, s.simulator.rate, s.simulator.count, s.simulator.datasetDir, s.topics.compression], [50, 0, 10000, "/data/cifar-100-binary", "gzip"]);
+  t.throws(() => loadConfig({ env: { SIM_RATE: "0" } }), { message: /SIM_RATE must be above 0 unless SIM_COUNT is set/ });
+  t.throws(() => loadConfig({ env: { KAFKA_COMPRESSION: "zstd" } }), { message: "KAFKA_COMPRESSION must be none or gzip: got 'zstd'" });
+  t.throws(() => loadConfig({ env: { DATABASE_SCHEMA: "Robert'); DROP" } }), { message: /DATABASE_SCHEMA must be a lower-case SQL identifier/ });
+  t.throws(() => loadConfig({ env: { TOPIC_IMAGES: "a topic" } }), { message: /TOPIC_IMAGES must be 1 to 249 letters/ });
+  t.throws(() => loadConfig({ env: { UPSERT_BATCH: "0" } }), { message: "UPSERT_BATCH must be a whole number from 1 to 10000: got '0'" });
+});

@@ -1,0 +1,138 @@
+/**
+ * `npm run local`: the whole pipeline on this machine. Starts what it needs (the
+ * broker role's Kafka unless KAFKA_BROKERS is set; a local PostgreSQL, or the
+ * embedded PGlite where none can be had, unless DATABASE_URL is set), runs the
+ * db and simulator roles with a live progress line, and prints a summary with the
+ * ops URL. The node then keeps running for inspection until Ctrl-C, or exits at
+ * once with --exit.
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { startNode, type TroupeNode } from "../roles/node.ts";
+import { ConfigError, type ConfigSource, environment, errorMessage, exit, loadConfig, onShutdownSignal, type TroupeConfig } from "../system/mod.ts";
+import { bar, num, RateMeter, startProgress } from "./progress.ts";
+
+function usage(): string {
+  return `usage: npm run local -- [--count N] [--devices N] [--rate R] [--exit]
+
+Runs the whole pipeline locally: Kafka (broker role), PostgreSQL (db role), the
+simulator, and the ops endpoint (http://127.0.0.1:7070 by default).
+
+  --count N     images to send (default 2000)
+  --devices N   simulated cameras (default 10)
+  --rate R      images per second per camera; 0: as fast as possible (default 0)
+  --exit        stop after the summary instead of running on for inspection
+  --help        this text
+
+KAFKA_BROKERS, DATABASE_URL and DATASET_DIR point it at existing ones instead;
+every other variable of \`npm start -- --help\` applies too.
+`;
+}
+
+async function main(): Promise<void> {
+  let values: { count?: string; devices?: string; rate?: string; exit?: boolean; help?: boolean };
+  try {
+    values = parseArgs({
+      args: process.argv.slice(2),
+      options: { count: { type: "string" }, devices: { type: "string" }, rate: { type: "string" }, exit: { type: "boolean" }, help: { type: "boolean" } },
+      strict: true,
+    }).values;
+  } catch (err) {
+    console.error(`local: ${errorMessage(err)}\n\n${usage()}`);
+    exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(usage());
+    return;
+  }
+  const env = environment();
+  const overrides: ConfigSource = {
+    ROLE: env["KAFKA_BROKERS"] ? "db,simulator" : "broker,db,simulator",
+    SIM_COUNT: values.count ?? env["SIM_COUNT"] ?? "2000",
+    SIM_DEVICES: values.devices ?? env["SIM_DEVICES"] ?? "10",
+    SIM_RATE: values.rate ?? env["SIM_RATE"] ?? "0",
+    LOG_LEVEL: env["LOG_LEVEL"] ?? "warn",
+  };
+  let config: TroupeConfig;
+  try {
+    config = loadConfig({ env, overrides });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) console.error(`local: configuration error: ${p}`);
+    exit(2);
+  }
+  if (config.simulator.count === 0) {
+    console.error("local: --count must be above 0 (use `ROLE=all npm start` for an endless run)");
+    exit(2);
+  }
+  say(`Kafka: ${config.kafkaBrokers ? `using ${config.kafkaBrokers.join(",")}` : `starting a local broker on 127.0.0.1:${config.broker.port} (first run resolves the Kafka ${config.broker.version} jars with Maven)`}`);
+  say(`PostgreSQL: ${config.databaseUrl ? "using DATABASE_URL" : "starting a local cluster in .troupe/postgres (PGlite in .troupe/pglite if none can be had)"}`);
+  say(`dataset: ${config.simulator.datasetDir ?? `SYNTHETIC (generated in ${config.simulator.syntheticDir}; set DATASET_DIR for real CIFAR-100)`}`);
+  let node: TroupeNode;
+  try {
+    node = await startNode(config);
+  } catch (err) {
+    console.error(`local: the pipeline could not start: ${errorMessage(err)}`);
+    exit(1);
+  }
+  const db = node.roles.db!;
+  const sim = node.roles.simulator!;
+  say(`running: ${config.simulator.devices} cameras, ${num(config.simulator.count)} images; database ${db.figures().database === "external" ? "from DATABASE_URL" : db.figures().database}; ops at ${node.opsUrl}`);
+  const started = Date.now();
+  const meter = new RateMeter();
+  const stored = () => {
+    const u = db.figures().upserter;
+    return u.imagesInserted + u.imagesUpdated;
+  };
+  const deadLettered = () => Object.values(db.figures().consumer.deadLettered).reduce((a, b) => a + (b ?? 0), 0);
+  const progress = startProgress({
+    render: () => {
+      const sent = sim.figures().producer.sent;
+      return `${bar(stored(), config.simulator.count)}  sent ${num(sent)}  stored ${num(stored())}  dead-lettered ${num(deadLettered())}  ${num(meter.sample(stored()), 1)} img/s`;
+    },
+  });
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await node.stop();
+    exit(code);
+  };
+  let signals = 0;
+  onShutdownSignal(() => {
+    if (++signals > 1) exit(130);
+    progress.stop();
+    void stop(0);
+  });
+  node.system.onGiveUp((err) => {
+    progress.stop();
+    console.error(`local: the node gave up: ${errorMessage(err)}`);
+    void stop(1);
+  });
+  const poll = setInterval(() => {
+    const s = sim.figures();
+    const c = db.figures().consumer;
+    const done = s.fleet.finished && s.producer.sent >= config.simulator.count && c.inFlight === 0 && c.handed + deadLettered() >= s.producer.sent;
+    if (!done || stopping) return;
+    clearInterval(poll);
+    progress.stop();
+    const secs = (Date.now() - started) / 1000;
+    const u = db.figures().upserter;
+    console.log("");
+    console.log(`  images sent      ${num(s.producer.sent)}`);
+    console.log(`  stored           ${num(u.imagesInserted + u.imagesUpdated)} (${num(u.imagesInserted)} new rows, ${num(u.imagesUpdated)} updated)`);
+    console.log(`  dead-lettered    ${num(deadLettered())}`);
+    console.log(`  rate             ${num(s.producer.sent / secs, 1)} images/s end to end (${num(secs, 1)} s)`);
+    console.log(`  data             ${s.dataset.synthetic ? "synthetic (generated, not CIFAR-100 photographs)" : s.dataset.file}`);
+    console.log(`  database         ${db.figures().database} ${db.figures().databaseUrl} (schema ${config.db.schema})`);
+    console.log(`  ops              ${node.opsUrl}  (/actors, /metrics, /readyz)`);
+    if (values.exit) void stop(0);
+    else say(`still running so you can look around at ${node.opsUrl}; Ctrl-C stops it`);
+  }, 100);
+}
+
+function say(line: string): void {
+  console.log(`local: ${line}`);
+}
+
+await main();
