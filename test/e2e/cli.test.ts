@@ -1,0 +1,53 @@
+import { spawn } from "node:child_process";
+import { Kafka, logLevel } from "kafkajs";
+import t from "tap";
+import { imageCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
+
+function run(script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = spawn(process.execPath, ["--import", "tsx", script, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  p.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  p.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((r) => p.once("exit", (code) => r({ code, stdout, stderr })));
+}
+
+t.test("npm run simulate sends a fixed count, shows progress and a summary", async (t) => {
+  const env = pipelineEnv("simcli");
+  const r = await run("ops/simulate_cli.ts", ["--devices", "5", "--rate", "0", "--count", "250", "--ops-port", "0"], env);
+  t.equal(r.code, 0, "exits 0", { diagnostic: true, stderr: r.stderr.slice(-1000) });
+  t.match(r.stdout, /\[#+\] 100% 250\/250/, "a progress line");
+  t.match(r.stdout, /simulate: sent 250 images in [\d.]+ s/);
+  t.match(r.stdout, /SYNTHETIC DATA/);
+  const admin = new Kafka({ brokers: env["KAFKA_BROKERS"]!.split(","), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  const offsets = await admin.fetchTopicOffsets(env["TOPIC_IMAGES"]!);
+  t.equal(offsets.reduce((n, p) => n + Number(p.high), 0), 250, "250 records in the topic");
+});
+
+t.test("npm run simulate names a bad flag and exits 2", async (t) => {
+  const bad = await run("ops/simulate_cli.ts", ["--rate", "fast"], {});
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, "--rate (SIM_RATE) must be a number of images per second from 0 to 100000: got 'fast'");
+  const unknown = await run("ops/simulate_cli.ts", ["--sped", "3"], {});
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /Unknown option '--sped'/);
+  const help = await run("ops/simulate_cli.ts", ["--help"], {});
+  t.equal(help.code, 0);
+  t.match(help.stdout, /--devices\s+simulated cameras/);
+});
+
+t.test("npm run local runs the pipeline to a summary (existing Kafka and PostgreSQL)", async (t) => {
+  const env = pipelineEnv("localcli");
+  const sql = testSql(env);
+  t.teardown(() => sql.end());
+  const r = await run("ops/local_cli.ts", ["--count", "400", "--devices", "4", "--exit"], { ...env, OPS_PORT: "0" });
+  t.equal(r.code, 0, "exits 0", { diagnostic: true, stderr: r.stderr.slice(-1000) });
+  t.match(r.stdout, /images sent\s+400/);
+  t.match(r.stdout, /stored\s+400 \(400 new rows, 0 updated\)/);
+  t.match(r.stdout, /dead-lettered\s+0/);
+  t.match(r.stdout, /ops\s+http:\/\/127\.0\.0\.1:\d+/);
+  t.match(r.stdout, /data\s+synthetic/);
+  t.equal(await imageCount(sql), 400);
+});
