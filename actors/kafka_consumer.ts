@@ -175,19 +175,23 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
       const client = createKafkaClient({ brokers: options.brokers, clientId: `troupe-${options.groupId}`, log: ctx.log });
       try {
         const dlq = await client.producer();
-        const state = { client, dlq, ledger: new OffsetLedger(), pausedSince: null } as unknown as State;
-        state.consumer = await client.batchConsumer({
+        // Batches may only be handled once the consumer handle is in the state.
+        let started!: (s: State) => void;
+        const whenStarted = new Promise<State>((r) => (started = r));
+        const consumer = await client.batchConsumer({
           groupId: options.groupId,
           topics: [options.topics.images, options.topics.inferences],
           fromBeginning: true,
           sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
-          onBatch: (b) => onBatch(state, ctx, b),
+          onBatch: async (b) => onBatch(await whenStarted, ctx, b),
           onAssign: (tps) => {
             options.readiness?.set(dep, true, `member of ${options.groupId}, ${tps.length} partitions`);
             ctx.log.info("partitions assigned", { partitions: tps.map((tp) => `${tp.topic}:${tp.partition}`) });
           },
           onCrash: (error) => ctx.self.trySend({ type: "consumer.crashed", error }),
         });
+        const state: State = { client, consumer, dlq, ledger: new OffsetLedger(), pausedSince: null };
+        started(state);
         return state;
       } catch (err) {
         await client.close();
@@ -219,8 +223,8 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
     },
     describe: (state) => ({
       groupId: options.groupId,
-      assigned: state.consumer?.assigned().length ?? 0,
-      paused: state.consumer?.paused().map((tp) => `${tp.topic}:${tp.partition}`) ?? [],
+      assigned: state.consumer.assigned().length,
+      paused: state.consumer.paused().map((tp) => `${tp.topic}:${tp.partition}`),
       pausedSince: state.pausedSince,
       ...stats,
       inFlight: state.ledger.inFlight,

@@ -56,6 +56,7 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
   const stats = options.stats ?? newProducerStats();
   options.readiness?.declare(dep, "not connected yet");
   let pending: { topic: string; record: OutgoingRecord }[] = [];
+  let lastFailed = false;
 
   const flush = async (state: State) => {
     if (state.timer) clearTimeout(state.timer);
@@ -70,9 +71,11 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
       }
     } catch (err) {
       stats.errors++;
+      lastFailed = true;
       options.readiness?.set(dep, false, `send failed: ${errorMessage(err)}`);
       throw new ProduceFailed(pending.length, err);
     }
+    lastFailed = false;
     for (const p of pending) stats.bytes += typeof p.record.value === "string" ? p.record.value.length : p.record.value.byteLength;
     stats.sent += pending.length;
     pending = [];
@@ -114,7 +117,8 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
     },
     async stop(state, ctx) {
       if (state.timer) clearTimeout(state.timer);
-      if (pending.length > 0) {
+      // After a failed send (a restart is coming) the records wait for the next incarnation.
+      if (pending.length > 0 && !lastFailed) {
         await flush(state).catch((err) => ctx.log.warn("records not sent at stop", { records: pending.length, error: errorMessage(err) }));
       }
       await state.client.close();

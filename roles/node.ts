@@ -39,8 +39,11 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
       log.info("node stopped");
     })());
   let roles: StartedRoles;
+  // Not ready until every role has started (dependencies are declared as actors start).
+  system.readiness.declare("roles", `starting ${config.roles.join(", ")}`);
   try {
     roles = await startRoles(system, config);
+    system.readiness.set("roles", true, `started ${config.roles.join(", ")}`);
   } catch (err) {
     log.error("a role failed to start", { error: errorMessage(err) });
     await stop();
