@@ -1,6 +1,6 @@
 /** Shared steps of the envelope decoders: size, UTF-8 JSON, and rejection records. */
 import type { DeadLetterReason } from "./deadletter.ts";
-import type { z } from "zod";
+import { z } from "zod";
 
 /** The outcome of decoding a record: the value, or why it goes to the dead-letter topic. */
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: DeadLetterReason; detail: string };
@@ -33,4 +33,13 @@ export function zodProblem(error: z.ZodError): string {
   const where = issue.path.length > 0 ? issue.path.join(".") : "envelope";
   const missing = issue.code === "invalid_type" && issue.message.includes("undefined");
   return missing ? `missing field ${where}` : `${where}: ${issue.message}`;
+}
+
+/**
+ * A string field PostgreSQL can store: `text` and `jsonb` refuse NUL characters,
+ * and a row the database refuses would stop its partition, so such a record is
+ * rejected here, before it reaches a batch.
+ */
+export function storableText(min: number, max: number): z.ZodString {
+  return z.string().min(min).max(max).regex(/^[^\u0000]*$/, "must not contain NUL characters");
 }

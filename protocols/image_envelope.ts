@@ -15,7 +15,7 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { decode as decodePng, hasPngSignature } from "fast-png";
 import { z } from "zod";
-import { type Decoded, parseJson, rejectWith, zodProblem } from "./_decode.ts";
+import { type Decoded, parseJson, rejectWith, storableText, zodProblem } from "./_decode.ts";
 
 /** The envelope version this code writes and reads. */
 export const IMAGE_ENVELOPE_VERSION = 1;
@@ -58,8 +58,8 @@ const labelInt = z.number().int().min(0).max(65535);
 const dimension = z.number().int().min(1).max(16384);
 const schema = z.object({
   v: z.literal(1),
-  imageId: z.string().min(1).max(256),
-  deviceId: z.string().min(1).max(128),
+  imageId: storableText(1, 256),
+  deviceId: storableText(1, 128),
   seq: z.number().int().min(0),
   capturedAt: z.iso.datetime({ offset: true }),
   label: z.object({ fine: labelInt, coarse: labelInt }),

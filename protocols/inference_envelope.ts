@@ -10,7 +10,7 @@
  * The db role upserts it into `inferences` on (image_id, model).
  */
 import { z } from "zod";
-import { type Decoded, parseJson, rejectWith, zodProblem } from "./_decode.ts";
+import { type Decoded, parseJson, rejectWith, storableText, zodProblem } from "./_decode.ts";
 
 /** The envelope version this code writes and reads. */
 export const INFERENCE_ENVELOPE_VERSION = 1;
@@ -35,9 +35,9 @@ export interface InferenceEnvelope {
 
 const schema = z.object({
   v: z.literal(1),
-  imageId: z.string().min(1).max(256),
-  model: z.string().min(1).max(256),
-  top: z.array(z.object({ index: z.number().int().min(0), label: z.string().max(256), prob: z.number().min(0).max(1) })).min(1).max(1000),
+  imageId: storableText(1, 256),
+  model: storableText(1, 256),
+  top: z.array(z.object({ index: z.number().int().min(0), label: storableText(0, 256), prob: z.number().min(0).max(1) })).min(1).max(1000),
   latencyMs: z.number().min(0),
   inferredAt: z.iso.datetime({ offset: true }),
 });

@@ -28,6 +28,7 @@ t.test("each kind of bad input is named", async (t) => {
     ["no version", enc({ ...e, v: undefined }), "unknown_version", /version undefined/],
     ["missing deviceId", enc({ ...e, deviceId: undefined }), "invalid_envelope", /missing field deviceId/],
     ["negative seq", enc({ ...e, seq: -1 }), "invalid_envelope", /^seq:/],
+    ["NUL in deviceId", enc({ ...e, deviceId: "cam\u0000" }), "invalid_envelope", /deviceId: must not contain NUL characters/],
     ["bad base64", enc({ ...e, data: "!!!!" }), "bad_base64", /not padded base64/],
     ["sha256 mismatch", enc({ ...e, sha256: "0".repeat(64) }), "sha256_mismatch", /envelope says 0000/],
   ];
@@ -53,6 +54,8 @@ t.test("inference envelopes", async (t) => {
   t.ok(d.ok);
   const bad = decodeInferenceEnvelope(enc({ ...ok, top: [] }), { maxBytes: 65_536 });
   t.same(bad.ok ? null : bad.reason, "invalid_envelope");
+  const nul = decodeInferenceEnvelope(enc({ ...ok, top: [{ index: 1, label: "a\u0000b", prob: 0.1 }] }), { maxBytes: 65_536 });
+  t.same(nul.ok ? null : nul.detail, "top.0.label: must not contain NUL characters", "jsonb cannot hold NUL: rejected before the database");
 });
 
 t.test("dead-letter headers keep the original ones and add the reason", async (t) => {
