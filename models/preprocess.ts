@@ -1,0 +1,139 @@
+/**
+ * Image preprocessing for a classifier: PNG bytes -> RGB -> bilinear resize to
+ * the model's input (half-pixel centres, as in PIL and ONNX Resize) -> scale,
+ * mean and std -> float32 in NCHW or NHWC. The PNG header is checked before any
+ * pixel is decoded, so a huge declared size is refused without allocating it.
+ */
+import { convertIndexedToRgb, decode as decodePng, type DecodedPng, hasPngSignature } from "fast-png";
+import { TroupeError } from "../system/mod.ts";
+
+/** How the model wants its input. */
+export interface InputSpec {
+  width: number;
+  height: number;
+  layout: "NCHW" | "NHWC";
+  /** Per-channel mean and std, applied after `scale`. */
+  mean: [number, number, number];
+  std: [number, number, number];
+  /** Multiplies 0..255 pixel values first. */
+  scale: number;
+}
+
+/** ImageNet defaults (torchvision, ONNX model zoo ResNet50). */
+export const IMAGENET_INPUT: InputSpec = {
+  width: 224,
+  height: 224,
+  layout: "NCHW",
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+  scale: 1 / 255,
+};
+
+/** Why an image was refused. */
+export type ImageProblem = "not_png" | "too_large";
+
+/** An image that cannot be classified; the message names the problem. */
+export class ImageError extends TroupeError {
+  constructor(readonly problem: ImageProblem, message: string) {
+    super("TROUPE_ERR_IMAGE", message);
+  }
+}
+
+/** Width and height from the PNG header (IHDR), without decoding. */
+export function pngSize(bytes: Uint8Array): { width: number; height: number } {
+  if (bytes.length < 24 || !hasPngSignature(bytes)) throw new ImageError("not_png", "not a PNG: the PNG signature is missing");
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (String.fromCharCode(...bytes.subarray(12, 16)) !== "IHDR") throw new ImageError("not_png", "not a PNG: the first chunk is not IHDR");
+  return { width: dv.getUint32(16), height: dv.getUint32(20) };
+}
+
+/** Options of {@link preprocessPng}. */
+export interface PreprocessOptions {
+  /** Largest width or height accepted. @default 4096 */
+  maxSide?: number;
+}
+
+/** One image as the model's input: `3 * width * height` floats. */
+export function preprocessPng(bytes: Uint8Array, spec: InputSpec, options: PreprocessOptions = {}): Float32Array {
+  const maxSide = options.maxSide ?? 4096;
+  const size = pngSize(bytes);
+  if (size.width === 0 || size.height === 0 || size.width > maxSide || size.height > maxSide) {
+    throw new ImageError("too_large", `image is ${size.width}x${size.height}: each side must be 1 to ${maxSide} pixels`);
+  }
+  let png: DecodedPng;
+  try {
+    png = decodePng(bytes);
+  } catch (err) {
+    throw new ImageError("not_png", `PNG does not decode: ${(err as Error).message}`);
+  }
+  return toInput(rgbOf(png), png.width, png.height, spec);
+}
+
+/** 8-bit interleaved RGB of any decoded PNG (gray, gray+alpha, RGB, RGBA, palette; 8 or 16 bits). */
+export function rgbOf(png: DecodedPng): Uint8Array {
+  const n = png.width * png.height;
+  if (png.palette) return rgbOf({ ...png, data: convertIndexedToRgb(png), channels: png.palette[0]?.length ?? 3, depth: 8, palette: undefined });
+  const src = png.data;
+  const shift = png.depth === 16 ? 8 : 0;
+  const c = png.channels;
+  const out = new Uint8Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    if (c <= 2) {
+      const v = (src[i * c] as number) >> shift;
+      out[3 * i] = v;
+      out[3 * i + 1] = v;
+      out[3 * i + 2] = v;
+    } else {
+      out[3 * i] = (src[i * c] as number) >> shift;
+      out[3 * i + 1] = (src[i * c + 1] as number) >> shift;
+      out[3 * i + 2] = (src[i * c + 2] as number) >> shift;
+    }
+  }
+  return out;
+}
+
+/** Bilinear resize of interleaved RGB and normalisation into the model's layout. */
+export function toInput(rgb: Uint8Array, width: number, height: number, spec: InputSpec): Float32Array {
+  const W = spec.width;
+  const H = spec.height;
+  const out = new Float32Array(3 * W * H);
+  const sx = width / W;
+  const sy = height / H;
+  for (let y = 0; y < H; y++) {
+    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), height - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, height - 1);
+    const wy = fy - y0;
+    for (let x = 0; x < W; x++) {
+      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), width - 1);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(x0 + 1, width - 1);
+      const wx = fx - x0;
+      for (let c = 0; c < 3; c++) {
+        const p = (yy: number, xx: number) => rgb[3 * (yy * width + xx) + c] as number;
+        const top = p(y0, x0) * (1 - wx) + p(y0, x1) * wx;
+        const bottom = p(y1, x0) * (1 - wx) + p(y1, x1) * wx;
+        const v = ((top * (1 - wy) + bottom * wy) * spec.scale - (spec.mean[c] as number)) / (spec.std[c] as number);
+        out[spec.layout === "NCHW" ? c * W * H + y * W + x : 3 * (y * W + x) + c] = v;
+      }
+    }
+  }
+  return out;
+}
+
+/** Probabilities from logits (numerically stable softmax). */
+export function softmax(logits: Float32Array): Float32Array {
+  let max = -Infinity;
+  for (const v of logits) if (v > max) max = v;
+  const out = new Float32Array(logits.length);
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp((logits[i] as number) - max);
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / sum;
+  return out;
+}
+
+/** The `k` best classes, best first. */
+export function topK(probs: Float32Array, k: number, labels: readonly string[]): { index: number; label: string; prob: number }[] {
+  const idx = Array.from(probs.keys()).sort((a, b) => (probs[b] as number) - (probs[a] as number)).slice(0, k);
+  return idx.map((index) => ({ index, label: labels[index] ?? `class_${index}`, prob: probs[index] as number }));
+}
