@@ -16,4 +16,4 @@ export type { Strategy, SupervisorProps } from "./supervisor.ts";
 export { ActorSystem, type ActorSystemOptions, spawn, startSystem, supervise, type Supervisor, type SystemStatus } from "./system.ts";
 export { CONFIG_VARIABLES, ConfigError, type ConfigSource, type DbConfig, type SimulatorConfig, type TopicsConfig, isLoopback, loadConfig, redactConfig, redactUrl, type TroupeConfig } from "./config.ts";
 export { parseRoles, type Role, ROLES } from "./roles.ts";
-export { environment, exit, type HttpServer, onShutdownSignal, runtime, serveHttp } from "./runtime.ts";
+export { environment, exit, type HttpServer, onShutdownSignal, runtime, serveHttp, startWorkerThread } from "./runtime.ts";

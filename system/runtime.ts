@@ -3,6 +3,7 @@
  * this is, reading the environment, OS signals, exiting, and serving HTTP.
  */
 import process from "node:process";
+import { Worker, type WorkerOptions } from "node:worker_threads";
 
 /** The JavaScript runtime in use. */
 export const runtime: "deno" | "node" = "Deno" in globalThis ? "deno" : "node";
@@ -71,4 +72,16 @@ export async function serveHttp(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Starts a worker thread on a module. Deno runs TypeScript modules itself; Node
+ * runs a `.ts` module through tsx, registered inside the new thread (loader hooks
+ * of the main thread do not reach workers on Node 20).
+ */
+export function startWorkerThread(module: URL, options: WorkerOptions = {}): Worker {
+  if (runtime === "deno" || !module.pathname.endsWith(".ts")) return new Worker(module, options);
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(module.href)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), options);
 }
