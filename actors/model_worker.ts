@@ -106,7 +106,7 @@ export function modelWorker(options: ModelWorkerOptions): Behaviour<ModelWorkerM
       batches: state.batches,
       images: state.images,
       meanBatchMs: state.batches ? Math.round((state.busyMs / state.batches) * 10) / 10 : 0,
-      imagesPerSecond: state.busyMs ? Math.round((state.images / (Date.now() - state.startedAt)) * 1000 * 10) / 10 : 0,
+      imagesPerBusySecond: state.busyMs ? Math.round((state.images / state.busyMs) * 1000 * 10) / 10 : 0,
     }),
   };
 }

@@ -43,3 +43,10 @@ export function zodProblem(error: z.ZodError): string {
 export function storableText(min: number, max: number): z.ZodString {
   return z.string().min(min).max(max).regex(/^[^\u0000]*$/, "must not contain NUL characters");
 }
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Whether `s` is padded RFC 4648 base64 (Buffer.from alone accepts anything). */
+export function isStrictBase64(s: string): boolean {
+  return s.length % 4 === 0 && BASE64.test(s);
+}

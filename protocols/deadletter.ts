@@ -22,6 +22,7 @@ export const DEAD_LETTER_REASONS = [
   "bad_base64",
   "sha256_mismatch",
   "not_png",
+  "inference_failed",
 ] as const;
 
 /** One of {@link DEAD_LETTER_REASONS}. */

@@ -15,7 +15,7 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { decode as decodePng, hasPngSignature } from "fast-png";
 import { z } from "zod";
-import { type Decoded, parseJson, rejectWith, storableText, zodProblem } from "./_decode.ts";
+import { type Decoded, isStrictBase64, parseJson, rejectWith, storableText, zodProblem } from "./_decode.ts";
 
 /** The envelope version this code writes and reads. */
 export const IMAGE_ENVELOPE_VERSION = 1;
@@ -70,8 +70,6 @@ const schema = z.object({
   data: z.string().min(1),
 });
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /** Builds the record value of an envelope. */
 export function encodeImageEnvelope(envelope: ImageEnvelope): string {
   return JSON.stringify(envelope);
@@ -91,7 +89,7 @@ export function decodeImageEnvelope(value: Uint8Array | null, options: { maxByte
   const checked = schema.safeParse(obj);
   if (!checked.success) return rejectWith("invalid_envelope", zodProblem(checked.error));
   const envelope = checked.data as ImageEnvelope;
-  if (envelope.data.length % 4 !== 0 || !BASE64.test(envelope.data)) {
+  if (!isStrictBase64(envelope.data)) {
     return rejectWith("bad_base64", `data is not padded base64 (length ${envelope.data.length})`);
   }
   const png = new Uint8Array(Buffer.from(envelope.data, "base64"));

@@ -6,15 +6,18 @@
 import type { ActorSystem, Role, TroupeConfig } from "../system/mod.ts";
 import { startBrokerRole } from "./broker.ts";
 import { type DbRole, startDbRole } from "./db.ts";
+import { type InferenceRole, startInferenceRole } from "./inference.ts";
 import { type SimulatorRole, startSimulatorRole } from "./simulator.ts";
 
 export type { DbFigures, DbRole } from "./db.ts";
 export type { SimulatorFigures, SimulatorRole } from "./simulator.ts";
+export type { InferenceFigures, InferenceRole } from "./inference.ts";
 
 /** The started roles of a node, with their live figures. */
 export interface StartedRoles {
   broker?: true;
   db?: DbRole;
+  inference?: InferenceRole;
   simulator?: SimulatorRole;
 }
 
@@ -25,6 +28,9 @@ const STARTERS = {
   },
   db: async (system: ActorSystem, config: TroupeConfig, out: StartedRoles) => {
     out.db = await startDbRole(system, config);
+  },
+  inference: async (system: ActorSystem, config: TroupeConfig, out: StartedRoles) => {
+    out.inference = await startInferenceRole(system, config);
   },
   simulator: async (system: ActorSystem, config: TroupeConfig, out: StartedRoles) => {
     out.simulator = await startSimulatorRole(system, config);

@@ -39,3 +39,29 @@ export function ask<Req, Rep>(ref: ActorRef<Req>, make: (replyTo: ActorRef<Rep>)
     ref.send(make(replyTo), options.signal ? { signal: options.signal } : {}).catch((err) => settle(() => reject(err)));
   });
 }
+
+/**
+ * Like {@link ask}, but only if the request is accepted without waiting: returns
+ * null at once when `ref`'s mailbox is full (the caller sheds load, e.g. HTTP 429).
+ */
+export function tryAsk<Req, Rep>(ref: ActorRef<Req>, make: (replyTo: ActorRef<Rep>) => Req, options: { timeoutMs: number }): Promise<Rep> | null {
+  let resolveReply!: (rep: Rep) => void;
+  const reply = new Promise<Rep>((r) => (resolveReply = r));
+  const replyTo: ActorRef<Rep> = {
+    path: `${ref.path}#reply`,
+    send: (msg) => {
+      resolveReply(msg);
+      return Promise.resolve();
+    },
+    trySend: (msg) => {
+      resolveReply(msg);
+      return true;
+    },
+  };
+  if (!ref.trySend(make(replyTo))) return null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AskTimeout(ref.path, options.timeoutMs)), options.timeoutMs);
+  });
+  return Promise.race([reply, timeout]).finally(() => clearTimeout(timer));
+}

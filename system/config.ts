@@ -12,7 +12,10 @@ import type { LogLevel } from "./logger.ts";
 import { ROLES, type Role, parseRoles } from "./roles.ts";
 import { type DbConfig, PIPELINE_VARIABLES, readPipelineConfig, type SimulatorConfig, type TopicsConfig } from "./config_pipeline.ts";
 
+import { INFERENCE_VARIABLES, type InferenceConfig, readInferenceConfig } from "./config_inference.ts";
+
 export type { DbConfig, SimulatorConfig, TopicsConfig } from "./config_pipeline.ts";
+export type { InferenceConfig } from "./config_inference.ts";
 
 /** Raw configuration values by variable name. */
 export type ConfigSource = Record<string, string | undefined>;
@@ -47,6 +50,7 @@ export interface TroupeConfig {
   readonly topics: TopicsConfig;
   readonly simulator: SimulatorConfig;
   readonly db: DbConfig;
+  readonly inference: InferenceConfig;
 }
 
 /** A configuration value was missing or wrong. Nodes exit with code 2 on it. */
@@ -73,6 +77,7 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   DATABASE_URL: "PostgreSQL connection URL (secret password; default: a local cluster)",
   SHUTDOWN_DEADLINE_MS: "longest graceful shutdown in milliseconds (default 10000)",
   ...PIPELINE_VARIABLES,
+  ...INFERENCE_VARIABLES,
   TROUPE_CONFIG: "path of a JSON file holding any of these variables",
 };
 
@@ -139,6 +144,7 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
     databaseUrl,
     shutdownDeadlineMs: get("SHUTDOWN_DEADLINE_MS", 10_000, z.coerce.number().int().min(0).max(600_000), "a whole number of milliseconds from 0 to 600000"),
     ...readPipelineConfig(get),
+    inference: readInferenceConfig(get, problems),
   };
   if (config.broker.port === config.broker.controllerPort) {
     problems.push(`KAFKA_CONTROLLER_PORT must differ from KAFKA_PORT: both are ${config.broker.port}`);

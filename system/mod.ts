@@ -5,7 +5,7 @@
  */
 export type { ActorContext, ActorProps, ActorRef, Behaviour, OverflowPolicy, RestartType, SendOptions } from "./actor.ts";
 export { stateless } from "./actor.ts";
-export { ask, type AskOptions } from "./ask.ts";
+export { ask, type AskOptions, tryAsk } from "./ask.ts";
 export { type BackoffOptions, backoffDelay, RestartBudget, type RestartBudgetOptions } from "./backoff.ts";
 export * from "./errors.ts";
 export { createLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel, type LogSink, silentLogger } from "./logger.ts";
@@ -14,6 +14,6 @@ export { type DependencyState, Readiness } from "./readiness.ts";
 export { type ActorSnapshot, type ActorStatus, findInSnapshot, type LastError, walkSnapshot } from "./snapshot.ts";
 export type { Strategy, SupervisorProps } from "./supervisor.ts";
 export { ActorSystem, type ActorSystemOptions, spawn, startSystem, supervise, type Supervisor, type SystemStatus } from "./system.ts";
-export { CONFIG_VARIABLES, ConfigError, type ConfigSource, type DbConfig, type SimulatorConfig, type TopicsConfig, isLoopback, loadConfig, redactConfig, redactUrl, type TroupeConfig } from "./config.ts";
+export { CONFIG_VARIABLES, ConfigError, type ConfigSource, type DbConfig, type InferenceConfig, type SimulatorConfig, type TopicsConfig, isLoopback, loadConfig, redactConfig, redactUrl, type TroupeConfig } from "./config.ts";
 export { parseRoles, type Role, ROLES } from "./roles.ts";
 export { environment, exit, type HttpServer, onShutdownSignal, runtime, serveHttp, startWorkerThread } from "./runtime.ts";

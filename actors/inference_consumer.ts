@@ -1,0 +1,187 @@
+/**
+ * The inference role's Kafka loop: a consumer-group member on the images topic.
+ * Each chunk of a fetched batch is decoded (bad records are dead-lettered), its
+ * images go to the model pool together (so batches form), and the results are
+ * produced to the inferences topic keyed by image id; the chunk's offsets are
+ * committed only after Kafka acknowledged the results. While the pool's queue is
+ * full every assigned partition is paused, and the group session is kept alive.
+ * An image the pool fails (bad pixels, or its worker failed twice) is
+ * dead-lettered with the reason, so nothing blocks the partition.
+ */
+import { type BatchConsumer, type ConsumedRecord, type PartitionBatch } from "../clients/kafka_consumer.ts";
+import { createKafkaClient, type KafkaClient, type KafkaProducer } from "../clients/kafka.ts";
+import { deadLetterHeaders, type DeadLetterReason } from "../protocols/deadletter.ts";
+import { decodeImageEnvelope } from "../protocols/image_envelope.ts";
+import { encodeInferenceEnvelope, INFERENCE_ENVELOPE_VERSION } from "../protocols/inference_envelope.ts";
+import { type ActorContext, type ActorRef, type Behaviour, errorMessage, type Readiness, tryAsk } from "../system/mod.ts";
+import { ConsumerCrashed } from "./kafka_consumer.ts";
+import type { ModelPoolMsg, PoolReply } from "./model_pool.ts";
+
+/** Messages of the inference consumer. */
+export type InferenceConsumerMsg = { type: "consumer.crashed"; error: unknown };
+
+/** Running figures. */
+export interface InferenceConsumerStats {
+  consumed: number;
+  inferred: number;
+  deadLettered: Partial<Record<DeadLetterReason, number>>;
+  commits: number;
+  pauses: number;
+}
+
+/** Options of {@link inferenceConsumer}. */
+export interface InferenceConsumerOptions {
+  brokers: readonly string[];
+  groupId: string;
+  topics: { images: string; inferences: string; deadletter: string };
+  pool: ActorRef<ModelPoolMsg>;
+  /** Records sent to the pool together. */
+  chunk: number;
+  maxMessageBytes: number;
+  /** Longest wait for one image's result. */
+  timeoutMs: number;
+  readiness?: Readiness;
+  stats?: InferenceConsumerStats;
+}
+
+interface State {
+  client: KafkaClient;
+  consumer: BatchConsumer;
+  producer: KafkaProducer;
+  pausedSince: string | null;
+}
+
+/** Zeroed stats. */
+export function newInferenceConsumerStats(): InferenceConsumerStats {
+  return { consumed: 0, inferred: 0, deadLettered: {}, commits: 0, pauses: 0 };
+}
+
+/** The consumer's behaviour. */
+export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<InferenceConsumerMsg, State> {
+  const dep = "kafka-inference-consumer";
+  const stats = options.stats ?? newInferenceConsumerStats();
+  options.readiness?.declare(dep, "not connected yet");
+
+  /** Sends one image to the pool; waits (partitions paused, session alive) while its queue is full. */
+  const submit = async (state: State, ctx: ActorContext<InferenceConsumerMsg>, batch: PartitionBatch, png: Uint8Array): Promise<{ reply: Promise<PoolReply> } | null> => {
+    const make = (replyTo: ActorRef<PoolReply>): ModelPoolMsg => ({ type: "pool.infer", png, replyTo });
+    // The reply is awaited later, with the rest of its chunk: it must never reject unhandled.
+    const settled = (p: Promise<PoolReply>) => ({ reply: p.catch((err: unknown): PoolReply => ({ type: "pool.result", ok: false, reason: "worker_hung", message: errorMessage(err) })) });
+    const quick = tryAsk<ModelPoolMsg, PoolReply>(options.pool, make, { timeoutMs: options.timeoutMs });
+    if (quick) return settled(quick);
+    const all = state.consumer.assigned();
+    state.consumer.pause(all);
+    state.pausedSince = new Date().toISOString();
+    stats.pauses++;
+    try {
+      for (;;) {
+        if (!batch.active() || ctx.signal.aborted) return null;
+        const again = tryAsk<ModelPoolMsg, PoolReply>(options.pool, make, { timeoutMs: options.timeoutMs });
+        if (again) return settled(again);
+        await batch.heartbeat();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      state.consumer.resume(all);
+      state.pausedSince = null;
+    }
+  };
+
+  const deadLetter = async (state: State, rejected: { record: ConsumedRecord; reason: DeadLetterReason; detail: string }[], ctx: ActorContext<InferenceConsumerMsg>) => {
+    if (rejected.length === 0) return;
+    await state.producer.send(options.topics.deadletter, rejected.map(({ record, reason, detail }) => ({
+      key: record.key ? new TextDecoder().decode(record.key) : null,
+      value: record.value ?? new Uint8Array(0),
+      headers: deadLetterHeaders({ reason, detail, topic: record.topic, partition: record.partition, offset: record.offset, consumer: options.groupId }, record.headers),
+    })));
+    for (const r of rejected) {
+      stats.deadLettered[r.reason] = (stats.deadLettered[r.reason] ?? 0) + 1;
+      ctx.log.warn("record dead-lettered", { reason: r.reason, detail: r.detail, topic: r.record.topic, partition: r.record.partition, offset: r.record.offset });
+    }
+  };
+
+  const onBatch = async (state: State, ctx: ActorContext<InferenceConsumerMsg>, batch: PartitionBatch) => {
+    for (let i = 0; i < batch.records.length; i += options.chunk) {
+      if (!batch.active() || ctx.signal.aborted) return;
+      const chunk = batch.records.slice(i, i + options.chunk);
+      const rejected: { record: ConsumedRecord; reason: DeadLetterReason; detail: string }[] = [];
+      const pending: { record: ConsumedRecord; imageId: string; reply: Promise<PoolReply> }[] = [];
+      for (const record of chunk) {
+        const d = decodeImageEnvelope(record.value, { maxBytes: options.maxMessageBytes });
+        if (!d.ok) {
+          rejected.push({ record, reason: d.reason, detail: d.detail });
+          continue;
+        }
+        const submitted = await submit(state, ctx, batch, d.value.png);
+        if (!submitted) return; // rebalance or stop: the chunk is fetched again
+        pending.push({ record, imageId: d.value.envelope.imageId, reply: submitted.reply });
+      }
+      const results = [];
+      for (const p of pending) {
+        const reply = await p.reply;
+        if (reply.ok) results.push({ imageId: p.imageId, reply });
+        else rejected.push({ record: p.record, reason: reply.reason === "bad_image" ? "not_png" : "inference_failed", detail: `${reply.reason}: ${reply.message}` });
+      }
+      if (!batch.active()) return;
+      if (results.length > 0) {
+        await state.producer.send(options.topics.inferences, results.map(({ imageId, reply }) => ({
+          key: imageId,
+          value: encodeInferenceEnvelope({ v: INFERENCE_ENVELOPE_VERSION, imageId, model: reply.model, top: reply.top, latencyMs: reply.latencyMs, inferredAt: new Date().toISOString() }),
+        })));
+      }
+      await deadLetter(state, rejected, ctx);
+      const last = chunk[chunk.length - 1] as ConsumedRecord;
+      batch.resolve(last.offset);
+      stats.consumed += chunk.length;
+      stats.inferred += results.length;
+      try {
+        await state.consumer.commit([{ topic: last.topic, partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        stats.commits++;
+      } catch (err) {
+        ctx.log.warn("offset commit failed", { error: errorMessage(err) });
+      }
+      await batch.heartbeat().catch(() => {});
+    }
+  };
+
+  return {
+    async init(ctx) {
+      const client = createKafkaClient({ brokers: options.brokers, clientId: `troupe-${options.groupId}`, log: ctx.log });
+      try {
+        const producer = await client.producer();
+        let started!: (s: State) => void;
+        const whenStarted = new Promise<State>((r) => (started = r));
+        const consumer = await client.batchConsumer({
+          groupId: options.groupId,
+          topics: [options.topics.images],
+          fromBeginning: true,
+          onBatch: async (b) => onBatch(await whenStarted, ctx, b),
+          onAssign: (tps) => options.readiness?.set(dep, true, `member of ${options.groupId}, ${tps.length} partitions`),
+          onCrash: (error) => ctx.self.trySend({ type: "consumer.crashed", error }),
+        });
+        const state: State = { client, consumer, producer, pausedSince: null };
+        started(state);
+        return state;
+      } catch (err) {
+        await client.close();
+        throw err;
+      }
+    },
+    receive(_state, msg) {
+      options.readiness?.set(dep, false, `crashed: ${errorMessage(msg.error)}`);
+      throw new ConsumerCrashed(msg.error);
+    },
+    async stop(state) {
+      options.readiness?.set(dep, false, "stopped");
+      state.consumer.pause(state.consumer.assigned());
+      await state.client.close();
+    },
+    describe: (state) => ({
+      groupId: options.groupId,
+      assigned: state.consumer.assigned().length,
+      paused: state.consumer.paused().map((tp) => `${tp.topic}:${tp.partition}`),
+      pausedSince: state.pausedSince,
+      ...stats,
+    }),
+  };
+}
