@@ -94,7 +94,7 @@ export async function writeBatch(sql: Sql, batch: { images: ImageRow[]; inferenc
       const rows = inferences.map((r) => ({
         image_id: r.imageId,
         model: r.model,
-        top: JSON.stringify(r.top),
+        top: r.top,
         top1_label: r.top[0]?.label ?? "",
         top1_prob: r.top[0]?.prob ?? 0,
         latency_ms: r.latencyMs,

@@ -65,4 +65,5 @@ t.test("the upsert is idempotent and counts each image once per device", async (
   await writeBatch(sql, { images: [], inferences: [inf, { ...inf, top: [{ index: 4, label: "y", prob: 0.6 }] }] });
   await writeBatch(sql, { images: [], inferences: [inf] });
   t.same([...await sql`SELECT image_id, model, top1_label, top1_prob FROM inferences`], [{ image_id: "a/0", model: "m", top1_label: "x", top1_prob: 0.7 }]);
+  t.same([...await sql`SELECT jsonb_typeof(top) AS kind, top -> 0 ->> 'label' AS label FROM inferences`], [{ kind: "array", label: "x" }], "top is a JSON array, not a string");
 });
