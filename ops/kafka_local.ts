@@ -19,8 +19,10 @@ import { hasCommand, pidAlive, pidCommandLine, portInUse, run, terminate } from 
 export interface LocalBrokerSettings {
   /** Apache Kafka version (3.9.x). */
   version: string;
-  /** Client port on 127.0.0.1. */
+  /** Client port (on 127.0.0.1, or on every interface when `advertisedHost` is not loopback). */
   port: number;
+  /** Host name clients on other machines use to reach the broker. @default "127.0.0.1" */
+  advertisedHost?: string;
   /** KRaft controller port on 127.0.0.1. */
   controllerPort: number;
   /** Holds server.properties, the logs and broker.log. */
@@ -68,6 +70,11 @@ export async function kafkaClasspath(version: string, log: Logger): Promise<stri
   return readFileSync(file, "utf8").trim();
 }
 
+function listenHost(s: LocalBrokerSettings): string {
+  const h = s.advertisedHost ?? "127.0.0.1";
+  return h === "localhost" || h.startsWith("127.") ? "127.0.0.1" : "0.0.0.0";
+}
+
 /** Writes server.properties and log4j.properties into the data dir; returns their paths. */
 export function writeBrokerConfig(s: LocalBrokerSettings): { serverProperties: string; log4j: string; logFile: string; logDir: string } {
   const dir = resolve(s.dataDir);
@@ -79,8 +86,8 @@ export function writeBrokerConfig(s: LocalBrokerSettings): { serverProperties: s
     "process.roles=broker,controller",
     "node.id=1",
     `controller.quorum.voters=1@127.0.0.1:${s.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${s.port},CONTROLLER://127.0.0.1:${s.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${s.port}`,
+    `listeners=PLAINTEXT://${listenHost(s)}:${s.port},CONTROLLER://127.0.0.1:${s.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${s.advertisedHost ?? "127.0.0.1"}:${s.port}`,
     "controller.listener.names=CONTROLLER",
     "inter.broker.listener.name=PLAINTEXT",
     "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",

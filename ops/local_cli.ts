@@ -16,9 +16,10 @@ function usage(): string {
   return `usage: npm run local -- [--count N] [--devices N] [--rate R] [--exit]
 
 Runs the whole pipeline locally: Kafka (broker role), PostgreSQL (db role), the
-simulator, and the ops endpoint (http://127.0.0.1:7070 by default).
+inference role (model pool, predict API on http://127.0.0.1:8080), the simulator,
+and the ops endpoint (http://127.0.0.1:7070 by default).
 
-  --count N     images to send (default 2000)
+  --count N     images to send (default 500)
   --devices N   simulated cameras (default 10)
   --rate R      images per second per camera; 0: as fast as possible (default 0)
   --exit        stop after the summary instead of running on for inspection
@@ -47,8 +48,8 @@ async function main(): Promise<void> {
   }
   const env = environment();
   const overrides: ConfigSource = {
-    ROLE: env["KAFKA_BROKERS"] ? "db,simulator" : "broker,db,simulator",
-    SIM_COUNT: values.count ?? env["SIM_COUNT"] ?? "2000",
+    ROLE: env["KAFKA_BROKERS"] ? "db,inference,simulator" : "broker,db,inference,simulator",
+    SIM_COUNT: values.count ?? env["SIM_COUNT"] ?? "500",
     SIM_DEVICES: values.devices ?? env["SIM_DEVICES"] ?? "10",
     SIM_RATE: values.rate ?? env["SIM_RATE"] ?? "0",
     LOG_LEVEL: env["LOG_LEVEL"] ?? "warn",
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   say(`Kafka: ${config.kafkaBrokers ? `using ${config.kafkaBrokers.join(",")}` : `starting a local broker on 127.0.0.1:${config.broker.port} (first run resolves the Kafka ${config.broker.version} jars with Maven)`}`);
   say(`PostgreSQL: ${config.databaseUrl ? "using DATABASE_URL" : "starting a local cluster in .troupe/postgres (PGlite in .troupe/pglite if none can be had)"}`);
   say(`dataset: ${config.simulator.datasetDir ?? `SYNTHETIC (generated in ${config.simulator.syntheticDir}; set DATASET_DIR for real CIFAR-100)`}`);
+  say(`model: ${config.inference.modelPath ?? `ResNet50 v1 with UNTRAINED generated weights (cached in ${config.inference.modelDir}; set MODEL_PATH for a trained ONNX classifier)`}`);
   let node: TroupeNode;
   try {
     node = await startNode(config);
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
   }
   const db = node.roles.db!;
   const sim = node.roles.simulator!;
+  const inf = node.roles.inference!;
   say(`running: ${config.simulator.devices} cameras, ${num(config.simulator.count)} images; database ${db.figures().database === "external" ? "from DATABASE_URL" : db.figures().database}; ops at ${node.opsUrl}`);
   const started = Date.now();
   const meter = new RateMeter();
@@ -84,11 +87,14 @@ async function main(): Promise<void> {
     const u = db.figures().upserter;
     return u.imagesInserted + u.imagesUpdated;
   };
-  const deadLettered = () => Object.values(db.figures().consumer.deadLettered).reduce((a, b) => a + (b ?? 0), 0);
+  const sum = (o: Partial<Record<string, number>>) => Object.values(o).reduce((a: number, b) => a + (b ?? 0), 0);
+  const deadLettered = () => sum(db.figures().consumer.deadLettered);
+  const inferred = () => inf.figures().consumer.inferred;
+  const inferMeter = new RateMeter();
   const progress = startProgress({
     render: () => {
       const sent = sim.figures().producer.sent;
-      return `${bar(stored(), config.simulator.count)}  sent ${num(sent)}  stored ${num(stored())}  dead-lettered ${num(deadLettered())}  ${num(meter.sample(stored()), 1)} img/s`;
+      return `${bar(inferred(), config.simulator.count)}  sent ${num(sent)}  stored ${num(stored())} (${num(meter.sample(stored()), 1)}/s)  inferred ${num(inferred())} (${num(inferMeter.sample(inferred()), 1)}/s)  dead-lettered ${num(deadLettered())}`;
     },
   });
   let stopping = false;
@@ -112,7 +118,9 @@ async function main(): Promise<void> {
   const poll = setInterval(() => {
     const s = sim.figures();
     const c = db.figures().consumer;
-    const done = s.fleet.finished && s.producer.sent >= config.simulator.count && c.inFlight === 0 && c.handed + deadLettered() >= s.producer.sent;
+    const i = inf.figures();
+    const inferenceDone = i.consumer.inferred + sum(i.consumer.deadLettered) >= s.producer.sent && db.figures().upserter.inferences >= i.consumer.inferred;
+    const done = s.fleet.finished && s.producer.sent >= config.simulator.count && c.inFlight === 0 && c.handed + deadLettered() >= s.producer.sent && inferenceDone;
     if (!done || stopping) return;
     clearInterval(poll);
     progress.stop();
@@ -121,8 +129,12 @@ async function main(): Promise<void> {
     console.log("");
     console.log(`  images sent      ${num(s.producer.sent)}`);
     console.log(`  stored           ${num(u.imagesInserted + u.imagesUpdated)} (${num(u.imagesInserted)} new rows, ${num(u.imagesUpdated)} updated)`);
-    console.log(`  dead-lettered    ${num(deadLettered())}`);
-    console.log(`  rate             ${num(s.producer.sent / secs, 1)} images/s end to end (${num(secs, 1)} s)`);
+    console.log(`  inferred         ${num(i.consumer.inferred)} by ${i.model.name}${i.model.untrained ? " (UNTRAINED weights: the classes mean nothing)" : ""}, ${num(db.figures().upserter.inferences)} inference rows written`);
+    console.log(`  dead-lettered    ${num(deadLettered() + sum(i.consumer.deadLettered))}`);
+    console.log(`  rate             ${num(s.producer.sent / secs, 1)} images/s end to end, captured to stored and classified (${num(secs, 1)} s)`);
+    const lat = [...i.pool.recentLatencyMs].sort((a, b) => a - b);
+    console.log(`  model pool       ${i.model.pool.workers} worker(s) x ${i.model.pool.intraOpThreads} thread(s), mean batch ${num(i.pool.batches ? i.pool.images / i.pool.batches : 0, 2)}, latency p50 ${num(lat[Math.floor(lat.length / 2)] ?? 0, 1)} ms`);
+    console.log(`  predict API      ${i.apiUrl}/v1/predict  (curl -H 'content-type: image/png' --data-binary @image.png ...)`);
     console.log(`  data             ${s.dataset.synthetic ? "synthetic (generated, not CIFAR-100 photographs)" : s.dataset.file}`);
     console.log(`  database         ${db.figures().database} ${db.figures().databaseUrl} (schema ${config.db.schema})`);
     console.log(`  ops              ${node.opsUrl}  (/actors, /metrics, /readyz)`);

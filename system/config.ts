@@ -42,6 +42,8 @@ export interface TroupeConfig {
     readonly dataDir: string;
     readonly version: string;
     readonly heap: string;
+    /** `KAFKA_ADVERTISED_HOST`: the name other machines reach the broker by (non-loopback: listen on all interfaces). */
+    readonly advertisedHost: string;
   };
   /** `DATABASE_URL`; null: a local PostgreSQL started by the project. */
   readonly databaseUrl: string | null;
@@ -74,6 +76,7 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   KAFKA_DATA_DIR: "broker role: log and metadata directory (default .troupe/kafka)",
   KAFKA_VERSION: "broker role: Apache Kafka version taken from Maven Central (default 3.9.1; 3.9.x only)",
   KAFKA_HEAP: "broker role: JVM heap of the broker (default 512m)",
+  KAFKA_ADVERTISED_HOST: "broker role: host name other machines reach the broker by; not loopback: listen on all interfaces (default 127.0.0.1)",
   DATABASE_URL: "PostgreSQL connection URL (secret password; default: a local cluster)",
   SHUTDOWN_DEADLINE_MS: "longest graceful shutdown in milliseconds (default 10000)",
   ...PIPELINE_VARIABLES,
@@ -140,6 +143,7 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
       dataDir: get("KAFKA_DATA_DIR", ".troupe/kafka", z.string().min(1), "a directory path"),
       version: get("KAFKA_VERSION", "3.9.1", z.string().regex(/^3\.9\.\d+$/), "an Apache Kafka 3.9.x version such as 3.9.1"),
       heap: get("KAFKA_HEAP", "512m", z.string().regex(/^\d+[kmg]$/i), "a JVM size such as 512m or 1g"),
+      advertisedHost: get("KAFKA_ADVERTISED_HOST", "127.0.0.1", z.string().regex(/^[A-Za-z0-9.-]{1,253}$/), "a host name or IPv4 address"),
     },
     databaseUrl,
     shutdownDeadlineMs: get("SHUTDOWN_DEADLINE_MS", 10_000, z.coerce.number().int().min(0).max(600_000), "a whole number of milliseconds from 0 to 600000"),

@@ -1,7 +1,11 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import t from "tap";
 import { imageCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
+import { writeTinyModel } from "../helpers/tiny_model.ts";
 
 function run(script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const p = spawn(process.execPath, ["--import", "tsx", script, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
@@ -39,15 +43,25 @@ t.test("npm run simulate names a bad flag and exits 2", async (t) => {
 });
 
 t.test("npm run local runs the pipeline to a summary (existing Kafka and PostgreSQL)", async (t) => {
-  const env = pipelineEnv("localcli");
+  const dir = mkdtempSync(join(tmpdir(), "troupe-local-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeTinyModel(join(dir, "tiny.onnx"));
+  const env = {
+    ...pipelineEnv("localcli"),
+    MODEL_PATH: join(dir, "tiny.onnx"), MODEL_INPUT_SIZE: "2", MODEL_MEAN: "0,0,0", MODEL_STD: "1,1,1", MODEL_SCALE: "1",
+    OPS_PORT: "0", API_PORT: "0",
+  };
   const sql = testSql(env);
   t.teardown(() => sql.end());
-  const r = await run("ops/local_cli.ts", ["--count", "400", "--devices", "4", "--exit"], { ...env, OPS_PORT: "0" });
+  const r = await run("ops/local_cli.ts", ["--count", "400", "--devices", "4", "--exit"], env);
   t.equal(r.code, 0, "exits 0", { diagnostic: true, stderr: r.stderr.slice(-1000) });
   t.match(r.stdout, /images sent\s+400/);
   t.match(r.stdout, /stored\s+400 \(400 new rows, 0 updated\)/);
+  t.match(r.stdout, /inferred\s+400 by tiny, 400 inference rows written/);
   t.match(r.stdout, /dead-lettered\s+0/);
   t.match(r.stdout, /ops\s+http:\/\/127\.0\.0\.1:\d+/);
+  t.match(r.stdout, /predict API\s+http:\/\/127\.0\.0\.1:\d+\/v1\/predict/);
   t.match(r.stdout, /data\s+synthetic/);
   t.equal(await imageCount(sql), 400);
+  t.equal(Number((await sql`SELECT count(*)::int AS n FROM inferences`)[0]!["n"]), 400);
 });

@@ -38,3 +38,20 @@ t.test("pipeline settings: defaults, and bad values named", async (t) => {
   t.throws(() => loadConfig({ env: { TOPIC_IMAGES: "a topic" } }), { message: /TOPIC_IMAGES must be 1 to 249 letters/ });
   t.throws(() => loadConfig({ env: { UPSERT_BATCH: "0" } }), { message: "UPSERT_BATCH must be a whole number from 1 to 10000: got '0'" });
 });
+
+t.test("the broker role listens beyond loopback only when it advertises another host", async (t) => {
+  const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { writeBrokerConfig } = await import("../../ops/kafka_local.ts");
+  const dir = mkdtempSync(join(tmpdir(), "troupe-broker-conf-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const base = { version: "3.9.1", port: 19999, controllerPort: 19998, dataDir: dir, heap: "256m" };
+  const local = readFileSync(writeBrokerConfig(base).serverProperties, "utf8");
+  t.match(local, "listeners=PLAINTEXT://127.0.0.1:19999,CONTROLLER://127.0.0.1:19998");
+  t.match(local, "advertised.listeners=PLAINTEXT://127.0.0.1:19999");
+  const shared = readFileSync(writeBrokerConfig({ ...base, advertisedHost: "kafka.internal" }).serverProperties, "utf8");
+  t.match(shared, "listeners=PLAINTEXT://0.0.0.0:19999,CONTROLLER://127.0.0.1:19998");
+  t.match(shared, "advertised.listeners=PLAINTEXT://kafka.internal:19999");
+  t.equal(loadConfig({ env: { KAFKA_ADVERTISED_HOST: "kafka.internal" } }).broker.advertisedHost, "kafka.internal");
+});
