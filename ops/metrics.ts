@@ -43,6 +43,10 @@ export function renderMetrics(input: MetricsInput): string {
     up.samples.push([l, n.status === "running" ? 1 : 0]);
     for (const [k, v] of Object.entries(n.info ?? {})) {
       if (typeof v === "number" && Number.isFinite(v)) stat.samples.push([{ ...l, stat: k }, v]);
+      // Maps of counts (a batch-size histogram, failures by reason) become one sample per key.
+      else if (v && typeof v === "object" && !Array.isArray(v)) {
+        for (const [key, c] of Object.entries(v)) if (typeof c === "number" && Number.isFinite(c)) stat.samples.push([{ ...l, stat: k, key }, c]);
+      }
     }
     const dl = n.info?.["deadLettered"];
     if (dl && typeof dl === "object") {

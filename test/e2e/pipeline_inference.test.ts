@@ -37,6 +37,11 @@ t.test("simulator + db + inference (the default, untrained ResNet50): every imag
   t.equal(one.top1_prob, one.top[0]!.prob);
   const pool = await inf.actor("/troupe/inference/model_pool/pool");
   t.equal(pool?.info?.["images"], N);
+  const metrics = await inf.metrics();
+  t.match(metrics, /troupe_mailbox_capacity\{[^}]*actor="\/troupe\/inference\/model_pool\/pool"\} 64/, "queue capacity in /metrics");
+  t.match(metrics, /troupe_actor_stat\{[^}]*actor="\/troupe\/inference\/model_pool\/pool",stat="batchSizes",key="\d+"\} \d+/, "batch size histogram in /metrics");
+  t.match(metrics, /troupe_actor_stat\{[^}]*actor="\/troupe\/inference\/model_pool\/pool",stat="latencyP95Ms"\} [\d.]+/, "latency in /metrics");
+  t.match(metrics, /troupe_actor_stat\{[^}]*actor="\/troupe\/inference\/model_pool\/worker_0",stat="imagesPerBusySecond"\} [\d.]+/, "images/s per worker in /metrics");
   for (const n of [sim, inf, db]) n.proc.kill("SIGTERM");
   t.equal(await inf.exited, 0);
 });
