@@ -9,3 +9,6 @@ export * from "./png_encoder.ts";
 export * from "./kafka_producer.ts";
 export * from "./kafka_consumer.ts";
 export * from "./pg_upserter.ts";
+export * from "./model_worker.ts";
+export * from "./model_pool.ts";
+export * from "./inference_consumer.ts";

@@ -15,13 +15,14 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const modelPath = join(dir, "tiny.onnx");
 writeTinyModel(modelPath);
 
-async function setup(t: Test, over: { queue?: number; workers?: number } = {}) {
+async function setup(t: Test, over: { queue?: number; workers?: number; engineModule?: string } = {}) {
   const sys = startSystem({ logger: silentLogger });
   t.teardown(() => sys.shutdown());
   const queue = over.queue ?? 64;
   const tree = await startModelPoolTree(sys.root, {
     modelPath, modelName: "tiny", input: TINY_INPUT, workers: over.workers ?? 1, intraOpThreads: 1, maxBatch: 8, maxDelayMs: 5,
     batchTimeoutMs: 5_000, queue, topK: 2, labels: ["cat", "dog", "eel"], outputs: "logits",
+    ...(over.engineModule ? { engineModule: over.engineModule } : {}),
   });
   const model: ModelDescription = {
     name: "tiny", untrained: false, path: modelPath, input: { ...TINY_INPUT }, classes: 3, outputs: "logits", labels: "test", topK: 2,
@@ -99,4 +100,15 @@ t.test("a flood gets 429 with Retry-After beyond the queue; memory stays bounded
   t.same(((await shed.json()) as { error: { code: string } }).error.code, "overloaded");
   t.ok(maxDepth <= 4, `the pool's queue never passed its capacity (max seen ${maxDepth})`);
   t.ok(process.memoryUsage().rss - rssBefore < 200 * 1048576, "RSS did not balloon");
+});
+
+t.test("a killed worker is replaced and the API keeps answering", async (t) => {
+  const { app, sys } = await setup(t, { engineModule: new URL("../helpers/faulty_engine.ts", import.meta.url).href });
+  const killer = tinyPng([251, ...rgb.slice(1)]);
+  const res = await app.request("/v1/predict", post(killer, "image/png"));
+  t.equal(res.status, 503);
+  t.equal(((await res.json()) as { error: { code: string } }).error.code, "worker_crashed");
+  const ok = await app.request("/v1/predict", post(tinyPng(rgb), "image/png"));
+  t.equal(ok.status, 200, "answered by the replacement worker");
+  t.ok((findInSnapshot(sys.snapshot(), "/troupe/model_pool/worker_0")?.restarts ?? 0) >= 2, "the worker was restarted (the image was retried once)");
 });
