@@ -74,6 +74,8 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+    // Kafka's own default; kafkajs' 5 s would hold a graceful stop up to 5 s per consumer.
+    maxWaitTimeInMs: 500,
   });
   let assigned: TopicPartition[] = [];
   c.on(c.events.GROUP_JOIN, (e) => {

@@ -55,6 +55,8 @@ t.test("two inference nodes share the partitions; stopping one moves them, and e
     TOPIC_PARTITIONS: "4",
     MODEL_PATH: join(dir, "tiny.onnx"), MODEL_INPUT_SIZE: "2", MODEL_MEAN: "0,0,0", MODEL_STD: "1,1,1", MODEL_SCALE: "1", TOP_K: "3",
     POOL_WORKERS: "1", POOL_INTRA_THREADS: "1", API_PORT: "0",
+    // A queue smaller than a consumer chunk: the consumers must pause while it is full.
+    POOL_QUEUE: "4",
   };
   const N = 1500;
   const sql = testSql(env);
@@ -75,6 +77,7 @@ t.test("two inference nodes share the partitions; stopping one moves them, and e
   await until(`${N} inference rows`, async () => (await inferenceCount(sql)) >= N, 180_000, 200);
   const [row] = await sql<{ n: number; images: number }[]>`SELECT count(*)::int AS n, count(DISTINCT image_id)::int AS images FROM inferences`;
   t.same(row, { n: N, images: N }, "exactly one row per image");
+  t.ok(((await b.actor("/troupe/inference/consumer"))?.info?.["pauses"] as number) > 0, "the consumer paused its partitions while the pool's queue was full");
   for (const n of [sim, b, db]) n.proc.kill("SIGTERM");
   t.equal(await b.exited, 0);
 });
