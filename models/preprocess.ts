@@ -92,29 +92,48 @@ export function rgbOf(png: DecodedPng): Uint8Array {
   return out;
 }
 
+/** Source taps of a bilinear resize along one axis: left index, right index, right weight. */
+function taps(src: number, dst: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
+  const i0 = new Int32Array(dst);
+  const i1 = new Int32Array(dst);
+  const w = new Float32Array(dst);
+  const s = src / dst;
+  for (let d = 0; d < dst; d++) {
+    const f = Math.min(Math.max((d + 0.5) * s - 0.5, 0), src - 1);
+    const a = Math.floor(f);
+    i0[d] = a;
+    i1[d] = Math.min(a + 1, src - 1);
+    w[d] = f - a;
+  }
+  return { i0, i1, w };
+}
+
 /** Bilinear resize of interleaved RGB and normalisation into the model's layout. */
 export function toInput(rgb: Uint8Array, width: number, height: number, spec: InputSpec): Float32Array {
   const W = spec.width;
   const H = spec.height;
-  const out = new Float32Array(3 * W * H);
-  const sx = width / W;
-  const sy = height / H;
+  const plane = W * H;
+  const out = new Float32Array(3 * plane);
+  const cx = taps(width, W);
+  const cy = taps(height, H);
+  // (v * scale - mean) / std, folded into one multiply-add per channel.
+  const mul = [0, 1, 2].map((c) => spec.scale / (spec.std[c] as number));
+  const add = [0, 1, 2].map((c) => -(spec.mean[c] as number) / (spec.std[c] as number));
+  const nchw = spec.layout === "NCHW";
   for (let y = 0; y < H; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), height - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, height - 1);
-    const wy = fy - y0;
+    const r0 = (cy.i0[y] as number) * width * 3;
+    const r1 = (cy.i1[y] as number) * width * 3;
+    const wy = cy.w[y] as number;
     for (let x = 0; x < W; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), width - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, width - 1);
-      const wx = fx - x0;
+      const a = (cx.i0[x] as number) * 3;
+      const b = (cx.i1[x] as number) * 3;
+      const wx = cx.w[x] as number;
+      const o = y * W + x;
       for (let c = 0; c < 3; c++) {
-        const p = (yy: number, xx: number) => rgb[3 * (yy * width + xx) + c] as number;
-        const top = p(y0, x0) * (1 - wx) + p(y0, x1) * wx;
-        const bottom = p(y1, x0) * (1 - wx) + p(y1, x1) * wx;
-        const v = ((top * (1 - wy) + bottom * wy) * spec.scale - (spec.mean[c] as number)) / (spec.std[c] as number);
-        out[spec.layout === "NCHW" ? c * W * H + y * W + x : 3 * (y * W + x) + c] = v;
+        const top = (rgb[r0 + a + c] as number) + ((rgb[r0 + b + c] as number) - (rgb[r0 + a + c] as number)) * wx;
+        const bottom = (rgb[r1 + a + c] as number) + ((rgb[r1 + b + c] as number) - (rgb[r1 + a + c] as number)) * wx;
+        const v = (top + (bottom - top) * wy) * (mul[c] as number) + (add[c] as number);
+        out[nchw ? c * plane + o : 3 * o + c] = v;
       }
     }
   }

@@ -1,0 +1,43 @@
+/** What every benchmark stage gets: the servers, the mode, a log line writer. */
+import process from "node:process";
+import { kafkaClasspath } from "../ops/kafka_local.ts";
+import { createLogger, type Logger } from "../system/mod.ts";
+
+/** quick: about a minute in all; full: several minutes. */
+export type BenchMode = "quick" | "full";
+
+/** The run's context. */
+export interface BenchContext {
+  mode: BenchMode;
+  brokers: string[];
+  databaseUrl: string;
+  /** Java classpath of the Kafka jars (for kafka-producer-perf-test). */
+  classpath: string;
+  /** Rounds per side (alternating troupe / anchor). */
+  rounds: number;
+  log: Logger;
+  /** Prints a progress line. */
+  say(line: string): void;
+  /** A name no other run uses. */
+  unique(prefix: string): string;
+}
+
+/** Builds the context from KAFKA_BROKERS and DATABASE_URL. */
+export async function benchContext(mode: BenchMode, env: Record<string, string | undefined>): Promise<BenchContext> {
+  const brokers = env["KAFKA_BROKERS"]?.split(",");
+  const databaseUrl = env["DATABASE_URL"];
+  if (!brokers || !databaseUrl) throw new Error("KAFKA_BROKERS and DATABASE_URL must be set: run `npm run bench`, which starts both (ops/with_infra.sh)");
+  const log = createLogger({ level: "warn" });
+  const run = Date.now().toString(36);
+  let n = 0;
+  return {
+    mode,
+    brokers,
+    databaseUrl,
+    classpath: await kafkaClasspath("3.9.1", log),
+    rounds: mode === "quick" ? 2 : 5,
+    log,
+    say: (line) => process.stdout.write(`bench: ${line}\n`),
+    unique: (prefix) => `bench_${prefix}_${run}_${n++}`,
+  };
+}

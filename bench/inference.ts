@@ -1,0 +1,134 @@
+/**
+ * Inference stage: images/s of the model worker pool through the predict API and
+ * through Kafka, beside a bare loop of onnxruntime-node sessions (no troupe, no
+ * preprocessing) at its best batch size and thread split on the same cores. The
+ * pool then runs with that best split.
+ */
+import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { Buffer } from "node:buffer";
+import { loadOnnxEngine } from "../models/onnxruntime_engine.ts";
+import { ensureResNet50 } from "../models/resnet50.ts";
+import { capturePng } from "../actors/png_encoder.ts";
+import { openCifarDataset } from "../clients/cifar_files.ts";
+import { ensureSyntheticCifar } from "../clients/synthetic_cifar.ts";
+import type { BenchContext } from "./_context.ts";
+import { benchNode, isolated, waitFor } from "./_nodes.ts";
+import { stageResult, type StageResult } from "./_stats.ts";
+
+interface Split {
+  sessions: number;
+  threads: number;
+  batch: number;
+}
+
+/** Images/s of `split.sessions` sessions running batches back to back for `ms`. */
+async function bareLoop(model: Uint8Array, split: Split, ms: number): Promise<number> {
+  const engines = await Promise.all(Array.from({ length: split.sessions }, () => loadOnnxEngine(model, { name: "bare", inputDims: [3, 224, 224], intraOpThreads: split.threads })));
+  try {
+    const input = new Float32Array(split.batch * 3 * 224 * 224).map((_, i) => Math.sin(i) * 2);
+    await Promise.all(engines.map((e) => e.run(input, split.batch)));
+    let images = 0;
+    const end = performance.now() + ms;
+    const t0 = performance.now();
+    await Promise.all(engines.map(async (e) => {
+      while (performance.now() < end) {
+        await e.run(input, split.batch);
+        images += split.batch;
+      }
+    }));
+    return images / ((performance.now() - t0) / 1000);
+  } finally {
+    await Promise.all(engines.map((e) => e.close()));
+  }
+}
+
+async function pngs(count: number): Promise<Uint8Array[]> {
+  const s = await ensureSyntheticCifar(".troupe/bench-synthetic", { seed: 1 });
+  const ds = await openCifarDataset(s.dir, "test");
+  try {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) out.push(capturePng(await ds.read(i)));
+    return out;
+  } finally {
+    await ds.close();
+  }
+}
+
+async function apiRound(ctx: BenchContext, split: Split, images: Uint8Array[], ms: number): Promise<number> {
+  const node = await benchNode(ctx, { ...isolated(ctx, "api"), ROLE: "inference", POOL_WORKERS: String(split.sessions), POOL_INTRA_THREADS: String(split.threads), POOL_MAX_BATCH: String(Math.max(split.batch, 1)) });
+  try {
+    const url = `${node.roles.inference!.figures().apiUrl}/v1/predict`;
+    const clients = 2 * split.sessions * Math.max(split.batch, 1);
+    let ok = 0;
+    const end = performance.now() + ms;
+    const warm = await fetch(url, { method: "POST", body: Buffer.from(images[0]!), headers: { "content-type": "image/png" } });
+    await warm.arrayBuffer();
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: clients }, async (_, c) => {
+      for (let i = c; performance.now() < end; i += clients) {
+        const res = await fetch(url, { method: "POST", body: Buffer.from(images[i % images.length]!), headers: { "content-type": "image/png" } });
+        await res.arrayBuffer();
+        if (res.status === 200) ok++;
+      }
+    }));
+    return ok / ((performance.now() - t0) / 1000);
+  } finally {
+    await node.stop();
+  }
+}
+
+async function kafkaRound(ctx: BenchContext, split: Split, n: number): Promise<number> {
+  const env = isolated(ctx, "infkafka");
+  const sim = await benchNode(ctx, { ...env, ROLE: "simulator", SIM_DEVICES: "10", SIM_RATE: "0", SIM_COUNT: String(n) });
+  await waitFor("the images produced", () => sim.roles.simulator!.figures().producer.sent >= n, 300_000).finally(() => sim.stop());
+  const node = await benchNode(ctx, { ...env, ROLE: "inference", POOL_WORKERS: String(split.sessions), POOL_INTRA_THREADS: String(split.threads), POOL_MAX_BATCH: String(Math.max(split.batch, 1)) });
+  try {
+    const c = () => node.roles.inference!.figures().consumer;
+    await waitFor("the first results", () => c().inferred > 0, 120_000);
+    const t0 = performance.now();
+    const first = c().inferred;
+    await waitFor(`${n} results`, () => c().inferred >= n, 600_000);
+    return (n - first) / ((performance.now() - t0) / 1000);
+  } finally {
+    await node.stop();
+  }
+}
+
+/** Runs the stage. */
+export async function benchInference(ctx: BenchContext): Promise<StageResult> {
+  const cores = availableParallelism();
+  const model = await readFile((await ensureResNet50(".troupe/models", 1)).path);
+  const ms = ctx.mode === "quick" ? 4_000 : 15_000;
+  const splits: Split[] = [];
+  for (let sessions = 1; sessions <= cores; sessions *= 2) for (const batch of [1, 8]) splits.push({ sessions, threads: Math.max(1, Math.floor(cores / sessions)), batch });
+  let best = { split: splits[0]!, rate: 0 };
+  const survey: Record<string, number> = {};
+  for (const split of splits) {
+    const rate = await bareLoop(model, split, ms / 2);
+    survey[`${split.sessions}x${split.threads} threads, batch ${split.batch}`] = Math.round(rate * 10) / 10;
+    ctx.say(`inference survey: ${split.sessions} session(s) x ${split.threads} thread(s), batch ${split.batch}: ${rate.toFixed(1)} img/s`);
+    if (rate > best.rate) best = { split, rate };
+  }
+  const images = await pngs(64);
+  const api: number[] = [];
+  const anchor: number[] = [];
+  const kafka: number[] = [];
+  const n = ctx.mode === "quick" ? 150 : 600;
+  for (let r = 0; r < ctx.rounds; r++) {
+    api.push(await apiRound(ctx, best.split, images, ms));
+    anchor.push(await bareLoop(model, best.split, ms));
+    kafka.push(await kafkaRound(ctx, best.split, n));
+    ctx.say(`inference round ${r + 1}/${ctx.rounds}: API ${api[r]!.toFixed(1)}, bare loop ${anchor[r]!.toFixed(1)}, Kafka ${kafka[r]!.toFixed(1)} img/s`);
+  }
+  const viaKafka = stageResult({ stage: "x", unit: "", troupe: ["", kafka], anchor: ["", anchor], target: 0.95 });
+  return stageResult({
+    stage: "inference",
+    unit: "images/s",
+    troupe: ["model pool through the predict API (PNG decode + resize included)", api],
+    anchor: [`bare onnxruntime-node loop, ${best.split.sessions} session(s) x ${best.split.threads} thread(s), batch ${best.split.batch}`, anchor],
+    target: 0.95,
+    extra: { viaKafkaImagesPerS: viaKafka.troupe.median, viaKafkaRatio: viaKafka.ratio, survey },
+    notes: ["the pool runs with the bare loop's best split; the bare loop feeds a ready tensor, troupe decodes and resizes each PNG in the worker"],
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * Sink stage: rows/s the db role upserts from Kafka into PostgreSQL, beside
+ * `COPY` of the same rows into a scratch table of the same shape with psql.
+ * The topic is filled once by the simulator; each troupe round consumes it with a
+ * fresh group into a fresh schema, timed from its first written batch.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectPostgres } from "../clients/postgres.ts";
+import { run } from "../ops/_proc.ts";
+import type { BenchContext } from "./_context.ts";
+import { benchNode, isolated, waitFor } from "./_nodes.ts";
+import { stageResult, type StageResult } from "./_stats.ts";
+
+async function fill(ctx: BenchContext, env: Record<string, string>, n: number): Promise<void> {
+  const node = await benchNode(ctx, { ...env, ROLE: "simulator", SIM_DEVICES: "10", SIM_RATE: "0", SIM_COUNT: String(n) });
+  try {
+    await waitFor("the topic filled", () => node.roles.simulator!.figures().producer.sent >= n, 600_000);
+  } finally {
+    await node.stop();
+  }
+}
+
+async function troupeRound(ctx: BenchContext, topics: Record<string, string>, n: number): Promise<{ rate: number; schema: string }> {
+  const own = isolated(ctx, "sink");
+  const env = { ...topics, DB_GROUP_ID: own.DB_GROUP_ID!, DATABASE_SCHEMA: own.DATABASE_SCHEMA! };
+  const node = await benchNode(ctx, { ...env, ROLE: "db" });
+  try {
+    const up = () => node.roles.db!.figures().upserter;
+    await waitFor("the first batch", () => up().imagesInserted > 0, 120_000);
+    const t0 = performance.now();
+    const first = up().imagesInserted;
+    await waitFor(`${n} rows`, () => up().imagesInserted >= n, 600_000);
+    return { rate: (n - first) / ((performance.now() - t0) / 1000), schema: env.DATABASE_SCHEMA };
+  } finally {
+    await node.stop();
+  }
+}
+
+async function anchorRound(ctx: BenchContext, csv: string, round: number): Promise<number> {
+  const table = `bench_copy_${Date.now().toString(36)}_${round}`;
+  const psql = (sql: string) => run("psql", [ctx.databaseUrl, "-v", "ON_ERROR_STOP=1", "-qc", sql]);
+  await psql(`CREATE TABLE ${table} (LIKE images_template INCLUDING ALL)`);
+  const t0 = performance.now();
+  await psql(`\\copy ${table} (image_id, device_id, seq, captured_at, fine_label, coarse_label, width, height, png, sha256) FROM '${csv}' CSV`);
+  const secs = (performance.now() - t0) / 1000;
+  await psql(`DROP TABLE ${table}`);
+  return secs;
+}
+
+/** Runs the stage. */
+export async function benchSink(ctx: BenchContext): Promise<StageResult> {
+  const n = ctx.mode === "quick" ? 8000 : 30_000;
+  const topics = isolated(ctx, "sinktopic");
+  ctx.say(`sink: filling ${topics.TOPIC_IMAGES} with ${n} images`);
+  await fill(ctx, topics, n);
+  const dir = await mkdtemp(join(tmpdir(), "troupe-bench-"));
+  const csv = join(dir, "rows.csv");
+  const troupe: number[] = [];
+  const anchor: number[] = [];
+  const schemas: string[] = [];
+  try {
+    for (let r = 0; r < ctx.rounds; r++) {
+      const t = await troupeRound(ctx, topics, n);
+      troupe.push(t.rate);
+      schemas.push(t.schema);
+      ctx.say(`sink round ${r + 1}/${ctx.rounds}: db role ${t.rate.toFixed(0)} rows/s`);
+      if (r === 0) {
+        // The anchor copies the very rows troupe wrote, into a table of the same shape.
+        const sql = connectPostgres(ctx.databaseUrl, { max: 1 });
+        await sql.unsafe(`DROP TABLE IF EXISTS images_template; CREATE TABLE images_template (LIKE "${t.schema}".images INCLUDING ALL)`);
+        await sql.end();
+        await run("psql", [ctx.databaseUrl, "-v", "ON_ERROR_STOP=1", "-qc", `\\copy (SELECT image_id, device_id, seq, captured_at, fine_label, coarse_label, width, height, png, sha256 FROM "${t.schema}".images) TO '${csv}' CSV`]);
+      }
+      const secs = await anchorRound(ctx, csv, r);
+      anchor.push(n / secs);
+      ctx.say(`sink round ${r + 1}/${ctx.rounds}: psql COPY ${(n / secs).toFixed(0)} rows/s`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    const sql = connectPostgres(ctx.databaseUrl, { max: 1 });
+    await sql.unsafe(["DROP TABLE IF EXISTS images_template", ...schemas.map((s) => `DROP SCHEMA IF EXISTS "${s}" CASCADE`)].join(";"));
+    await sql.end();
+  }
+  return stageResult({
+    stage: "sink",
+    unit: "rows/s",
+    troupe: ["db role: Kafka -> decode, verify -> upsert", troupe],
+    anchor: ["psql \\copy of the same rows (CSV, PNG as bytea hex)", anchor],
+    target: 0.5,
+    extra: { rows: n },
+    notes: ["troupe timed from its first written batch (group join excluded); COPY timed around psql, the file read included"],
+  });
+}
