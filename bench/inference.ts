@@ -20,11 +20,13 @@ interface Split {
   sessions: number;
   threads: number;
   batch: number;
+  /** Intra-op threads spin while idle (onnxruntime's own default) or sleep. */
+  spin: boolean;
 }
 
 /** Images/s of `split.sessions` sessions running batches back to back for `ms`. */
 async function bareLoop(model: Uint8Array, split: Split, ms: number): Promise<number> {
-  const engines = await Promise.all(Array.from({ length: split.sessions }, () => loadOnnxEngine(model, { name: "bare", inputDims: [3, 224, 224], intraOpThreads: split.threads })));
+  const engines = await Promise.all(Array.from({ length: split.sessions }, () => loadOnnxEngine(model, { name: "bare", inputDims: [3, 224, 224], intraOpThreads: split.threads, spin: split.spin })));
   try {
     const input = new Float32Array(split.batch * 3 * 224 * 224).map((_, i) => Math.sin(i) * 2);
     await Promise.all(engines.map((e) => e.run(input, split.batch)));
@@ -101,13 +103,16 @@ export async function benchInference(ctx: BenchContext): Promise<StageResult> {
   const model = await readFile((await ensureResNet50(".troupe/models", 1)).path);
   const ms = ctx.mode === "quick" ? 4_000 : 15_000;
   const splits: Split[] = [];
-  for (let sessions = 1; sessions <= cores; sessions *= 2) for (const batch of [1, 8]) splits.push({ sessions, threads: Math.max(1, Math.floor(cores / sessions)), batch });
+  for (let sessions = 1; sessions <= cores; sessions *= 2) {
+    for (const batch of [1, 8]) for (const spin of [true, false]) splits.push({ sessions, threads: Math.max(1, Math.floor(cores / sessions)), batch, spin });
+  }
   let best = { split: splits[0]!, rate: 0 };
   const survey: Record<string, number> = {};
   for (const split of splits) {
     const rate = await bareLoop(model, split, ms / 2);
-    survey[`${split.sessions}x${split.threads} threads, batch ${split.batch}`] = Math.round(rate * 10) / 10;
-    ctx.say(`inference survey: ${split.sessions} session(s) x ${split.threads} thread(s), batch ${split.batch}: ${rate.toFixed(1)} img/s`);
+    const name = `${split.sessions}x${split.threads} threads, batch ${split.batch}${split.spin ? ", spinning" : ""}`;
+    survey[name] = Math.round(rate * 10) / 10;
+    ctx.say(`inference survey: ${name}: ${rate.toFixed(1)} img/s`);
     if (rate > best.rate) best = { split, rate };
   }
   const images = await pngs(64);
@@ -126,7 +131,7 @@ export async function benchInference(ctx: BenchContext): Promise<StageResult> {
     stage: "inference",
     unit: "images/s",
     troupe: ["model pool through the predict API (PNG decode + resize included)", api],
-    anchor: [`bare onnxruntime-node loop, ${best.split.sessions} session(s) x ${best.split.threads} thread(s), batch ${best.split.batch}`, anchor],
+    anchor: [`bare onnxruntime-node loop, ${best.split.sessions} session(s) x ${best.split.threads} thread(s), batch ${best.split.batch}${best.split.spin ? ", spinning" : ""}`, anchor],
     target: 0.95,
     extra: { viaKafkaImagesPerS: viaKafka.troupe.median, viaKafkaRatio: viaKafka.ratio, survey },
     notes: ["the pool runs with the bare loop's best split; the bare loop feeds a ready tensor, troupe decodes and resizes each PNG in the worker"],

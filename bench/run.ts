@@ -12,12 +12,27 @@ import type { StageResult } from "./_stats.ts";
 import { benchProducer } from "./producer.ts";
 import { benchSink } from "./sink.ts";
 import { benchInference } from "./inference.ts";
+import { benchEndToEnd } from "./end_to_end.ts";
+import { benchOverload } from "./overload.ts";
 import { renderMarkdown, renderSvg } from "./report.ts";
 
-const STAGES: Record<string, (ctx: Awaited<ReturnType<typeof benchContext>>) => Promise<StageResult>> = {
-  producer: benchProducer,
-  sink: benchSink,
-  inference: benchInference,
+type Ctx = Awaited<ReturnType<typeof benchContext>>;
+
+/** The slowest stage measured so far, in images (or rows) per second. */
+function slowest(results: StageResult[]): { stage: string; rate: number } | null {
+  const rates = results.flatMap((s) => {
+    if (s.stage === "inference") return [{ stage: "inference via Kafka", rate: s.extra["viaKafkaImagesPerS"] as number }];
+    return s.stage === "producer" || s.stage === "sink" ? [{ stage: s.stage, rate: s.troupe.median }] : [];
+  });
+  return rates.length ? rates.reduce((a, b) => (b.rate < a.rate ? b : a)) : null;
+}
+
+const STAGES: Record<string, (ctx: Ctx, done: StageResult[]) => Promise<StageResult>> = {
+  producer: (ctx) => benchProducer(ctx),
+  sink: (ctx) => benchSink(ctx),
+  inference: (ctx) => benchInference(ctx),
+  e2e: (ctx, done) => benchEndToEnd(ctx, slowest(done)),
+  overload: (ctx, done) => benchOverload(ctx, done.find((s) => s.stage === "end to end")?.troupe.median ?? slowest(done)?.rate ?? 10),
 };
 
 const { values } = parseArgs({ options: { full: { type: "boolean" }, stages: { type: "string" }, out: { type: "string" } } });
@@ -31,7 +46,7 @@ for (const name of wanted) {
   const stage = STAGES[name];
   if (!stage) throw new Error(`unknown stage '${name}': stages are ${Object.keys(STAGES).join(", ")}`);
   ctx.say(`stage ${name}`);
-  results.push(await stage(ctx));
+  results.push(await stage(ctx, results));
 }
 const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
 const report = { mode, started: started.toISOString(), finished: new Date().toISOString(), machine, results };

@@ -1,0 +1,64 @@
+/**
+ * Overload: all roles on one node, cameras offering 3x the end-to-end capacity
+ * for a while. Sampled every 500 ms: the model pool's mailbox depth against its
+ * capacity, whether the inference consumer is paused, and RSS. Then the cameras
+ * stop, the backlog drains, and every image must have its row and its inference.
+ */
+import process from "node:process";
+import type { BenchContext } from "./_context.ts";
+import { benchNode, isolated, waitFor } from "./_nodes.ts";
+import { stageResult, type StageResult } from "./_stats.ts";
+import { findInSnapshot } from "../system/mod.ts";
+import { connectPostgres } from "../clients/postgres.ts";
+
+/** Runs the stage at 3x `capacity` images/s. */
+export async function benchOverload(ctx: BenchContext, capacity: number): Promise<StageResult> {
+  const secs = ctx.mode === "quick" ? 15 : 60;
+  const offered = capacity * 3;
+  const env = isolated(ctx, "overload");
+  const node = await benchNode(ctx, { ...env, ROLE: "db,inference,simulator", SIM_DEVICES: "10", SIM_RATE: (offered / 10).toFixed(3), SIM_COUNT: String(Math.round(offered * secs)) });
+  const samples: { t: number; depth: number; capacity: number; paused: number; rssMiB: number }[] = [];
+  const t0 = performance.now();
+  try {
+    const sim = node.roles.simulator!;
+    const timer = setInterval(() => {
+      const pool = findInSnapshot(node.system.snapshot(), "/troupe/inference/model_pool/pool");
+      const consumer = findInSnapshot(node.system.snapshot(), "/troupe/inference/consumer");
+      samples.push({ t: (performance.now() - t0) / 1000, depth: pool?.mailbox?.depth ?? 0, capacity: pool?.mailbox?.capacity ?? 0, paused: ((consumer?.info?.["paused"] as string[]) ?? []).length, rssMiB: process.memoryUsage().rss / 1048576 });
+    }, 500);
+    await waitFor("the cameras done", () => sim.figures().fleet.finished, (secs + 60) * 1000);
+    clearInterval(timer);
+    const sent = sim.figures().producer.sent;
+    ctx.say(`overload: ${sent} images offered in ${((performance.now() - t0) / 1000).toFixed(1)} s at ~${offered.toFixed(0)}/s; draining`);
+    await waitFor("the backlog drained", () => node.roles.db!.figures().upserter.inferences >= sent && node.roles.db!.figures().upserter.imagesInserted >= sent, Math.max(120, (sent / capacity) * 3) * 1000);
+    const sql = connectPostgres(ctx.databaseUrl, { schema: env.DATABASE_SCHEMA!, max: 1 });
+    const [c] = await sql<{ images: number; inferences: number }[]>`SELECT (SELECT count(*)::int FROM images) AS images, (SELECT count(*)::int FROM inferences) AS inferences`;
+    await sql.unsafe(`DROP SCHEMA "${env.DATABASE_SCHEMA}" CASCADE`);
+    await sql.end();
+    const half = Math.floor(samples.length / 2);
+    const maxRss = (xs: typeof samples) => Math.max(...xs.map((s) => s.rssMiB));
+    const firstHalf = maxRss(samples.slice(0, half));
+    const secondHalf = maxRss(samples.slice(half));
+    const maxDepth = Math.max(...samples.map((s) => s.depth));
+    const cap = samples[0]?.capacity ?? 0;
+    const lost = sent - Math.min(c!.images, c!.inferences);
+    const ok = maxDepth <= cap && lost === 0 && secondHalf <= firstHalf * 1.2;
+    return stageResult({
+      stage: "overload",
+      unit: "images/s offered",
+      troupe: [`3x capacity for ${secs} s`, [offered]],
+      anchor: null,
+      target: null,
+      extra: {
+        sent, imageRows: c!.images, inferenceRows: c!.inferences, lost,
+        poolQueueMaxDepth: maxDepth, poolQueueCapacity: cap,
+        pausedSamples: samples.filter((s) => s.paused > 0).length, samples: samples.length,
+        rssMaxFirstHalfMiB: firstHalf, rssMaxSecondHalfMiB: secondHalf,
+        verdict: ok ? "bounded, nothing lost" : "NOT bounded or something lost",
+      },
+      notes: ["RSS flat means the second half's peak is within 20% of the first half's"],
+    });
+  } finally {
+    await node.stop();
+  }
+}
