@@ -30,7 +30,7 @@ export interface PngEncoderOptions {
 
 /** The PNG bytes of a capture's planes. */
 export function capturePng(record: CifarRecord): Uint8Array {
-  return encodePng({ width: CIFAR_SIDE, height: CIFAR_SIDE, data: planarToInterleaved(record.planes), channels: 3, depth: 8 });
+  return encodePng({ width: CIFAR_SIDE, height: CIFAR_SIDE, data: planarToInterleaved(record.planes), channels: 3, depth: 8 }, { zlib: { level: 1 } });
 }
 
 /** The envelope of a capture. */

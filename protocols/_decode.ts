@@ -1,5 +1,6 @@
 /** Shared steps of the envelope decoders: size, UTF-8 JSON, and rejection records. */
 import type { DeadLetterReason } from "./deadletter.ts";
+import { Buffer } from "node:buffer";
 import { z } from "zod";
 
 /** The outcome of decoding a record: the value, or why it goes to the dead-letter topic. */
@@ -44,9 +45,18 @@ export function storableText(min: number, max: number): z.ZodString {
   return z.string().min(min).max(max).regex(/^[^\u0000]*$/, "must not contain NUL characters");
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * The bytes of padded RFC 4648 base64, or null when `s` is not exactly that
+ * (Buffer.from alone skips any character it does not know). Decoding and
+ * re-encoding natively is several times faster than a regular expression.
+ */
+export function decodeStrictBase64(s: string): Uint8Array | null {
+  if (s.length % 4 !== 0) return null;
+  const bytes = Buffer.from(s, "base64");
+  return bytes.toString("base64") === s ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
+}
 
-/** Whether `s` is padded RFC 4648 base64 (Buffer.from alone accepts anything). */
+/** Whether `s` is padded RFC 4648 base64. */
 export function isStrictBase64(s: string): boolean {
-  return s.length % 4 === 0 && BASE64.test(s);
+  return decodeStrictBase64(s) !== null;
 }

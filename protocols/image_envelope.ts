@@ -11,11 +11,10 @@
  * `imageId` is deterministic (`deviceId` + "/" + `seq`), so a replayed record
  * updates the same row instead of adding one.
  */
-import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { decode as decodePng, hasPngSignature } from "fast-png";
 import { z } from "zod";
-import { type Decoded, isStrictBase64, parseJson, rejectWith, storableText, zodProblem } from "./_decode.ts";
+import { type Decoded, decodeStrictBase64, parseJson, rejectWith, storableText, zodProblem } from "./_decode.ts";
 
 /** The envelope version this code writes and reads. */
 export const IMAGE_ENVELOPE_VERSION = 1;
@@ -89,10 +88,8 @@ export function decodeImageEnvelope(value: Uint8Array | null, options: { maxByte
   const checked = schema.safeParse(obj);
   if (!checked.success) return rejectWith("invalid_envelope", zodProblem(checked.error));
   const envelope = checked.data as ImageEnvelope;
-  if (!isStrictBase64(envelope.data)) {
-    return rejectWith("bad_base64", `data is not padded base64 (length ${envelope.data.length})`);
-  }
-  const png = new Uint8Array(Buffer.from(envelope.data, "base64"));
+  const png = decodeStrictBase64(envelope.data);
+  if (!png) return rejectWith("bad_base64", `data is not padded base64 (length ${envelope.data.length})`);
   const digest = sha256Hex(png);
   if (digest !== envelope.sha256) return rejectWith("sha256_mismatch", `sha256 of data is ${digest}, envelope says ${envelope.sha256}`);
   if (!hasPngSignature(png)) return rejectWith("not_png", "data does not start with the PNG signature");
