@@ -29,7 +29,7 @@ async function run(ctx: BenchContext, vars: Record<string, string>, n: number): 
 
 /** Runs the stage; `slowest` is the slowest stage's images/s measured alone in this run. */
 export async function benchEndToEnd(ctx: BenchContext, slowest: { stage: string; rate: number } | null): Promise<StageResult> {
-  const n = ctx.mode === "quick" ? 160 : 800;
+  const n = ctx.mode === "quick" ? 120 : 800;
   const rates: number[] = [];
   for (let r = 0; r < ctx.rounds; r++) {
     rates.push((await run(ctx, { SIM_RATE: "0" }, n)).rate);
@@ -37,7 +37,7 @@ export async function benchEndToEnd(ctx: BenchContext, slowest: { stage: string;
   }
   const capacity = rates.reduce((a, b) => a + b, 0) / rates.length;
   const perDevice = (capacity * 0.7) / 10;
-  const secs = ctx.mode === "quick" ? 12 : 60;
+  const secs = ctx.mode === "quick" ? 10 : 60;
   const steady = await run(ctx, { SIM_RATE: perDevice.toFixed(3), SIM_JITTER: "0.2" }, Math.round(capacity * 0.7 * secs));
   const lat = steady.latencies;
   ctx.say(`end to end latency at 70% load: p50 ${percentile(lat, 0.5).toFixed(0)} ms, p95 ${percentile(lat, 0.95).toFixed(0)} ms`);

@@ -101,7 +101,7 @@ async function kafkaRound(ctx: BenchContext, split: Split, n: number): Promise<n
 export async function benchInference(ctx: BenchContext): Promise<StageResult> {
   const cores = availableParallelism();
   const model = await readFile((await ensureResNet50(".troupe/models", 1)).path);
-  const ms = ctx.mode === "quick" ? 4_000 : 15_000;
+  const ms = ctx.mode === "quick" ? 3_000 : 15_000;
   const splits: Split[] = [];
   for (let sessions = 1; sessions <= cores; sessions *= 2) {
     for (const batch of [1, 8]) for (const spin of [true, false]) splits.push({ sessions, threads: Math.max(1, Math.floor(cores / sessions)), batch, spin });
@@ -119,7 +119,7 @@ export async function benchInference(ctx: BenchContext): Promise<StageResult> {
   const api: number[] = [];
   const anchor: number[] = [];
   const kafka: number[] = [];
-  const n = ctx.mode === "quick" ? 150 : 600;
+  const n = ctx.mode === "quick" ? 100 : 600;
   for (let r = 0; r < ctx.rounds; r++) {
     api.push(await apiRound(ctx, best.split, images, ms));
     anchor.push(await bareLoop(model, best.split, ms));

@@ -41,7 +41,7 @@ async function anchorRound(ctx: BenchContext, n: number, recordBytes: number): P
 
 /** Runs the stage: rounds alternate troupe and anchor. */
 export async function benchProducer(ctx: BenchContext): Promise<StageResult> {
-  const n = ctx.mode === "quick" ? 8000 : 30_000;
+  const n = ctx.mode === "quick" ? 6000 : 30_000;
   const troupe: number[] = [];
   const anchor: number[] = [];
   let recordBytes = 0;

@@ -57,10 +57,22 @@ export function renderSvg(r: BenchReport): string {
       `<text x="${(x0 + w + 6).toFixed(1)}" y="${y + 17}" font-size="12">${fmt(s.ratio, 2)}x  (${fmt(s.troupe.median)} vs ${fmt(s.anchor?.median)} ${esc(s.unit)})</text>`,
     ].join("");
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
+  // Latency panel: capture-to-inference percentiles of the end-to-end stage.
+  const e2e = r.results.find((s) => typeof s.extra["latencyP50Ms"] === "number");
+  const lat = e2e ? (["latencyP50Ms", "latencyP95Ms", "latencyP99Ms"] as const).map((k) => [k.slice(7, 10).toLowerCase(), e2e.extra[k] as number] as const) : [];
+  const latTop = H - 10;
+  const latH = lat.length ? 40 + lat.length * 28 : 0;
+  const latScale = (W - x0 - 120) / Math.max(1, ...lat.map(([, v]) => v));
+  const latBars = lat.map(([name, v], i) => {
+    const y = latTop + 34 + i * 28;
+    return `<text x="10" y="${y + 14}" font-size="13">${name}</text><rect x="${x0}" y="${y}" width="${Math.max(1, v * latScale).toFixed(1)}" height="18" fill="#5cb85c"/><text x="${(x0 + v * latScale + 6).toFixed(1)}" y="${y + 14}" font-size="12">${fmt(v, 0)} ms</text>`;
+  });
+  const total = H + latH;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${total}" font-family="sans-serif">
 <text x="10" y="24" font-size="15" font-weight="bold">troupe / anchor throughput (dashed: target), ${esc(r.mode)} mode, ${r.machine.cores} cores</text>
 ${bars.join("\n")}
-<text x="10" y="${H - 10}" font-size="11" fill="#555">${esc(r.started)}; medians of alternating rounds</text>
+${lat.length ? `<text x="10" y="${latTop + 20}" font-size="15" font-weight="bold">capture-to-inference latency at 70% load</text>\n${latBars.join("\n")}` : ""}
+<text x="10" y="${total - 6}" font-size="11" fill="#555">${esc(r.started)}; medians of alternating rounds</text>
 </svg>
 `;
 }

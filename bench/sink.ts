@@ -51,7 +51,7 @@ async function anchorRound(ctx: BenchContext, csv: string, round: number): Promi
 
 /** Runs the stage. */
 export async function benchSink(ctx: BenchContext): Promise<StageResult> {
-  const n = ctx.mode === "quick" ? 8000 : 30_000;
+  const n = ctx.mode === "quick" ? 6000 : 30_000;
   const topics = isolated(ctx, "sinktopic");
   ctx.say(`sink: filling ${topics.TOPIC_IMAGES} with ${n} images`);
   await fill(ctx, topics, n);
