@@ -58,7 +58,7 @@ async function pngs(count: number): Promise<Uint8Array[]> {
 }
 
 async function apiRound(ctx: BenchContext, split: Split, images: Uint8Array[], ms: number): Promise<number> {
-  const node = await benchNode(ctx, { ...isolated(ctx, "api"), ROLE: "inference", POOL_WORKERS: String(split.sessions), POOL_INTRA_THREADS: String(split.threads), POOL_MAX_BATCH: String(Math.max(split.batch, 1)) });
+  const node = await benchNode(ctx, { ...isolated(ctx, "api"), ROLE: "inference", POOL_WORKERS: String(split.sessions), POOL_INTRA_THREADS: String(split.threads), POOL_MAX_BATCH: String(Math.max(split.batch, 1)), POOL_SPIN: String(split.spin) });
   try {
     const url = `${node.roles.inference!.figures().apiUrl}/v1/predict`;
     const clients = 2 * split.sessions * Math.max(split.batch, 1);
@@ -84,7 +84,7 @@ async function kafkaRound(ctx: BenchContext, split: Split, n: number): Promise<n
   const env = isolated(ctx, "infkafka");
   const sim = await benchNode(ctx, { ...env, ROLE: "simulator", SIM_DEVICES: "10", SIM_RATE: "0", SIM_COUNT: String(n) });
   await waitFor("the images produced", () => sim.roles.simulator!.figures().producer.sent >= n, 300_000).finally(() => sim.stop());
-  const node = await benchNode(ctx, { ...env, ROLE: "inference", POOL_WORKERS: String(split.sessions), POOL_INTRA_THREADS: String(split.threads), POOL_MAX_BATCH: String(Math.max(split.batch, 1)) });
+  const node = await benchNode(ctx, { ...env, ROLE: "inference", POOL_WORKERS: String(split.sessions), POOL_INTRA_THREADS: String(split.threads), POOL_MAX_BATCH: String(Math.max(split.batch, 1)), POOL_SPIN: String(split.spin) });
   try {
     const c = () => node.roles.inference!.figures().consumer;
     await waitFor("the first results", () => c().inferred > 0, 120_000);

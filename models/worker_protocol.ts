@@ -19,6 +19,8 @@ export interface WorkerSpec {
   /** Largest image side accepted. */
   maxSide: number;
   intraOpThreads: number;
+  /** Idle session threads spin instead of sleeping. */
+  spin?: boolean;
 }
 
 /** Thread to actor. */

@@ -52,6 +52,7 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
     maxSide: inf.api.maxSide,
     workers: inf.pool.workers,
     intraOpThreads: inf.pool.intraOpThreads,
+    spin: inf.pool.spin,
     maxBatch: inf.pool.maxBatch,
     maxDelayMs: inf.pool.maxDelayMs,
     batchTimeoutMs: inf.pool.batchTimeoutMs,

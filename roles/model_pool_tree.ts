@@ -21,6 +21,8 @@ export interface ModelPoolTreeOptions {
   maxSide?: number;
   workers: number;
   intraOpThreads: number;
+  /** Idle session threads spin. @default false */
+  spin?: boolean;
   maxBatch: number;
   maxDelayMs: number;
   batchTimeoutMs: number;
@@ -59,6 +61,7 @@ export async function startModelPoolTree(parent: Supervisor, options: ModelPoolT
     input: options.input,
     maxSide: options.maxSide ?? 4096,
     intraOpThreads: options.intraOpThreads,
+    spin: options.spin ?? false,
   };
   let info: ModelInfo | null = null;
   const workers = [];

@@ -18,7 +18,7 @@ export interface InferenceConfig {
   readonly input: { width: number; height: number; layout: "NCHW" | "NHWC"; mean: [number, number, number]; std: [number, number, number]; scale: number };
   readonly outputs: "logits" | "probabilities";
   readonly topK: number;
-  readonly pool: { workers: number; intraOpThreads: number; maxBatch: number; maxDelayMs: number; queue: number; batchTimeoutMs: number };
+  readonly pool: { workers: number; intraOpThreads: number; spin: boolean; maxBatch: number; maxDelayMs: number; queue: number; batchTimeoutMs: number };
   readonly api: { host: string; port: number; maxBodyBytes: number; maxSide: number; timeoutMs: number };
   readonly groupId: string;
 }
@@ -38,6 +38,7 @@ export const INFERENCE_VARIABLES: Record<string, string> = {
   TOP_K: "classes in each result (default 5)",
   POOL_WORKERS: "model worker threads (default: half the cores, at least 1)",
   POOL_INTRA_THREADS: "threads per worker session (default: cores / workers); workers x threads <= cores",
+  POOL_SPIN: "true: idle session threads spin (faster alone, contends with other work); false: they sleep (default false)",
   POOL_MAX_BATCH: "largest batch (default 8)",
   POOL_MAX_DELAY_MS: "longest wait for a batch to fill (default 10)",
   POOL_QUEUE: "images waiting for a worker; beyond it the API answers 429 (default 64)",
@@ -87,6 +88,7 @@ export function readInferenceConfig(get: Getter, problems: string[]): InferenceC
     pool: {
       workers,
       intraOpThreads,
+      spin: get("POOL_SPIN", false, z.enum(["true", "false"]).transform((v) => v === "true") as unknown as z.ZodType<boolean>, "true or false"),
       maxBatch: get("POOL_MAX_BATCH", 8, int(1, 256), "a whole number from 1 to 256"),
       maxDelayMs: get("POOL_MAX_DELAY_MS", 10, int(0, 10_000), "a whole number of milliseconds from 0 to 10000"),
       queue: get("POOL_QUEUE", 64, int(1, 100_000), "a whole number from 1 to 100000"),
