@@ -8,12 +8,12 @@
  * An image the pool fails (bad pixels, or its worker failed twice) is
  * dead-lettered with the reason, so nothing blocks the partition.
  */
-import { type BatchConsumer, type ConsumedRecord, type PartitionBatch } from "../clients/kafka_consumer.ts";
-import { createKafkaClient, type KafkaClient, type KafkaProducer } from "../clients/kafka.ts";
-import { deadLetterHeaders, type DeadLetterReason } from "../protocols/deadletter.ts";
+import type { ConsumedRecord, PartitionBatch } from "../clients/kafka_consumer.ts";
+import type { DeadLetterReason } from "../protocols/deadletter.ts";
 import { decodeImageEnvelope } from "../protocols/image_envelope.ts";
 import { encodeInferenceEnvelope, INFERENCE_ENVELOPE_VERSION } from "../protocols/inference_envelope.ts";
 import { type ActorContext, type ActorRef, type Behaviour, errorMessage, type Readiness, tryAsk } from "../system/mod.ts";
+import { type GroupMember, joinGroup, type Rejected, sendDeadLetters } from "./_group_member.ts";
 import { ConsumerCrashed } from "./kafka_consumer.ts";
 import type { ModelPoolMsg, PoolReply } from "./model_pool.ts";
 
@@ -44,10 +44,7 @@ export interface InferenceConsumerOptions {
   stats?: InferenceConsumerStats;
 }
 
-interface State {
-  client: KafkaClient;
-  consumer: BatchConsumer;
-  producer: KafkaProducer;
+interface State extends GroupMember {
   pausedSince: string | null;
 }
 
@@ -87,24 +84,11 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
     }
   };
 
-  const deadLetter = async (state: State, rejected: { record: ConsumedRecord; reason: DeadLetterReason; detail: string }[], ctx: ActorContext<InferenceConsumerMsg>) => {
-    if (rejected.length === 0) return;
-    await state.producer.send(options.topics.deadletter, rejected.map(({ record, reason, detail }) => ({
-      key: record.key ? new TextDecoder().decode(record.key) : null,
-      value: record.value ?? new Uint8Array(0),
-      headers: deadLetterHeaders({ reason, detail, topic: record.topic, partition: record.partition, offset: record.offset, consumer: options.groupId }, record.headers),
-    })));
-    for (const r of rejected) {
-      stats.deadLettered[r.reason] = (stats.deadLettered[r.reason] ?? 0) + 1;
-      ctx.log.warn("record dead-lettered", { reason: r.reason, detail: r.detail, topic: r.record.topic, partition: r.record.partition, offset: r.record.offset });
-    }
-  };
-
   const onBatch = async (state: State, ctx: ActorContext<InferenceConsumerMsg>, batch: PartitionBatch) => {
     for (let i = 0; i < batch.records.length; i += options.chunk) {
       if (!batch.active() || ctx.signal.aborted) return;
       const chunk = batch.records.slice(i, i + options.chunk);
-      const rejected: { record: ConsumedRecord; reason: DeadLetterReason; detail: string }[] = [];
+      const rejected: Rejected[] = [];
       const pending: { record: ConsumedRecord; imageId: string; reply: Promise<PoolReply> }[] = [];
       for (const record of chunk) {
         const d = decodeImageEnvelope(record.value, { maxBytes: options.maxMessageBytes });
@@ -129,7 +113,7 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
           value: encodeInferenceEnvelope({ v: INFERENCE_ENVELOPE_VERSION, imageId, model: reply.model, top: reply.top, latencyMs: reply.latencyMs, inferredAt: new Date().toISOString() }),
         })));
       }
-      await deadLetter(state, rejected, ctx);
+      await sendDeadLetters(state, ctx, { topic: options.topics.deadletter, groupId: options.groupId, counts: stats.deadLettered }, rejected);
       const last = chunk[chunk.length - 1] as ConsumedRecord;
       batch.resolve(last.offset);
       stats.consumed += chunk.length;
@@ -146,26 +130,19 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
 
   return {
     async init(ctx) {
-      const client = createKafkaClient({ brokers: options.brokers, clientId: `troupe-${options.groupId}`, log: ctx.log });
-      try {
-        const producer = await client.producer();
-        let started!: (s: State) => void;
-        const whenStarted = new Promise<State>((r) => (started = r));
-        const consumer = await client.batchConsumer({
-          groupId: options.groupId,
-          topics: [options.topics.images],
-          fromBeginning: true,
-          onBatch: async (b) => onBatch(await whenStarted, ctx, b),
-          onAssign: (tps) => options.readiness?.set(dep, true, `member of ${options.groupId}, ${tps.length} partitions`),
-          onCrash: (error) => ctx.self.trySend({ type: "consumer.crashed", error }),
-        });
-        const state: State = { client, consumer, producer, pausedSince: null };
-        started(state);
-        return state;
-      } catch (err) {
-        await client.close();
-        throw err;
-      }
+      let state!: State;
+      const { member, begin } = await joinGroup(ctx, {
+        brokers: options.brokers,
+        groupId: options.groupId,
+        topics: [options.topics.images],
+        readiness: options.readiness,
+        dependency: dep,
+        onBatch: (b) => onBatch(state, ctx, b),
+        onCrash: (error) => ctx.self.trySend({ type: "consumer.crashed", error }),
+      });
+      state = { ...member, pausedSince: null };
+      begin();
+      return state;
     },
     receive(_state, msg) {
       options.readiness?.set(dep, false, `crashed: ${errorMessage(msg.error)}`);

@@ -9,13 +9,13 @@
  * committed in PostgreSQL (see _offsets.ts), so a crash anywhere replays rows,
  * which the idempotent upsert absorbs, and never skips one.
  */
-import { type BatchConsumer, type PartitionBatch, type TopicPartition } from "../clients/kafka_consumer.ts";
-import { createKafkaClient, type KafkaClient, type KafkaProducer } from "../clients/kafka.ts";
+import type { PartitionBatch, TopicPartition } from "../clients/kafka_consumer.ts";
 import type { ImageRow, InferenceRow } from "../clients/pg_writes.ts";
-import { deadLetterHeaders, type DeadLetterReason } from "../protocols/deadletter.ts";
+import type { DeadLetterReason } from "../protocols/deadletter.ts";
 import { decodeImageEnvelope } from "../protocols/image_envelope.ts";
 import { decodeInferenceEnvelope } from "../protocols/inference_envelope.ts";
 import { ask, type ActorContext, type ActorRef, type Behaviour, errorMessage, type Readiness, TroupeError } from "../system/mod.ts";
+import { type GroupMember, joinGroup, type Rejected, sendDeadLetters } from "./_group_member.ts";
 import { OffsetLedger } from "./_offsets.ts";
 import type { SourceOffset, UpserterMsg, WrittenNotice } from "./pg_upserter.ts";
 
@@ -62,10 +62,7 @@ export interface KafkaConsumerOptions {
   sessionTimeoutMs?: number;
 }
 
-interface State {
-  client: KafkaClient;
-  consumer: BatchConsumer;
-  dlq: KafkaProducer;
+interface State extends GroupMember {
   ledger: OffsetLedger;
   pausedSince: string | null;
 }
@@ -124,7 +121,7 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
       const images: ImageRow[] = [];
       const inferences: InferenceRow[] = [];
       const sources: SourceOffset[] = [];
-      const rejected: { record: (typeof chunk)[number]; reason: DeadLetterReason; detail: string }[] = [];
+      const rejected: Rejected[] = [];
       for (const r of chunk) {
         state.ledger.add(r.topic, r.partition, r.offset);
         const src = { topic: r.topic, partition: r.partition, offset: r.offset };
@@ -146,18 +143,8 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
         images.push({ imageId: e.imageId, deviceId: e.deviceId, seq: e.seq, capturedAt: e.capturedAt, fine: e.label.fine, coarse: e.label.coarse, width: e.width, height: e.height, png: d.value.png, sha256: e.sha256 });
         sources.push(src);
       }
-      if (rejected.length > 0) {
-        await state.dlq.send(options.topics.deadletter, rejected.map(({ record, reason, detail }) => ({
-          key: record.key ? new TextDecoder().decode(record.key) : null,
-          value: record.value ?? new Uint8Array(0),
-          headers: deadLetterHeaders({ reason, detail, topic: record.topic, partition: record.partition, offset: record.offset, consumer: options.groupId }, record.headers),
-        })));
-        for (const { record, reason, detail } of rejected) {
-          state.ledger.done(record.topic, record.partition, record.offset);
-          stats.deadLettered[reason] = (stats.deadLettered[reason] ?? 0) + 1;
-          ctx.log.warn("record dead-lettered", { reason, detail, topic: record.topic, partition: record.partition, offset: record.offset });
-        }
-      }
+      await sendDeadLetters(state, ctx, { topic: options.topics.deadletter, groupId: options.groupId, counts: stats.deadLettered }, rejected);
+      for (const { record } of rejected) state.ledger.done(record.topic, record.partition, record.offset);
       if (sources.length > 0) {
         const msg: UpserterMsg = { type: "upsert.rows", images, inferences, sources, replyTo: ctx.self };
         if (!(await handOver(state, ctx, batch, msg))) return;
@@ -172,31 +159,20 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
 
   return {
     async init(ctx) {
-      const client = createKafkaClient({ brokers: options.brokers, clientId: `troupe-${options.groupId}`, log: ctx.log });
-      try {
-        const dlq = await client.producer();
-        // Batches may only be handled once the consumer handle is in the state.
-        let started!: (s: State) => void;
-        const whenStarted = new Promise<State>((r) => (started = r));
-        const consumer = await client.batchConsumer({
-          groupId: options.groupId,
-          topics: [options.topics.images, options.topics.inferences],
-          fromBeginning: true,
-          sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
-          onBatch: async (b) => onBatch(await whenStarted, ctx, b),
-          onAssign: (tps) => {
-            options.readiness?.set(dep, true, `member of ${options.groupId}, ${tps.length} partitions`);
-            ctx.log.info("partitions assigned", { partitions: tps.map((tp) => `${tp.topic}:${tp.partition}`) });
-          },
-          onCrash: (error) => ctx.self.trySend({ type: "consumer.crashed", error }),
-        });
-        const state: State = { client, consumer, dlq, ledger: new OffsetLedger(), pausedSince: null };
-        started(state);
-        return state;
-      } catch (err) {
-        await client.close();
-        throw err;
-      }
+      let state!: State;
+      const { member, begin } = await joinGroup(ctx, {
+        brokers: options.brokers,
+        groupId: options.groupId,
+        topics: [options.topics.images, options.topics.inferences],
+        sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+        readiness: options.readiness,
+        dependency: dep,
+        onBatch: (b) => onBatch(state, ctx, b),
+        onCrash: (error) => ctx.self.trySend({ type: "consumer.crashed", error }),
+      });
+      state = { ...member, ledger: new OffsetLedger(), pausedSince: null };
+      begin();
+      return state;
     },
     async receive(state, msg, ctx) {
       if (msg.type === "consumer.crashed") {

@@ -3,7 +3,7 @@
  * replace it. Only this file (and its siblings in clients/) import kafkajs.
  */
 import { type Admin, CompressionTypes, Kafka, logLevel as KafkaLogLevel, type LogEntry, Partitioners, type Producer } from "kafkajs";
-import { type BatchConsumer, type BatchConsumerOptions, startBatchConsumer } from "./kafka_consumer.ts";
+import { type BatchConsumer, type BatchConsumerOptions, type ConsumedRecord, headersOf, startBatchConsumer } from "./kafka_consumer.ts";
 import type { Logger } from "../system/mod.ts";
 
 /** One record to produce. */
@@ -14,14 +14,7 @@ export interface OutgoingRecord {
 }
 
 /** One consumed record. */
-export interface IncomingRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  headers: Record<string, string>;
-}
+export type IncomingRecord = ConsumedRecord;
 
 /** Options of {@link createKafkaClient}. */
 export interface KafkaClientOptions {
@@ -159,9 +152,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       await c.subscribe({ topics, fromBeginning: fromBeginning ?? false });
       await c.run({
         eachMessage: async ({ topic, partition, message }) => {
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
-          await onRecord({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers });
+          await onRecord({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers: headersOf(message.headers) });
         },
       });
       return { stop: () => c.disconnect() };

@@ -132,7 +132,8 @@ function group(tps: TopicPartition[]): { topic: string; partitions: number[] }[]
   return [...m].map(([topic, partitions]) => ({ topic, partitions }));
 }
 
-function headersOf(h: Record<string, unknown> | undefined): Record<string, string> {
+/** Kafka headers as UTF-8 strings (a header given several times is comma-joined). */
+export function headersOf(h: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h ?? {})) {
     if (v === undefined || v === null) continue;
