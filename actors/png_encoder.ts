@@ -1,12 +1,12 @@
 /**
- * Encoder: a camera capture (CIFAR planes) -> PNG (fast-png) -> base64, with the
+ * Encoder: a camera capture (CIFAR planes) -> PNG (protocols/png_rgb.ts) -> base64, with the
  * sha256 of the PNG, wrapped in the `troupe.images` envelope and handed to the
  * producer keyed by device id.
  */
 import { Buffer } from "node:buffer";
-import { encode as encodePng } from "fast-png";
 import { CIFAR_SIDE, type CifarRecord, planarToInterleaved } from "../protocols/cifar100.ts";
 import { encodeImageEnvelope, IMAGE_ENVELOPE_VERSION, type ImageEnvelope, sha256Hex } from "../protocols/image_envelope.ts";
+import { encodeRgbPng } from "../protocols/png_rgb.ts";
 import type { Behaviour, ActorRef } from "../system/mod.ts";
 import type { ProducerMsg } from "./kafka_producer.ts";
 
@@ -30,7 +30,7 @@ export interface PngEncoderOptions {
 
 /** The PNG bytes of a capture's planes. */
 export function capturePng(record: CifarRecord): Uint8Array {
-  return encodePng({ width: CIFAR_SIDE, height: CIFAR_SIDE, data: planarToInterleaved(record.planes), channels: 3, depth: 8 }, { zlib: { level: 1 } });
+  return encodeRgbPng(CIFAR_SIDE, CIFAR_SIDE, planarToInterleaved(record.planes));
 }
 
 /** The envelope of a capture. */

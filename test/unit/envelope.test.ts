@@ -71,3 +71,17 @@ t.test("dead-letter headers keep the original ones and add the reason", async (t
     "troupe-rejected-at": "2026-11-24T00:00:00.000Z",
   });
 });
+
+t.test("the RGB PNG writer produces standard PNGs that decode to the same pixels", async (t) => {
+  const { encodeRgbPng } = await import("../../protocols/png_rgb.ts");
+  const { decode } = await import("fast-png");
+  for (const [w, h] of [[32, 32], [1, 1], [7, 3]] as const) {
+    const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 131 + 7) % 256);
+    const png = encodeRgbPng(w, h, rgb);
+    const d = decode(png);
+    t.same([d.width, d.height, d.channels, d.depth], [w, h, 3, 8], `${w}x${h} header`);
+    t.same(Buffer.from(d.data as Uint8Array), Buffer.from(rgb), `${w}x${h} pixels`);
+    t.equal(Buffer.from(png.subarray(png.length - 4)).toString("hex"), "ae426082", "IEND carries its well-known CRC-32");
+  }
+  t.throws(() => encodeRgbPng(2, 2, new Uint8Array(5)), RangeError);
+});
