@@ -30,7 +30,7 @@ export interface PngEncoderOptions {
 
 /** The PNG bytes of a capture's planes. */
 export function capturePng(record: CifarRecord): Uint8Array {
-  return encodeRgbPng(CIFAR_SIDE, CIFAR_SIDE, planarToInterleaved(record.planes));
+  return encodeRgbPng(CIFAR_SIDE, CIFAR_SIDE, planarToInterleaved(record.planes), { level: 1 });
 }
 
 /** The envelope of a capture. */
