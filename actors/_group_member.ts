@@ -1,12 +1,13 @@
 /**
  * What troupe's two Kafka consumers (db and inference) share: joining the group
- * with a client of their own and a producer for dead letters, and sending
+ * with a client of their own and a producer for dead letters, handing records
+ * downstream with the partitions paused while downstream is full, and sending
  * rejected records to the dead-letter topic with their reason.
  */
 import type { BatchConsumer, ConsumedRecord, PartitionBatch, TopicPartition } from "../clients/kafka_consumer.ts";
 import { createKafkaClient, type KafkaClient, type KafkaProducer } from "../clients/kafka.ts";
 import { deadLetterHeaders, type DeadLetterReason } from "../protocols/deadletter.ts";
-import type { ActorContext, Readiness } from "../system/mod.ts";
+import type { ActorContext, ActorRef, Readiness } from "../system/mod.ts";
 
 /** A joined group member. */
 export interface GroupMember {
@@ -85,5 +86,51 @@ export async function sendDeadLetters<M>(
   for (const { record, reason, detail } of rejected) {
     options.counts[reason] = (options.counts[reason] ?? 0) + 1;
     ctx.log.warn("record dead-lettered", { reason, detail, topic: record.topic, partition: record.partition, offset: record.offset });
+  }
+}
+
+/** What {@link sendPausing} reads and updates of a consumer's state. */
+export interface PausableMember {
+  consumer: BatchConsumer;
+  pausedSince: string | null;
+}
+
+const WAIT_SLICE_MS = 1_000;
+
+/**
+ * Sends `msg` to `to`. While its mailbox is full, every assigned partition is
+ * paused (shown in `/actors` as `paused`, `pausedSince`) and the group session is
+ * kept alive between one-second waits for room. Resolves false, without sending,
+ * when the batch went stale (rebalance) or the actor is stopping.
+ */
+export async function sendPausing<T, M>(
+  member: PausableMember,
+  ctx: ActorContext<M>,
+  batch: PartitionBatch,
+  to: ActorRef<T>,
+  msg: T,
+  counts: { pauses: number },
+): Promise<boolean> {
+  if (to.trySend(msg)) return true;
+  const all: TopicPartition[] = member.consumer.assigned();
+  member.consumer.pause(all);
+  member.pausedSince = new Date().toISOString();
+  counts.pauses++;
+  ctx.log.info("downstream is full: partitions paused", { downstream: to.path, partitions: all.length });
+  try {
+    for (;;) {
+      if (!batch.active() || ctx.signal.aborted) return false;
+      try {
+        await to.send(msg, { signal: AbortSignal.any([AbortSignal.timeout(WAIT_SLICE_MS), ctx.signal]) });
+        return true;
+      } catch (err) {
+        if (ctx.signal.aborted || (err as Error)?.name !== "TimeoutError") throw err;
+        await batch.heartbeat();
+      }
+    }
+  } finally {
+    member.consumer.resume(all);
+    ctx.log.info("partitions resumed", { pausedSince: member.pausedSince });
+    member.pausedSince = null;
   }
 }

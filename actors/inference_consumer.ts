@@ -12,8 +12,8 @@ import type { ConsumedRecord, PartitionBatch } from "../clients/kafka_consumer.t
 import type { DeadLetterReason } from "../protocols/deadletter.ts";
 import { decodeImageEnvelope } from "../protocols/image_envelope.ts";
 import { encodeInferenceEnvelope, INFERENCE_ENVELOPE_VERSION } from "../protocols/inference_envelope.ts";
-import { type ActorContext, type ActorRef, type Behaviour, errorMessage, type Readiness, tryAsk } from "../system/mod.ts";
-import { type GroupMember, joinGroup, type Rejected, sendDeadLetters } from "./_group_member.ts";
+import { type ActorContext, type ActorRef, type Behaviour, errorMessage, type Readiness, replyAddress } from "../system/mod.ts";
+import { type GroupMember, joinGroup, type Rejected, sendDeadLetters, sendPausing } from "./_group_member.ts";
 import { ConsumerCrashed } from "./kafka_consumer.ts";
 import type { ModelPoolMsg, PoolReply } from "./model_pool.ts";
 
@@ -59,29 +59,13 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
   const stats = options.stats ?? newInferenceConsumerStats();
   options.readiness?.declare(dep, "not connected yet");
 
-  /** Sends one image to the pool; waits (partitions paused, session alive) while its queue is full. */
+  /** Sends one image to the pool (waiting, partitions paused, while its queue is full); null when the batch went stale. */
   const submit = async (state: State, ctx: ActorContext<InferenceConsumerMsg>, batch: PartitionBatch, png: Uint8Array): Promise<{ reply: Promise<PoolReply> } | null> => {
-    const make = (replyTo: ActorRef<PoolReply>): ModelPoolMsg => ({ type: "pool.infer", png, replyTo });
+    const address = replyAddress<PoolReply>(options.pool, options.timeoutMs);
+    if (!(await sendPausing(state, ctx, batch, options.pool, { type: "pool.infer", png, replyTo: address.ref }, stats))) return null;
+    address.arm();
     // The reply is awaited later, with the rest of its chunk: it must never reject unhandled.
-    const settled = (p: Promise<PoolReply>) => ({ reply: p.catch((err: unknown): PoolReply => ({ type: "pool.result", ok: false, reason: "worker_hung", message: errorMessage(err) })) });
-    const quick = tryAsk<ModelPoolMsg, PoolReply>(options.pool, make, { timeoutMs: options.timeoutMs });
-    if (quick) return settled(quick);
-    const all = state.consumer.assigned();
-    state.consumer.pause(all);
-    state.pausedSince = new Date().toISOString();
-    stats.pauses++;
-    try {
-      for (;;) {
-        if (!batch.active() || ctx.signal.aborted) return null;
-        const again = tryAsk<ModelPoolMsg, PoolReply>(options.pool, make, { timeoutMs: options.timeoutMs });
-        if (again) return settled(again);
-        await batch.heartbeat();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    } finally {
-      state.consumer.resume(all);
-      state.pausedSince = null;
-    }
+    return { reply: address.reply.catch((err: unknown): PoolReply => ({ type: "pool.result", ok: false, reason: "worker_hung", message: errorMessage(err) })) };
   };
 
   const onBatch = async (state: State, ctx: ActorContext<InferenceConsumerMsg>, batch: PartitionBatch) => {

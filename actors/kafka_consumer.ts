@@ -9,13 +9,13 @@
  * committed in PostgreSQL (see _offsets.ts), so a crash anywhere replays rows,
  * which the idempotent upsert absorbs, and never skips one.
  */
-import type { PartitionBatch, TopicPartition } from "../clients/kafka_consumer.ts";
+import type { PartitionBatch } from "../clients/kafka_consumer.ts";
 import type { ImageRow, InferenceRow } from "../clients/pg_writes.ts";
 import type { DeadLetterReason } from "../protocols/deadletter.ts";
 import { decodeImageEnvelope } from "../protocols/image_envelope.ts";
 import { decodeInferenceEnvelope } from "../protocols/inference_envelope.ts";
 import { ask, type ActorContext, type ActorRef, type Behaviour, errorMessage, type Readiness, TroupeError } from "../system/mod.ts";
-import { type GroupMember, joinGroup, type Rejected, sendDeadLetters } from "./_group_member.ts";
+import { type GroupMember, joinGroup, type Rejected, sendDeadLetters, sendPausing } from "./_group_member.ts";
 import { OffsetLedger } from "./_offsets.ts";
 import type { SourceOffset, UpserterMsg, WrittenNotice } from "./pg_upserter.ts";
 
@@ -67,8 +67,6 @@ interface State extends GroupMember {
   pausedSince: string | null;
 }
 
-const WAIT_SLICE_MS = 1_000;
-
 /** The consumer's behaviour. */
 export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<ConsumerMsg, State> {
   const dep = options.dependency ?? "kafka-consumer";
@@ -86,31 +84,6 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
     } catch (err) {
       // Not fatal: a later commit covers these offsets, or the partition's new owner replays them.
       ctx.log.warn("offset commit failed", { error: errorMessage(err), partitions: due.length });
-    }
-  };
-
-  const handOver = async (state: State, ctx: ActorContext<ConsumerMsg>, batch: PartitionBatch, msg: UpserterMsg): Promise<boolean> => {
-    if (options.upserter.trySend(msg)) return true;
-    const all: TopicPartition[] = state.consumer.assigned();
-    state.consumer.pause(all);
-    state.pausedSince = new Date().toISOString();
-    stats.pauses++;
-    ctx.log.info("upserter is full: partitions paused", { partitions: all.length });
-    try {
-      for (;;) {
-        if (!batch.active() || ctx.signal.aborted) return false;
-        try {
-          await options.upserter.send(msg, { signal: AbortSignal.any([AbortSignal.timeout(WAIT_SLICE_MS), ctx.signal]) });
-          return true;
-        } catch (err) {
-          if (ctx.signal.aborted || (err as Error)?.name !== "TimeoutError") throw err;
-          await batch.heartbeat();
-        }
-      }
-    } finally {
-      state.consumer.resume(all);
-      ctx.log.info("partitions resumed", { pausedSince: state.pausedSince });
-      state.pausedSince = null;
     }
   };
 
@@ -147,7 +120,7 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
       for (const { record } of rejected) state.ledger.done(record.topic, record.partition, record.offset);
       if (sources.length > 0) {
         const msg: UpserterMsg = { type: "upsert.rows", images, inferences, sources, replyTo: ctx.self };
-        if (!(await handOver(state, ctx, batch, msg))) return;
+        if (!(await sendPausing(state, ctx, batch, options.upserter, msg, stats))) return;
         stats.handed += sources.length;
       }
       batch.resolve((chunk[chunk.length - 1] as (typeof chunk)[number]).offset);

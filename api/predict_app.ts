@@ -3,13 +3,12 @@
  * limited, the PNG header is checked before anything is queued, and a full pool
  * queue answers 429 at once instead of waiting.
  */
-import { Buffer } from "node:buffer";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ModelPoolMsg, PoolReply } from "../actors/model_pool.ts";
 import { ImageError, pngSize } from "../models/preprocess.ts";
-import { isStrictBase64 } from "../protocols/_decode.ts";
+import { decodeStrictBase64 } from "../protocols/_decode.ts";
 import type { ModelDescription, PredictErrorCode, PredictResponse } from "../protocols/predict.ts";
 import { type ActorRef, AskTimeout, tryAsk } from "../system/mod.ts";
 
@@ -53,8 +52,9 @@ export function createPredictApp(options: PredictAppOptions): Hono {
         }
         const image = (body as { image?: unknown } | null)?.image;
         if (typeof image !== "string") return fail(c, 400, "bad_request", 'the JSON body must be { "image": "<base64 PNG>" }');
-        if (!isStrictBase64(image)) return fail(c, 400, "bad_base64", "image is not padded base64");
-        png = new Uint8Array(Buffer.from(image, "base64"));
+        const bytes = decodeStrictBase64(image);
+        if (!bytes) return fail(c, 400, "bad_base64", "image is not padded base64");
+        png = bytes;
       } else return fail(c, 415, "unsupported_media_type", `send image/png, or application/json with a base64 image: got '${type || "no content type"}'`);
 
       try {

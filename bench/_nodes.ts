@@ -32,3 +32,13 @@ export function isolated(ctx: BenchContext, prefix: string): Record<string, stri
     DATABASE_SCHEMA: name.toLowerCase(),
   };
 }
+
+/** Fills the images topic of `env` with `n` images from a simulator node, then stops it. */
+export async function fillImages(ctx: BenchContext, env: Record<string, string>, n: number): Promise<void> {
+  const node = await benchNode(ctx, { ...env, ROLE: "simulator", SIM_DEVICES: "10", SIM_RATE: "0", SIM_COUNT: String(n) });
+  try {
+    await waitFor("the topic filled", () => node.roles.simulator!.figures().producer.sent >= n, 600_000);
+  } finally {
+    await node.stop();
+  }
+}

@@ -13,7 +13,7 @@ import { capturePng } from "../actors/png_encoder.ts";
 import { openCifarDataset } from "../clients/cifar_files.ts";
 import { ensureSyntheticCifar } from "../clients/synthetic_cifar.ts";
 import type { BenchContext } from "./_context.ts";
-import { benchNode, isolated, waitFor } from "./_nodes.ts";
+import { benchNode, fillImages, isolated, waitFor } from "./_nodes.ts";
 import { stageResult, type StageResult } from "./_stats.ts";
 
 interface Split {
@@ -82,8 +82,7 @@ async function apiRound(ctx: BenchContext, split: Split, images: Uint8Array[], m
 
 async function kafkaRound(ctx: BenchContext, split: Split, n: number): Promise<number> {
   const env = isolated(ctx, "infkafka");
-  const sim = await benchNode(ctx, { ...env, ROLE: "simulator", SIM_DEVICES: "10", SIM_RATE: "0", SIM_COUNT: String(n) });
-  await waitFor("the images produced", () => sim.roles.simulator!.figures().producer.sent >= n, 300_000).finally(() => sim.stop());
+  await fillImages(ctx, env, n);
   const node = await benchNode(ctx, { ...env, ROLE: "inference", POOL_WORKERS: String(split.sessions), POOL_INTRA_THREADS: String(split.threads), POOL_MAX_BATCH: String(Math.max(split.batch, 1)), POOL_SPIN: String(split.spin) });
   try {
     const c = () => node.roles.inference!.figures().consumer;

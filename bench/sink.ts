@@ -10,17 +10,8 @@ import { join } from "node:path";
 import { connectPostgres } from "../clients/postgres.ts";
 import { run } from "../ops/_proc.ts";
 import type { BenchContext } from "./_context.ts";
-import { benchNode, isolated, waitFor } from "./_nodes.ts";
+import { benchNode, fillImages, isolated, waitFor } from "./_nodes.ts";
 import { stageResult, type StageResult } from "./_stats.ts";
-
-async function fill(ctx: BenchContext, env: Record<string, string>, n: number): Promise<void> {
-  const node = await benchNode(ctx, { ...env, ROLE: "simulator", SIM_DEVICES: "10", SIM_RATE: "0", SIM_COUNT: String(n) });
-  try {
-    await waitFor("the topic filled", () => node.roles.simulator!.figures().producer.sent >= n, 600_000);
-  } finally {
-    await node.stop();
-  }
-}
 
 async function troupeRound(ctx: BenchContext, topics: Record<string, string>, n: number): Promise<{ rate: number; schema: string }> {
   const own = isolated(ctx, "sink");
@@ -54,7 +45,7 @@ export async function benchSink(ctx: BenchContext): Promise<StageResult> {
   const n = ctx.mode === "quick" ? 6000 : 30_000;
   const topics = isolated(ctx, "sinktopic");
   ctx.say(`sink: filling ${topics.TOPIC_IMAGES} with ${n} images`);
-  await fill(ctx, topics, n);
+  await fillImages(ctx, topics, n);
   const dir = await mkdtemp(join(tmpdir(), "troupe-bench-"));
   const csv = join(dir, "rows.csv");
   const troupe: number[] = [];

@@ -56,7 +56,18 @@ export function decodeStrictBase64(s: string): Uint8Array | null {
   return bytes.toString("base64") === s ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
 }
 
-/** Whether `s` is padded RFC 4648 base64. */
-export function isStrictBase64(s: string): boolean {
-  return decodeStrictBase64(s) !== null;
+
+/**
+ * The steps every envelope decoder shares: size and JSON, then the version
+ * (`unknown_version` names the one found), then the schema (`invalid_envelope`
+ * names the first bad field).
+ */
+export function decodeVersioned<T>(value: Uint8Array | null, options: { maxBytes: number; version: number; schema: z.ZodType }): Decoded<T> {
+  const parsed = parseJson(value, options.maxBytes);
+  if (!parsed.ok) return parsed;
+  const v = (parsed.value as { v?: unknown }).v;
+  if (v !== options.version) return rejectWith("unknown_version", `envelope version ${JSON.stringify(v)} is not supported: this node reads version ${options.version}`);
+  const checked = options.schema.safeParse(parsed.value);
+  if (!checked.success) return rejectWith("invalid_envelope", zodProblem(checked.error));
+  return { ok: true, value: checked.data as T };
 }

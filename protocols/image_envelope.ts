@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 import { decode as decodePng, hasPngSignature } from "fast-png";
 import { z } from "zod";
-import { type Decoded, decodeStrictBase64, parseJson, rejectWith, storableText, zodProblem } from "./_decode.ts";
+import { type Decoded, decodeStrictBase64, decodeVersioned, rejectWith, storableText } from "./_decode.ts";
 
 /** The envelope version this code writes and reads. */
 export const IMAGE_ENVELOPE_VERSION = 1;
@@ -79,15 +79,9 @@ export function encodeImageEnvelope(envelope: ImageEnvelope): string {
  * sha256 of the PNG bytes, and that they are a PNG of the stated size.
  */
 export function decodeImageEnvelope(value: Uint8Array | null, options: { maxBytes: number }): Decoded<VerifiedImage> {
-  const parsed = parseJson(value, options.maxBytes);
-  if (!parsed.ok) return parsed;
-  const obj = parsed.value as { v?: unknown };
-  if (obj.v !== IMAGE_ENVELOPE_VERSION) {
-    return rejectWith("unknown_version", `envelope version ${JSON.stringify(obj.v)} is not supported: this node reads version ${IMAGE_ENVELOPE_VERSION}`);
-  }
-  const checked = schema.safeParse(obj);
-  if (!checked.success) return rejectWith("invalid_envelope", zodProblem(checked.error));
-  const envelope = checked.data as ImageEnvelope;
+  const decoded = decodeVersioned<ImageEnvelope>(value, { maxBytes: options.maxBytes, version: IMAGE_ENVELOPE_VERSION, schema });
+  if (!decoded.ok) return decoded;
+  const envelope = decoded.value;
   const png = decodeStrictBase64(envelope.data);
   if (!png) return rejectWith("bad_base64", `data is not padded base64 (length ${envelope.data.length})`);
   const digest = sha256Hex(png);

@@ -10,7 +10,7 @@
  * The db role upserts it into `inferences` on (image_id, model).
  */
 import { z } from "zod";
-import { type Decoded, parseJson, rejectWith, storableText, zodProblem } from "./_decode.ts";
+import { type Decoded, decodeVersioned, storableText } from "./_decode.ts";
 
 /** The envelope version this code writes and reads. */
 export const INFERENCE_ENVELOPE_VERSION = 1;
@@ -49,13 +49,5 @@ export function encodeInferenceEnvelope(envelope: InferenceEnvelope): string {
 
 /** Decodes and checks a record value. */
 export function decodeInferenceEnvelope(value: Uint8Array | null, options: { maxBytes: number }): Decoded<InferenceEnvelope> {
-  const parsed = parseJson(value, options.maxBytes);
-  if (!parsed.ok) return parsed;
-  const obj = parsed.value as { v?: unknown };
-  if (obj.v !== INFERENCE_ENVELOPE_VERSION) {
-    return rejectWith("unknown_version", `envelope version ${JSON.stringify(obj.v)} is not supported: this node reads version ${INFERENCE_ENVELOPE_VERSION}`);
-  }
-  const checked = schema.safeParse(obj);
-  if (!checked.success) return rejectWith("invalid_envelope", zodProblem(checked.error));
-  return { ok: true, value: checked.data as InferenceEnvelope };
+  return decodeVersioned<InferenceEnvelope>(value, { maxBytes: options.maxBytes, version: INFERENCE_ENVELOPE_VERSION, schema });
 }

@@ -5,7 +5,7 @@
  */
 import type { ActorSnapshot, DependencyState, SystemStatus } from "../system/mod.ts";
 
-export { type Decoded, isStrictBase64 } from "./_decode.ts";
+export { type Decoded, decodeStrictBase64 } from "./_decode.ts";
 export * from "./predict.ts";
 export * from "./cifar100.ts";
 export * from "./deadletter.ts";

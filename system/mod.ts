@@ -5,7 +5,7 @@
  */
 export type { ActorContext, ActorProps, ActorRef, Behaviour, OverflowPolicy, RestartType, SendOptions } from "./actor.ts";
 export { stateless } from "./actor.ts";
-export { ask, type AskOptions, tryAsk } from "./ask.ts";
+export { ask, type AskOptions, replyAddress, type ReplyAddress, tryAsk } from "./ask.ts";
 export { type BackoffOptions, backoffDelay, RestartBudget, type RestartBudgetOptions } from "./backoff.ts";
 export * from "./errors.ts";
 export { createLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel, type LogSink, silentLogger } from "./logger.ts";
