@@ -134,3 +134,13 @@ export async function sendPausing<T, M>(
     member.pausedSince = null;
   }
 }
+
+/** The group figures both consumers show in `/actors`. */
+export function memberFigures(groupId: string, member: PausableMember): Record<string, unknown> {
+  return {
+    groupId,
+    assigned: member.consumer.assigned().length,
+    paused: member.consumer.paused().map((tp) => `${tp.topic}:${tp.partition}`),
+    pausedSince: member.pausedSince,
+  };
+}

@@ -13,7 +13,7 @@ import type { DeadLetterReason } from "../protocols/deadletter.ts";
 import { decodeImageEnvelope } from "../protocols/image_envelope.ts";
 import { encodeInferenceEnvelope, INFERENCE_ENVELOPE_VERSION } from "../protocols/inference_envelope.ts";
 import { type ActorContext, type ActorRef, type Behaviour, errorMessage, type Readiness, replyAddress } from "../system/mod.ts";
-import { type GroupMember, joinGroup, type Rejected, sendDeadLetters, sendPausing } from "./_group_member.ts";
+import { type GroupMember, joinGroup, type Rejected, memberFigures, sendDeadLetters, sendPausing } from "./_group_member.ts";
 import { ConsumerCrashed } from "./kafka_consumer.ts";
 import type { ModelPoolMsg, PoolReply } from "./model_pool.ts";
 
@@ -138,10 +138,7 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
       await state.client.close();
     },
     describe: (state) => ({
-      groupId: options.groupId,
-      assigned: state.consumer.assigned().length,
-      paused: state.consumer.paused().map((tp) => `${tp.topic}:${tp.partition}`),
-      pausedSince: state.pausedSince,
+      ...memberFigures(options.groupId, state),
       ...stats,
     }),
   };

@@ -15,7 +15,7 @@ import type { DeadLetterReason } from "../protocols/deadletter.ts";
 import { decodeImageEnvelope } from "../protocols/image_envelope.ts";
 import { decodeInferenceEnvelope } from "../protocols/inference_envelope.ts";
 import { ask, type ActorContext, type ActorRef, type Behaviour, errorMessage, type Readiness, TroupeError } from "../system/mod.ts";
-import { type GroupMember, joinGroup, type Rejected, sendDeadLetters, sendPausing } from "./_group_member.ts";
+import { type GroupMember, joinGroup, type Rejected, memberFigures, sendDeadLetters, sendPausing } from "./_group_member.ts";
 import { OffsetLedger } from "./_offsets.ts";
 import type { SourceOffset, UpserterMsg, WrittenNotice } from "./pg_upserter.ts";
 
@@ -171,10 +171,7 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
       await state.client.close();
     },
     describe: (state) => ({
-      groupId: options.groupId,
-      assigned: state.consumer.assigned().length,
-      paused: state.consumer.paused().map((tp) => `${tp.topic}:${tp.partition}`),
-      pausedSince: state.pausedSince,
+      ...memberFigures(options.groupId, state),
       ...stats,
       inFlight: state.ledger.inFlight,
     }),
