@@ -83,10 +83,27 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
       return;
     }
     const wait = Math.max(0, Math.min(...live.map((d) => d.nextAt)) - Date.now());
-    state.timer = setTimeout(() => {
+    const tick = () => {
       state.timer = null;
       void ctx.self.send({ type: "fleet.tick" }).catch(() => {});
-    }, wait);
+    };
+    // setTimeout(0) waits at least a millisecond: with no wait, the next tick comes at once.
+    if (wait > 0) state.timer = setTimeout(tick, wait);
+    else setImmediate(tick);
+  };
+
+  /** This tick's shots in camera order; as fast as possible, cameras take turns up to `perTick`. */
+  const dueShots = (state: State, now: number): Device[] => {
+    const due = state.devices.filter((d) => (d.quota === null || d.seq < d.quota) && d.nextAt <= now).sort((a, b) => a.nextAt - b.nextAt);
+    const shots: Device[] = [];
+    for (let round = 0; shots.length < perTick; round++) {
+      const before = shots.length;
+      for (const d of due) {
+        if (shots.length < perTick && (d.quota === null || d.seq + round < d.quota)) shots.push(d);
+      }
+      if (interval > 0 || shots.length === before) break;
+    }
+    return shots;
   };
 
   return {
@@ -104,13 +121,18 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
       return state;
     },
     async receive(state, _msg, ctx) {
-      const now = Date.now();
-      const due = state.devices.filter((d) => (d.quota === null || d.seq < d.quota) && d.nextAt <= now).sort((a, b) => a.nextAt - b.nextAt).slice(0, perTick);
-      if (due.length > 0) {
-        const indices = due.map((d) => (d.index + d.seq * options.devices) % options.datasetSize);
+      const shots = dueShots(state, Date.now());
+      if (shots.length > 0) {
+        // A camera's k-th shot of this tick shows its record for seq + k.
+        const next = new Map<Device, number>();
+        const indices = shots.map((d) => {
+          const seq = next.get(d) ?? d.seq;
+          next.set(d, seq + 1);
+          return (d.index + seq * options.devices) % options.datasetSize;
+        });
         const records = await ask<DatasetReaderMsg, CifarRecord[]>(options.reader, (replyTo) => ({ type: "reader.read", indices, replyTo }), { timeoutMs: 30_000 });
-        for (let i = 0; i < due.length; i++) {
-          const d = due[i] as Device;
+        for (let i = 0; i < shots.length; i++) {
+          const d = shots[i] as Device;
           const capturedAt = new Date().toISOString();
           await options.encoder.send({ type: "encoder.encode", capture: { deviceId: d.id, seq: d.seq, imageId: imageIdOf(d.id, d.seq), capturedAt, record: records[i] as CifarRecord } }, { signal: ctx.signal });
           d.seq++;

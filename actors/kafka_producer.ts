@@ -9,7 +9,7 @@ import { type ActorRef, type Behaviour, errorMessage, type Readiness, TroupeErro
 
 /** Messages of the producer. */
 export type ProducerMsg =
-  | { type: "producer.record"; topic: string; key: string | null; value: string; headers?: Record<string, string> }
+  | { type: "producer.record"; topic: string; key: string | null; value: string | Uint8Array; headers?: Record<string, string> }
   | { type: "producer.flush"; replyTo?: ActorRef<{ type: "producer.flushed"; sent: number }> };
 
 /** Kafka did not take a batch. */

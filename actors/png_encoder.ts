@@ -1,65 +1,140 @@
 /**
- * Encoder: a camera capture (CIFAR planes) -> PNG (protocols/png_rgb.ts) -> base64, with the
- * sha256 of the PNG, wrapped in the `troupe.images` envelope and handed to the
- * producer keyed by device id.
+ * Encoder: camera captures -> `troupe.images` record values (protocols/capture.ts:
+ * PNG, sha256, base64, envelope), handed to the producer keyed by device id in the
+ * order they were captured. The encoding runs in worker threads (`threads`; 0: on
+ * this thread), so the main thread keeps reading, batching and producing.
+ *
+ * Batches go to whichever thread is idle (a batch takes what queued meanwhile, up
+ * to `chunk`); results are forwarded strictly in capture order. Backpressure: at
+ * most `chunk` x (threads + 1) captures wait beyond the threads' batches before the
+ * encoder stops taking messages, and forwarding waits on the producer's mailbox.
+ * Captures not yet forwarded are kept across a restart (a thread died) and encoded
+ * again by the next incarnation; a capture that cannot be encoded is logged and
+ * counted, never retried forever.
  */
-import { Buffer } from "node:buffer";
-import { CIFAR_SIDE, type CifarRecord, planarToInterleaved } from "../protocols/cifar100.ts";
-import { encodeImageEnvelope, IMAGE_ENVELOPE_VERSION, type ImageEnvelope, sha256Hex } from "../protocols/image_envelope.ts";
-import { encodeRgbPng } from "../protocols/png_rgb.ts";
-import type { Behaviour, ActorRef } from "../system/mod.ts";
+import type { Capture } from "../protocols/capture.ts";
+import type { ActorContext, ActorRef, Behaviour } from "../system/mod.ts";
+import { type EncodePool, type EncodeResult, startEncodePool } from "./_encode_pool.ts";
 import type { ProducerMsg } from "./kafka_producer.ts";
 
-/** One image taken by a camera. */
-export interface Capture {
-  deviceId: string;
-  seq: number;
-  imageId: string;
-  capturedAt: string;
-  record: CifarRecord;
-}
+export { type Capture, captureEnvelope, capturePng, encodeCapture } from "../protocols/capture.ts";
 
-/** Messages of the encoder. */
-export type EncoderMsg = { type: "encoder.encode"; capture: Capture };
+/** Messages of the encoder (`encoder.encoded` is its own: a thread finished a batch). */
+export type EncoderMsg = { type: "encoder.encode"; capture: Capture } | { type: "encoder.encoded" };
 
 /** Options of {@link pngEncoder}. */
 export interface PngEncoderOptions {
   topic: string;
   producer: ActorRef<ProducerMsg>;
+  /** Worker threads; 0 encodes on the actor's thread. @default 0 */
+  threads?: number;
+  /** Most captures in one batch to a thread. @default 32 */
+  chunk?: number;
+  /** The threads' module, speaking actors/_encode_batch.ts (tests use a faulty one). @default actors/_encode_thread.ts */
+  threadModule?: URL;
 }
 
-/** The PNG bytes of a capture's planes. */
-export function capturePng(record: CifarRecord): Uint8Array {
-  return encodeRgbPng(CIFAR_SIDE, CIFAR_SIDE, planarToInterleaved(record.planes), { level: 1 });
+interface Batch {
+  captures: Capture[];
+  results: EncodeResult[] | null;
+  failure: unknown;
+  /** Captures of this batch already forwarded. */
+  forwarded: number;
+  settled: Promise<void>;
 }
 
-/** The envelope of a capture. */
-export function captureEnvelope(c: Capture): ImageEnvelope {
-  const png = capturePng(c.record);
-  return {
-    v: IMAGE_ENVELOPE_VERSION,
-    imageId: c.imageId,
-    deviceId: c.deviceId,
-    seq: c.seq,
-    capturedAt: c.capturedAt,
-    label: { fine: c.record.fine, coarse: c.record.coarse },
-    width: CIFAR_SIDE,
-    height: CIFAR_SIDE,
-    format: "png",
-    sha256: sha256Hex(png),
-    data: Buffer.from(png).toString("base64"),
-  };
+interface State {
+  pool: EncodePool;
 }
 
 /** The encoder's behaviour. */
-export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, { encoded: number; bytes: number }> {
+export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, State> {
+  const chunk = options.chunk ?? 32;
+  const threads = options.threads ?? 0;
+  const maxQueued = chunk * (threads + 1);
+  // Outlive restarts: nothing taken from the fleet is dropped when a thread dies.
+  let queue: Capture[] = [];
+  let inflight: Batch[] = [];
+  const stats = { encoded: 0, bytes: 0, failed: 0, batches: 0 };
+
+  const dispatch = (state: State, ctx: ActorContext<EncoderMsg>) => {
+    const b: Batch = { captures: queue.splice(0, chunk), results: null, failure: null, forwarded: 0, settled: Promise.resolve() };
+    b.settled = state.pool.run(b.captures).then(
+      (r) => void (b.results = r),
+      (err: unknown) => void (b.failure = err),
+    ).finally(() => ctx.self.trySend({ type: "encoder.encoded" }));
+    inflight.push(b);
+    stats.batches++;
+  };
+
+  const forward = async (b: Batch, ctx: ActorContext<EncoderMsg>) => {
+    const results = b.results as EncodeResult[];
+    while (b.forwarded < b.captures.length) {
+      const c = b.captures[b.forwarded] as Capture;
+      const r = results[b.forwarded] as EncodeResult;
+      if ("value" in r) {
+        await options.producer.send({ type: "producer.record", topic: options.topic, key: c.deviceId, value: r.value }, { signal: ctx.signal });
+        stats.encoded++;
+        stats.bytes += r.value.byteLength;
+      } else {
+        stats.failed++;
+        ctx.log.error("capture could not be encoded; skipped", { imageId: c.imageId, error: r.error });
+      }
+      b.forwarded++;
+    }
+  };
+
+  /** Forwards finished batches in order, hands queued captures to idle threads, and waits while too many queue. */
+  const pump = async (state: State, ctx: ActorContext<EncoderMsg>) => {
+    for (;;) {
+      const head = inflight[0];
+      if (head?.failure) throw head.failure;
+      if (head?.results) {
+        await forward(head, ctx);
+        inflight.shift();
+        continue;
+      }
+      const broken = state.pool.broken();
+      if (broken) throw broken;
+      if (queue.length > 0 && state.pool.idle() > 0) {
+        dispatch(state, ctx);
+        continue;
+      }
+      if (head && queue.length >= maxQueued) {
+        await head.settled;
+        continue;
+      }
+      return;
+    }
+  };
+
   return {
-    init: () => ({ encoded: 0, bytes: 0 }),
-    async receive(state, msg) {
-      const value = encodeImageEnvelope(captureEnvelope(msg.capture));
-      await options.producer.send({ type: "producer.record", topic: options.topic, key: msg.capture.deviceId, value });
-      return { encoded: state.encoded + 1, bytes: state.bytes + value.length };
+    async init(ctx) {
+      const pool = await startEncodePool(threads, options.threadModule);
+      // Batches of a failed incarnation go back to the front of the queue, in order.
+      const kept = inflight.flatMap((b) => b.captures.slice(b.forwarded));
+      if (kept.length > 0) ctx.log.info("encoding captures kept from before the restart", { captures: kept.length + queue.length });
+      queue = [...kept, ...queue];
+      inflight = [];
+      const state = { pool };
+      if (queue.length > 0) await pump(state, ctx);
+      return state;
     },
-    describe: (state) => ({ encoded: state.encoded, meanRecordBytes: state.encoded ? Math.round(state.bytes / state.encoded) : 0 }),
+    async receive(state, msg, ctx) {
+      if (msg.type === "encoder.encode") queue.push(msg.capture);
+      await pump(state, ctx);
+      return state;
+    },
+    stop: (state) => state.pool.close(),
+    describe: (state) => ({
+      threads: state.pool.threads,
+      encoded: stats.encoded,
+      failed: stats.failed,
+      batches: stats.batches,
+      meanBatch: stats.batches ? Math.round(((stats.encoded + stats.failed) / stats.batches) * 10) / 10 : 0,
+      queued: queue.length,
+      inFlight: inflight.length,
+      meanRecordBytes: stats.encoded ? Math.round(stats.bytes / stats.encoded) : 0,
+    }),
   };
 }

@@ -3,7 +3,8 @@
  * `coarse_label_names.txt` and `fine_label_names.txt`; layout in
  * protocols/cifar100.ts). The whole file is checked when it is opened, so a
  * truncated or corrupt file fails at once with the file and byte offset; records
- * are then read on demand by index.
+ * are then read on demand by index, in blocks of which the most recently used
+ * stay in memory.
  */
 import { open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -30,6 +31,25 @@ export interface CifarDataset {
 }
 
 const SCAN_RECORDS = 4096;
+/** Records are read in blocks (768 KiB), of which the most recently used stay in memory (24 MiB). */
+const BLOCK_RECORDS = 256;
+const CACHED_BLOCKS = 32;
+
+/** The last `CACHED_BLOCKS` blocks read; concurrent reads of one block share its read. */
+class BlockCache {
+  readonly #blocks = new Map<number, Promise<Uint8Array>>();
+  constructor(readonly load: (block: number) => Promise<Uint8Array>) {}
+
+  get(block: number): Promise<Uint8Array> {
+    let p = this.#blocks.get(block);
+    if (p) this.#blocks.delete(block);
+    else p = this.load(block);
+    this.#blocks.set(block, p);
+    p.catch(() => this.#blocks.delete(block));
+    if (this.#blocks.size > CACHED_BLOCKS) this.#blocks.delete(this.#blocks.keys().next().value as number);
+    return p;
+  }
+}
 
 /** Opens `dir/<split>.bin` and its label names, checking every record's labels. */
 export async function openCifarDataset(dir: string, split: "train" | "test"): Promise<CifarDataset> {
@@ -62,6 +82,12 @@ export async function openCifarDataset(dir: string, split: "train" | "test"): Pr
     await fh.close();
     throw err;
   }
+  const blocks = new BlockCache(async (block) => {
+    const first = block * BLOCK_RECORDS;
+    const buf = new Uint8Array(Math.min(BLOCK_RECORDS, whole - first) * CIFAR_RECORD_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, first * CIFAR_RECORD_BYTES);
+    return buf.subarray(0, bytesRead);
+  });
   return {
     file,
     count: whole,
@@ -69,9 +95,9 @@ export async function openCifarDataset(dir: string, split: "train" | "test"): Pr
     fineNames,
     async read(index) {
       if (!Number.isInteger(index) || index < 0 || index >= whole) throw new RangeError(`record index ${index} is outside 0..${whole - 1} of ${file}`);
-      const buf = new Uint8Array(CIFAR_RECORD_BYTES);
-      const { bytesRead } = await fh.read(buf, 0, CIFAR_RECORD_BYTES, index * CIFAR_RECORD_BYTES);
-      const rec = parseCifarRecord(buf.subarray(0, bytesRead), 0, index);
+      const block = Math.floor(index / BLOCK_RECORDS);
+      const bytes = await blocks.get(block);
+      const rec = parseCifarRecord(bytes, (index - block * BLOCK_RECORDS) * CIFAR_RECORD_BYTES, index);
       if (typeof rec === "string") throw new DatasetError(file, index * CIFAR_RECORD_BYTES, `record ${index}: ${rec} (the file changed after it was opened)`);
       return rec;
     },

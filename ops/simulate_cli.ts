@@ -24,12 +24,13 @@ const FLAGS = {
   compression: ["KAFKA_COMPRESSION", "none or gzip (default none)"],
   batch: ["PRODUCER_BATCH", "records per produce request (default 200)"],
   linger: ["PRODUCER_LINGER_MS", "longest wait to fill a request, ms (default 20)"],
+  "encoder-threads": ["SIM_ENCODER_THREADS", "worker threads encoding images; 0: the main thread (default: cores - 1, at most 4)"],
   "ops-port": ["OPS_PORT", "port of the ops endpoint (default 7071; 0: any free port)"],
 } as const;
 
 function usage(): string {
-  const lines = Object.entries(FLAGS).map(([f, [v, d]]) => `  --${f.padEnd(12)} ${d} [${v}]`);
-  return `usage: npm run simulate -- [flags]\n\nRuns the simulator role: cameras send images to Kafka (topic troupe.images).\n\n${lines.join("\n")}\n  --help         this text\n\nexample: npm run simulate -- --devices 50 --rate 20 --count 10000\n`;
+  const lines = Object.entries(FLAGS).map(([f, [v, d]]) => `  --${f.padEnd(16)} ${d} [${v}]`);
+  return `usage: npm run simulate -- [flags]\n\nRuns the simulator role: cameras send images to Kafka (topic troupe.images).\n\n${lines.join("\n")}\n  --help             this text\n\nexample: npm run simulate -- --devices 50 --rate 20 --count 10000\n`;
 }
 
 async function main(): Promise<void> {

@@ -5,7 +5,7 @@
  * Deflate is Node's native zlib, several times faster here than a JavaScript one.
  * The output is a standard PNG any decoder reads (fast-png in the db and inference roles).
  */
-import { deflateSync } from "node:zlib";
+import * as zlib from "node:zlib";
 
 const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -19,7 +19,11 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
+/** zlib's own CRC-32 where the runtime has it (Node >= 20.15), else the table. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 function crc32(bytes: Uint8Array, start: number, end: number): number {
+  if (nativeCrc32) return nativeCrc32(bytes.subarray(start, end)) >>> 0;
   let c = 0xffffffff;
   for (let i = start; i < end; i++) c = (CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
@@ -35,12 +39,14 @@ function chunk(out: Uint8Array, dv: DataView, at: number, type: string, data: Ui
 }
 
 /** The PNG bytes of interleaved 8-bit RGB pixels. */
-export function encodeRgbPng(width: number, height: number, rgb: Uint8Array, options: { level?: number } = {}): Uint8Array {
+export function encodeRgbPng(width: number, height: number, rgb: Uint8Array, options: { level?: number; strategy?: "rle" | "default" } = {}): Uint8Array {
   if (rgb.length !== width * height * 3) throw new RangeError(`${width}x${height} RGB needs ${width * height * 3} bytes: got ${rgb.length}`);
   const stride = width * 3;
   const raw = new Uint8Array((stride + 1) * height);
   for (let y = 0; y < height; y++) raw.set(rgb.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
-  const idat = deflateSync(raw, { level: options.level ?? 6 });
+  // Run-length matching (Z_RLE) by default: in a 32x32 image longer matches are
+  // rare; on the synthetic set it gives the same size about 20% faster.
+  const idat = zlib.deflateSync(raw, { level: options.level ?? 6, strategy: options.strategy === "default" ? zlib.constants.Z_DEFAULT_STRATEGY : zlib.constants.Z_RLE });
   const ihdr = new Uint8Array(13);
   const hv = new DataView(ihdr.buffer);
   hv.setUint32(0, width);

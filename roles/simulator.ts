@@ -43,7 +43,7 @@ export async function startSimulatorRole(system: ActorSystem, config: TroupeConf
     readiness: system.readiness,
     stats: producerStats,
   }), { name: "producer", capacity: Math.max(64, sim.producerBatch * 2), shutdownMs: 10_000 });
-  const encoder = await spawn(sup, pngEncoder({ topic: config.topics.images, producer }), { name: "encoder", capacity: 64 });
+  const encoder = await spawn(sup, pngEncoder({ topic: config.topics.images, producer, threads: sim.encoderThreads }), { name: "encoder", capacity: 64 });
   const fleet: FleetStats = { captured: 0, target: null, finished: false };
   await spawn(sup, deviceFleet({
     devices: sim.devices,

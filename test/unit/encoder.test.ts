@@ -1,0 +1,78 @@
+import t, { type Test } from "tap";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { type Capture, encodeCapture, pngEncoder, type ProducerMsg } from "../../actors/mod.ts";
+import { mulberry32, syntheticImage } from "../../clients/synthetic_cifar.ts";
+import { findInSnapshot, silentLogger, spawn, startSystem, stateless, supervise } from "../../system/mod.ts";
+import { until } from "../helpers/wait.ts";
+
+const fast = { backoff: { minMs: 1, maxMs: 5, jitter: 0 } };
+
+function captures(devices: string[], perDevice: number): Capture[] {
+  const random = mulberry32(9);
+  const out: Capture[] = [];
+  for (let seq = 0; seq < perDevice; seq++) {
+    for (const deviceId of devices) {
+      const fine = (seq * 7 + deviceId.length) % 100;
+      out.push({ deviceId, seq, imageId: `${deviceId}/${seq}`, capturedAt: new Date(1_700_000_000_000 + seq).toISOString(), record: { index: seq, coarse: fine % 20, fine, planes: syntheticImage(fine, random) } });
+    }
+  }
+  return out;
+}
+
+/** An encoder under a supervisor, feeding a collecting producer. */
+async function rig(t: Test, options: { threads: number; chunk: number; threadModule?: URL }) {
+  const sys = startSystem({ logger: silentLogger, root: { intensity: 0 } });
+  t.teardown(() => sys.shutdown({ deadlineMs: 2000 }));
+  const got: { key: string | null; value: string }[] = [];
+  const producer = await spawn(sys.root, stateless<ProducerMsg>((m) => {
+    if (m.type === "producer.record") got.push({ key: m.key, value: typeof m.value === "string" ? m.value : new TextDecoder().decode(m.value) });
+  }), { name: "producer", capacity: 16 });
+  const sup = await supervise(sys.root, { name: "sim", intensity: 5, ...fast });
+  const encoder = await spawn(sup, pngEncoder({ topic: "images", producer, ...options }), { name: "encoder", capacity: 8 });
+  return { sys, got, encoder };
+}
+
+for (const threads of [0, 2]) {
+  t.test(`${threads} threads: every capture is forwarded once, in capture order, keyed by device`, async (t) => {
+    const { sys, got, encoder } = await rig(t, { threads, chunk: 5 });
+    const all = captures(["cam-a", "cam-b", "cam-c"], 40);
+    for (const capture of all) await encoder.send({ type: "encoder.encode", capture });
+    await until("every record forwarded", () => got.length >= all.length, 20_000);
+    t.equal(got.length, all.length, "no record twice");
+    t.same(got.map((g) => g.key), all.map((c) => c.deviceId), "keys in capture order");
+    t.ok(got.every((g, i) => g.value === encodeCapture(all[i] as Capture)), "each value is its capture's envelope");
+    const info = findInSnapshot(sys.snapshot(), "/troupe/sim/encoder")?.info as Record<string, number>;
+    t.equal(info["threads"], threads);
+    t.equal(info["encoded"], all.length);
+  });
+}
+
+t.test("a thread that dies loses nothing: the encoder restarts and re-encodes what was not forwarded", async (t) => {
+  const marker = join(mkdtempSync(join(tmpdir(), "troupe-enc-")), "crashed");
+  process.env["TROUPE_TEST_ENCODER_MARKER"] = marker;
+  t.teardown(() => void delete process.env["TROUPE_TEST_ENCODER_MARKER"]);
+  const { sys, got, encoder } = await rig(t, { threads: 2, chunk: 4, threadModule: new URL("../helpers/faulty_encode_thread.ts", import.meta.url) });
+  const all = captures(["cam-a", "crash", "cam-c"], 30);
+  for (const capture of all) await encoder.send({ type: "encoder.encode", capture });
+  await until("every record forwarded", () => got.length >= all.length, 20_000);
+  const snap = findInSnapshot(sys.snapshot(), "/troupe/sim/encoder");
+  t.equal(snap?.restarts, 1, "restarted once");
+  t.match(snap?.lastError?.message, /encoder thread exited with code 3/);
+  t.equal(got.length, all.length, "nothing twice");
+  t.same(got.map((g) => JSON.parse(g.value).imageId), all.map((c) => c.imageId), "nothing lost, still in capture order");
+});
+
+t.test("a capture that cannot be encoded is counted and skipped; the rest go on", async (t) => {
+  const { sys, got, encoder } = await rig(t, { threads: 1, chunk: 3 });
+  const all = captures(["cam-a"], 6);
+  const bad: Capture = { ...(all[2] as Capture), record: { ...(all[2] as Capture).record, planes: null as unknown as Uint8Array } };
+  for (const capture of [...all.slice(0, 2), bad, ...all.slice(3)]) await encoder.send({ type: "encoder.encode", capture });
+  await until("the good records forwarded", () => got.length >= 5, 20_000);
+  t.same(got.map((g) => JSON.parse(g.value).seq), [0, 1, 3, 4, 5]);
+  const snap = findInSnapshot(sys.snapshot(), "/troupe/sim/encoder");
+  t.equal((snap?.info as Record<string, number>)["failed"], 1);
+  t.equal(snap?.restarts, 0, "a bad capture is not a crash");
+});
