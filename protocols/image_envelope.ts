@@ -12,9 +12,9 @@
  * updates the same row instead of adding one.
  */
 import { createHash } from "node:crypto";
-import { decode as decodePng, hasPngSignature } from "fast-png";
 import { z } from "zod";
 import { type Decoded, decodeStrictBase64, decodeVersioned, rejectWith, storableText } from "./_decode.ts";
+import { checkPng } from "./png_check.ts";
 
 /** The envelope version this code writes and reads. */
 export const IMAGE_ENVELOPE_VERSION = 1;
@@ -86,14 +86,10 @@ export function decodeImageEnvelope(value: Uint8Array | null, options: { maxByte
   if (!png) return rejectWith("bad_base64", `data is not padded base64 (length ${envelope.data.length})`);
   const digest = sha256Hex(png);
   if (digest !== envelope.sha256) return rejectWith("sha256_mismatch", `sha256 of data is ${digest}, envelope says ${envelope.sha256}`);
-  if (!hasPngSignature(png)) return rejectWith("not_png", "data does not start with the PNG signature");
-  try {
-    const img = decodePng(png);
-    if (img.width !== envelope.width || img.height !== envelope.height) {
-      return rejectWith("not_png", `PNG is ${img.width}x${img.height}, envelope says ${envelope.width}x${envelope.height}`);
-    }
-  } catch (err) {
-    return rejectWith("not_png", `PNG does not decode: ${(err as Error).message}`);
+  const check = checkPng(png);
+  if (!check.ok) return rejectWith("not_png", check.problem);
+  if (check.width !== envelope.width || check.height !== envelope.height) {
+    return rejectWith("not_png", `PNG is ${check.width}x${check.height}, envelope says ${envelope.width}x${envelope.height}`);
   }
   return { ok: true, value: { envelope, png } };
 }

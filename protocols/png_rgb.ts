@@ -6,28 +6,9 @@
  * The output is a standard PNG any decoder reads (fast-png in the db and inference roles).
  */
 import * as zlib from "node:zlib";
+import { crc32 } from "./_crc32.ts";
 
 const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** zlib's own CRC-32 where the runtime has it (Node >= 20.15), else the table. */
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
-
-function crc32(bytes: Uint8Array, start: number, end: number): number {
-  if (nativeCrc32) return nativeCrc32(bytes.subarray(start, end)) >>> 0;
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = (CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** Writes one chunk (length, type, data, CRC over type and data) at `at`; returns the next offset. */
 function chunk(out: Uint8Array, dv: DataView, at: number, type: string, data: Uint8Array): number {

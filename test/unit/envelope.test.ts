@@ -36,7 +36,7 @@ t.test("each kind of bad input is named", async (t) => {
   cases.push(["not a PNG", enc({ ...e, data: notPng.toString("base64"), sha256: (await import("../../protocols/mod.ts")).sha256Hex(notPng) }), "not_png", /PNG signature/]);
   const png = Buffer.from(e.data, "base64");
   const cut = png.subarray(0, 40);
-  cases.push(["truncated PNG", enc({ ...e, data: cut.toString("base64"), sha256: (await import("../../protocols/mod.ts")).sha256Hex(cut) }), "not_png", /does not decode/]);
+  cases.push(["truncated PNG", enc({ ...e, data: cut.toString("base64"), sha256: (await import("../../protocols/mod.ts")).sha256Hex(cut) }), "not_png", /truncated chunk header at byte 33/]);
   cases.push(["wrong size", enc({ ...e, width: 64 }), "not_png", /PNG is 32x32, envelope says 64x32/]);
   for (const [name, value, reason, detail] of cases) {
     const d = decodeImageEnvelope(value, { maxBytes: 65_536 });
