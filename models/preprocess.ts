@@ -108,7 +108,12 @@ function taps(src: number, dst: number): { i0: Int32Array; i1: Int32Array; w: Fl
   return { i0, i1, w };
 }
 
-/** Bilinear resize of interleaved RGB and normalisation into the model's layout. */
+/**
+ * Bilinear resize of interleaved RGB and normalisation into the model's layout,
+ * done separably: each source row is resized across once, then each output row
+ * blends two of those. Fewer operations than blending four source pixels for
+ * every output value, and the same result.
+ */
 export function toInput(rgb: Uint8Array, width: number, height: number, spec: InputSpec): Float32Array {
   const W = spec.width;
   const H = spec.height;
@@ -116,24 +121,33 @@ export function toInput(rgb: Uint8Array, width: number, height: number, spec: In
   const out = new Float32Array(3 * plane);
   const cx = taps(width, W);
   const cy = taps(height, H);
-  // (v * scale - mean) / std, folded into one multiply-add per channel.
-  const mul = [0, 1, 2].map((c) => spec.scale / (spec.std[c] as number));
-  const add = [0, 1, 2].map((c) => -(spec.mean[c] as number) / (spec.std[c] as number));
+  // Horizontal pass over every source row, one channel at a time: rows[(sy * 3 + c) * W + x].
+  const rows = new Float32Array(height * 3 * W);
+  for (let sy = 0; sy < height; sy++) {
+    const src = sy * width * 3;
+    for (let c = 0; c < 3; c++) {
+      const dst = (sy * 3 + c) * W;
+      for (let x = 0; x < W; x++) {
+        const a = rgb[src + (cx.i0[x] as number) * 3 + c] as number;
+        rows[dst + x] = a + ((rgb[src + (cx.i1[x] as number) * 3 + c] as number) - a) * (cx.w[x] as number);
+      }
+    }
+  }
   const nchw = spec.layout === "NCHW";
-  for (let y = 0; y < H; y++) {
-    const r0 = (cy.i0[y] as number) * width * 3;
-    const r1 = (cy.i1[y] as number) * width * 3;
-    const wy = cy.w[y] as number;
-    for (let x = 0; x < W; x++) {
-      const a = (cx.i0[x] as number) * 3;
-      const b = (cx.i1[x] as number) * 3;
-      const wx = cx.w[x] as number;
-      const o = y * W + x;
-      for (let c = 0; c < 3; c++) {
-        const top = (rgb[r0 + a + c] as number) + ((rgb[r0 + b + c] as number) - (rgb[r0 + a + c] as number)) * wx;
-        const bottom = (rgb[r1 + a + c] as number) + ((rgb[r1 + b + c] as number) - (rgb[r1 + a + c] as number)) * wx;
-        const v = (top + (bottom - top) * wy) * (mul[c] as number) + (add[c] as number);
-        out[nchw ? c * plane + o : 3 * o + c] = v;
+  for (let c = 0; c < 3; c++) {
+    // (v * scale - mean) / std, folded into one multiply-add.
+    const mul = spec.scale / (spec.std[c] as number);
+    const add = -(spec.mean[c] as number) / (spec.std[c] as number);
+    for (let y = 0; y < H; y++) {
+      const top = ((cy.i0[y] as number) * 3 + c) * W;
+      const bottom = ((cy.i1[y] as number) * 3 + c) * W;
+      const wy = cy.w[y] as number;
+      const o = y * W;
+      for (let x = 0; x < W; x++) {
+        const t = rows[top + x] as number;
+        const v = (t + ((rows[bottom + x] as number) - t) * wy) * mul + add;
+        if (nchw) out[c * plane + o + x] = v;
+        else out[3 * (o + x) + c] = v;
       }
     }
   }
@@ -151,8 +165,20 @@ export function softmax(logits: Float32Array): Float32Array {
   return out;
 }
 
-/** The `k` best classes, best first. */
+/** The `k` best classes, best first (ties: lower index first). One pass, keeping the best k so far. */
 export function topK(probs: Float32Array, k: number, labels: readonly string[]): { index: number; label: string; prob: number }[] {
-  const idx = Array.from(probs.keys()).sort((a, b) => (probs[b] as number) - (probs[a] as number)).slice(0, k);
-  return idx.map((index) => ({ index, label: labels[index] ?? `class_${index}`, prob: probs[index] as number }));
+  const best: number[] = [];
+  const n = Math.min(k, probs.length);
+  for (let i = 0; i < probs.length; i++) {
+    const p = probs[i] as number;
+    if (best.length === n && !(p > (probs[best[n - 1] as number] as number))) continue;
+    let at = best.length === n ? n - 1 : best.length;
+    while (at > 0 && p > (probs[best[at - 1] as number] as number)) {
+      best[at] = best[at - 1] as number;
+      at--;
+    }
+    best[at] = i;
+    if (best.length > n) best.length = n;
+  }
+  return best.map((index) => ({ index, label: labels[index] ?? `class_${index}`, prob: probs[index] as number }));
 }

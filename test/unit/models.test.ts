@@ -79,6 +79,36 @@ t.test("softmax and top-k", async (t) => {
   const p = softmax(new Float32Array([1, 3, 2]));
   t.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-6);
   t.same(topK(p, 2, ["a", "b", "c"]).map((c) => c.label), ["b", "c"]);
+  const tied = new Float32Array([0.1, 0.3, 0.3, 0.05, 0.25]);
+  t.same(topK(tied, 3, []).map((c) => c.index), [1, 2, 4], "ties keep the lower index first");
+  t.same(topK(tied, 9, []).map((c) => c.index), [1, 2, 4, 0, 3], "k beyond the classes gives them all, sorted");
+  t.same(topK(tied, 1, ["a", "b"])[0], { index: 1, label: "b", prob: tied[1] });
+});
+
+t.test("the separable resize equals blending four source pixels, up and down, any aspect", async (t) => {
+  const spec: InputSpec = { width: 5, height: 4, layout: "NCHW", mean: [0.1, 0.2, 0.3], std: [0.5, 0.6, 0.7], scale: 1 / 255 };
+  for (const [w, h, W, H] of [[3, 2, 5, 4], [6, 6, 2, 2], [7, 1, 3, 5]] as const) {
+    const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 97 + 13) % 256);
+    const got = toInput(rgb, w, h, { ...spec, width: W, height: H });
+    const tap = (d: number, src: number, dst: number) => {
+      const f = Math.min(Math.max((d + 0.5) * (src / dst) - 0.5, 0), src - 1);
+      return [Math.floor(f), Math.min(Math.floor(f) + 1, src - 1), f - Math.floor(f)] as const;
+    };
+    let worst = 0;
+    for (let y = 0; y < H; y++) {
+      const [y0, y1, wy] = tap(y, h, H);
+      for (let x = 0; x < W; x++) {
+        const [x0, x1, wx] = tap(x, w, W);
+        for (let c = 0; c < 3; c++) {
+          const px = (xx: number, yy: number) => rgb[(yy * w + xx) * 3 + c]!;
+          const v = (px(x0, y0) * (1 - wx) + px(x1, y0) * wx) * (1 - wy) + (px(x0, y1) * (1 - wx) + px(x1, y1) * wx) * wy;
+          const want = (v * spec.scale - spec.mean[c]!) / spec.std[c]!;
+          worst = Math.max(worst, Math.abs(got[c * W * H + y * W + x]! - want));
+        }
+      }
+    }
+    t.ok(worst < 1e-4, `${w}x${h} -> ${W}x${H}: largest difference ${worst}`);
+  }
 });
 
 t.test("the synthetic ResNet50 is deterministic and runs", async (t) => {
