@@ -30,6 +30,7 @@ export async function benchContext(mode: BenchMode, env: Record<string, string |
   const log = createLogger({ level: "warn" });
   const run = Date.now().toString(36);
   let n = 0;
+  const t0 = performance.now();
   return {
     mode,
     brokers,
@@ -37,7 +38,7 @@ export async function benchContext(mode: BenchMode, env: Record<string, string |
     classpath: await kafkaClasspath("3.9.1", log),
     rounds: mode === "quick" ? 2 : 5,
     log,
-    say: (line) => process.stdout.write(`bench: ${line}\n`),
+    say: (line) => process.stdout.write(`bench [${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`),
     unique: (prefix) => `bench_${prefix}_${run}_${n++}`,
   };
 }

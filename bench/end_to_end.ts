@@ -37,7 +37,7 @@ export async function benchEndToEnd(ctx: BenchContext, slowest: { stage: string;
   }
   const capacity = rates.reduce((a, b) => a + b, 0) / rates.length;
   const perDevice = (capacity * 0.7) / 10;
-  const secs = ctx.mode === "quick" ? 10 : 60;
+  const secs = ctx.mode === "quick" ? 6 : 60;
   const steady = await run(ctx, { SIM_RATE: perDevice.toFixed(3), SIM_JITTER: "0.2" }, Math.round(capacity * 0.7 * secs));
   const lat = steady.latencies;
   ctx.say(`end to end latency at 70% load: p50 ${percentile(lat, 0.5).toFixed(0)} ms, p95 ${percentile(lat, 0.95).toFixed(0)} ms`);

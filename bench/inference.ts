@@ -60,40 +60,41 @@ export async function pngs(count: number): Promise<Uint8Array[]> {
   }
 }
 
-export async function apiRound(ctx: BenchContext, split: Split, images: Uint8Array[], ms: number): Promise<number> {
-  const node = await benchNode(ctx, { ...isolated(ctx, "api"), ROLE: "inference", POOL_WORKERS: String(split.sessions), POOL_INTRA_THREADS: String(split.threads), POOL_MAX_BATCH: String(Math.max(split.batch, 1)) });
-  try {
-    const url = `${node.roles.inference!.figures().apiUrl}/v1/predict`;
-    const clients = 2 * split.sessions * Math.max(split.batch, 1);
-    let ok = 0;
-    const end = performance.now() + ms;
-    const warm = await fetch(url, { method: "POST", body: Buffer.from(images[0]!), headers: { "content-type": "image/png" } });
-    await warm.arrayBuffer();
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: clients }, async (_, c) => {
-      for (let i = c; performance.now() < end; i += clients) {
-        const res = await fetch(url, { method: "POST", body: Buffer.from(images[i % images.length]!), headers: { "content-type": "image/png" } });
-        await res.arrayBuffer();
-        if (res.status === 200) ok++;
-      }
-    }));
-    return ok / ((performance.now() - t0) / 1000);
-  } finally {
-    await node.stop();
-  }
+/** Images/s of the pool through the predict API for `ms`, from `clients` concurrent clients. */
+async function apiLoad(url: string, images: Uint8Array[], clients: number, batch: number, ms: number): Promise<number> {
+  // Warm-up like the bare loop's: one full batch first (onnxruntime sizes its buffers on a shape's first run).
+  await Promise.all(images.slice(0, batch).map(async (png) => (await fetch(url, { method: "POST", body: Buffer.from(png), headers: { "content-type": "image/png" } })).arrayBuffer()));
+  let ok = 0;
+  const end = performance.now() + ms;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: clients }, async (_, c) => {
+    for (let i = c; performance.now() < end; i += clients) {
+      const res = await fetch(url, { method: "POST", body: Buffer.from(images[i % images.length]!), headers: { "content-type": "image/png" } });
+      await res.arrayBuffer();
+      if (res.status === 200) ok++;
+    }
+  }));
+  return ok / ((performance.now() - t0) / 1000);
 }
 
-async function kafkaRound(ctx: BenchContext, split: Split, n: number): Promise<number> {
-  const env = isolated(ctx, "infkafka");
-  await fillImages(ctx, env, n);
+/**
+ * One inference node, measured through the API for `ms` and then through Kafka:
+ * `n` images are put on its (until then empty) topic and timed from the first
+ * result to the last.
+ */
+export async function poolRound(ctx: BenchContext, split: Split, images: Uint8Array[], ms: number, n: number): Promise<{ api: number; kafka: number }> {
+  const env = isolated(ctx, "pool");
   const node = await benchNode(ctx, { ...env, ROLE: "inference", POOL_WORKERS: String(split.sessions), POOL_INTRA_THREADS: String(split.threads), POOL_MAX_BATCH: String(Math.max(split.batch, 1)) });
   try {
-    const c = () => node.roles.inference!.figures().consumer;
+    const inf = node.roles.inference!;
+    const api = await apiLoad(`${inf.figures().apiUrl}/v1/predict`, images, 2 * split.sessions * Math.max(split.batch, 1), Math.max(split.batch, 1), ms);
+    await fillImages(ctx, env, n);
+    const c = () => inf.figures().consumer;
     await waitFor("the first results", () => c().inferred > 0, 120_000);
     const t0 = performance.now();
     const first = c().inferred;
     await waitFor(`${n} results`, () => c().inferred >= n, 600_000);
-    return (n - first) / ((performance.now() - t0) / 1000);
+    return { api, kafka: (n - first) / ((performance.now() - t0) / 1000) };
   } finally {
     await node.stop();
   }
@@ -105,11 +106,14 @@ export async function benchInference(ctx: BenchContext): Promise<StageResult> {
   const model = await readFile((await ensureResNet50(".troupe/models", 1)).path);
   const ms = ctx.mode === "quick" ? 3_000 : 15_000;
   const splits: Split[] = [];
-  // Quick mode surveys what is usually best; full mode every split, batch and spin setting.
-  for (let sessions = 1; sessions <= cores; sessions *= 2) {
-    for (const batch of ctx.mode === "quick" ? [8] : [1, 8]) {
-      for (const spin of ctx.mode === "quick" ? [false] : [true, false]) splits.push({ sessions, threads: Math.max(1, Math.floor(cores / sessions)), batch, spin });
-    }
+  // Full mode surveys every split, batch size and spin setting; quick mode only the
+  // pool's default split (POOL_WORKERS = half the cores) at batch 8, not spinning.
+  if (ctx.mode === "quick") {
+    const sessions = Math.max(1, Math.floor(cores / 2));
+    splits.push({ sessions, threads: Math.max(1, Math.floor(cores / sessions)), batch: 8, spin: false });
+  }
+  for (let sessions = 1; ctx.mode === "full" && sessions <= cores; sessions *= 2) {
+    for (const batch of [1, 8]) for (const spin of [true, false]) splits.push({ sessions, threads: Math.max(1, Math.floor(cores / sessions)), batch, spin });
   }
   let best = { split: splits[0]!, rate: 0 };
   const survey: Record<string, number> = {};
@@ -126,9 +130,10 @@ export async function benchInference(ctx: BenchContext): Promise<StageResult> {
   const kafka: number[] = [];
   const n = ctx.mode === "quick" ? 100 : 600;
   for (let r = 0; r < ctx.rounds; r++) {
-    api.push(await apiRound(ctx, best.split, images, ms));
+    const pool = await poolRound(ctx, best.split, images, ms, n);
+    api.push(pool.api);
+    kafka.push(pool.kafka);
     anchor.push(await bareLoop(model, best.split, ms));
-    kafka.push(await kafkaRound(ctx, best.split, n));
     ctx.say(`inference round ${r + 1}/${ctx.rounds}: API ${api[r]!.toFixed(1)}, bare loop ${anchor[r]!.toFixed(1)}, Kafka ${kafka[r]!.toFixed(1)} img/s`);
   }
   const viaKafka = stageResult({ stage: "x", unit: "", troupe: ["", kafka], anchor: ["", anchor], target: 0.95 });

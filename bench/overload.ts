@@ -13,7 +13,7 @@ import { connectPostgres } from "../clients/postgres.ts";
 
 /** Runs the stage at 3x `capacity` images/s. */
 export async function benchOverload(ctx: BenchContext, capacity: number): Promise<StageResult> {
-  const secs = ctx.mode === "quick" ? 10 : 60;
+  const secs = ctx.mode === "quick" ? 5 : 60;
   const offered = capacity * 3;
   const env = isolated(ctx, "overload");
   const node = await benchNode(ctx, { ...env, ROLE: "db,inference,simulator", SIM_DEVICES: "10", SIM_RATE: (offered / 10).toFixed(3), SIM_COUNT: String(Math.round(offered * secs)) });
