@@ -24,7 +24,7 @@ const FLAGS = {
   compression: ["KAFKA_COMPRESSION", "none or gzip (default none)"],
   batch: ["PRODUCER_BATCH", "records per produce request (default 200)"],
   linger: ["PRODUCER_LINGER_MS", "longest wait to fill a request, ms (default 20)"],
-  "encoder-threads": ["SIM_ENCODER_THREADS", "worker threads encoding images; 0: the main thread (default: cores - 1, at most 4)"],
+  "encoder-threads": ["SIM_ENCODER_THREADS", "worker threads encoding images; 0: the main thread (default: the cores, at most 4)"],
   "ops-port": ["OPS_PORT", "port of the ops endpoint (default 7071; 0: any free port)"],
 } as const;
 

@@ -69,7 +69,7 @@ export const PIPELINE_VARIABLES: Record<string, string> = {
   SIM_SEED: "seed of the synthetic dataset and of the jitter (default 1)",
   PRODUCER_BATCH: "records per produce request (default 200)",
   PRODUCER_LINGER_MS: "longest wait to fill a produce request (default 20)",
-  SIM_ENCODER_THREADS: "worker threads encoding images; 0: the main thread (default: cores - 1, at most 4)",
+  SIM_ENCODER_THREADS: "worker threads encoding images; 0: the main thread (default: the cores, at most 4)",
   DB_GROUP_ID: "Kafka consumer group of the db role (default troupe-db)",
   DATABASE_SCHEMA: "PostgreSQL schema of troupe's tables (default public)",
   UPSERT_BATCH: "rows per upsert transaction (default 500)",
@@ -104,7 +104,7 @@ export function readPipelineConfig(get: Getter): { topics: TopicsConfig; simulat
       seed: get("SIM_SEED", 1, int(0, 2 ** 31 - 1), "a whole number from 0 to 2147483647"),
       producerBatch: get("PRODUCER_BATCH", 200, int(1, 10_000), "a whole number from 1 to 10000"),
       producerLingerMs: get("PRODUCER_LINGER_MS", 20, int(0, 60_000), "a whole number of milliseconds from 0 to 60000"),
-      encoderThreads: get("SIM_ENCODER_THREADS", Math.min(4, availableParallelism() - 1), int(0, 64), "a whole number from 0 to 64"),
+      encoderThreads: get("SIM_ENCODER_THREADS", Math.min(4, availableParallelism()), int(0, 64), "a whole number from 0 to 64"),
     },
     db: {
       groupId: get("DB_GROUP_ID", "troupe-db", z.string().regex(/^[A-Za-z0-9._-]{1,249}$/), topicAllowed),
