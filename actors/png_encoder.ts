@@ -9,11 +9,11 @@
  * most `chunk` x (threads + 1) captures wait beyond the threads' batches before the
  * encoder stops taking messages, and forwarding waits on the producer's mailbox.
  * Captures not yet forwarded are kept across a restart (a thread died) and encoded
- * again by the next incarnation; a capture that cannot be encoded is logged and
- * counted, never retried forever.
+ * again by the next incarnation; a graceful stop hands every one on first. A capture
+ * that cannot be encoded is logged and counted, never retried forever.
  */
 import type { Capture } from "../protocols/capture.ts";
-import type { ActorContext, ActorRef, Behaviour } from "../system/mod.ts";
+import { type ActorContext, type ActorRef, type Behaviour, errorMessage } from "../system/mod.ts";
 import { type EncodePool, type EncodeResult, startEncodePool } from "./_encode_pool.ts";
 import type { ProducerMsg } from "./kafka_producer.ts";
 
@@ -56,6 +56,8 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
   let queue: Capture[] = [];
   let inflight: Batch[] = [];
   const stats = { encoded: 0, bytes: 0, failed: 0, batches: 0 };
+  // Set when an incarnation fails: its stop keeps the captures for the next one instead of draining.
+  let failed = false;
 
   const dispatch = (state: State, ctx: ActorContext<EncoderMsg>) => {
     const b: Batch = { captures: queue.splice(0, chunk), results: null, failure: null, forwarded: 0, settled: Promise.resolve() };
@@ -67,13 +69,20 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
     stats.batches++;
   };
 
-  const forward = async (b: Batch, ctx: ActorContext<EncoderMsg>) => {
+  /**
+   * Hands a finished batch on. While draining at stop it only offers records
+   * (`trySend`): the producer may itself be stopping or restarting, and what it
+   * cannot take now stays here. Says whether the whole batch was handed on.
+   */
+  const forward = async (b: Batch, ctx: ActorContext<EncoderMsg>, draining: boolean): Promise<boolean> => {
     const results = b.results as EncodeResult[];
     while (b.forwarded < b.captures.length) {
       const c = b.captures[b.forwarded] as Capture;
       const r = results[b.forwarded] as EncodeResult;
       if ("value" in r) {
-        await options.producer.send({ type: "producer.record", topic: options.topic, key: c.deviceId, value: r.value }, { signal: ctx.signal });
+        const msg: ProducerMsg = { type: "producer.record", topic: options.topic, key: c.deviceId, value: r.value };
+        if (!draining) await options.producer.send(msg, { signal: ctx.signal });
+        else if (!options.producer.trySend(msg)) return false;
         stats.encoded++;
         stats.bytes += r.value.byteLength;
       } else {
@@ -82,29 +91,40 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
       }
       b.forwarded++;
     }
+    return true;
   };
 
-  /** Forwards finished batches in order, hands queued captures to idle threads, and waits while too many queue. */
-  const pump = async (state: State, ctx: ActorContext<EncoderMsg>) => {
-    for (;;) {
-      const head = inflight[0];
-      if (head?.failure) throw head.failure;
-      if (head?.results) {
-        await forward(head, ctx);
-        inflight.shift();
-        continue;
+  /**
+   * Forwards finished batches in order and hands queued captures to idle threads;
+   * waits while too many queue, or, when `draining` (at stop), until every capture
+   * is handed on or the producer takes no more. A failure marks the captures as kept
+   * for the next incarnation.
+   */
+  const pump = async (state: State, ctx: ActorContext<EncoderMsg>, draining = false) => {
+    try {
+      for (;;) {
+        const head = inflight[0];
+        if (head?.failure) throw head.failure;
+        if (head?.results) {
+          if (!(await forward(head, ctx, draining))) return;
+          inflight.shift();
+          continue;
+        }
+        const broken = state.pool.broken();
+        if (broken) throw broken;
+        if (queue.length > 0 && state.pool.idle() > 0) {
+          dispatch(state, ctx);
+          continue;
+        }
+        if (head && (draining || queue.length >= maxQueued)) {
+          await head.settled;
+          continue;
+        }
+        return;
       }
-      const broken = state.pool.broken();
-      if (broken) throw broken;
-      if (queue.length > 0 && state.pool.idle() > 0) {
-        dispatch(state, ctx);
-        continue;
-      }
-      if (head && queue.length >= maxQueued) {
-        await head.settled;
-        continue;
-      }
-      return;
+    } catch (err) {
+      failed = true;
+      throw err;
     }
   };
 
@@ -116,8 +136,14 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
       if (kept.length > 0) ctx.log.info("encoding captures kept from before the restart", { captures: kept.length + queue.length });
       queue = [...kept, ...queue];
       inflight = [];
+      failed = false;
       const state = { pool };
-      if (queue.length > 0) await pump(state, ctx);
+      try {
+        if (queue.length > 0) await pump(state, ctx);
+      } catch (err) {
+        await pool.close();
+        throw err;
+      }
       return state;
     },
     async receive(state, msg, ctx) {
@@ -125,7 +151,14 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
       await pump(state, ctx);
       return state;
     },
-    stop: (state) => state.pool.close(),
+    async stop(state, ctx) {
+      // Hand on what was taken while the producer's mailbox has room (it stops after the
+      // encoder, so a graceful stop loses nothing); what is left is kept for a restart.
+      if (!failed) await pump(state, ctx, true).catch((err: unknown) => ctx.log.warn("encoding stopped early", { error: errorMessage(err) }));
+      const left = queue.length + inflight.reduce((n, b) => n + b.captures.length - b.forwarded, 0);
+      if (left > 0) ctx.log.warn("captures not handed on at stop (kept if the encoder restarts)", { captures: left });
+      await state.pool.close();
+    },
     describe: (state) => ({
       threads: state.pool.threads,
       encoded: stats.encoded,

@@ -23,13 +23,13 @@ function captures(devices: string[], perDevice: number): Capture[] {
 }
 
 /** An encoder under a supervisor, feeding a collecting producer. */
-async function rig(t: Test, options: { threads: number; chunk: number; threadModule?: URL }) {
+async function rig(t: Test, options: { threads: number; chunk: number; threadModule?: URL }, producerCapacity = 16) {
   const sys = startSystem({ logger: silentLogger, root: { intensity: 0 } });
   t.teardown(() => sys.shutdown({ deadlineMs: 2000 }));
   const got: { key: string | null; value: string }[] = [];
   const producer = await spawn(sys.root, stateless<ProducerMsg>((m) => {
     if (m.type === "producer.record") got.push({ key: m.key, value: typeof m.value === "string" ? m.value : new TextDecoder().decode(m.value) });
-  }), { name: "producer", capacity: 16 });
+  }), { name: "producer", capacity: producerCapacity });
   const sup = await supervise(sys.root, { name: "sim", intensity: 5, ...fast });
   const encoder = await spawn(sup, pngEncoder({ topic: "images", producer, ...options }), { name: "encoder", capacity: 8 });
   return { sys, got, encoder };
@@ -75,4 +75,14 @@ t.test("a capture that cannot be encoded is counted and skipped; the rest go on"
   const snap = findInSnapshot(sys.snapshot(), "/troupe/sim/encoder");
   t.equal((snap?.info as Record<string, number>)["failed"], 1);
   t.equal(snap?.restarts, 0, "a bad capture is not a crash");
+});
+
+t.test("a graceful stop hands on every capture already taken", async (t) => {
+  const { sys, got, encoder } = await rig(t, { threads: 2, chunk: 8 }, 400);
+  const all = captures(["cam-a", "cam-b"], 60);
+  for (const capture of all) await encoder.send({ type: "encoder.encode", capture });
+  t.ok(got.length < all.length, `the stop comes while captures are still being encoded (${got.length} of ${all.length} forwarded)`);
+  await sys.shutdown({ deadlineMs: 10_000 });
+  t.equal(got.length, all.length, "every capture reached the producer");
+  t.same(got.map((g) => JSON.parse(g.value).imageId), all.map((c) => c.imageId), "in capture order");
 });
