@@ -95,6 +95,9 @@ export async function startEncodePool(threads: number, module: URL = THREAD_URL)
     },
     async close() {
       closing = true;
+      // Batches still out settle as failed rather than never (their captures are the encoder's to keep).
+      for (const job of waiting.values()) job.reject(new EncoderLost("encoder threads closed"));
+      waiting.clear();
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };

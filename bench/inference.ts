@@ -28,7 +28,7 @@ interface Split {
 }
 
 /** Images/s of `split.sessions` sessions running batches back to back for `ms`. */
-export async function bareLoop(model: Uint8Array, split: Split, ms: number): Promise<number> {
+async function bareLoop(model: Uint8Array, split: Split, ms: number): Promise<number> {
   const engines = await Promise.all(Array.from({ length: split.sessions }, () => loadOnnxEngine(model, { name: "bare", inputDims: [3, 224, 224], intraOpThreads: split.threads, spin: split.spin })));
   try {
     const input = new Float32Array(split.batch * 3 * 224 * 224).map((_, i) => Math.sin(i) * 2);
@@ -48,7 +48,7 @@ export async function bareLoop(model: Uint8Array, split: Split, ms: number): Pro
   }
 }
 
-export async function pngs(count: number): Promise<Uint8Array[]> {
+async function pngs(count: number): Promise<Uint8Array[]> {
   const s = await ensureSyntheticCifar(".troupe/bench-synthetic", { seed: 1 });
   const ds = await openCifarDataset(s.dir, "test");
   try {
@@ -82,7 +82,7 @@ async function apiLoad(url: string, images: Uint8Array[], clients: number, batch
  * `n` images are put on its (until then empty) topic and timed from the first
  * result to the last.
  */
-export async function poolRound(ctx: BenchContext, split: Split, images: Uint8Array[], ms: number, n: number): Promise<{ api: number; kafka: number }> {
+async function poolRound(ctx: BenchContext, split: Split, images: Uint8Array[], ms: number, n: number): Promise<{ api: number; kafka: number }> {
   const env = isolated(ctx, "pool");
   const node = await benchNode(ctx, { ...env, ROLE: "inference", POOL_WORKERS: String(split.sessions), POOL_INTRA_THREADS: String(split.threads), POOL_MAX_BATCH: String(Math.max(split.batch, 1)) });
   try {
