@@ -46,6 +46,16 @@ export function storableText(min: number, max: number): z.ZodString {
 }
 
 /**
+ * An ISO 8601 date-time with an offset that PostgreSQL's timestamptz can hold.
+ * ISO years run from 0000, PostgreSQL's have no year 0 (1 BC is 0001 BC): a
+ * `0000-…` time passes an ISO check and then fails its whole batch in the
+ * database, so it is rejected here with the record's other field errors.
+ */
+export function storableTimestamp(): z.ZodType<string> {
+  return z.iso.datetime({ offset: true }).refine((v) => !v.startsWith("0000"), "year 0000 is outside PostgreSQL's range (years start at 0001)");
+}
+
+/**
  * The bytes of padded RFC 4648 base64, or null when `s` is not exactly that
  * (Buffer.from alone skips any character it does not know). Decoding and
  * re-encoding natively is several times faster than a regular expression.

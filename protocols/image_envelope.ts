@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { type Decoded, decodeStrictBase64, decodeVersioned, rejectWith, storableText } from "./_decode.ts";
+import { type Decoded, decodeStrictBase64, decodeVersioned, rejectWith, storableText, storableTimestamp } from "./_decode.ts";
 import { checkPng } from "./png_check.ts";
 
 /** The envelope version this code writes and reads. */
@@ -60,7 +60,7 @@ const schema = z.object({
   imageId: storableText(1, 256),
   deviceId: storableText(1, 128),
   seq: z.number().int().min(0),
-  capturedAt: z.iso.datetime({ offset: true }),
+  capturedAt: storableTimestamp(),
   label: z.object({ fine: labelInt, coarse: labelInt }),
   width: dimension,
   height: dimension,

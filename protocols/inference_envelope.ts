@@ -10,7 +10,7 @@
  * The db role upserts it into `inferences` on (image_id, model).
  */
 import { z } from "zod";
-import { type Decoded, decodeVersioned, storableText } from "./_decode.ts";
+import { type Decoded, decodeVersioned, storableText, storableTimestamp } from "./_decode.ts";
 
 /** The envelope version this code writes and reads. */
 export const INFERENCE_ENVELOPE_VERSION = 1;
@@ -39,7 +39,7 @@ const schema = z.object({
   model: storableText(1, 256),
   top: z.array(z.object({ index: z.number().int().min(0), label: storableText(0, 256), prob: z.number().min(0).max(1) })).min(1).max(1000),
   latencyMs: z.number().min(0),
-  inferredAt: z.iso.datetime({ offset: true }),
+  inferredAt: storableTimestamp(),
 });
 
 /** Builds the record value of an envelope. */

@@ -44,6 +44,8 @@ t.test("poison records from another client are dead-lettered with their reason; 
     { value: Buffer.from(encodeImageEnvelope(await good(1))), reason: null },
     { value: json({ ...g0, v: 2 }), reason: "unknown_version" },
     { value: json({ ...g0, deviceId: undefined }), reason: "invalid_envelope" },
+    // Passes an ISO 8601 check but PostgreSQL has no year 0: it must not reach (and fail) a batch.
+    { value: json({ ...g0, imageId: "cam-poison/year0", capturedAt: "0000-01-01T00:00:00Z" }), reason: "invalid_envelope" },
     { value: Buffer.from(encodeImageEnvelope(await good(2))), reason: null },
     { value: json({ ...g0, data: "@@@@" }), reason: "bad_base64" },
     { value: json({ ...g0, sha256: "f".repeat(64) }), reason: "sha256_mismatch" },
@@ -124,7 +126,8 @@ t.test("poison records from another client are dead-lettered with their reason; 
 
   const metrics = await db.metrics();
   t.match(metrics, /troupe_deadletter_total\{[^}]*reason="not_json"\} 2/);
-  for (const reason of ["unknown_version", "invalid_envelope", "bad_base64", "sha256_mismatch", "not_png", "oversize"]) {
+  t.match(metrics, /troupe_deadletter_total\{[^}]*reason="invalid_envelope"\} 2/);
+  for (const reason of ["unknown_version", "bad_base64", "sha256_mismatch", "not_png", "oversize"]) {
     t.match(metrics, new RegExp(`troupe_deadletter_total\\{[^}]*reason="${reason}"\\} 1`), `${reason} counted in /metrics`);
   }
   db.proc.kill("SIGTERM");

@@ -31,6 +31,7 @@ t.test("each kind of bad input is named", async (t) => {
     ["NUL in deviceId", enc({ ...e, deviceId: "cam\u0000" }), "invalid_envelope", /deviceId: must not contain NUL characters/],
     ["bad base64", enc({ ...e, data: "!!!!" }), "bad_base64", /not padded base64/],
     ["sha256 mismatch", enc({ ...e, sha256: "0".repeat(64) }), "sha256_mismatch", /envelope says 0000/],
+    ["year 0000", enc({ ...e, capturedAt: "0000-01-01T00:00:00Z" }), "invalid_envelope", /^capturedAt: year 0000 is outside PostgreSQL's range/],
   ];
   const notPng = Buffer.from("hello, not a png");
   cases.push(["not a PNG", enc({ ...e, data: notPng.toString("base64"), sha256: (await import("../../protocols/mod.ts")).sha256Hex(notPng) }), "not_png", /PNG signature/]);
@@ -56,6 +57,8 @@ t.test("inference envelopes", async (t) => {
   t.same(bad.ok ? null : bad.reason, "invalid_envelope");
   const nul = decodeInferenceEnvelope(enc({ ...ok, top: [{ index: 1, label: "a\u0000b", prob: 0.1 }] }), { maxBytes: 65_536 });
   t.same(nul.ok ? null : nul.detail, "top.0.label: must not contain NUL characters", "jsonb cannot hold NUL: rejected before the database");
+  const year0 = decodeInferenceEnvelope(enc({ ...ok, inferredAt: "0000-06-01T00:00:00Z" }), { maxBytes: 65_536 });
+  t.match(year0.ok ? null : year0.detail, /^inferredAt: year 0000 is outside PostgreSQL's range/, "timestamptz has no year 0: rejected before the database");
 });
 
 t.test("dead-letter headers keep the original ones and add the reason", async (t) => {
