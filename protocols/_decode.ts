@@ -38,11 +38,14 @@ export function zodProblem(error: z.ZodError): string {
 
 /**
  * A string field PostgreSQL can store: `text` and `jsonb` refuse NUL characters,
- * and a row the database refuses would stop its partition, so such a record is
- * rejected here, before it reaches a batch.
+ * and `jsonb` refuses a lone UTF-16 surrogate (JSON's `"\ud800"` parses in
+ * JavaScript, and is written back escaped); a row the database refuses would stop
+ * its partition, so such a record is rejected here, before it reaches a batch.
  */
 export function storableText(min: number, max: number): z.ZodString {
-  return z.string().min(min).max(max).regex(/^[^\u0000]*$/, "must not contain NUL characters");
+  return z.string().min(min).max(max)
+    .regex(/^[^\u0000]*$/, "must not contain NUL characters")
+    .regex(/^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/, "must be well-formed Unicode (a lone surrogate)");
 }
 
 /**

@@ -54,6 +54,8 @@ t.test("poison records from another client are dead-lettered with their reason; 
     { value: Buffer.from(encodeImageEnvelope(await good(3))), reason: null },
   ];
   const inference = Buffer.from("{not json");
+  // JSON that parses, with a label jsonb refuses (a lone surrogate): it must not reach (and fail) a batch.
+  const surrogate = Buffer.from(`{"v":1,"imageId":"cam-poison/0","model":"m","top":[{"index":1,"label":"\\ud800","prob":0.5}],"latencyMs":1,"inferredAt":"2026-11-24T18:00:00Z"}`);
 
   const kcat = hasKcat();
   t.comment(kcat ? "producing with kcat (librdkafka)" : "kcat not found: producing with a bare kafkajs client");
@@ -69,12 +71,14 @@ t.test("poison records from another client are dead-lettered with their reason; 
     execFileSync("kcat", ["-P", "-b", brokers.join(","), "-t", env["TOPIC_IMAGES"]!, "-p", "0", "-k", "cam-poison", "-H", "trace=abc", ...files]);
     const inf = join(dir, "inference");
     writeFileSync(inf, inference);
-    execFileSync("kcat", ["-P", "-b", brokers.join(","), "-t", env["TOPIC_INFERENCES"]!, "-p", "0", "-k", "cam-poison/0", "-H", "trace=abc", inf]);
+    const sur = join(dir, "surrogate");
+    writeFileSync(sur, surrogate);
+    execFileSync("kcat", ["-P", "-b", brokers.join(","), "-t", env["TOPIC_INFERENCES"]!, "-p", "0", "-k", "cam-poison/0", "-H", "trace=abc", inf, sur]);
   } else {
     const p = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
     await p.connect();
     for (const m of images) await p.send({ topic: env["TOPIC_IMAGES"]!, messages: [{ key: "cam-poison", value: m.value, partition: 0, headers: { trace: "abc" } }] });
-    await p.send({ topic: env["TOPIC_INFERENCES"]!, messages: [{ key: "cam-poison/0", value: inference, partition: 0, headers: { trace: "abc" } }] });
+    for (const value of [inference, surrogate]) await p.send({ topic: env["TOPIC_INFERENCES"]!, messages: [{ key: "cam-poison/0", value, partition: 0, headers: { trace: "abc" } }] });
     await p.disconnect();
   }
 
@@ -92,7 +96,7 @@ t.test("poison records from another client are dead-lettered with their reason; 
       seen.push({ value: message.value ?? Buffer.alloc(0), headers, key: message.key?.toString() ?? null });
     },
   });
-  await until("every poison record dead-lettered", () => seen.length >= bad.length + 1, 60_000, 50);
+  await until("every poison record dead-lettered", () => seen.length >= bad.length + 2, 60_000, 50);
   await until("good rows stored", async () => (await imageCount(sql)) >= 4, 60_000, 50);
 
   for (const b of bad) {
@@ -107,9 +111,11 @@ t.test("poison records from another client are dead-lettered with their reason; 
     t.equal(d.key, "cam-poison", "the original key is kept");
     t.ok(d.value.equals(b.value), `offset ${b.offset}: the original bytes are kept`);
   }
-  const inf = seen.find((s) => s.headers["troupe-source-topic"] === env["TOPIC_INFERENCES"]);
-  t.equal(inf?.headers["troupe-reason"], "not_json");
-  t.ok(inf?.value.equals(inference));
+  const infs = seen.filter((s) => s.headers["troupe-source-topic"] === env["TOPIC_INFERENCES"]);
+  t.same(infs.map((d) => [d.headers["troupe-source-offset"], d.headers["troupe-reason"]]), [["0", "not_json"], ["1", "invalid_envelope"]]);
+  t.ok(infs[0]?.value.equals(inference));
+  t.ok(infs[1]?.value.equals(surrogate), "the lone-surrogate record's bytes are kept");
+  t.match(infs[1]?.headers["troupe-detail"], /top\.0\.label: must be well-formed Unicode/);
 
   const rows = await sql<{ image_id: string }[]>`SELECT image_id FROM images ORDER BY image_id`;
   t.same(rows.map((r) => r.image_id), ["cam-poison/0", "cam-poison/1", "cam-poison/2", "cam-poison/3"], "the good records around the poison are stored");
@@ -126,7 +132,7 @@ t.test("poison records from another client are dead-lettered with their reason; 
 
   const metrics = await db.metrics();
   t.match(metrics, /troupe_deadletter_total\{[^}]*reason="not_json"\} 2/);
-  t.match(metrics, /troupe_deadletter_total\{[^}]*reason="invalid_envelope"\} 2/);
+  t.match(metrics, /troupe_deadletter_total\{[^}]*reason="invalid_envelope"\} 3/);
   for (const reason of ["unknown_version", "bad_base64", "sha256_mismatch", "not_png", "oversize"]) {
     t.match(metrics, new RegExp(`troupe_deadletter_total\\{[^}]*reason="${reason}"\\} 1`), `${reason} counted in /metrics`);
   }

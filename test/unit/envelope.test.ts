@@ -57,6 +57,8 @@ t.test("inference envelopes", async (t) => {
   t.same(bad.ok ? null : bad.reason, "invalid_envelope");
   const nul = decodeInferenceEnvelope(enc({ ...ok, top: [{ index: 1, label: "a\u0000b", prob: 0.1 }] }), { maxBytes: 65_536 });
   t.same(nul.ok ? null : nul.detail, "top.0.label: must not contain NUL characters", "jsonb cannot hold NUL: rejected before the database");
+  const surrogate = decodeInferenceEnvelope(enc(`{"v":1,"imageId":"cam-0001/1","model":"m","top":[{"index":3,"label":"a\\ud800","prob":0.5}],"latencyMs":2,"inferredAt":"2026-11-24T18:00:00Z"}`), { maxBytes: 65_536 });
+  t.same(surrogate.ok ? null : surrogate.detail, "top.0.label: must be well-formed Unicode (a lone surrogate)", "jsonb refuses a lone surrogate: rejected before the database");
   const year0 = decodeInferenceEnvelope(enc({ ...ok, inferredAt: "0000-06-01T00:00:00Z" }), { maxBytes: 65_536 });
   t.match(year0.ok ? null : year0.detail, /^inferredAt: year 0000 is outside PostgreSQL's range/, "timestamptz has no year 0: rejected before the database");
 });
