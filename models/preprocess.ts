@@ -5,6 +5,7 @@
  * pixel is decoded, so a huge declared size is refused without allocating it.
  */
 import { convertIndexedToRgb, decode as decodePng, type DecodedPng, hasPngSignature } from "fast-png";
+import { checkPng } from "../protocols/png_check.ts";
 import { TroupeError } from "../system/mod.ts";
 
 /** How the model wants its input. */
@@ -60,6 +61,10 @@ export function preprocessPng(bytes: Uint8Array, spec: InputSpec, options: Prepr
   if (size.width === 0 || size.height === 0 || size.width > maxSide || size.height > maxSide) {
     throw new ImageError("too_large", `image is ${size.width}x${size.height}: each side must be 1 to ${maxSide} pixels`);
   }
+  // The same check the Kafka consumers apply (protocols/png_check.ts), so an image
+  // is a PNG or not whichever way it arrives; fast-png alone skips the chunk CRCs.
+  const check = checkPng(bytes);
+  if (!check.ok) throw new ImageError("not_png", `PNG does not decode: ${check.problem}`);
   let png: DecodedPng;
   try {
     png = decodePng(bytes);

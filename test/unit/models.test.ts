@@ -1,4 +1,4 @@
-import { encode as encodePng } from "fast-png";
+import { decode as decodePng, encode as encodePng } from "fast-png";
 import t from "tap";
 import { ModelMismatch } from "../../models/engine.ts";
 import { OnnxGraph } from "../../models/onnx_graph.ts";
@@ -70,6 +70,10 @@ t.test("bad images are refused with the problem named, huge ones before decoding
   t.throws(() => preprocessPng(new TextEncoder().encode("GIF89a........................"), spec), { code: "TROUPE_ERR_IMAGE", problem: "not_png" });
   const png = encodePng({ width: 8, height: 8, data: new Uint8Array(192), channels: 3, depth: 8 });
   t.throws(() => preprocessPng(png.subarray(0, 40), spec), { problem: "not_png", message: /PNG does not decode/ });
+  const badCrc = png.slice();
+  badCrc[badCrc.length - 13] = (badCrc[badCrc.length - 13] as number) ^ 0xff; // last byte of IDAT's CRC
+  t.equal(decodePng(badCrc).width, 8, "fast-png alone would take it");
+  t.throws(() => preprocessPng(badCrc, spec), { problem: "not_png", message: /PNG does not decode: chunk "IDAT" at byte 33 fails its CRC/ }, "refused as the Kafka consumers refuse it");
   const huge = png.slice();
   new DataView(huge.buffer).setUint32(16, 100_000);
   t.throws(() => preprocessPng(huge, spec), { problem: "too_large", message: "image is 100000x8: each side must be 1 to 4096 pixels" });
