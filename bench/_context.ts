@@ -1,6 +1,6 @@
 /** What every benchmark stage gets: the servers, the mode, a log line writer. */
 import process from "node:process";
-import { kafkaClasspath } from "../ops/kafka_local.ts";
+import { kafkaClasspath } from "../infra/kafka_jvm.ts";
 import { createLogger, type Logger } from "../system/mod.ts";
 
 /** quick: about a minute in all; full: several minutes. */
@@ -26,7 +26,7 @@ export interface BenchContext {
 export async function benchContext(mode: BenchMode, env: Record<string, string | undefined>): Promise<BenchContext> {
   const brokers = env["KAFKA_BROKERS"]?.split(",");
   const databaseUrl = env["DATABASE_URL"];
-  if (!brokers || !databaseUrl) throw new Error("KAFKA_BROKERS and DATABASE_URL must be set: run `npm run bench`, which starts both (ops/with_infra.sh)");
+  if (!brokers || !databaseUrl) throw new Error("KAFKA_BROKERS and DATABASE_URL must be set: run `npm run bench`, which starts both (infra/with_infra.sh)");
   const log = createLogger({ level: "warn" });
   const run = Date.now().toString(36);
   let n = 0;

@@ -1,6 +1,6 @@
 /** Runs troupe roles in-process for the benchmarks and waits on their figures. */
-import { startNode, type TroupeNode } from "../roles/node.ts";
-import { loadConfig } from "../system/mod.ts";
+import { startNode, type TroupeNode } from "../node/node.ts";
+import { loadConfig } from "../node/config.ts";
 import type { BenchContext } from "./_context.ts";
 
 /** Starts a node with `vars` on the bench's servers (ops endpoint on a free port). */

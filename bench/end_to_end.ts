@@ -4,7 +4,7 @@
  * beside the slowest stage measured alone in this run. Latency: capture to
  * inference (`inferred_at - captured_at`), p50/p95/p99, at 70% of that throughput.
  */
-import { connectPostgres } from "../clients/postgres.ts";
+import { connectPostgres } from "../actors/db/postgres.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, isolated, waitFor } from "./_nodes.ts";
 import { percentile, stageResult, type StageResult } from "./_stats.ts";

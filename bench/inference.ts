@@ -10,11 +10,11 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Buffer } from "node:buffer";
-import { loadOnnxEngine } from "../models/onnxruntime_engine.ts";
-import { ensureResNet50 } from "../models/resnet50.ts";
-import { capturePng } from "../actors/png_encoder.ts";
-import { openCifarDataset } from "../clients/cifar_files.ts";
-import { ensureSyntheticCifar } from "../clients/synthetic_cifar.ts";
+import { loadOnnxEngine } from "../actors/inference/onnxruntime_engine.ts";
+import { ensureResNet50 } from "../actors/inference/resnet50.ts";
+import { capturePng } from "../protocols/capture.ts";
+import { openCifarDataset } from "../actors/simulator/cifar_files.ts";
+import { ensureSyntheticCifar } from "../actors/simulator/mod.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, fillImages, isolated, waitFor } from "./_nodes.ts";
 import { stageResult, type StageResult } from "./_stats.ts";

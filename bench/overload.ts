@@ -9,7 +9,7 @@ import type { BenchContext } from "./_context.ts";
 import { benchNode, isolated, waitFor } from "./_nodes.ts";
 import { stageResult, type StageResult } from "./_stats.ts";
 import { findInSnapshot, walkSnapshot } from "../system/mod.ts";
-import { connectPostgres } from "../clients/postgres.ts";
+import { connectPostgres } from "../actors/db/postgres.ts";
 
 /** Runs the stage at 3x `capacity` images/s. */
 export async function benchOverload(ctx: BenchContext, capacity: number): Promise<StageResult> {

@@ -3,8 +3,8 @@
  * beside Kafka's own kafka-producer-perf-test (ProducerPerformance from the same
  * Maven jars) sending records of the same size with acks=all.
  */
-import { run } from "../ops/_proc.ts";
-import { createKafkaClient } from "../clients/kafka.ts";
+import { run } from "../infra/process.ts";
+import { createKafkaClient } from "../actors/kafka/client.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, isolated, waitFor } from "./_nodes.ts";
 import { stageResult, type StageResult } from "./_stats.ts";

@@ -6,7 +6,7 @@ export interface BenchReport {
   mode: string;
   started: string;
   finished: string;
-  machine: { cores: number; cpu: string; memoryGiB: number; node: string };
+  machine: { cores: number; cpu: string; cpuFlags?: string[]; memoryGiB: number; node: string };
   results: StageResult[];
 }
 
@@ -15,7 +15,7 @@ const fmt = (n: number | null | undefined, d = 1) => (n === null || n === undefi
 /** The markdown table of a report. */
 export function renderMarkdown(r: BenchReport): string {
   const lines = [
-    `Benchmarks (${r.mode} mode), ${r.started.slice(0, 16).replace("T", " ")} UTC on ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. Medians of alternating rounds; ratio = troupe / anchor.`,
+    `Benchmarks (${r.mode} mode), ${r.started.slice(0, 16).replace("T", " ")} UTC on ${r.machine.cores} cores (${r.machine.cpu}${r.machine.cpuFlags?.length ? `; ${r.machine.cpuFlags.join(" ")}` : ""}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. Medians of alternating rounds; ratio = troupe / anchor.`,
     "",
     "| stage | troupe | anchor | ratio | target | met |",
     "| --- | --- | --- | --- | --- | --- |",

@@ -3,6 +3,7 @@
  * pipeline measured beside its anchor in the same run, rounds alternating, medians
  * and ratios reported. Writes bench/results/latest.{json,md,svg}.
  */
+import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import process from "node:process";
@@ -14,7 +15,19 @@ import { benchSink } from "./sink.ts";
 import { benchInference } from "./inference.ts";
 import { benchEndToEnd } from "./end_to_end.ts";
 import { benchOverload } from "./overload.ts";
+import { benchRuntime } from "./runtime.ts";
 import { renderMarkdown, renderSvg } from "./report.ts";
+
+/** The CPU's vector extensions that matter to inference (from /proc/cpuinfo; empty elsewhere). */
+function simdFlags(): string[] {
+  try {
+    const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("flags")) ?? "";
+    const have = new Set(line.split(":")[1]?.trim().split(/\s+/) ?? []);
+    return ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_tile"].filter((f) => have.has(f));
+  } catch {
+    return [];
+  }
+}
 
 type Ctx = Awaited<ReturnType<typeof benchContext>>;
 
@@ -27,7 +40,8 @@ function slowest(results: StageResult[]): { stage: string; rate: number } | null
   return rates.length ? rates.reduce((a, b) => (b.rate < a.rate ? b : a)) : null;
 }
 
-const STAGES: Record<string, (ctx: Ctx, done: StageResult[]) => Promise<StageResult>> = {
+const STAGES: Record<string, (ctx: Ctx, done: StageResult[]) => Promise<StageResult | StageResult[]>> = {
+  runtime: (ctx) => benchRuntime(ctx),
   producer: (ctx) => benchProducer(ctx),
   sink: (ctx) => benchSink(ctx),
   inference: (ctx) => benchInference(ctx),
@@ -46,9 +60,9 @@ for (const name of wanted) {
   const stage = STAGES[name];
   if (!stage) throw new Error(`unknown stage '${name}': stages are ${Object.keys(STAGES).join(", ")}`);
   ctx.say(`stage ${name}`);
-  results.push(await stage(ctx, results));
+  results.push(...[await stage(ctx, results)].flat());
 }
-const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", cpuFlags: simdFlags(), memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
 const report = { mode, started: started.toISOString(), finished: new Date().toISOString(), machine, results };
 const dir = values.out ?? "bench/results";
 await mkdir(dir, { recursive: true });

@@ -7,8 +7,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectPostgres } from "../clients/postgres.ts";
-import { run } from "../ops/_proc.ts";
+import { connectPostgres } from "../actors/db/postgres.ts";
+import { run } from "../infra/process.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, fillImages, isolated, waitFor } from "./_nodes.ts";
 import { stageResult, type StageResult } from "./_stats.ts";

@@ -6,9 +6,10 @@
 import { timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import type { ActorSystem } from "../system/mod.ts";
-import { type HttpServer, serveHttp } from "../system/runtime.ts";
+import { type HttpServer, serveHttp } from "../system/mod.ts";
 import { renderMetrics } from "./metrics.ts";
 import { renderWebView } from "./web_view.ts";
+import type { ActorsResponse, HealthResponse, ReadyResponse } from "../protocols/ops_responses.ts";
 
 /** Options of {@link createOpsApp}. */
 export interface OpsAppOptions {
@@ -26,10 +27,14 @@ export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): 
   const token = options.token ?? null;
   const app = new Hono();
 
-  app.get("/healthz", (c) => c.json({ status: system.status === "failed" ? "failed" : "ok", node: nodeId }, system.status === "failed" ? 503 : 200));
+  app.get("/healthz", (c) => {
+    const failed = system.status === "failed";
+    const body: HealthResponse = { status: failed ? "failed" : "ok", node: nodeId };
+    return c.json(body, failed ? 503 : 200);
+  });
   app.get("/readyz", (c) => {
-    const ready = system.ready;
-    return c.json({ ready, status: system.status, dependencies: system.readiness.report() }, ready ? 200 : 503);
+    const body: ReadyResponse = { ready: system.ready, status: system.status, dependencies: system.readiness.report() };
+    return c.json(body, body.ready ? 200 : 503);
   });
 
   if (token !== null) {
@@ -45,7 +50,10 @@ export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): 
     });
   }
 
-  app.get("/actors", (c) => c.json({ node: nodeId, ready: system.ready, status: system.status, tree: system.snapshot() }));
+  app.get("/actors", (c) => {
+    const body: ActorsResponse = { node: nodeId, ready: system.ready, status: system.status, tree: system.snapshot() };
+    return c.json(body);
+  });
   app.get("/metrics", (c) => {
     const body = renderMetrics({ nodeId, ready: system.ready, tree: system.snapshot(), dependencies: system.readiness.report() });
     return c.body(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });

@@ -13,7 +13,8 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { type Decoded, decodeStrictBase64, decodeVersioned, rejectWith, storableText, storableTimestamp } from "./_decode.ts";
+import { type Decoded, decodeVersioned, rejectWith, storableText, storableTimestamp } from "./_decode.ts";
+import { decodeStrictBase64 } from "./base64.ts";
 import { checkPng } from "./png_check.ts";
 
 /** The envelope version this code writes and reads. */

@@ -1,31 +1,42 @@
 /**
  * Wire contracts, no I/O: the Kafka envelopes and their codecs (a capture's
  * encoding, the PNG check), the dead-letter headers, the CIFAR-100 record layout,
- * and the ops endpoint's JSON responses.
+ * the seeded generator of the synthetic data, and the JSON of the predict API and
+ * the ops endpoint.
  * @module
  */
-import type { ActorSnapshot, DependencyState, SystemStatus } from "../system/mod.ts";
-
-export { type Decoded, decodeStrictBase64 } from "./_decode.ts";
-export * from "./predict.ts";
-export * from "./cifar100.ts";
-export * from "./capture.ts";
-export * from "./png_check.ts";
-export * from "./deadletter.ts";
-export * from "./image_envelope.ts";
-export * from "./inference_envelope.ts";
-
-/** `GET /actors`. */
-export interface ActorsResponse {
-  node: string;
-  ready: boolean;
-  status: SystemStatus;
-  tree: ActorSnapshot;
-}
-
-/** `GET /readyz` (200 when ready, else 503). */
-export interface ReadyResponse {
-  ready: boolean;
-  status: SystemStatus;
-  dependencies: Record<string, DependencyState>;
-}
+export type { Decoded } from "./_decode.ts";
+export { decodeStrictBase64 } from "./base64.ts";
+export { mulberry32 } from "./seeded_random.ts";
+export type { ModelDescription, PredictError, PredictErrorCode, PredictResponse } from "./predict.ts";
+export {
+  CIFAR_COARSE_CLASSES,
+  CIFAR_FINE_CLASSES,
+  CIFAR_PIXEL_BYTES,
+  CIFAR_RECORD_BYTES,
+  CIFAR_SIDE,
+  type CifarRecord,
+  encodeCifarRecord,
+  parseCifarRecord,
+  planarToInterleaved,
+} from "./cifar100.ts";
+export { type Capture, captureEnvelope, capturePng, encodeCapture } from "./capture.ts";
+export { checkPng, type PngCheck } from "./png_check.ts";
+export { DEAD_LETTER_HEADERS, DEAD_LETTER_REASONS, deadLetterHeaders, type DeadLetterReason, type Rejection } from "./deadletter.ts";
+export {
+  decodeImageEnvelope,
+  encodeImageEnvelope,
+  IMAGE_ENVELOPE_VERSION,
+  type ImageEnvelope,
+  imageIdOf,
+  sha256Hex,
+  type VerifiedImage,
+} from "./image_envelope.ts";
+export {
+  decodeInferenceEnvelope,
+  encodeInferenceEnvelope,
+  INFERENCE_ENVELOPE_VERSION,
+  type InferenceEnvelope,
+  type TopClass,
+} from "./inference_envelope.ts";
+export type { ActorsResponse, HealthResponse, ReadyResponse } from "./ops_responses.ts";

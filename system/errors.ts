@@ -59,13 +59,6 @@ export class Escalated extends TroupeError {
   }
 }
 
-/** An actor was asked to do something after it stopped. */
-export class ActorStopped extends TroupeError {
-  constructor(readonly path: string) {
-    super("TROUPE_ERR_ACTOR_STOPPED", `actor ${path} is stopped`);
-  }
-}
-
 /** A child name was used twice under one supervisor, or a spec was invalid. */
 export class InvalidSpec extends TroupeError {
   constructor(message: string) {

@@ -1,19 +1,29 @@
 /**
  * troupe's actor runtime: typed refs, bounded mailboxes, supervisors with restart
- * budgets, introspection, readiness and graceful shutdown. Wraps nact.
+ * budgets, introspection, readiness and graceful shutdown. Wraps nact; knows
+ * nothing of Kafka, PostgreSQL, models or roles.
  * @module
  */
 export type { ActorContext, ActorProps, ActorRef, Behaviour, OverflowPolicy, RestartType, SendOptions } from "./actor.ts";
 export { stateless } from "./actor.ts";
 export { ask, type AskOptions, replyAddress, type ReplyAddress, tryAsk } from "./ask.ts";
 export { type BackoffOptions, backoffDelay, RestartBudget, type RestartBudgetOptions } from "./backoff.ts";
-export * from "./errors.ts";
+export {
+  AskTimeout,
+  errorCode,
+  errorMessage,
+  Escalated,
+  InvalidSpec,
+  isRetriable,
+  MailboxClosed,
+  MailboxFull,
+  TroupeError,
+  type TroupeErrorOptions,
+} from "./errors.ts";
 export { createLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel, type LogSink, silentLogger } from "./logger.ts";
 export { Mailbox, type MailboxOptions, type MailboxStats } from "./mailbox.ts";
 export { type DependencyState, Readiness } from "./readiness.ts";
 export { type ActorSnapshot, type ActorStatus, findInSnapshot, type LastError, walkSnapshot } from "./snapshot.ts";
 export type { Strategy, SupervisorProps } from "./supervisor.ts";
 export { ActorSystem, type ActorSystemOptions, spawn, startSystem, supervise, type Supervisor, type SystemStatus } from "./system.ts";
-export { CONFIG_VARIABLES, ConfigError, type ConfigSource, type DbConfig, type InferenceConfig, type SimulatorConfig, type TopicsConfig, isLoopback, loadConfig, redactConfig, redactUrl, type TroupeConfig } from "./config.ts";
-export { parseRoles, type Role, ROLES } from "./roles.ts";
-export { environment, exit, type HttpServer, onShutdownSignal, runtime, serveHttp, startWorkerThread } from "./runtime.ts";
+export { environment, exit, type HttpServer, onShutdownSignal, runtime, serveHttp, startWorkerThread } from "./platform.ts";

@@ -1,8 +1,9 @@
-// Runs under `deno test` with KAFKA_BROKERS and DATABASE_URL set (ops/with_infra.sh):
+// Runs under `deno test` with KAFKA_BROKERS and DATABASE_URL set (infra/with_infra.sh):
 // the simulator and db roles on Deno, against the real broker and PostgreSQL.
 import assert from "node:assert/strict";
-import { startNode } from "../../roles/node.ts";
-import { silentLogger, loadConfig } from "../../system/mod.ts";
+import { startNode } from "../../node/node.ts";
+import { silentLogger } from "../../system/mod.ts";
+import { loadConfig } from "../../node/config.ts";
 import { imageCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
 import { until } from "../helpers/wait.ts";
 

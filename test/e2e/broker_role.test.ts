@@ -3,8 +3,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../ops/_proc.ts";
-import { probeKafka } from "../../clients/kafka.ts";
+import { freePort } from "../../infra/process.ts";
+import { probeKafka } from "../../actors/kafka/client.ts";
 import { until } from "../helpers/wait.ts";
 
 type Keeper = { restarts: number; status: string; info: { pid: number } | null };

@@ -18,7 +18,7 @@ function run(script: string, args: string[], env: Record<string, string>): Promi
 
 t.test("npm run simulate sends a fixed count, shows progress and a summary", async (t) => {
   const env = pipelineEnv("simcli");
-  const r = await run("ops/simulate_cli.ts", ["--devices", "5", "--rate", "0", "--count", "250", "--ops-port", "0"], env);
+  const r = await run("node/cli/simulate.ts", ["--devices", "5", "--rate", "0", "--count", "250", "--ops-port", "0"], env);
   t.equal(r.code, 0, "exits 0", { diagnostic: true, stderr: r.stderr.slice(-1000) });
   t.match(r.stdout, /\[#+\] 100% 250\/250/, "a progress line");
   t.match(r.stdout, /simulate: sent 250 images in [\d.]+ s/);
@@ -31,13 +31,13 @@ t.test("npm run simulate sends a fixed count, shows progress and a summary", asy
 });
 
 t.test("npm run simulate names a bad flag and exits 2", async (t) => {
-  const bad = await run("ops/simulate_cli.ts", ["--rate", "fast"], {});
+  const bad = await run("node/cli/simulate.ts", ["--rate", "fast"], {});
   t.equal(bad.code, 2);
   t.match(bad.stderr, "--rate (SIM_RATE) must be a number of images per second from 0 to 100000: got 'fast'");
-  const unknown = await run("ops/simulate_cli.ts", ["--sped", "3"], {});
+  const unknown = await run("node/cli/simulate.ts", ["--sped", "3"], {});
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, /Unknown option '--sped'/);
-  const help = await run("ops/simulate_cli.ts", ["--help"], {});
+  const help = await run("node/cli/simulate.ts", ["--help"], {});
   t.equal(help.code, 0);
   t.match(help.stdout, /--devices\s+simulated cameras/);
 });
@@ -53,7 +53,7 @@ t.test("npm run local runs the pipeline to a summary (existing Kafka and Postgre
   };
   const sql = testSql(env);
   t.teardown(() => sql.end());
-  const r = await run("ops/local_cli.ts", ["--count", "400", "--devices", "4", "--exit"], env);
+  const r = await run("node/cli/local.ts", ["--count", "400", "--devices", "4", "--exit"], env);
   t.equal(r.code, 0, "exits 0", { diagnostic: true, stderr: r.stderr.slice(-1000) });
   t.match(r.stdout, /images sent\s+400/);
   t.match(r.stdout, /stored\s+400 \(400 new rows, 0 updated\)/);

@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import t from "tap";
-import { startPostgres, stopPostgres } from "../../ops/postgres_local.ts";
+import { startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
 import { silentLogger } from "../../system/mod.ts";
 import { uniqueName } from "../helpers/infra.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";

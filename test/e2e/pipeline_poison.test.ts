@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import t from "tap";
-import { captureEnvelope } from "../../actors/png_encoder.ts";
-import { openCifarDataset } from "../../clients/mod.ts";
+import { captureEnvelope } from "../../protocols/capture.ts";
+import { openCifarDataset } from "../../actors/simulator/mod.ts";
 import { encodeImageEnvelope, sha256Hex } from "../../protocols/mod.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
 import { imageCount, pipelineEnv, TEST_SYNTHETIC_DIR, testSql } from "../helpers/pipeline.ts";
@@ -29,7 +29,7 @@ t.test("poison records from another client are dead-lettered with their reason; 
   const db = await startNodeProcess(t, { ...env, ROLE: "db" });
 
   const ds = await openCifarDataset(TEST_SYNTHETIC_DIR, "test").catch(async () => {
-    const { ensureSyntheticCifar } = await import("../../clients/mod.ts");
+    const { ensureSyntheticCifar } = await import("../../actors/simulator/mod.ts");
     await ensureSyntheticCifar(TEST_SYNTHETIC_DIR, { seed: 1 });
     return openCifarDataset(TEST_SYNTHETIC_DIR, "test");
   });

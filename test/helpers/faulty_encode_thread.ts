@@ -6,7 +6,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { parentPort } from "node:worker_threads";
-import { encodeBatch, type EncodeRequest } from "../../actors/_encode_batch.ts";
+import { encodeBatch, type EncodeRequest } from "../../actors/simulator/_encode_batch.ts";
 
 const port = parentPort!;
 const marker = process.env["TROUPE_TEST_ENCODER_MARKER"] ?? "";

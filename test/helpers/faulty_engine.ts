@@ -4,9 +4,9 @@
  * and one whose first value is 252 hangs it (inputs are raw pixels in the tests).
  */
 import process from "node:process";
-import { load as loadOnnx } from "../../models/onnx_worker_engine.ts";
-import type { InferenceEngine } from "../../models/engine.ts";
-import type { WorkerSpec } from "../../models/worker_protocol.ts";
+import { load as loadOnnx } from "../../actors/inference/onnx_worker_engine.ts";
+import type { InferenceEngine } from "../../actors/inference/engine.ts";
+import type { WorkerSpec } from "../../actors/inference/worker_protocol.ts";
 
 export async function load(spec: WorkerSpec): Promise<InferenceEngine> {
   const engine = await loadOnnx(spec);

@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import type { Test } from "tap";
-import { freePort } from "../../ops/_proc.ts";
+import { freePort } from "../../infra/process.ts";
 import type { ActorSnapshot } from "../../system/mod.ts";
 import { until } from "./wait.ts";
 

@@ -1,7 +1,8 @@
 /** Settings and checks shared by the pipeline's end-to-end tests. */
-import { capturePng } from "../../actors/png_encoder.ts";
-import { deviceIdOf } from "../../actors/device_fleet.ts";
-import { connectPostgres, openCifarDataset, type Sql } from "../../clients/mod.ts";
+import { capturePng } from "../../protocols/capture.ts";
+import { deviceIdOf } from "../../actors/simulator/device_fleet.ts";
+import { connectPostgres, type Sql } from "../../actors/db/mod.ts";
+import { openCifarDataset } from "../../actors/simulator/mod.ts";
 import { sha256Hex } from "../../protocols/mod.ts";
 import { databaseUrl, kafkaBrokers, uniqueName } from "./infra.ts";
 

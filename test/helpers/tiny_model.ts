@@ -1,8 +1,8 @@
 /** A tiny linear classifier over 2x2 RGB images, with known weights, for pool tests. */
 import { writeFileSync } from "node:fs";
 import { encode as encodePng } from "fast-png";
-import { OnnxGraph } from "../../models/onnx_graph.ts";
-import type { InputSpec } from "../../models/preprocess.ts";
+import { OnnxGraph } from "../../actors/inference/onnx_graph.ts";
+import type { InputSpec } from "../../actors/inference/preprocess.ts";
 
 export const TINY_INPUT: InputSpec = { width: 2, height: 2, layout: "NCHW", mean: [0, 0, 0], std: [1, 1, 1], scale: 1 };
 export const TINY_W = Float32Array.from({ length: 36 }, (_, i) => (((i * 7) % 11) - 5) / 100);

@@ -1,6 +1,6 @@
 import t from "tap";
 import postgres from "postgres";
-import { createKafkaClient, type IncomingRecord } from "../../clients/kafka.ts";
+import { type ConsumedRecord, createKafkaClient } from "../../actors/kafka/mod.ts";
 import { databaseUrl, kafkaBrokers, uniqueName } from "../helpers/infra.ts";
 import { until } from "../helpers/wait.ts";
 
@@ -14,8 +14,16 @@ t.test("a produce/consume round trip through the real Kafka broker", async (t) =
   const sent = Array.from({ length: 20 }, (_, i) => ({ key: `dev-${i % 3}`, value: `payload-${i}`, headers: { seq: String(i) } }));
   await producer.send(topic, sent);
   await producer.close();
-  const got: IncomingRecord[] = [];
-  const consumer = await client.consume({ groupId: uniqueName("g"), topics: [topic], fromBeginning: true, onRecord: async (r) => void got.push(r) });
+  const got: ConsumedRecord[] = [];
+  const consumer = await client.batchConsumer({
+    groupId: uniqueName("g"),
+    topics: [topic],
+    fromBeginning: true,
+    onBatch: async (b) => {
+      got.push(...b.records);
+      b.resolve(b.records[b.records.length - 1]!.offset);
+    },
+  });
   await until("20 records consumed", () => got.length >= 20, 60_000);
   await consumer.stop();
   const values = got.map((r) => Buffer.from(r.value!).toString()).sort();

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { connectPostgres, migrate, writeBatch } from "../../clients/mod.ts";
-import { startLocalDatabase } from "../../ops/local_database.ts";
+import { connectPostgres, migrate, writeBatch } from "../../actors/db/mod.ts";
+import { startLocalDatabase } from "../../infra/local_database.ts";
 import { createLogger } from "../../system/mod.ts";
 
 t.test("where no PostgreSQL can be had, the local database is PGlite, and says so", async (t) => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { connectPostgres, migrate, readMigrations, writeBatch, type ImageRow } from "../../clients/mod.ts";
+import { connectPostgres, migrate, readMigrations, writeBatch, type ImageRow } from "../../actors/db/mod.ts";
 import { databaseUrl, uniqueName } from "../helpers/infra.ts";
 
 t.test("migrations run once when several nodes start at the same moment", async (t) => {

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encode as encodePng } from "fast-png";
 import t, { type Test } from "tap";
-import { createPredictApp } from "../../api/predict_app.ts";
+import { createPredictApp } from "../../actors/inference/predict_app.ts";
 import type { ModelDescription } from "../../protocols/mod.ts";
-import { startModelPoolTree } from "../../roles/model_pool_tree.ts";
+import { startModelPoolTree } from "../../actors/inference/pool_tree.ts";
 import { findInSnapshot, silentLogger, startSystem } from "../../system/mod.ts";
 import { TINY_INPUT, tinyExpected, tinyPng, writeTinyModel } from "../helpers/tiny_model.ts";
 

@@ -2,7 +2,8 @@ import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { DatasetError, ensureSyntheticCifar, mulberry32, openCifarDataset } from "../../clients/mod.ts";
+import { DatasetError, ensureSyntheticCifar, openCifarDataset } from "../../actors/simulator/mod.ts";
+import { mulberry32 } from "../../protocols/seeded_random.ts";
 import { CIFAR_PIXEL_BYTES, CIFAR_RECORD_BYTES, encodeCifarRecord, planarToInterleaved } from "../../protocols/mod.ts";
 
 async function writeDataset(dir: string, records: { coarse: number; fine: number; planes: Uint8Array }[]) {

@@ -1,5 +1,5 @@
 import t from "tap";
-import { loadConfig, redactConfig } from "../../system/mod.ts";
+import { loadConfig, redactConfig } from "../../node/config.ts";
 
 t.test("defaults and a role list", async (t) => {
   const c = loadConfig({ env: { ROLE: "db, broker" } });
@@ -43,7 +43,7 @@ t.test("the broker role listens beyond loopback only when it advertises another 
   const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
-  const { writeBrokerConfig } = await import("../../ops/kafka_local.ts");
+  const { writeBrokerConfig } = await import("../../infra/kafka_jvm.ts");
   const dir = mkdtempSync(join(tmpdir(), "troupe-broker-conf-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const base = { version: "3.9.1", port: 19999, controllerPort: 19998, dataDir: dir, heap: "256m" };

@@ -3,8 +3,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { type Capture, encodeCapture, pngEncoder, type ProducerMsg } from "../../actors/mod.ts";
-import { mulberry32, syntheticImage } from "../../clients/synthetic_cifar.ts";
+import { type Capture, encodeCapture } from "../../protocols/capture.ts";
+import { pngEncoder } from "../../actors/simulator/mod.ts";
+import { type ProducerMsg } from "../../actors/kafka/mod.ts";
+import { mulberry32 } from "../../protocols/seeded_random.ts";
+import { syntheticImage } from "../../actors/simulator/mod.ts";
 import { findInSnapshot, silentLogger, spawn, startSystem, stateless, supervise } from "../../system/mod.ts";
 import { until } from "../helpers/wait.ts";
 

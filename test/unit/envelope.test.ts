@@ -1,7 +1,8 @@
 import { Buffer } from "node:buffer";
 import t from "tap";
-import { captureEnvelope } from "../../actors/png_encoder.ts";
-import { mulberry32, syntheticImage } from "../../clients/synthetic_cifar.ts";
+import { captureEnvelope } from "../../protocols/capture.ts";
+import { mulberry32 } from "../../protocols/seeded_random.ts";
+import { syntheticImage } from "../../actors/simulator/mod.ts";
 import { decodeImageEnvelope, decodeInferenceEnvelope, deadLetterHeaders, encodeImageEnvelope, type ImageEnvelope } from "../../protocols/mod.ts";
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));

@@ -1,10 +1,10 @@
 import { decode as decodePng, encode as encodePng } from "fast-png";
 import t from "tap";
-import { ModelMismatch } from "../../models/engine.ts";
-import { OnnxGraph } from "../../models/onnx_graph.ts";
-import { loadOnnxEngine } from "../../models/onnxruntime_engine.ts";
-import { IMAGENET_INPUT, type InputSpec, preprocessPng, softmax, topK, toInput } from "../../models/preprocess.ts";
-import { buildResNet50 } from "../../models/resnet50.ts";
+import { ModelMismatch } from "../../actors/inference/engine.ts";
+import { OnnxGraph } from "../../actors/inference/onnx_graph.ts";
+import { loadOnnxEngine } from "../../actors/inference/onnxruntime_engine.ts";
+import { IMAGENET_INPUT, type InputSpec, preprocessPng, softmax, topK, toInput } from "../../actors/inference/preprocess.ts";
+import { buildResNet50 } from "../../actors/inference/resnet50.ts";
 import { sha256Hex } from "../../protocols/mod.ts";
 
 /** y = softmax-free linear classifier over a 2x2 RGB image: W [3 classes, 12], b. */

@@ -1,5 +1,5 @@
 import t from "tap";
-import { OffsetLedger } from "../../actors/_offsets.ts";
+import { OffsetLedger } from "../../actors/kafka/offsets.ts";
 
 t.test("a commit never passes an offset in flight", async (t) => {
   const l = new OffsetLedger();

@@ -1,0 +1,19 @@
+/**
+ * The PostgreSQL sink: postgres.js pools pinned to a schema, migrations under an
+ * advisory lock, the idempotent batch upsert, the upserter actor, and the Kafka
+ * consumer that feeds it and commits offsets only after their rows committed.
+ * @module
+ */
+export { connectPostgres, type Migration, MigrationError, migrate, type PostgresOptions, readMigrations, type Sql } from "./postgres.ts";
+export { type BatchResult, type ImageRow, type InferenceRow, writeBatch } from "./pg_writes.ts";
+export {
+  DatabaseUnavailable,
+  newUpserterStats,
+  pgUpserter,
+  type PgUpserterOptions,
+  type SourceOffset,
+  type UpserterMsg,
+  type UpserterStats,
+  type WrittenNotice,
+} from "./upserter.ts";
+export { type ConsumerMsg, type ConsumerStats, kafkaConsumer, type KafkaConsumerOptions, newConsumerStats } from "./consumer.ts";

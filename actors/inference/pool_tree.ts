@@ -1,0 +1,87 @@
+/**
+ * Assembles a model pool: a supervisor holding N model workers (one thread and
+ * session each) and the pool that batches for them. Used by the inference role,
+ * and by services embedding the pool.
+ */
+import { modelPool, newPoolStats, type ModelPoolMsg, type PoolStats } from "./model_pool.ts";
+import { modelWorker } from "./model_worker.ts";
+import type { ModelInfo } from "./engine.ts";
+import type { InputSpec } from "./preprocess.ts";
+import type { WorkerSpec } from "./worker_protocol.ts";
+import { type ActorRef, spawn, supervise, type Supervisor } from "../../system/mod.ts";
+
+/** Options of {@link startModelPoolTree}. */
+export interface ModelPoolTreeOptions {
+  /** Supervisor name. @default "model_pool" */
+  name?: string;
+  modelPath: string;
+  modelName: string;
+  input: InputSpec;
+  /** @default 4096 */
+  maxSide?: number;
+  workers: number;
+  intraOpThreads: number;
+  /** Idle session threads spin. @default false */
+  spin?: boolean;
+  maxBatch: number;
+  maxDelayMs: number;
+  batchTimeoutMs: number;
+  /** Requests waiting in the pool's mailbox. */
+  queue: number;
+  topK: number;
+  /** Class names; missing ones are `class_<index>`. */
+  labels: readonly string[];
+  outputs: "logits" | "probabilities";
+  /** Engine module URL for the threads. @default models/onnx_worker_engine.ts */
+  engineModule?: string;
+  /** Worker restarts allowed within a minute before the pool gives up. @default 5 */
+  restarts?: number;
+}
+
+/** A started pool. */
+export interface ModelPoolTree {
+  pool: ActorRef<ModelPoolMsg>;
+  info: ModelInfo;
+  stats: PoolStats;
+}
+
+/** Starts the workers (each loads the model), then the pool. Rejects if the model cannot load. */
+export async function startModelPoolTree(parent: Supervisor, options: ModelPoolTreeOptions): Promise<ModelPoolTree> {
+  const sup = await supervise(parent, {
+    name: options.name ?? "model_pool",
+    strategy: "one_for_one",
+    intensity: options.restarts ?? 5,
+    periodMs: 60_000,
+    backoff: { minMs: 100, maxMs: 5_000, jitter: 0.2 },
+  });
+  const spec: WorkerSpec = {
+    engineModule: options.engineModule ?? new URL("./onnx_worker_engine.ts", import.meta.url).href,
+    modelPath: options.modelPath,
+    modelName: options.modelName,
+    input: options.input,
+    maxSide: options.maxSide ?? 4096,
+    intraOpThreads: options.intraOpThreads,
+    spin: options.spin ?? false,
+  };
+  let info: ModelInfo | null = null;
+  const workers = [];
+  for (let i = 0; i < options.workers; i++) {
+    workers.push(await spawn(sup, modelWorker({ spec, batchTimeoutMs: options.batchTimeoutMs, onReady: (i) => (info ??= i) }), { name: `worker_${i}`, capacity: 2, shutdownMs: 10_000 }));
+  }
+  const loaded = info as ModelInfo | null;
+  if (!loaded) throw new Error("no model worker reported the model");
+  const stats = newPoolStats();
+  const pool = await spawn(sup, modelPool({
+    workers,
+    model: options.modelName,
+    classes: loaded.output.classes,
+    labels: options.labels,
+    outputs: options.outputs,
+    topK: options.topK,
+    maxBatch: loaded.maxBatch ? Math.min(options.maxBatch, loaded.maxBatch) : options.maxBatch,
+    maxDelayMs: options.maxDelayMs,
+    batchTimeoutMs: options.batchTimeoutMs,
+    stats,
+  }), { name: "pool", capacity: options.queue, shutdownMs: 10_000 });
+  return { pool, info: loaded, stats };
+}

@@ -1,0 +1,153 @@
+/**
+ * What troupe's two Kafka consumers (db and inference) share: joining the group
+ * with a client of their own and a producer for dead letters, handing records
+ * downstream with the partitions paused while downstream is full, and sending
+ * rejected records to the dead-letter topic with their reason.
+ */
+import type { BatchConsumer, ConsumedRecord, PartitionBatch, TopicPartition } from "./batch_consumer.ts";
+import { createKafkaClient, type KafkaClient, type KafkaProducer } from "./client.ts";
+import { deadLetterHeaders, type DeadLetterReason } from "../../protocols/deadletter.ts";
+import { type ActorContext, type ActorRef, errorMessage, type Readiness, TroupeError } from "../../system/mod.ts";
+
+/** The Kafka consumer stopped and will not restart by itself. */
+export class ConsumerCrashed extends TroupeError {
+  constructor(cause: unknown) {
+    super("TROUPE_ERR_CONSUMER_CRASHED", `Kafka consumer crashed: ${errorMessage(cause)}`, { cause, retriable: true });
+  }
+}
+
+/** A joined group member. */
+export interface GroupMember {
+  client: KafkaClient;
+  consumer: BatchConsumer;
+  /** Sends dead letters (and, for the inference loop, results). */
+  producer: KafkaProducer;
+}
+
+/** Options of {@link joinGroup}. */
+export interface JoinOptions {
+  brokers: readonly string[];
+  groupId: string;
+  topics: string[];
+  sessionTimeoutMs?: number;
+  readiness?: Readiness;
+  dependency: string;
+  /** Handles a batch; called only after the caller's `begin()`. */
+  onBatch(batch: PartitionBatch): Promise<void>;
+  /** The consumer stopped for good (the actor should fail). */
+  onCrash(error: unknown): void;
+}
+
+/**
+ * Connects a client and a producer, then joins the group. Batches wait until the
+ * caller, having put the member in its state, calls `begin()`.
+ */
+export async function joinGroup<M>(ctx: ActorContext<M>, options: JoinOptions): Promise<{ member: GroupMember; begin(): void }> {
+  const client = createKafkaClient({ brokers: options.brokers, clientId: `troupe-${options.groupId}`, log: ctx.log });
+  try {
+    const producer = await client.producer();
+    let started!: () => void;
+    const whenStarted = new Promise<void>((r) => (started = r));
+    const consumer = await client.batchConsumer({
+      groupId: options.groupId,
+      topics: options.topics,
+      fromBeginning: true,
+      ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+      onBatch: async (b) => {
+        await whenStarted;
+        await options.onBatch(b);
+      },
+      onAssign: (tps: TopicPartition[]) => {
+        options.readiness?.set(options.dependency, true, `member of ${options.groupId}, ${tps.length} partitions`);
+        ctx.log.info("partitions assigned", { partitions: tps.map((tp) => `${tp.topic}:${tp.partition}`) });
+      },
+      onCrash: options.onCrash,
+    });
+    return { member: { client, consumer, producer }, begin: started };
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+}
+
+/** A record refused, and why. */
+export interface Rejected {
+  record: ConsumedRecord;
+  reason: DeadLetterReason;
+  detail: string;
+}
+
+/** Sends `rejected` to `topic` with their original bytes and reason headers; counts and logs them. */
+export async function sendDeadLetters<M>(
+  member: GroupMember,
+  ctx: ActorContext<M>,
+  options: { topic: string; groupId: string; counts: Partial<Record<DeadLetterReason, number>> },
+  rejected: Rejected[],
+): Promise<void> {
+  if (rejected.length === 0) return;
+  await member.producer.send(options.topic, rejected.map(({ record, reason, detail }) => ({
+    key: record.key ? new TextDecoder().decode(record.key) : null,
+    value: record.value ?? new Uint8Array(0),
+    headers: deadLetterHeaders({ reason, detail, topic: record.topic, partition: record.partition, offset: record.offset, consumer: options.groupId }, record.headers),
+  })));
+  for (const { record, reason, detail } of rejected) {
+    options.counts[reason] = (options.counts[reason] ?? 0) + 1;
+    ctx.log.warn("record dead-lettered", { reason, detail, topic: record.topic, partition: record.partition, offset: record.offset });
+  }
+}
+
+/** What {@link sendPausing} reads and updates of a consumer's state. */
+export interface PausableMember {
+  consumer: BatchConsumer;
+  pausedSince: string | null;
+}
+
+const WAIT_SLICE_MS = 1_000;
+
+/**
+ * Sends `msg` to `to`. While its mailbox is full, every assigned partition is
+ * paused (shown in `/actors` as `paused`, `pausedSince`) and the group session is
+ * kept alive between one-second waits for room. Resolves false, without sending,
+ * when the batch went stale (rebalance) or the actor is stopping.
+ */
+export async function sendPausing<T, M>(
+  member: PausableMember,
+  ctx: ActorContext<M>,
+  batch: PartitionBatch,
+  to: ActorRef<T>,
+  msg: T,
+  counts: { pauses: number },
+): Promise<boolean> {
+  if (to.trySend(msg)) return true;
+  const all: TopicPartition[] = member.consumer.assigned();
+  member.consumer.pause(all);
+  member.pausedSince = new Date().toISOString();
+  counts.pauses++;
+  ctx.log.info("downstream is full: partitions paused", { downstream: to.path, partitions: all.length });
+  try {
+    for (;;) {
+      if (!batch.active() || ctx.signal.aborted) return false;
+      try {
+        await to.send(msg, { signal: AbortSignal.any([AbortSignal.timeout(WAIT_SLICE_MS), ctx.signal]) });
+        return true;
+      } catch (err) {
+        if (ctx.signal.aborted || (err as Error)?.name !== "TimeoutError") throw err;
+        await batch.heartbeat();
+      }
+    }
+  } finally {
+    member.consumer.resume(all);
+    ctx.log.info("partitions resumed", { pausedSince: member.pausedSince });
+    member.pausedSince = null;
+  }
+}
+
+/** The group figures both consumers show in `/actors`. */
+export function memberFigures(groupId: string, member: PausableMember): Record<string, unknown> {
+  return {
+    groupId,
+    assigned: member.consumer.assigned().length,
+    paused: member.consumer.paused().map((tp) => `${tp.topic}:${tp.partition}`),
+    pausedSince: member.pausedSince,
+  };
+}

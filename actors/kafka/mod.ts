@@ -1,0 +1,32 @@
+/**
+ * Kafka for actors: a narrow client over kafkajs (producer, batch consumer,
+ * topics), the batching producer actor, and what a consumer-group actor needs to
+ * feed bounded mailboxes safely (join, pause while downstream is full, dead
+ * letters, commit points that never pass an unhandled record).
+ * @module
+ */
+export {
+  type ClusterInfo,
+  createKafkaClient,
+  type KafkaClient,
+  type KafkaClientOptions,
+  type KafkaProducer,
+  type OutgoingRecord,
+  probeKafka,
+  type ProducerOptions,
+} from "./client.ts";
+export type { BatchConsumer, BatchConsumerOptions, ConsumedRecord, PartitionBatch, TopicPartition } from "./batch_consumer.ts";
+export { kafkaProducer, type KafkaProducerOptions, newProducerStats, ProduceFailed, type ProducerMsg, type ProducerStats } from "./producer.ts";
+export {
+  ConsumerCrashed,
+  type GroupMember,
+  joinGroup,
+  type JoinOptions,
+  memberFigures,
+  type PausableMember,
+  type Rejected,
+  sendDeadLetters,
+  sendPausing,
+} from "./group_member.ts";
+export { type CommitPoint, OffsetLedger } from "./offsets.ts";
+export { ensureTopics, type EnsureTopicsOptions } from "./topics.ts";

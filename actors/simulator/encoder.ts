@@ -1,0 +1,172 @@
+/**
+ * Encoder: camera captures -> `troupe.images` record values (protocols/capture.ts:
+ * PNG, sha256, base64, envelope), handed to the producer keyed by device id in the
+ * order they were captured. The encoding runs in worker threads (`threads`; 0: on
+ * this thread), so the main thread keeps reading, batching and producing.
+ *
+ * Batches go to whichever thread is idle (a batch takes what queued meanwhile, up
+ * to `chunk`); results are forwarded strictly in capture order. Backpressure: at
+ * most `chunk` x (threads + 1) captures wait beyond the threads' batches before the
+ * encoder stops taking messages, and forwarding waits on the producer's mailbox.
+ * Captures not yet forwarded are kept across a restart (a thread died) and encoded
+ * again by the next incarnation; a graceful stop hands every one on first. A capture
+ * that cannot be encoded is logged and counted, never retried forever.
+ */
+import type { Capture } from "../../protocols/capture.ts";
+import { type ActorContext, type ActorRef, type Behaviour, errorMessage } from "../../system/mod.ts";
+import { type EncodePool, type EncodeResult, startEncodePool } from "./_encode_pool.ts";
+import type { ProducerMsg } from "../kafka/mod.ts";
+
+
+/** Messages of the encoder (`encoder.encoded` is its own: a thread finished a batch). */
+export type EncoderMsg = { type: "encoder.encode"; capture: Capture } | { type: "encoder.encoded" };
+
+/** Options of {@link pngEncoder}. */
+export interface PngEncoderOptions {
+  topic: string;
+  producer: ActorRef<ProducerMsg>;
+  /** Worker threads; 0 encodes on the actor's thread. @default 0 */
+  threads?: number;
+  /** Most captures in one batch to a thread. @default 32 */
+  chunk?: number;
+  /** The threads' module, speaking actors/_encode_batch.ts (tests use a faulty one). @default actors/_encode_thread.ts */
+  threadModule?: URL;
+}
+
+interface Batch {
+  captures: Capture[];
+  results: EncodeResult[] | null;
+  failure: unknown;
+  /** Captures of this batch already forwarded. */
+  forwarded: number;
+  settled: Promise<void>;
+}
+
+interface State {
+  pool: EncodePool;
+}
+
+/** The encoder's behaviour. */
+export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, State> {
+  const chunk = options.chunk ?? 32;
+  const threads = options.threads ?? 0;
+  const maxQueued = chunk * (threads + 1);
+  // Outlive restarts: nothing taken from the fleet is dropped when a thread dies.
+  let queue: Capture[] = [];
+  let inflight: Batch[] = [];
+  const stats = { encoded: 0, bytes: 0, failed: 0, batches: 0 };
+  // Set when an incarnation fails: its stop keeps the captures for the next one instead of draining.
+  let failed = false;
+
+  const dispatch = (state: State, ctx: ActorContext<EncoderMsg>) => {
+    const b: Batch = { captures: queue.splice(0, chunk), results: null, failure: null, forwarded: 0, settled: Promise.resolve() };
+    b.settled = state.pool.run(b.captures).then(
+      (r) => void (b.results = r),
+      (err: unknown) => void (b.failure = err),
+    ).finally(() => ctx.self.trySend({ type: "encoder.encoded" }));
+    inflight.push(b);
+    stats.batches++;
+  };
+
+  /**
+   * Hands a finished batch on. While draining at stop it only offers records
+   * (`trySend`): the producer may itself be stopping or restarting, and what it
+   * cannot take now stays here. Says whether the whole batch was handed on.
+   */
+  const forward = async (b: Batch, ctx: ActorContext<EncoderMsg>, draining: boolean): Promise<boolean> => {
+    const results = b.results as EncodeResult[];
+    while (b.forwarded < b.captures.length) {
+      const c = b.captures[b.forwarded] as Capture;
+      const r = results[b.forwarded] as EncodeResult;
+      if ("value" in r) {
+        const msg: ProducerMsg = { type: "producer.record", topic: options.topic, key: c.deviceId, value: r.value };
+        if (!draining) await options.producer.send(msg, { signal: ctx.signal });
+        else if (!options.producer.trySend(msg)) return false;
+        stats.encoded++;
+        stats.bytes += r.value.byteLength;
+      } else {
+        stats.failed++;
+        ctx.log.error("capture could not be encoded; skipped", { imageId: c.imageId, error: r.error });
+      }
+      b.forwarded++;
+    }
+    return true;
+  };
+
+  /**
+   * Forwards finished batches in order and hands queued captures to idle threads;
+   * waits while too many queue, or, when `draining` (at stop), until every capture
+   * is handed on or the producer takes no more. A failure marks the captures as kept
+   * for the next incarnation.
+   */
+  const pump = async (state: State, ctx: ActorContext<EncoderMsg>, draining = false) => {
+    try {
+      for (;;) {
+        const head = inflight[0];
+        if (head?.failure) throw head.failure;
+        if (head?.results) {
+          if (!(await forward(head, ctx, draining))) return;
+          inflight.shift();
+          continue;
+        }
+        const broken = state.pool.broken();
+        if (broken) throw broken;
+        if (queue.length > 0 && state.pool.idle() > 0) {
+          dispatch(state, ctx);
+          continue;
+        }
+        if (head && (draining || queue.length >= maxQueued)) {
+          await head.settled;
+          continue;
+        }
+        return;
+      }
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
+  };
+
+  return {
+    async init(ctx) {
+      const pool = await startEncodePool(threads, options.threadModule);
+      // Batches of a failed incarnation go back to the front of the queue, in order.
+      const kept = inflight.flatMap((b) => b.captures.slice(b.forwarded));
+      if (kept.length > 0) ctx.log.info("encoding captures kept from before the restart", { captures: kept.length + queue.length });
+      queue = [...kept, ...queue];
+      inflight = [];
+      failed = false;
+      const state = { pool };
+      try {
+        if (queue.length > 0) await pump(state, ctx);
+      } catch (err) {
+        await pool.close();
+        throw err;
+      }
+      return state;
+    },
+    async receive(state, msg, ctx) {
+      if (msg.type === "encoder.encode") queue.push(msg.capture);
+      await pump(state, ctx);
+      return state;
+    },
+    async stop(state, ctx) {
+      // Hand on what was taken while the producer's mailbox has room (it stops after the
+      // encoder, so a graceful stop loses nothing); what is left is kept for a restart.
+      if (!failed) await pump(state, ctx, true).catch((err: unknown) => ctx.log.warn("encoding stopped early", { error: errorMessage(err) }));
+      const left = queue.length + inflight.reduce((n, b) => n + b.captures.length - b.forwarded, 0);
+      if (left > 0) ctx.log.warn("captures not handed on at stop (kept if the encoder restarts)", { captures: left });
+      await state.pool.close();
+    },
+    describe: (state) => ({
+      threads: state.pool.threads,
+      encoded: stats.encoded,
+      failed: stats.failed,
+      batches: stats.batches,
+      meanBatch: stats.batches ? Math.round(((stats.encoded + stats.failed) / stats.batches) * 10) / 10 : 0,
+      queued: queue.length,
+      inFlight: inflight.length,
+      meanRecordBytes: stats.encoded ? Math.round(stats.bytes / stats.encoded) : 0,
+    }),
+  };
+}

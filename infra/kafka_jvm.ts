@@ -1,0 +1,218 @@
+/**
+ * A local single-node Apache Kafka broker in KRaft mode, from Maven Central jars:
+ * resolve the classpath with `mvn` (cached), format the storage once, run the JVM.
+ * Used by the `broker` role (as a supervised child process) and by `npm run kafka`.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "../system/mod.ts";
+import { InfraError } from "./errors.ts";
+import { hasCommand, pidAlive, pidCommandLine, portInUse, run, terminate } from "./process.ts";
+
+/** Settings of a local broker. */
+export interface LocalBrokerSettings {
+  /** Apache Kafka version (3.9.x). */
+  version: string;
+  /** Client port (on 127.0.0.1, or on every interface when `advertisedHost` is not loopback). */
+  port: number;
+  /** Host name clients on other machines use to reach the broker. @default "127.0.0.1" */
+  advertisedHost?: string;
+  /** KRaft controller port on 127.0.0.1. */
+  controllerPort: number;
+  /** Holds server.properties, the logs and broker.log. */
+  dataDir: string;
+  /** JVM heap, e.g. "512m". */
+  heap: string;
+}
+
+const POM = fileURLToPath(new URL("./kafka/pom.xml", import.meta.url));
+
+/** Where resolved classpaths are cached. @default ~/.cache/troupe */
+export function cacheDir(): string {
+  return process.env["TROUPE_CACHE_DIR"] ?? join(homedir(), ".cache", "troupe");
+}
+
+/**
+ * The broker's classpath: resolved once with Maven (jars go to ~/.m2), then read
+ * from the cache as long as every jar is still there.
+ */
+export async function kafkaClasspath(version: string, log: Logger): Promise<string> {
+  const file = join(cacheDir(), `kafka-${version}.classpath`);
+  if (existsSync(file)) {
+    const cp = readFileSync(file, "utf8").trim();
+    if (cp && cp.split(":").every((jar) => existsSync(jar))) return cp;
+  }
+  if (!(await hasCommand("mvn"))) throw new InfraError("Maven (mvn) is needed to fetch the Kafka broker's jars from Maven Central: install it (apt-get install maven) or set KAFKA_BROKERS to an existing broker");
+  if (!(await hasCommand("java"))) throw new InfraError("Java 17 is needed to run the Kafka broker: install it (apt-get install openjdk-17-jre-headless) or set KAFKA_BROKERS to an existing broker");
+  mkdirSync(dirname(file), { recursive: true });
+  log.info("resolving Apache Kafka jars from Maven Central (first run downloads about 100 MB)", { version });
+  const started = Date.now();
+  let jars = 0;
+  const ticker = setInterval(() => log.info("still resolving Kafka jars", { seconds: Math.round((Date.now() - started) / 1000), downloaded: jars }), 10_000);
+  try {
+    await run("mvn", ["-B", "-f", POM, "dependency:build-classpath", `-Dkafka.version=${version}`, `-Dmdep.outputFile=${file}`], {
+      onLine: (line) => {
+        if (/Downloaded from/.test(line)) jars++;
+      },
+    });
+  } catch (err) {
+    throw new InfraError(`could not resolve Kafka ${version} jars with Maven: ${(err as Error).message}`, { cause: err });
+  } finally {
+    clearInterval(ticker);
+  }
+  log.info("Kafka jars ready", { version, seconds: Math.round((Date.now() - started) / 1000), downloaded: jars });
+  return readFileSync(file, "utf8").trim();
+}
+
+function listenHost(s: LocalBrokerSettings): string {
+  const h = s.advertisedHost ?? "127.0.0.1";
+  return h === "localhost" || h.startsWith("127.") ? "127.0.0.1" : "0.0.0.0";
+}
+
+/** Writes server.properties and log4j.properties into the data dir; returns their paths. */
+export function writeBrokerConfig(s: LocalBrokerSettings): { serverProperties: string; log4j: string; logFile: string; logDir: string } {
+  const dir = resolve(s.dataDir);
+  const logDir = join(dir, "data");
+  mkdirSync(logDir, { recursive: true });
+  const serverProperties = join(dir, "server.properties");
+  writeFileSync(serverProperties, [
+    "# written by troupe: a single-node KRaft broker on loopback",
+    "process.roles=broker,controller",
+    "node.id=1",
+    `controller.quorum.voters=1@127.0.0.1:${s.controllerPort}`,
+    `listeners=PLAINTEXT://${listenHost(s)}:${s.port},CONTROLLER://127.0.0.1:${s.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${s.advertisedHost ?? "127.0.0.1"}:${s.port}`,
+    "controller.listener.names=CONTROLLER",
+    "inter.broker.listener.name=PLAINTEXT",
+    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+    `log.dirs=${logDir}`,
+    "num.partitions=1",
+    "offsets.topic.replication.factor=1",
+    "offsets.topic.num.partitions=10",
+    "transaction.state.log.replication.factor=1",
+    "transaction.state.log.min.isr=1",
+    "group.initial.rebalance.delay.ms=0",
+    "auto.create.topics.enable=false",
+    "",
+  ].join("\n"));
+  const log4j = join(dir, "log4j.properties");
+  writeFileSync(log4j, [
+    "log4j.rootLogger=WARN, stdout",
+    "log4j.logger.kafka=INFO",
+    "log4j.logger.org.apache.kafka=WARN",
+    "log4j.appender.stdout=org.apache.log4j.ConsoleAppender",
+    "log4j.appender.stdout.layout=org.apache.log4j.PatternLayout",
+    "log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n",
+    "",
+  ].join("\n"));
+  return { serverProperties, log4j, logFile: join(dir, "broker.log"), logDir };
+}
+
+/** Formats KRaft storage unless the data dir already holds a formatted log. */
+export async function formatStorage(classpath: string, serverProperties: string, logDir: string, log: Logger): Promise<void> {
+  if (existsSync(join(logDir, "meta.properties"))) return;
+  // A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
+  const clusterId = randomBytes(16).toString("base64url");
+  log.info("formatting KRaft storage", { logDir, clusterId });
+  await run("java", ["-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", serverProperties]);
+}
+
+/** A running broker process. */
+export interface BrokerProcess {
+  child: ChildProcess;
+  pid: number;
+  brokers: string[];
+  logFile: string;
+}
+
+/** Options of {@link startBroker}. */
+export interface StartBrokerOptions {
+  log: Logger;
+  /**
+   * Resolves once the broker at `brokers` answers a metadata request, rejects while
+   * it does not (a Kafka client's cluster description; injected so that this
+   * layer needs no Kafka client of its own).
+   */
+  probe(brokers: readonly string[], timeoutMs: number): Promise<unknown>;
+  /** Leave the broker running after this process exits (the CLI's `start`). @default false */
+  detached?: boolean;
+  /** Cancels the start (the broker is stopped). */
+  signal?: AbortSignal;
+  /** Longest wait for the first answer. @default 90000 */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Provisions, formats and starts a broker; resolves once it answers metadata
+ * requests. A broker left behind by an earlier run of the same data dir is stopped
+ * first.
+ */
+export async function startBroker(s: LocalBrokerSettings, options: StartBrokerOptions): Promise<BrokerProcess> {
+  const log = options.log;
+  const classpath = await kafkaClasspath(s.version, log);
+  const files = writeBrokerConfig(s);
+  await stopStaleBroker(s.dataDir, log);
+  for (const p of [s.port, s.controllerPort]) {
+    if (await portInUse(p)) throw new InfraError(`port ${p} on 127.0.0.1 is already in use: choose other KAFKA_PORT / KAFKA_CONTROLLER_PORT values or stop what listens there`);
+  }
+  await formatStorage(classpath, files.serverProperties, files.logDir, log);
+  const out = openSync(files.logFile, "a");
+  const child = spawn("java", [`-Xmx${s.heap}`, `-Xms${s.heap}`, "-XX:+UseG1GC", "-Djava.awt.headless=true", `-Dlog4j.configuration=file:${files.log4j}`, "-cp", classpath, "kafka.Kafka", files.serverProperties], {
+    stdio: ["ignore", out, out],
+    detached: options.detached ?? false,
+  });
+  closeSync(out);
+  if (child.pid === undefined) throw new InfraError("the Kafka broker JVM did not start (is java on the PATH?)");
+  writeFileSync(pidFile(s.dataDir), String(child.pid));
+  if (options.detached) child.unref();
+  const brokers = [`127.0.0.1:${s.port}`];
+  log.info("Kafka broker starting", { pid: child.pid, brokers, logFile: files.logFile });
+  let exited: string | null = null;
+  child.once("exit", (code, sig) => (exited = `exited with ${sig ?? `code ${code}`}`));
+  const end = Date.now() + (options.readyTimeoutMs ?? 90_000);
+  for (;;) {
+    if (exited) throw new InfraError(`the Kafka broker ${exited} before it was ready; see ${files.logFile}`, { retriable: true });
+    if (options.signal?.aborted) {
+      await terminate(child.pid, 5000);
+      throw new InfraError("broker start was cancelled");
+    }
+    try {
+      await options.probe(brokers, 1000);
+      break;
+    } catch {
+      if (Date.now() > end) {
+        await terminate(child.pid, 5000);
+        throw new InfraError(`the Kafka broker did not answer on ${brokers[0]} within ${options.readyTimeoutMs ?? 90_000} ms; see ${files.logFile}`, { retriable: true });
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  log.info("Kafka broker ready", { pid: child.pid, brokers });
+  return { child, pid: child.pid, brokers, logFile: files.logFile };
+}
+
+function pidFile(dataDir: string): string {
+  return join(resolve(dataDir), "broker.pid");
+}
+
+/** The pid of the broker started from this data dir, if it is still alive. */
+export function runningBrokerPid(dataDir: string): number | null {
+  const file = pidFile(dataDir);
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, "utf8").trim());
+  if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid)) return null;
+  return pidCommandLine(pid).includes(join(resolve(dataDir), "server.properties")) ? pid : null;
+}
+
+/** Stops a broker left behind by an earlier run of this data dir. */
+export async function stopStaleBroker(dataDir: string, log: Logger): Promise<void> {
+  const pid = runningBrokerPid(dataDir);
+  if (pid === null) return;
+  log.warn("stopping a Kafka broker left running by an earlier run of this data dir", { pid, dataDir });
+  await terminate(pid, 15_000);
+}

@@ -1,0 +1,19 @@
+/**
+ * Local infrastructure for development, tests and single-machine runs: a Kafka
+ * broker from Maven Central jars (KRaft), a private PostgreSQL cluster from
+ * Debian's package, the embedded PGlite fallback, and the process helpers they
+ * share. Production nodes point `KAFKA_BROKERS` and `DATABASE_URL` at real servers.
+ * @module
+ */
+export { InfraError } from "./errors.ts";
+export {
+  type BrokerProcess,
+  type LocalBrokerSettings,
+  runningBrokerPid,
+  startBroker,
+  type StartBrokerOptions,
+} from "./kafka_jvm.ts";
+export { type LocalPostgres, startPostgres, stopPostgres } from "./postgres_local.ts";
+export { type LocalPglite, startPglite } from "./pglite_local.ts";
+export { LOCAL_PGLITE_DIR, LOCAL_POSTGRES_DIR, type LocalDatabase, startLocalDatabase } from "./local_database.ts";
+export { freePort, pidAlive, run, type RunResult, terminate } from "./process.ts";

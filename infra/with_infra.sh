@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs a command with a real Kafka broker and PostgreSQL server behind it, both
+# started by the project's own scripts unless KAFKA_BROKERS / DATABASE_URL are
+# already set, and both stopped afterwards. Example: bash infra/with_infra.sh npm test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started_kafka=0
+started_pg=0
+cleanup() {
+  [ "$started_kafka" = 1 ] && npm run -s kafka -- stop --dir .troupe/kafka-test || true
+  [ "$started_pg" = 1 ] && npm run -s postgres -- stop --dir .troupe/postgres-test || true
+}
+trap cleanup EXIT
+if [ -z "${DATABASE_URL:-}" ]; then
+  echo "with_infra: starting a private PostgreSQL cluster (.troupe/postgres-test)" >&2
+  export "$(npm run -s postgres -- start --dir .troupe/postgres-test | tail -n 1)"
+  started_pg=1
+fi
+if [ -z "${KAFKA_BROKERS:-}" ]; then
+  echo "with_infra: starting a Kafka 3.9 broker (.troupe/kafka-test)" >&2
+  port="${TEST_KAFKA_PORT:-19092}"
+  export "$(npm run -s kafka -- start --dir .troupe/kafka-test --port "$port" --controller-port "$((port + 1))" | tail -n 1)"
+  started_kafka=1
+fi
+echo "with_infra: KAFKA_BROKERS=$KAFKA_BROKERS DATABASE_URL=$DATABASE_URL" >&2
+"$@"

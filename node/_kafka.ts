@@ -1,0 +1,15 @@
+/** What the pipeline roles share: where Kafka is, and the topics they need. */
+import { ensureTopics } from "../actors/kafka/mod.ts";
+import type { Logger } from "../system/mod.ts";
+import type { TroupeConfig } from "./config.ts";
+
+/** `KAFKA_BROKERS`, or the local broker role's own address. */
+export function kafkaBrokersOf(config: TroupeConfig): string[] {
+  return config.kafkaBrokers ? [...config.kafkaBrokers] : [`127.0.0.1:${config.broker.port}`];
+}
+
+/** Creates the pipeline's topics where missing (`TOPIC_PARTITIONS` partitions each). */
+export async function ensurePipelineTopics(config: TroupeConfig, log: Logger): Promise<void> {
+  const t = config.topics;
+  await ensureTopics(kafkaBrokersOf(config), [t.images, t.inferences, t.deadletter], { partitions: t.partitions, log });
+}

@@ -1,0 +1,83 @@
+/**
+ * What every troupe entry point does the same way (main.ts, `npm run local`,
+ * `npm run simulate`): read the configuration (a bad value prints each problem and
+ * exits 2), start the node (a failure exits 1), stop gracefully on the first
+ * SIGINT/SIGTERM (exit 0) or when the root supervisor gives up (exit 1), and exit
+ * 130 at once on a second signal.
+ */
+import { environment, errorMessage, exit, onShutdownSignal } from "../../system/mod.ts";
+import { type ConfigSource, ConfigError, loadConfig, type TroupeConfig } from "../config.ts";
+import { startNode, type TroupeNode } from "../node.ts";
+
+/** Options of {@link startNodeCli}. */
+export interface NodeCliOptions {
+  /** Prefix of the lines this entry point prints, e.g. `local`. */
+  name: string;
+  /** Values that take precedence over the environment. @default {} */
+  overrides?: (env: ConfigSource) => ConfigSource;
+  /** How a configuration problem is printed. @default `<name>: configuration error: <problem>` */
+  describeProblem?(problem: string): string;
+  /** A further check of the configuration; a string is a problem (exit 2). */
+  validate?(config: TroupeConfig): string | null;
+  /** Runs before the node starts (to say what it will do). */
+  beforeStart?(config: TroupeConfig): void;
+}
+
+/** A node started by an entry point. */
+export interface NodeCli {
+  readonly config: TroupeConfig;
+  readonly node: TroupeNode;
+  /** Runs `hook` once the node stopped, before the process exits (progress lines, summaries). */
+  onStop(hook: (code: number) => void): void;
+  /** Stops the node gracefully and exits with `code` (once; later calls are ignored). */
+  finish(code: number): Promise<void>;
+}
+
+/** Reads the configuration and starts the node, or exits with the entry point's code. */
+export async function startNodeCli(options: NodeCliOptions): Promise<NodeCli> {
+  const env = environment();
+  let config: TroupeConfig;
+  try {
+    config = loadConfig({ env, overrides: options.overrides?.(env) ?? {} });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) console.error(options.describeProblem?.(p) ?? `${options.name}: configuration error: ${p}`);
+    exit(2);
+  }
+  const extra = options.validate?.(config);
+  if (extra) {
+    console.error(`${options.name}: ${extra}`);
+    exit(2);
+  }
+  options.beforeStart?.(config);
+  const hooks: ((code: number) => void)[] = [];
+  let node: TroupeNode | null = null;
+  let finishing: Promise<void> | null = null;
+  const finish = (code: number) =>
+    (finishing ??= (async () => {
+      await node?.stop();
+      for (const h of hooks) h(code);
+      exit(code);
+    })());
+  let signals = 0;
+  onShutdownSignal((signal) => {
+    if (++signals > 1) {
+      console.error(`${options.name}: second ${signal}: exiting without waiting for the graceful shutdown`);
+      exit(130);
+    }
+    node?.log.info("shutdown signal received", { signal });
+    void finish(0);
+  });
+  try {
+    node = await startNode(config);
+  } catch (err) {
+    console.error(`${options.name}: the node could not start: ${errorMessage(err)}`);
+    exit(1);
+  }
+  const started = node;
+  started.system.onGiveUp((err) => {
+    started.log.error("exiting: the root supervisor gave up", { error: errorMessage(err), exitCode: 1 });
+    void finish(1);
+  });
+  return { config, node: started, onStop: (h) => void hooks.push(h), finish };
+}

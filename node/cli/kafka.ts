@@ -1,0 +1,44 @@
+/**
+ * `npm run kafka -- start|stop [--port 9092] [--controller-port 9093] [--dir .troupe/kafka] [--version 3.9.1]`:
+ * a local single-node Kafka broker left running in the background. `start` prints
+ * `KAFKA_BROKERS=...` on standard output.
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { createLogger } from "../../system/mod.ts";
+import { probeKafka } from "../../actors/kafka/mod.ts";
+import { runningBrokerPid, startBroker, terminate } from "../../infra/mod.ts";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    port: { type: "string", default: "9092" },
+    "controller-port": { type: "string", default: "9093" },
+    dir: { type: "string", default: ".troupe/kafka" },
+    version: { type: "string", default: "3.9.1" },
+    heap: { type: "string", default: "512m" },
+  },
+});
+const log = createLogger({ fields: { script: "kafka" } });
+const settings = { port: Number(values.port), controllerPort: Number(values["controller-port"]), dataDir: values.dir!, version: values.version!, heap: values.heap! };
+
+switch (positionals[0]) {
+  case "start": {
+    const b = await startBroker(settings, { log, probe: probeKafka, detached: true });
+    process.stdout.write(`KAFKA_BROKERS=${b.brokers.join(",")}\n`);
+    process.exit(0);
+    break;
+  }
+  case "stop": {
+    const pid = runningBrokerPid(settings.dataDir);
+    if (pid === null) log.info("no broker running for this data dir", { dir: settings.dataDir });
+    else {
+      await terminate(pid, 20_000);
+      log.info("broker stopped", { pid });
+    }
+    break;
+  }
+  default:
+    console.error("usage: npm run kafka -- start|stop [--port N] [--controller-port N] [--dir D] [--version 3.9.x] [--heap 512m]");
+    process.exit(2);
+}

@@ -1,0 +1,218 @@
+/**
+ * Node configuration, read once at start: explicit options, then the environment,
+ * then an optional JSON file (`TROUPE_CONFIG`, whose keys are the same variable
+ * names), then defaults. Validated, typed and frozen; a bad value names the
+ * variable, what is allowed and what was given. Actors never read the environment.
+ */
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { z } from "zod";
+import { TroupeError } from "../system/mod.ts";
+import type { LogLevel } from "../system/mod.ts";
+import { ROLES, type Role, parseRoles } from "./roles.ts";
+import { type DbConfig, PIPELINE_VARIABLES, readPipelineConfig, type SimulatorConfig, type TopicsConfig } from "./config_pipeline.ts";
+
+import { INFERENCE_VARIABLES, type InferenceConfig, readInferenceConfig } from "./config_inference.ts";
+
+export type { DbConfig, SimulatorConfig, TopicsConfig } from "./config_pipeline.ts";
+export type { InferenceConfig } from "./config_inference.ts";
+
+/** Raw configuration values by variable name. */
+export type ConfigSource = Record<string, string | undefined>;
+
+/** The validated configuration of a node. */
+export interface TroupeConfig {
+  /** Roles this node runs (`ROLE`, comma list; `all` is every role). */
+  readonly roles: readonly Role[];
+  /** Name of this node in logs and metrics (`NODE_ID`). */
+  readonly nodeId: string;
+  readonly logLevel: LogLevel;
+  readonly ops: {
+    /** `OPS_HOST`; anything but loopback requires `OPS_TOKEN`. */
+    readonly host: string;
+    readonly port: number;
+    readonly token: string | null;
+  };
+  /** Kafka bootstrap servers (`KAFKA_BROKERS`); null: the local broker role's own address. */
+  readonly kafkaBrokers: readonly string[] | null;
+  /** The `broker` role's single-node KRaft broker. */
+  readonly broker: {
+    readonly port: number;
+    readonly controllerPort: number;
+    readonly dataDir: string;
+    readonly version: string;
+    readonly heap: string;
+    /** `KAFKA_ADVERTISED_HOST`: the name other machines reach the broker by (non-loopback: listen on all interfaces). */
+    readonly advertisedHost: string;
+  };
+  /** `DATABASE_URL`; null: a local PostgreSQL started by the project. */
+  readonly databaseUrl: string | null;
+  /** How long a graceful shutdown may take (`SHUTDOWN_DEADLINE_MS`). */
+  readonly shutdownDeadlineMs: number;
+  readonly topics: TopicsConfig;
+  readonly simulator: SimulatorConfig;
+  readonly db: DbConfig;
+  readonly inference: InferenceConfig;
+}
+
+/** A configuration value was missing or wrong. Nodes exit with code 2 on it. */
+export class ConfigError extends TroupeError {
+  constructor(readonly problems: string[]) {
+    super("TROUPE_ERR_CONFIG", problems.join("; "));
+  }
+}
+
+/** Every variable the configuration reads, with what it means; shown by `--help`. */
+export const CONFIG_VARIABLES: Record<string, string> = {
+  ROLE: `roles this node runs, comma separated: ${ROLES.join(", ")}, or all (default all)`,
+  NODE_ID: "name of this node in logs and metrics (default: host name)",
+  LOG_LEVEL: "debug, info, warn or error (default info)",
+  OPS_HOST: "address of the ops HTTP endpoint (default 127.0.0.1; any other needs OPS_TOKEN)",
+  OPS_PORT: "port of the ops HTTP endpoint (default 7070; 0 picks a free one)",
+  OPS_TOKEN: "bearer token required by the ops endpoint (secret; required off loopback)",
+  KAFKA_BROKERS: "Kafka bootstrap servers, comma separated host:port (default: the broker role's own)",
+  KAFKA_PORT: "broker role: client port of the local Kafka broker (default 9092)",
+  KAFKA_CONTROLLER_PORT: "broker role: KRaft controller port (default 9093)",
+  KAFKA_DATA_DIR: "broker role: log and metadata directory (default .troupe/kafka)",
+  KAFKA_VERSION: "broker role: Apache Kafka version taken from Maven Central (default 3.9.1; 3.9.x only)",
+  KAFKA_HEAP: "broker role: JVM heap of the broker (default 512m)",
+  KAFKA_ADVERTISED_HOST: "broker role: host name other machines reach the broker by; not loopback: listen on all interfaces (default 127.0.0.1)",
+  DATABASE_URL: "PostgreSQL connection URL (secret password; default: a local cluster)",
+  SHUTDOWN_DEADLINE_MS: "longest graceful shutdown in milliseconds (default 10000)",
+  ...PIPELINE_VARIABLES,
+  ...INFERENCE_VARIABLES,
+  TROUPE_CONFIG: "path of a JSON file holding any of these variables",
+};
+
+const port = (allowZero: boolean) => z.coerce.number().int().min(allowZero ? 0 : 1).max(65535);
+const hostPort = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+
+/**
+ * Reads and validates the configuration. Throws {@link ConfigError} naming every
+ * bad variable.
+ */
+export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSource } = {}): TroupeConfig {
+  const env = options.env ?? {};
+  const file = readConfigFile(options.overrides?.["TROUPE_CONFIG"] ?? env["TROUPE_CONFIG"]);
+  const raw = (name: string): string | undefined => {
+    const v = options.overrides?.[name] ?? env[name] ?? file[name];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+  const problems: string[] = [];
+  const get = <T>(name: string, fallback: T, schema: z.ZodType<T>, allowed: string): T => {
+    const v = raw(name);
+    if (v === undefined) return fallback;
+    const parsed = schema.safeParse(v);
+    if (parsed.success) return parsed.data;
+    problems.push(`${name} must be ${allowed}: got '${v}'`);
+    return fallback;
+  };
+
+  let roles: Role[] = [...ROLES];
+  try {
+    roles = parseRoles(raw("ROLE") ?? "all");
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  const ops = {
+    host: get("OPS_HOST", "127.0.0.1", z.string().regex(/^[A-Za-z0-9.:\-[\]]+$/), "a host name or IP address"),
+    port: get("OPS_PORT", 7070, port(true), "a port number from 0 to 65535"),
+    token: raw("OPS_TOKEN") ?? null,
+  };
+  if (!isLoopback(ops.host) && ops.token === null) {
+    problems.push(`OPS_TOKEN must be set when OPS_HOST is not a loopback address: got OPS_HOST '${ops.host}'`);
+  }
+  if (ops.token !== null && ops.token.length < 16) problems.push("OPS_TOKEN must be at least 16 characters: got a shorter one");
+  const brokersRaw = raw("KAFKA_BROKERS");
+  let kafkaBrokers: string[] | null = null;
+  if (brokersRaw !== undefined) {
+    kafkaBrokers = brokersRaw.split(",").map((s) => s.trim()).filter(Boolean);
+    const bad = kafkaBrokers.filter((b) => !hostPort.test(b));
+    if (bad.length > 0 || kafkaBrokers.length === 0) problems.push(`KAFKA_BROKERS must be a comma list of host:port: got '${brokersRaw}'`);
+  }
+  const databaseUrl = get("DATABASE_URL", null, z.string().regex(/^postgres(ql)?:\/\/.+/), "a postgres:// or postgresql:// URL");
+  const config: TroupeConfig = {
+    roles,
+    nodeId: get("NODE_ID", hostname(), z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), "1 to 64 letters, digits, '.', '_' or '-'"),
+    logLevel: get("LOG_LEVEL", "info", z.enum(["debug", "info", "warn", "error"]), "one of debug, info, warn, error"),
+    ops,
+    kafkaBrokers,
+    broker: {
+      port: get("KAFKA_PORT", 9092, port(false), "a port number from 1 to 65535"),
+      controllerPort: get("KAFKA_CONTROLLER_PORT", 9093, port(false), "a port number from 1 to 65535"),
+      dataDir: get("KAFKA_DATA_DIR", ".troupe/kafka", z.string().min(1), "a directory path"),
+      version: get("KAFKA_VERSION", "3.9.1", z.string().regex(/^3\.9\.\d+$/), "an Apache Kafka 3.9.x version such as 3.9.1"),
+      heap: get("KAFKA_HEAP", "512m", z.string().regex(/^\d+[kmg]$/i), "a JVM size such as 512m or 1g"),
+      advertisedHost: get("KAFKA_ADVERTISED_HOST", "127.0.0.1", z.string().regex(/^[A-Za-z0-9.-]{1,253}$/), "a host name or IPv4 address"),
+    },
+    databaseUrl,
+    shutdownDeadlineMs: get("SHUTDOWN_DEADLINE_MS", 10_000, z.coerce.number().int().min(0).max(600_000), "a whole number of milliseconds from 0 to 600000"),
+    ...readPipelineConfig(get),
+    inference: readInferenceConfig(get, problems),
+  };
+  if (config.broker.port === config.broker.controllerPort) {
+    problems.push(`KAFKA_CONTROLLER_PORT must differ from KAFKA_PORT: both are ${config.broker.port}`);
+  }
+  if (config.simulator.rate === 0 && config.simulator.count === 0) {
+    problems.push("SIM_RATE must be above 0 unless SIM_COUNT is set (rate 0 means a fixed count as fast as possible): got SIM_RATE '0' and no SIM_COUNT");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+/** The configuration with secrets replaced by `***`, for logs and the ops endpoint. */
+export function redactConfig(config: TroupeConfig): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(config)) as { ops: { token: string | null }; databaseUrl: string | null };
+  if (copy.ops.token !== null) copy.ops.token = "***";
+  if (copy.databaseUrl !== null) copy.databaseUrl = redactUrl(copy.databaseUrl);
+  return copy as unknown as Record<string, unknown>;
+}
+
+/** A URL with its password replaced by `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "***";
+  }
+}
+
+/** Whether an address is loopback (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function readConfigFile(path: string | undefined): ConfigSource {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError([`TROUPE_CONFIG must name a readable file: got '${path}' (${(err as Error).message})`]);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([`TROUPE_CONFIG file '${path}' is not valid JSON: ${(err as Error).message}`]);
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new ConfigError([`TROUPE_CONFIG file '${path}' must hold a JSON object of variable names to values`]);
+  }
+  const out: ConfigSource = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (!(k in CONFIG_VARIABLES)) throw new ConfigError([`TROUPE_CONFIG file '${path}' has an unknown key '${k}': known keys are ${Object.keys(CONFIG_VARIABLES).join(", ")}`]);
+    out[k] = Array.isArray(v) ? v.join(",") : String(v);
+  }
+  return out;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object") {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,55 @@
+/**
+ * A troupe node: an actor system, its ops endpoint, and the subtrees of its roles.
+ */
+import { createOpsApp, serveOps } from "../ops/mod.ts";
+import { type ActorSystem, createLogger, errorMessage, type HttpServer, type Logger, runtime, startSystem } from "../system/mod.ts";
+import { redactConfig, type TroupeConfig } from "./config.ts";
+import { type StartedRoles, startRoles } from "./start_roles.ts";
+
+/** A running node. */
+export interface TroupeNode {
+  readonly system: ActorSystem;
+  readonly ops: HttpServer;
+  readonly log: Logger;
+  /** `http://host:port` of the ops endpoint. */
+  readonly opsUrl: string;
+  /** The started roles and their live figures. */
+  readonly roles: StartedRoles;
+  /** Graceful stop: roles in reverse order, then the ops endpoint. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a node: the ops endpoint first (so `/readyz` answers 503 while roles
+ * start), then each role in order. Rejects if a role cannot start.
+ */
+export async function startNode(config: TroupeConfig, options: { log?: Logger } = {}): Promise<TroupeNode> {
+  const log = options.log ?? createLogger({ level: config.logLevel, fields: { node: config.nodeId } });
+  log.info("starting troupe node", { roles: config.roles, runtime, config: redactConfig(config) });
+  const system = startSystem({ logger: log, root: { intensity: 3, periodMs: 60_000 } });
+  const app = createOpsApp(system, { nodeId: config.nodeId, token: config.ops.token, config: redactConfig(config) });
+  const ops = await serveOps(app, config.ops);
+  const opsUrl = `http://${ops.host.includes(":") ? `[${ops.host}]` : ops.host}:${ops.port}`;
+  log.info("ops endpoint listening", { url: opsUrl, auth: config.ops.token ? "bearer token" : "none (loopback)" });
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info("stopping node", { deadlineMs: config.shutdownDeadlineMs });
+      await system.shutdown({ deadlineMs: config.shutdownDeadlineMs });
+      await ops.close();
+      log.info("node stopped");
+    })());
+  let roles: StartedRoles;
+  // Not ready until every role has started (dependencies are declared as actors start).
+  system.readiness.declare("roles", `starting ${config.roles.join(", ")}`);
+  try {
+    roles = await startRoles(system, config);
+    system.readiness.set("roles", true, `started ${config.roles.join(", ")}`);
+  } catch (err) {
+    log.error("a role failed to start", { error: errorMessage(err) });
+    await stop();
+    throw err;
+  }
+  log.info("node started", { roles: config.roles, ready: system.ready, ops: opsUrl });
+  return { system, ops, log, opsUrl, roles, stop };
+}

@@ -1,0 +1,43 @@
+/**
+ * The folders of troupe as a one-way graph: which folder may import which. Read by
+ * tools/check_layers.ts (run in CI) and shown in the README's layout section.
+ * Capability folders under actors/ are units of their own; the node (node/ and
+ * main.ts) is on top and nothing imports it. test/, bench/, examples/ and tools/
+ * may import anything (test/ may also reach into `_private` files: white-box
+ * tests), and nothing imports them.
+ */
+
+/** Each unit and the units it may import, bottom to top. */
+export const LAYERS: Readonly<Record<string, readonly string[]>> = {
+  "system": [],
+  "protocols": ["system"],
+  "infra": ["system"],
+  "actors/kafka": ["system", "protocols"],
+  "actors/inference": ["system", "protocols"],
+  "actors/broker": ["system", "protocols", "infra", "actors/kafka"],
+  "actors/db": ["system", "protocols", "actors/kafka"],
+  "actors/simulator": ["system", "protocols", "actors/kafka"],
+  "actors/inference_kafka": ["system", "protocols", "actors/kafka", "actors/inference"],
+  "ops": ["system", "protocols"],
+  "node": [
+    "system",
+    "protocols",
+    "infra",
+    "actors/kafka",
+    "actors/inference",
+    "actors/broker",
+    "actors/db",
+    "actors/simulator",
+    "actors/inference_kafka",
+    "ops",
+  ],
+};
+
+/** Units that may import anything and that nothing else imports. */
+export const FREE_UNITS: readonly string[] = ["test", "bench", "examples", "tools"];
+
+/** Units allowed to import another folder's `_private` files. */
+export const WHITE_BOX_UNITS: readonly string[] = ["test"];
+
+/** Packages only one unit may import. */
+export const PACKAGE_OWNERS: Readonly<Record<string, string>> = { nact: "system" };
