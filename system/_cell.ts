@@ -3,12 +3,14 @@
  * counters, and the suspend / teardown / reinit steps its supervisor drives.
  * Private to system/; the public face is `ActorRef`.
  */
-import { type NactRef, signalNact, spawnNact, stopNact } from "./_nact.ts";
+import { failNact, type NactRef, spawnNact, stopNact } from "./_nact.ts";
 import { type ParentLink, type RestartType, type TreeNode, withDeadline } from "./_node.ts";
 import type { ActorContext, ActorProps, ActorRef, Behaviour } from "./actor.ts";
+import { IncarnationTimers } from "./timers.ts";
 import { errorMessage, InvalidSpec } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { Mailbox } from "./mailbox.ts";
+import { noteHandled, scheduleTurn } from "./_scheduler.ts";
 import { type ActorSnapshot, type ActorStatus, type LastError, toLastError } from "./snapshot.ts";
 
 interface Waiter {
@@ -17,14 +19,14 @@ interface Waiter {
 }
 
 /** One live actor. */
-export class ActorCell<M, S> implements TreeNode {
+export class ActorCell<M, S, C = never> implements TreeNode {
   readonly name: string;
   readonly path: string;
   readonly restartType: RestartType;
   readonly nactRef: NactRef;
   readonly ref: ActorRef<M>;
   readonly #parent: ParentLink;
-  readonly #behaviour: Behaviour<M, S>;
+  readonly #behaviour: Behaviour<M, S, C>;
   readonly #props: ActorProps;
   readonly #mailbox: Mailbox<M>;
   readonly #log: Logger;
@@ -33,17 +35,32 @@ export class ActorCell<M, S> implements TreeNode {
   #status: ActorStatus = "starting";
   #suspended = true;
   #busy = false;
+  /** A turn is queued or running: accepting more messages needs no new turn. */
+  #scheduled = false;
+  readonly #throughput: number;
+  readonly #runTurn = () => {
+    try {
+      this.#turn()?.catch((err: unknown) => this.#reportFailure(err));
+    } catch (err) {
+      this.#reportFailure(err);
+    }
+  };
   #stopRequested = false;
   #waiters: Waiter[] = [];
   #incarnation = new AbortController();
   #ctx: ActorContext<M>;
+  #timers: IncarnationTimers<M>;
+  /** What an ended incarnation handed over, until an `init` takes it. */
+  #carried: { value: C } | null = null;
+  #handovers = 0;
+  #lastHandoverAt: string | null = null;
   #processed = 0;
   #failures = 0;
   #restarts = 0;
   #lastError: LastError | null = null;
   #startedAt = 0;
 
-  constructor(parent: ParentLink, behaviour: Behaviour<M, S>, props: ActorProps) {
+  constructor(parent: ParentLink, behaviour: Behaviour<M, S, C>, props: ActorProps) {
     if (props.overflow === "dropOldest" && props.lossy !== true) {
       throw new InvalidSpec(`${parent.path}/${props.name}: overflow "dropOldest" needs lossy: true (the actor must declare it may lose messages)`);
     }
@@ -54,15 +71,22 @@ export class ActorCell<M, S> implements TreeNode {
     this.#behaviour = behaviour;
     this.#props = props;
     this.#log = parent.log.child({ actor: this.path });
-    this.#mailbox = new Mailbox<M>(this.path, props, () => signalNact(this.nactRef));
+    this.#throughput = props.throughput ?? 64;
+    if (!Number.isInteger(this.#throughput) || this.#throughput < 1) {
+      throw new InvalidSpec(`${this.path}: throughput must be a whole number >= 1: got ${props.throughput}`);
+    }
+    this.#mailbox = new Mailbox<M>(this.path, props, () => {
+      if (!this.#scheduled) this.#schedule();
+    });
     const mailbox = this.#mailbox;
     this.ref = {
       path: this.path,
       send: (msg, options) => mailbox.send(msg, options),
       trySend: (msg) => mailbox.trySend(msg),
     };
+    this.#timers = this.#newTimers();
     this.#ctx = this.#newContext();
-    this.nactRef = spawnNact(parent.nactRef, props.name, () => this.#deliver(), (err) => this.#crashed(err));
+    this.nactRef = spawnNact(parent.nactRef, props.name, () => this.#turn() ?? Promise.resolve(), (err) => this.#crashed(err));
   }
 
   /** First start. Throws if `init` fails. */
@@ -76,8 +100,9 @@ export class ActorCell<M, S> implements TreeNode {
     await this.#waitFor(() => !this.#busy);
   }
 
-  async teardown(): Promise<void> {
+  async teardown(carry: boolean): Promise<void> {
     this.#incarnation.abort();
+    this.#timers.close();
     if (!this.#hasState) return;
     const state = this.#state as S;
     this.#state = undefined;
@@ -86,6 +111,16 @@ export class ActorCell<M, S> implements TreeNode {
       await this.#behaviour.stop?.(state, this.#ctx);
     } catch (err) {
       this.#log.warn("actor stop failed", { err });
+    }
+    if (!carry || !this.#behaviour.handover) return;
+    try {
+      const value = this.#behaviour.handover(state);
+      if (value === undefined) return;
+      this.#carried = { value };
+      this.#handovers++;
+      this.#lastHandoverAt = new Date().toISOString();
+    } catch (err) {
+      this.#log.error("actor handover failed: the next incarnation starts without it", { err });
     }
   }
 
@@ -110,7 +145,7 @@ export class ActorCell<M, S> implements TreeNode {
     }
     this.#suspended = true;
     await withDeadline(this.#waitFor(() => !this.#busy), deadline);
-    const released = await withDeadline(this.teardown(), deadline);
+    const released = await withDeadline(this.teardown(false), deadline);
     if (!released) this.#log.warn("actor stop did not finish before the shutdown deadline");
     this.#status = "stopped";
     stopNact(this.nactRef);
@@ -145,6 +180,8 @@ export class ActorCell<M, S> implements TreeNode {
       lastError: this.#lastError,
       uptimeMs: this.#status === "running" ? Date.now() - this.#startedAt : 0,
       supervision: null,
+      handover: this.#handovers === 0 ? null : { count: this.#handovers, lastAt: this.#lastHandoverAt, waiting: this.#carried !== null },
+      timers: this.#hasState ? this.#timers.active : [],
       info,
       children: [],
     };
@@ -152,11 +189,16 @@ export class ActorCell<M, S> implements TreeNode {
 
   async #init(): Promise<void> {
     this.#incarnation = new AbortController();
+    this.#timers = this.#newTimers();
     this.#ctx = this.#newContext();
     try {
-      this.#state = await this.#behaviour.init(this.#ctx);
+      this.#state = await this.#behaviour.init(this.#ctx, this.#carried?.value);
       this.#hasState = true;
+      this.#carried = null;
     } catch (err) {
+      // A failed start is an ended incarnation; what was carried waits for the next.
+      this.#incarnation.abort();
+      this.#timers.close();
       this.#recordFailure(err);
       this.#status = "failed";
       throw err;
@@ -165,24 +207,71 @@ export class ActorCell<M, S> implements TreeNode {
     this.#status = "running";
     this.#suspended = false;
     this.#poke();
+    this.#schedule();
   }
 
-  async #deliver(): Promise<void> {
-    await this.#waitFor(() => !this.#suspended || this.#status === "stopped");
-    if (this.#status === "stopped" || this.#mailbox.depth === 0) return;
-    const msg = this.#mailbox.shift() as M;
-    this.#busy = true;
-    try {
-      this.#state = await this.#behaviour.receive(this.#state as S, msg, this.#ctx);
-      this.#processed++;
-    } catch (err) {
-      this.#recordFailure(err);
-      this.#suspended = true;
-      throw err;
-    } finally {
-      this.#busy = false;
-      this.#poke();
+  /** Queues a turn if there is something to handle and none is queued. */
+  #schedule(): void {
+    if (this.#scheduled || this.#suspended || this.#status === "stopped" || this.#mailbox.depth === 0) return;
+    this.#scheduled = true;
+    scheduleTurn(this.#runTurn, this.nactRef);
+  }
+
+  /**
+   * One turn: handles up to `throughput` messages, then queues another turn if
+   * more wait (other actors and the event loop get theirs in between). Handlers
+   * that return a plain value run back to back with no promise in between; the
+   * first that returns a promise moves the rest of the turn to {@link #turnAsync}.
+   * A failure suspends the actor and is thrown (nact's crash path takes it).
+   */
+  #turn(): Promise<void> | undefined {
+    let n = 0;
+    while (n < this.#throughput && !this.#suspended && this.#mailbox.depth > 0) {
+      const msg = this.#mailbox.shift() as M;
+      this.#busy = true;
+      let next: S | Promise<S>;
+      try {
+        next = this.#behaviour.receive(this.#state as S, msg, this.#ctx);
+      } catch (err) {
+        this.#endTurn(n, err);
+        throw err;
+      }
+      if (next instanceof Promise) return this.#turnAsync(next, n);
+      this.#state = next;
+      n++;
+      this.#handled();
     }
+    this.#endTurn(n, null);
+    return undefined;
+  }
+
+  /** The rest of a turn once a handler returned a promise. */
+  async #turnAsync(pending: Promise<S>, done: number): Promise<void> {
+    let n = done;
+    try {
+      this.#state = await pending;
+      n++;
+      this.#handled();
+      while (n < this.#throughput && !this.#suspended && this.#mailbox.depth > 0) {
+        const msg = this.#mailbox.shift() as M;
+        this.#busy = true;
+        const next = this.#behaviour.receive(this.#state as S, msg, this.#ctx);
+        this.#state = next instanceof Promise ? await next : next;
+        n++;
+        this.#handled();
+      }
+    } catch (err) {
+      this.#endTurn(n, err);
+      throw err;
+    }
+    this.#endTurn(n, null);
+  }
+
+  /** Bookkeeping after a message was handled. */
+  #handled(): void {
+    this.#processed++;
+    this.#busy = false;
+    if (this.#waiters.length > 0) this.#poke();
     if (this.#stopRequested) {
       this.#stopRequested = false;
       this.#suspended = true;
@@ -190,7 +279,27 @@ export class ActorCell<M, S> implements TreeNode {
     }
   }
 
-  /** nact calls this after `#deliver` threw; delivery stays paused until it resolves. */
+  /** Ends a turn: records a failure (the actor stays suspended), or queues the next turn. */
+  #endTurn(n: number, failure: unknown): void {
+    noteHandled(n);
+    this.#scheduled = false;
+    if (failure !== null) {
+      this.#recordFailure(failure);
+      this.#suspended = true;
+      this.#busy = false;
+      this.#poke();
+      return;
+    }
+    this.#schedule();
+  }
+
+  /** A turn that ran outside nact failed: nact runs the crash path, unless the actor already stopped. */
+  #reportFailure(err: unknown): void {
+    if (this.#status !== "stopped") failNact(this.nactRef, err);
+    else this.#log.warn("actor failed after it stopped", { err });
+  }
+
+  /** nact calls this after a turn threw; no turn runs until it resolves. */
   async #crashed(err: unknown): Promise<"resume" | "stop"> {
     this.#log.warn("actor failed", { err });
     this.#parent.childFailed(this, err);
@@ -203,6 +312,14 @@ export class ActorCell<M, S> implements TreeNode {
     this.#lastError = toLastError(err);
   }
 
+  /** Timers of a new incarnation: a fired timer's message waits for room, until the incarnation ends. */
+  #newTimers(): IncarnationTimers<M> {
+    const signal = this.#incarnation.signal;
+    return new IncarnationTimers<M>(this.#parent.clock, (msg) => {
+      if (!this.#mailbox.trySend(msg)) this.#mailbox.send(msg, { signal }).catch(() => {});
+    });
+  }
+
   #newContext(): ActorContext<M> {
     return {
       self: this.ref,
@@ -210,6 +327,7 @@ export class ActorCell<M, S> implements TreeNode {
       name: this.name,
       log: this.#log,
       signal: this.#incarnation.signal,
+      timers: this.#timers,
       stopSelf: () => {
         this.#stopRequested = true;
       },

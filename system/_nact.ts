@@ -1,11 +1,11 @@
 /**
  * The one place that touches nact. nact gives troupe its actor hierarchy (paths,
- * parent/child) and strictly sequential, asynchronous delivery per actor; troupe
- * keeps the messages in its own bounded mailboxes and sends nact one delivery
- * signal per accepted message, so nact's unbounded queue only ever holds signals.
- * Crashes reach troupe's supervisors through nact's `onCrash` hook, which nact
- * awaits before it delivers the next signal: a crashed actor stays suspended until
- * its supervisor has decided.
+ * parent/child) and its crash path: a failure reaches troupe's supervisors through
+ * nact's `onCrash` hook, which nact awaits before it delivers anything else, so a
+ * crashed actor stays suspended until its supervisor has decided. troupe keeps the
+ * messages in its own bounded mailboxes; a nact delivery is a signal to run one
+ * turn of the actor (used when the event loop is due a turn: system/_scheduler.ts),
+ * or a failure of a turn that ran outside nact, which the nact actor rethrows.
  */
 import nact from "nact";
 
@@ -20,9 +20,12 @@ export function startNactSystem(name: string): NactRef {
   return (nact.start as unknown as (...plugins: unknown[]) => NactRef)({ name });
 }
 
+const FAILED = Symbol("troupe.failed");
+
 /**
  * Spawns a nact actor that runs `deliver` once for each signal, one at a time.
- * When `deliver` throws, nact suspends the actor and awaits `onCrash`.
+ * When `deliver` throws, or a failure is reported with {@link failNact}, nact
+ * suspends the actor and awaits `onCrash`.
  */
 export function spawnNact(
   parent: NactRef,
@@ -37,7 +40,8 @@ export function spawnNact(
     name: string,
     props: { onCrash: (msg: unknown, err: unknown, ctx: Record<string, symbol>) => Promise<symbol> },
   ) => NactRef;
-  return spawn(parent, async () => {
+  return spawn(parent, async (_state, msg) => {
+    if (typeof msg === "object" && msg !== null && FAILED in msg) throw (msg as { [FAILED]: unknown })[FAILED];
     await deliver();
     return undefined;
   }, name, {
@@ -51,6 +55,11 @@ export function spawnNact(
 /** Sends one delivery signal. A stopped actor ignores it. */
 export function signalNact(ref: NactRef): void {
   (nact.dispatch as unknown as (ref: unknown, msg: unknown) => void)(ref, 1);
+}
+
+/** Reports a failure that happened outside a nact delivery: nact runs its crash path for it. */
+export function failNact(ref: NactRef, err: unknown): void {
+  (nact.dispatch as unknown as (ref: unknown, msg: unknown) => void)(ref, { [FAILED]: err });
 }
 
 /** Stops a nact actor (and nact's record of its children) or a whole nact system. */

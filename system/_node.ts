@@ -2,6 +2,7 @@
  * What a supervisor needs of each child, whether the child is an actor or another
  * supervisor. Private to system/.
  */
+import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
 import type { NactRef } from "./_nact.ts";
 import type { ActorSnapshot } from "./snapshot.ts";
@@ -23,8 +24,11 @@ export interface TreeNode {
   readonly nactRef: NactRef;
   /** Stops processing; resolves once no message is being handled. */
   suspend(): Promise<void>;
-  /** Releases what the node holds (its state, its children's state). */
-  teardown(): Promise<void>;
+  /**
+   * Releases what the node holds (its state, its children's state). With `carry`,
+   * an actor first takes what its ending incarnation hands to the next one.
+   */
+  teardown(carry: boolean): Promise<void>;
   /** Starts again with fresh state. Throws if initialisation fails. */
   reinit(): Promise<void>;
   /** Graceful stop: refuse intake, drain within the deadline, release, stop. */
@@ -39,6 +43,8 @@ export interface ParentLink {
   readonly path: string;
   readonly nactRef: NactRef;
   readonly log: Logger;
+  /** The system's clock (actor timers run on it). */
+  readonly clock: Clock;
   /** Reports a failure of `child`; the parent decides what happens. */
   childFailed(child: TreeNode, err: unknown): void;
   /** A child stopped itself normally. */

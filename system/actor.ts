@@ -2,6 +2,7 @@
  * The public face of an actor: typed references, behaviours and spawn options.
  */
 import type { Logger } from "./logger.ts";
+import type { Timers } from "./timers.ts";
 import type { OverflowPolicy, SendOptions } from "./mailbox.ts";
 import type { RestartType } from "./_node.ts";
 
@@ -31,21 +32,39 @@ export interface ActorContext<M> {
   readonly log: Logger;
   /** Aborted when this incarnation of the actor is torn down (restart or stop). */
   readonly signal: AbortSignal;
+  /**
+   * Timers that send this actor a message; all cancelled when the incarnation
+   * ends. Use these instead of `setTimeout`: they run on the system's clock, so
+   * tests drive them with a `ManualClock`.
+   */
+  readonly timers: Timers<M>;
   /** Stops the actor normally after the current message (no restart unless `permanent`). */
   stopSelf(): void;
 }
 
 /**
  * An actor's behaviour: a state factory, a message handler and an optional clean-up.
- * A restarted actor gets fresh state from `init`.
+ * A restarted actor gets fresh state from `init`. What must survive a restart (a
+ * batch already accepted, work not yet handed on) is declared: `handover` says
+ * what the ending incarnation passes on, and the next `init` receives it as
+ * `carried`; `/actors` shows that something was carried. Nothing that outlives an
+ * incarnation may hide in the factory's closure.
  */
-export interface Behaviour<M, S> {
-  /** Creates the state of a new incarnation; throwing fails the start. */
-  init(ctx: ActorContext<M>): S | Promise<S>;
+export interface Behaviour<M, S, C = never> {
+  /**
+   * Creates the state of a new incarnation; throwing fails the start. `carried` is
+   * what the previous incarnation handed over (kept until an `init` succeeds).
+   */
+  init(ctx: ActorContext<M>, carried?: C): S | Promise<S>;
   /** Handles one message and returns the next state; throwing is a failure the supervisor handles. */
   receive(state: S, msg: M, ctx: ActorContext<M>): S | Promise<S>;
   /** Releases what the state holds (sockets, child processes). Called on restart and on stop. */
   stop?(state: S, ctx: ActorContext<M>): void | Promise<void>;
+  /**
+   * What this incarnation hands to the next one, taken after `stop` when the actor
+   * is restarted (not at a final stop); `undefined`: nothing.
+   */
+  handover?(state: S): C | undefined;
   /** Extra figures for introspection (`/actors`). Must be cheap and must not throw. */
   describe?(state: S): Record<string, unknown>;
 }
@@ -66,6 +85,11 @@ export interface ActorProps {
   restart?: RestartType;
   /** Longest time the actor's drain and `stop` may take at shutdown. @default 5000 */
   shutdownMs?: number;
+  /**
+   * Messages handled in one turn before other actors (and, every so many
+   * messages process-wide, timers and I/O) get theirs. @default 64
+   */
+  throughput?: number;
 }
 
 /** A behaviour from a plain handler with no state of its own. */

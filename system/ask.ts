@@ -3,6 +3,7 @@
  * sends the request, and waits for one reply or the timeout.
  */
 import type { ActorRef, SendOptions } from "./actor.ts";
+import { type Deadline, deadline } from "./_deadlines.ts";
 import { AskTimeout } from "./errors.ts";
 
 /** Options of {@link ask}. */
@@ -11,32 +12,74 @@ export interface AskOptions extends SendOptions {
   timeoutMs: number;
 }
 
+const ACCEPTED: Promise<void> = Promise.resolve();
+
+/** A reply address: the first message sent to it settles the request; later ones are ignored. */
+class Reply<Rep> implements ActorRef<Rep> {
+  readonly #to: string;
+  readonly #timeoutMs: number;
+  readonly #resolve: (rep: Rep) => void;
+  readonly #reject: (err: unknown) => void;
+  #deadline: Deadline | null = null;
+  #done = false;
+
+  constructor(to: string, timeoutMs: number, resolve: (rep: Rep) => void, reject: (err: unknown) => void) {
+    this.#to = to;
+    this.#timeoutMs = timeoutMs;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  get path(): string {
+    return `${this.#to}#reply`;
+  }
+
+  send(msg: Rep): Promise<void> {
+    this.#settle(msg);
+    return ACCEPTED;
+  }
+
+  trySend(msg: Rep): boolean {
+    this.#settle(msg);
+    return true;
+  }
+
+  /** Starts the timeout. */
+  arm(): void {
+    if (this.#done || this.#deadline) return;
+    this.#deadline = deadline(this.#timeoutMs, () => this.fail(new AskTimeout(this.#to, this.#timeoutMs)));
+  }
+
+  fail(err: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#deadline?.cancel();
+    this.#reject(err);
+  }
+
+  #settle(msg: Rep): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#deadline?.cancel();
+    this.#resolve(msg);
+  }
+}
+
+/** Sends `msg` to `ref`, without a promise when it is accepted at once; a refusal fails `reply`. */
+function deliver<Req>(ref: ActorRef<Req>, msg: Req, reply: Reply<never>, signal: AbortSignal | undefined): void {
+  if (ref.trySend(msg)) return;
+  ref.send(msg, signal ? { signal } : {}).catch((err: unknown) => reply.fail(err));
+}
+
 /**
  * Sends `make(replyTo)` to `ref` and resolves with the first message sent to
  * `replyTo`. Rejects with {@link AskTimeout} after `timeoutMs`.
  */
 export function ask<Req, Rep>(ref: ActorRef<Req>, make: (replyTo: ActorRef<Rep>) => Req, options: AskOptions): Promise<Rep> {
   return new Promise<Rep>((resolve, reject) => {
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      fn();
-    };
-    const timer = setTimeout(() => settle(() => reject(new AskTimeout(ref.path, options.timeoutMs))), options.timeoutMs);
-    const replyTo: ActorRef<Rep> = {
-      path: `${ref.path}#reply`,
-      send: (msg) => {
-        settle(() => resolve(msg));
-        return Promise.resolve();
-      },
-      trySend: (msg) => {
-        settle(() => resolve(msg));
-        return true;
-      },
-    };
-    ref.send(make(replyTo), options.signal ? { signal: options.signal } : {}).catch((err) => settle(() => reject(err)));
+    const reply = new Reply<Rep>(ref.path, options.timeoutMs, resolve, reject);
+    reply.arm();
+    deliver(ref, make(reply), reply as Reply<never>, options.signal);
   });
 }
 
@@ -51,31 +94,11 @@ export interface ReplyAddress<Rep> {
 
 /** A reply address for a request to `to`. */
 export function replyAddress<Rep>(to: ActorRef<unknown>, timeoutMs: number): ReplyAddress<Rep> {
-  let resolveReply!: (rep: Rep) => void;
-  let rejectReply!: (err: unknown) => void;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let done = false;
+  let address!: Reply<Rep>;
   const reply = new Promise<Rep>((resolve, reject) => {
-    resolveReply = resolve;
-    rejectReply = reject;
+    address = new Reply<Rep>(to.path, timeoutMs, resolve, reject);
   });
-  const deliver = (msg: Rep) => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer);
-    resolveReply(msg);
-  };
-  return {
-    ref: { path: `${to.path}#reply`, send: (msg) => (deliver(msg), Promise.resolve()), trySend: (msg) => (deliver(msg), true) },
-    reply,
-    arm() {
-      if (done || timer) return;
-      timer = setTimeout(() => {
-        done = true;
-        rejectReply(new AskTimeout(to.path, timeoutMs));
-      }, timeoutMs);
-    },
-  };
+  return { ref: address, reply, arm: () => address.arm() };
 }
 
 /**

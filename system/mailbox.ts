@@ -30,6 +30,9 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
+/** What `send` returns for a message accepted at once: one settled promise, shared. */
+const ACCEPTED: Promise<void> = Promise.resolve();
+
 interface Waiter<M> {
   msg: M;
   resolve: () => void;
@@ -88,14 +91,14 @@ export class Mailbox<M> {
   }
 
   /** Puts a message in, waiting for room under policy `wait`. */
-  send(msg: M, options: SendOptions = {}): Promise<void> {
+  send(msg: M, options?: SendOptions): Promise<void> {
     if (this.#closed) return Promise.reject(new MailboxClosed(this.path, msg));
-    if (this.trySend(msg)) return Promise.resolve();
+    if (this.trySend(msg)) return ACCEPTED;
     if (this.overflow === "reject") {
       this.#rejected++;
       return Promise.reject(new MailboxFull(this.path, this.capacity, msg));
     }
-    const signal = options.signal;
+    const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter<M> = { msg, resolve, reject };

@@ -26,4 +26,7 @@ export { type DependencyState, Readiness } from "./readiness.ts";
 export { type ActorSnapshot, type ActorStatus, findInSnapshot, type LastError, walkSnapshot } from "./snapshot.ts";
 export type { Strategy, SupervisorProps } from "./supervisor.ts";
 export { ActorSystem, type ActorSystemOptions, spawn, startSystem, supervise, type Supervisor, type SystemStatus } from "./system.ts";
+export { type Clock, ManualClock, realClock } from "./clock.ts";
+export type { Timers } from "./timers.ts";
+export { LingerBatch, type LingerBatchOptions } from "./linger_batch.ts";
 export { environment, exit, type HttpServer, onShutdownSignal, runtime, serveHttp, startWorkerThread } from "./platform.ts";

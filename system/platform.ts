@@ -25,6 +25,22 @@ export function onShutdownSignal(handler: (signal: "SIGINT" | "SIGTERM") => void
   };
 }
 
+/**
+ * Whether a timer keeps the process alive (Node's `ref`/`unref` on its Timeout;
+ * Deno's `refTimer`/`unrefTimer` on its timer id).
+ */
+export function keepTimerAlive(handle: unknown, alive: boolean): void {
+  if (typeof handle === "object" && handle !== null && "unref" in handle) {
+    const t = handle as { ref(): void; unref(): void };
+    if (alive) t.ref();
+    else t.unref();
+  } else if (typeof handle === "number" && runtime === "deno") {
+    const deno = (globalThis as unknown as { Deno: { refTimer(id: number): void; unrefTimer(id: number): void } }).Deno;
+    if (alive) deno.refTimer(handle);
+    else deno.unrefTimer(handle);
+  }
+}
+
 /** Ends the process with `code`. */
 export function exit(code: number): never {
   process.exit(code);

@@ -33,6 +33,13 @@ export interface ActorSnapshot {
   uptimeMs: number;
   /** Supervisors: strategy and restart budget. */
   supervision: { strategy: string; intensity: number; periodMs: number } | null;
+  /**
+   * Actors whose incarnations handed something to the next (`Behaviour.handover`):
+   * how often, when last, and whether it still waits for an `init` to take it.
+   */
+  handover?: { count: number; lastAt: string | null; waiting: boolean } | null;
+  /** Actors: keys of the timers waiting to fire. */
+  timers?: readonly string[];
   /** What the actor chooses to show of its state (e.g. a child process id). */
   info: Record<string, unknown> | null;
   children: ActorSnapshot[];

@@ -8,6 +8,7 @@ import { type NactRef, spawnNact, stopNact } from "./_nact.ts";
 import { delay, type ParentLink, type RestartType, type TreeNode, withDeadline } from "./_node.ts";
 import { type BackoffOptions, backoffDelay, RestartBudget } from "./backoff.ts";
 import { errorCode, errorMessage, Escalated, InvalidSpec, isRetriable } from "./errors.ts";
+import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
 import { type ActorSnapshot, type ActorStatus, type LastError, toLastError } from "./snapshot.ts";
 
@@ -44,11 +45,13 @@ export class SupervisorNode implements TreeNode, ParentLink {
   readonly restartType: RestartType;
   readonly nactRef: NactRef;
   readonly log: Logger;
+  readonly clock: Clock;
   readonly strategy: Strategy;
   readonly #parent: ParentLink;
   readonly #props: SupervisorProps;
   readonly #budget: RestartBudget;
   #children: TreeNode[] = [];
+  readonly #names = new Set<string>();
   #status: ActorStatus = "running";
   #jobs: Promise<void> = Promise.resolve();
   #stopping = new AbortController();
@@ -63,6 +66,7 @@ export class SupervisorNode implements TreeNode, ParentLink {
     this.restartType = props.restart ?? "permanent";
     this.strategy = props.strategy ?? "one_for_one";
     this.log = parent.log.child({ supervisor: this.path });
+    this.clock = parent.clock;
     this.#parent = parent;
     this.#props = props;
     this.#budget = new RestartBudget(props);
@@ -78,15 +82,15 @@ export class SupervisorNode implements TreeNode, ParentLink {
   /** Adds a child that was already constructed; names are unique among siblings. */
   adopt(child: TreeNode): void {
     if (!this.accepting) throw new InvalidSpec(`${this.path} is ${this.#status}: no new children`);
-    if (this.#children.some((c) => c.name === child.name)) {
-      throw new InvalidSpec(`${this.path} already has a child named '${child.name}'`);
-    }
+    if (this.#names.has(child.name)) throw new InvalidSpec(`${this.path} already has a child named '${child.name}'`);
+    this.#names.add(child.name);
     this.#children.push(child);
   }
 
   /** Removes a child that failed to start. */
   disown(child: TreeNode): void {
     this.#children = this.#children.filter((c) => c !== child);
+    this.#names.delete(child.name);
   }
 
   childFailed(child: TreeNode, err: unknown): void {
@@ -110,8 +114,8 @@ export class SupervisorNode implements TreeNode, ParentLink {
     for (const c of [...this.#children].reverse()) await c.suspend();
   }
 
-  async teardown(): Promise<void> {
-    for (const c of [...this.#children].reverse()) await c.teardown();
+  async teardown(carry: boolean): Promise<void> {
+    for (const c of [...this.#children].reverse()) await c.teardown(carry);
   }
 
   async reinit(): Promise<void> {
@@ -172,7 +176,7 @@ export class SupervisorNode implements TreeNode, ParentLink {
     const wait = backoffDelay(count, this.#props.backoff, this.#props.random);
     this.log.warn("restarting", { child: child.path, strategy: this.strategy, restarts: targets.map((t) => t.path), backoffMs: wait, inWindow: count, error: errorMessage(err) });
     for (const t of [...targets].reverse()) await t.suspend();
-    for (const t of [...targets].reverse()) await t.teardown();
+    for (const t of [...targets].reverse()) await t.teardown(true);
     await delay(wait, this.#stopping.signal);
     if (!this.accepting) return;
     for (const t of targets) {
@@ -196,7 +200,8 @@ export class SupervisorNode implements TreeNode, ParentLink {
     this.#failures++;
     this.log.error("supervisor gives up", { why, err });
     for (const c of [...this.#children].reverse()) await c.suspend();
-    for (const c of [...this.#children].reverse()) await c.teardown();
+    // What the children hand over is kept: an ancestor may restart this subtree.
+    for (const c of [...this.#children].reverse()) await c.teardown(true);
     const escalated = new Escalated(this.path, this.#budget.intensity, this.#budget.periodMs, err);
     this.markFailed(err);
     this.#lastError = toLastError(escalated);

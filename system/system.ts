@@ -8,6 +8,7 @@ import type { ParentLink, TreeNode } from "./_node.ts";
 import { ActorCell } from "./_cell.ts";
 import type { ActorProps, ActorRef, Behaviour } from "./actor.ts";
 import { errorMessage, InvalidSpec } from "./errors.ts";
+import { type Clock, realClock } from "./clock.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { Readiness } from "./readiness.ts";
 import type { ActorSnapshot } from "./snapshot.ts";
@@ -27,6 +28,8 @@ export interface ActorSystemOptions {
   logger?: Logger;
   /** Strategy, budget and backoff of the root supervisor. @default one_for_one, 5 in 30 s */
   root?: Omit<SupervisorProps, "name" | "restart">;
+  /** Where actor timers get their time (tests pass a {@link ManualClock}). @default realClock */
+  clock?: Clock;
 }
 
 /** Life-cycle of a whole system. */
@@ -53,6 +56,7 @@ export class ActorSystem {
       path: "",
       nactRef: this.#nact,
       log: this.log,
+      clock: options.clock ?? realClock,
       childFailed: (_child, err) => this.#giveUp(err),
       childExited: () => {},
     };
@@ -125,9 +129,9 @@ export function startSystem(options: ActorSystemOptions = {}): ActorSystem {
  * order they are spawned and stop in reverse order. Rejects (and leaves nothing
  * behind) if `init` throws.
  */
-export async function spawn<M, S>(parent: Supervisor, behaviour: Behaviour<M, S>, props: ActorProps): Promise<ActorRef<M>> {
+export async function spawn<M, S, C = never>(parent: Supervisor, behaviour: Behaviour<M, S, C>, props: ActorProps): Promise<ActorRef<M>> {
   const node = nodeOf(parent);
-  const cell = new ActorCell<M, S>(node, behaviour, props);
+  const cell = new ActorCell<M, S, C>(node, behaviour, props);
   return (await start(node, cell, () => cell.start())).ref;
 }
 

@@ -11,7 +11,6 @@ export {
   newUpserterStats,
   pgUpserter,
   type PgUpserterOptions,
-  type SourceOffset,
   type UpserterMsg,
   type UpserterStats,
   type WrittenNotice,

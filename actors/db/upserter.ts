@@ -13,17 +13,11 @@
 import type { ImageRow, InferenceRow } from "./pg_writes.ts";
 import { writeBatch } from "./pg_writes.ts";
 import type { Sql } from "./postgres.ts";
-import { type ActorRef, type Behaviour, errorMessage, MailboxClosed, type Readiness, TroupeError } from "../../system/mod.ts";
+import type { HandledNotice, SourceOffset } from "../kafka/mod.ts";
+import { type ActorContext, type ActorRef, type Behaviour, errorMessage, LingerBatch, MailboxClosed, type Readiness, TroupeError } from "../../system/mod.ts";
 
-/** Where a row came from. */
-export interface SourceOffset {
-  topic: string;
-  partition: number;
-  offset: string;
-}
-
-/** Sent to `replyTo` after the rows of these sources are committed. */
-export type WrittenNotice = { type: "upsert.written"; sources: SourceOffset[] };
+/** Sent to `replyTo` after the rows of these sources are committed (the consumer then commits their offsets). */
+export type WrittenNotice = HandledNotice;
 
 /** Messages of the upserter. */
 export type UpserterMsg =
@@ -58,15 +52,17 @@ export interface PgUpserterOptions {
   stats?: UpserterStats;
 }
 
-interface Pending {
+/** Rows accepted from one `upsert.rows` message, waiting for their transaction. */
+interface Accepted {
   images: ImageRow[];
   inferences: InferenceRow[];
-  replies: Map<ActorRef<WrittenNotice>, SourceOffset[]>;
+  sources: SourceOffset[];
+  replyTo: ActorRef<WrittenNotice>;
 }
 
 interface State {
   sql: Sql;
-  timer: ReturnType<typeof setTimeout> | null;
+  batch: LingerBatch<Accepted>;
 }
 
 /** Zeroed stats. */
@@ -74,22 +70,26 @@ export function newUpserterStats(): UpserterStats {
   return { batches: 0, imagesInserted: 0, imagesUpdated: 0, inferences: 0, failedFlushes: 0 };
 }
 
-/** The upserter's behaviour. */
-export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, State> {
+const FLUSH: UpserterMsg = { type: "upsert.flush" };
+const rowsOf = (a: Accepted) => a.images.length + a.inferences.length;
+
+/**
+ * The upserter's behaviour. Rows accepted and not yet written are handed to the
+ * next incarnation, which writes them first.
+ */
+export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, State, Accepted[]> {
   const dep = options.dependency ?? "postgres";
   const stats = options.stats ?? newUpserterStats();
   options.readiness?.declare(dep, "not connected yet");
-  // Accepted rows outlive an incarnation: a restart writes them first.
-  let pending: Pending = { images: [], inferences: [], replies: new Map() };
-  const size = () => pending.images.length + pending.inferences.length;
 
-  const flush = async (state: State, log: { debug(m: string, f?: object): void }): Promise<SourceOffset[]> => {
-    if (state.timer) clearTimeout(state.timer);
-    state.timer = null;
-    if (size() === 0) return [];
-    const batch = pending;
+  /** Writes the batch in one transaction; tells each sender which of its offsets are written. */
+  const flush = async (state: State, ctx: ActorContext<UpserterMsg>): Promise<SourceOffset[]> => {
+    const accepted = state.batch.items;
+    if (accepted.length === 0) return [];
+    const replies = new Map<ActorRef<WrittenNotice>, SourceOffset[]>();
+    for (const a of accepted) replies.set(a.replyTo, [...(replies.get(a.replyTo) ?? []), ...a.sources]);
     try {
-      const r = await writeBatch(state.sql, batch);
+      const r = await writeBatch(state.sql, { images: accepted.flatMap((a) => a.images), inferences: accepted.flatMap((a) => a.inferences) });
       stats.imagesInserted += r.imagesInserted;
       stats.imagesUpdated += r.imagesUpdated;
       stats.inferences += r.inferences;
@@ -99,22 +99,22 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
       options.readiness?.set(dep, false, `write failed: ${errorMessage(err)}`);
       throw new DatabaseUnavailable(err);
     }
-    pending = { images: [], inferences: [], replies: new Map() };
+    state.batch.clear(ctx.timers);
     options.readiness?.set(dep, true, "connected");
-    for (const [replyTo, sources] of batch.replies) {
-      await replyTo.send({ type: "upsert.written", sources }).catch((err) => {
+    for (const [replyTo, sources] of replies) {
+      await replyTo.send({ type: "kafka.handled", sources }).catch((err) => {
         // A stopping consumer learns what was written from its final flush request instead.
         if (!(err instanceof MailboxClosed)) throw err;
-        log.debug("written notice not delivered: the consumer is stopping", { sources: sources.length });
+        ctx.log.debug("written notice not delivered: the consumer is stopping", { sources: sources.length });
       });
     }
-    return [...batch.replies.values()].flat();
+    return [...replies.values()].flat();
   };
 
   return {
-    async init(ctx) {
+    async init(ctx, carried) {
       const sql = options.connect();
-      const state: State = { sql, timer: null };
+      const state: State = { sql, batch: new LingerBatch<Accepted>({ size: options.batchSize, lingerMs: options.lingerMs, weigh: rowsOf }, carried) };
       try {
         await sql`SELECT 1`;
       } catch (err) {
@@ -123,10 +123,10 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
         throw new DatabaseUnavailable(err);
       }
       options.readiness?.set(dep, true, "connected");
-      if (size() > 0) {
-        ctx.log.info("writing rows kept from before the restart", { rows: size() });
+      if (state.batch.weight > 0) {
+        ctx.log.info("writing rows kept from before the restart", { rows: state.batch.weight });
         try {
-          await flush(state, ctx.log);
+          await flush(state, ctx);
         } catch (err) {
           await sql.end({ timeout: 1 }).catch(() => {});
           throw err;
@@ -136,27 +136,21 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
     },
     async receive(state, msg, ctx) {
       if (msg.type === "upsert.rows") {
-        pending.images.push(...msg.images);
-        pending.inferences.push(...msg.inferences);
-        pending.replies.set(msg.replyTo, [...(pending.replies.get(msg.replyTo) ?? []), ...msg.sources]);
-        if (size() >= options.batchSize) await flush(state, ctx.log);
-        else if (!state.timer) {
-          state.timer = setTimeout(() => {
-            state.timer = null;
-            if (!ctx.self.trySend({ type: "upsert.flush" })) state.timer = null;
-          }, options.lingerMs);
-        }
+        state.batch.add({ images: msg.images, inferences: msg.inferences, sources: msg.sources, replyTo: msg.replyTo });
+        if (state.batch.full) await flush(state, ctx);
+        else state.batch.linger(ctx.timers, FLUSH);
         return state;
       }
-      const written = await flush(state, ctx.log);
-      msg.replyTo?.trySend({ type: "upsert.written", sources: written });
+      const written = await flush(state, ctx);
+      msg.replyTo?.trySend({ type: "kafka.handled", sources: written });
       return state;
     },
     async stop(state) {
-      // Rows still pending stay in memory for a restart; at shutdown they were not committed in Kafka either, so they are consumed again.
-      if (state.timer) clearTimeout(state.timer);
+      // Rows not yet written go to the next incarnation on a restart; at shutdown their
+      // offsets were not committed either, so Kafka delivers them again.
       await state.sql.end({ timeout: 2 }).catch(() => {});
     },
-    describe: () => ({ pendingRows: size(), batchSize: options.batchSize, lingerMs: options.lingerMs, ...stats }),
+    handover: (state) => state.batch.handover(),
+    describe: (state) => ({ pendingRows: state.batch.weight, batchSize: options.batchSize, lingerMs: options.lingerMs, ...stats }),
   };
 }

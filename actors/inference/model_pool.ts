@@ -62,12 +62,12 @@ interface Item {
 
 interface State {
   forming: Item[];
-  timer: ReturnType<typeof setTimeout> | null;
   busy: boolean[];
   inflight: Set<Promise<void>>;
 }
 
 const LATENCY_WINDOW = 2048;
+const FLUSH: ModelPoolMsg = { type: "pool.flush" };
 
 /** Zeroed stats. */
 export function newPoolStats(): PoolStats {
@@ -92,7 +92,7 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
           state.forming.unshift(item);
         } else fail(item, reply.reason, reply.message);
       }
-      if (state.forming.length > 0) ctx.self.trySend({ type: "pool.flush" });
+      if (state.forming.length > 0) ctx.self.trySend(FLUSH);
       return;
     }
     stats.batches++;
@@ -114,8 +114,7 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
   };
 
   const dispatch = async (state: State, ctx: ActorContext<ModelPoolMsg>) => {
-    if (state.timer) clearTimeout(state.timer);
-    state.timer = null;
+    ctx.timers.cancel("batch");
     while (state.forming.length > 0) {
       let w = state.busy.indexOf(false);
       while (w < 0) {
@@ -136,30 +135,27 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
       // A partial batch waits for company; only full ones go out back to back.
       if (state.forming.length < options.maxBatch) break;
     }
-    if (state.forming.length > 0) arm(state, ctx);
+    if (state.forming.length > 0) arm(ctx);
   };
 
-  const arm = (state: State, ctx: ActorContext<ModelPoolMsg>) => {
-    state.timer ??= setTimeout(() => {
-      state.timer = null;
-      ctx.self.trySend({ type: "pool.flush" });
-    }, options.maxDelayMs);
+  /** A partial batch goes out `maxDelayMs` after its first image at the latest. */
+  const arm = (ctx: ActorContext<ModelPoolMsg>) => {
+    if (!ctx.timers.isActive("batch")) ctx.timers.startSingle("batch", options.maxDelayMs, FLUSH);
   };
 
   return {
-    init: () => ({ forming: [], timer: null, busy: options.workers.map(() => false), inflight: new Set() }),
+    init: () => ({ forming: [], busy: options.workers.map(() => false), inflight: new Set() }),
     async receive(state, msg, ctx) {
       if (msg.type === "pool.infer") {
         state.forming.push({ png: msg.png, replyTo: msg.replyTo, at: performance.now(), attempts: 0 });
         if (state.forming.length >= options.maxBatch) await dispatch(state, ctx);
-        else arm(state, ctx);
+        else arm(ctx);
         return state;
       }
       if (state.forming.length > 0) await dispatch(state, ctx);
       return state;
     },
     async stop(state) {
-      if (state.timer) clearTimeout(state.timer);
       await Promise.allSettled([...state.inflight]);
       for (const item of state.forming.splice(0)) fail(item, "worker_crashed", "the model pool is stopping");
     },

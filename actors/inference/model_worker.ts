@@ -39,6 +39,8 @@ export interface ModelWorkerOptions {
 interface State {
   thread: Worker;
   threadId: number;
+  /** Id of the next batch sent to the thread (answers carry it). */
+  nextId: number;
   batches: number;
   images: number;
   busyMs: number;
@@ -49,7 +51,6 @@ const THREAD_URL = new URL("./worker_thread.ts", import.meta.url);
 
 /** The worker's behaviour. */
 export function modelWorker(options: ModelWorkerOptions): Behaviour<ModelWorkerMsg, State> {
-  let nextId = 0;
   return {
     async init(ctx) {
       const thread = startWorkerThread(THREAD_URL, { workerData: options.spec });
@@ -77,14 +78,14 @@ export function modelWorker(options: ModelWorkerOptions): Behaviour<ModelWorkerM
       thread.once("exit", (code) => {
         if (!ctx.signal.aborted) ctx.self.trySend({ type: "worker.exited", threadId, code });
       });
-      return { thread, threadId: thread.threadId, batches: 0, images: 0, busyMs: 0, startedAt: Date.now() };
+      return { thread, threadId: thread.threadId, nextId: 0, batches: 0, images: 0, busyMs: 0, startedAt: Date.now() };
     },
     async receive(state, msg) {
       if (msg.type === "worker.exited") {
         if (msg.threadId === state.threadId) throw new WorkerLost(`model worker thread ${msg.threadId} exited with code ${msg.code} between batches`);
         return state;
       }
-      const id = nextId++;
+      const id = state.nextId++;
       const t0 = performance.now();
       const outcome = await runOnThread(state.thread, { type: "run", id, images: msg.images }, options.batchTimeoutMs);
       if (outcome.ok) {
@@ -117,8 +118,10 @@ type Outcome = { ok: true; result: Result } | { ok: false; lost: boolean; reason
 /** Posts one batch to the thread and waits for its result, its error, the thread's death or the timeout. */
 function runOnThread(thread: Worker, run: ToThread, timeoutMs: number): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
+    // A deadline within one batch's wait, not an actor timer: the actor is busy until it settles.
+    const deadline = AbortSignal.timeout(timeoutMs);
     const settle = (o: Outcome) => {
-      clearTimeout(timer);
+      deadline.removeEventListener("abort", onDeadline);
       thread.off("message", onMessage).off("exit", onExit).off("error", onError);
       resolve(o);
     };
@@ -128,7 +131,8 @@ function runOnThread(thread: Worker, run: ToThread, timeoutMs: number): Promise<
     };
     const onExit = (code: number) => settle({ ok: false, lost: true, reason: "worker_crashed", message: `model worker thread exited with code ${code}` });
     const onError = (err: Error) => settle({ ok: false, lost: true, reason: "worker_crashed", message: `model worker thread failed: ${err.message}` });
-    const timer = setTimeout(() => settle({ ok: false, lost: true, reason: "worker_hung", message: `a batch of ${run.images.length} took longer than ${timeoutMs} ms` }), timeoutMs);
+    const onDeadline = () => settle({ ok: false, lost: true, reason: "worker_hung", message: `a batch of ${run.images.length} took longer than ${timeoutMs} ms` });
+    deadline.addEventListener("abort", onDeadline, { once: true });
     thread.on("message", onMessage).on("exit", onExit).on("error", onError);
     thread.postMessage(run);
   });

@@ -29,4 +29,15 @@ export {
   sendPausing,
 } from "./group_member.ts";
 export { type CommitPoint, OffsetLedger } from "./offsets.ts";
+export {
+  type DecodedRecord,
+  type HandledNotice,
+  newTopicConsumerStats,
+  type SourceOffset,
+  topicConsumer,
+  type TopicConsumerMsg,
+  type TopicConsumerOptions,
+  type TopicConsumerState,
+  type TopicConsumerStats,
+} from "./consumer.ts";
 export { ensureTopics, type EnsureTopicsOptions } from "./topics.ts";

@@ -5,7 +5,7 @@
  * sent first by the next incarnation, so a broker outage loses nothing.
  */
 import { createKafkaClient, type KafkaClient, type KafkaProducer, type OutgoingRecord } from "./client.ts";
-import { type ActorRef, type Behaviour, errorMessage, type Readiness, TroupeError } from "../../system/mod.ts";
+import { type ActorContext, type ActorRef, type Behaviour, errorMessage, LingerBatch, type Readiness, TroupeError } from "../../system/mod.ts";
 
 /** Messages of the producer. */
 export type ProducerMsg =
@@ -39,10 +39,18 @@ export interface KafkaProducerOptions {
   stats?: ProducerStats;
 }
 
+/** A record waiting in the batch. */
+interface Pending {
+  topic: string;
+  record: OutgoingRecord;
+}
+
 interface State {
   client: KafkaClient;
   producer: KafkaProducer;
-  timer: ReturnType<typeof setTimeout> | null;
+  batch: LingerBatch<Pending>;
+  /** The last send failed: a restart is coming, and the batch goes to the next incarnation. */
+  failed: boolean;
 }
 
 /** Zeroed stats. */
@@ -50,17 +58,19 @@ export function newProducerStats(): ProducerStats {
   return { sent: 0, bytes: 0, requests: 0, errors: 0 };
 }
 
-/** The producer's behaviour. */
-export function kafkaProducer(options: KafkaProducerOptions): Behaviour<ProducerMsg, State> {
+const FLUSH: ProducerMsg = { type: "producer.flush" };
+
+/**
+ * The producer's behaviour. A batch Kafka did not take is handed to the next
+ * incarnation, which sends it first.
+ */
+export function kafkaProducer(options: KafkaProducerOptions): Behaviour<ProducerMsg, State, Pending[]> {
   const dep = options.dependency ?? "kafka-producer";
   const stats = options.stats ?? newProducerStats();
   options.readiness?.declare(dep, "not connected yet");
-  let pending: { topic: string; record: OutgoingRecord }[] = [];
-  let lastFailed = false;
 
-  const flush = async (state: State) => {
-    if (state.timer) clearTimeout(state.timer);
-    state.timer = null;
+  const flush = async (state: State, ctx: ActorContext<ProducerMsg>) => {
+    const pending = state.batch.items;
     if (pending.length === 0) return;
     const byTopic = new Map<string, OutgoingRecord[]>();
     for (const p of pending) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.record]);
@@ -71,27 +81,27 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
       }
     } catch (err) {
       stats.errors++;
-      lastFailed = true;
+      state.failed = true;
       options.readiness?.set(dep, false, `send failed: ${errorMessage(err)}`);
       throw new ProduceFailed(pending.length, err);
     }
-    lastFailed = false;
     for (const p of pending) stats.bytes += typeof p.record.value === "string" ? p.record.value.length : p.record.value.byteLength;
     stats.sent += pending.length;
-    pending = [];
+    state.batch.clear(ctx.timers);
     options.readiness?.set(dep, true, "connected");
   };
 
   return {
-    async init(ctx) {
+    async init(ctx, carried) {
       const client = createKafkaClient({ brokers: options.brokers, clientId: "troupe-simulator", log: ctx.log });
       try {
         const producer = await client.producer({ compression: options.compression ?? "none" });
         options.readiness?.set(dep, true, "connected");
-        const state: State = { client, producer, timer: null };
-        if (pending.length > 0) {
-          ctx.log.info("sending records kept from before the restart", { records: pending.length });
-          await flush(state);
+        const batch = new LingerBatch<Pending>({ size: options.batchSize, lingerMs: options.lingerMs }, carried);
+        const state: State = { client, producer, batch, failed: false };
+        if (batch.items.length > 0) {
+          ctx.log.info("sending records kept from before the restart", { records: batch.items.length });
+          await flush(state, ctx);
         }
         return state;
       } catch (err) {
@@ -101,28 +111,29 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
     },
     async receive(state, msg, ctx) {
       if (msg.type === "producer.record") {
-        pending.push({ topic: msg.topic, record: { key: msg.key, value: msg.value, ...(msg.headers ? { headers: msg.headers } : {}) } });
-        if (pending.length >= options.batchSize) await flush(state);
-        else if (!state.timer) {
-          state.timer = setTimeout(() => {
-            state.timer = null;
-            ctx.self.trySend({ type: "producer.flush" });
-          }, options.lingerMs);
-        }
+        state.batch.add({ topic: msg.topic, record: { key: msg.key, value: msg.value, ...(msg.headers ? { headers: msg.headers } : {}) } });
+        if (state.batch.full) await flush(state, ctx);
+        else state.batch.linger(ctx.timers, FLUSH);
         return state;
       }
-      await flush(state);
+      await flush(state, ctx);
       msg.replyTo?.trySend({ type: "producer.flushed", sent: stats.sent });
       return state;
     },
     async stop(state, ctx) {
-      if (state.timer) clearTimeout(state.timer);
-      // After a failed send (a restart is coming) the records wait for the next incarnation.
-      if (pending.length > 0 && !lastFailed) {
-        await flush(state).catch((err) => ctx.log.warn("records not sent at stop", { records: pending.length, error: errorMessage(err) }));
+      // After a failed send (a restart is coming) the records go to the next incarnation.
+      if (state.batch.items.length > 0 && !state.failed) {
+        await flush(state, ctx).catch((err) => ctx.log.warn("records not sent at stop", { records: state.batch.items.length, error: errorMessage(err) }));
       }
       await state.client.close();
     },
-    describe: () => ({ pending: pending.length, batchSize: options.batchSize, lingerMs: options.lingerMs, compression: options.compression ?? "none", ...stats }),
+    handover: (state) => state.batch.handover(),
+    describe: (state) => ({
+      pending: state.batch.items.length,
+      batchSize: options.batchSize,
+      lingerMs: options.lingerMs,
+      compression: options.compression ?? "none",
+      ...stats,
+    }),
   };
 }

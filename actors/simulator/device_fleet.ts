@@ -57,23 +57,28 @@ interface Device {
 interface State {
   devices: Device[];
   random: () => number;
-  timer: ReturnType<typeof setTimeout> | null;
 }
+
+/** What a fleet hands to its next incarnation: each camera's next sequence number. */
+export type FleetProgress = Record<string, number>;
+
+const TICK: DeviceFleetMsg = { type: "fleet.tick" };
 
 /** The device id of camera `index` (from 0). */
 export function deviceIdOf(prefix: string, index: number): string {
   return `${prefix}-${String(index + 1).padStart(4, "0")}`;
 }
 
-/** The fleet's behaviour. */
-export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetMsg, State> {
+/**
+ * The fleet's behaviour. A restarted fleet goes on from each camera's next
+ * sequence number (handed over), so no image id is taken twice.
+ */
+export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetMsg, State, FleetProgress> {
   const prefix = options.prefix ?? "cam";
   const perTick = options.perTick ?? 64;
   const stats = options.stats ?? { captured: 0, target: null, finished: false };
   stats.target = options.count > 0 ? options.count : null;
   const interval = options.rate > 0 ? 1000 / options.rate : 0;
-  // Progress outlives restarts: a restarted fleet goes on from the next sequence number.
-  const seqs = new Map<string, number>();
 
   const schedule = (state: State, ctx: ActorContext<DeviceFleetMsg>) => {
     const live = state.devices.filter((d) => d.quota === null || d.seq < d.quota);
@@ -83,13 +88,9 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
       return;
     }
     const wait = Math.max(0, Math.min(...live.map((d) => d.nextAt)) - Date.now());
-    const tick = () => {
-      state.timer = null;
-      void ctx.self.send({ type: "fleet.tick" }).catch(() => {});
-    };
-    // setTimeout(0) waits at least a millisecond: with no wait, the next tick comes at once.
-    if (wait > 0) state.timer = setTimeout(tick, wait);
-    else setImmediate(tick);
+    // A timer waits at least a millisecond: with no wait, the next tick is sent at once.
+    if (wait > 0) ctx.timers.startSingle("tick", wait, TICK);
+    else ctx.self.trySend(TICK);
   };
 
   /** This tick's shots in camera order; as fast as possible, cameras take turns up to `perTick`. */
@@ -107,16 +108,16 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
   };
 
   return {
-    init(ctx) {
+    init(ctx, carried) {
       const random = mulberry32(options.seed ^ 0x5eed);
       const now = Date.now();
       const devices: Device[] = [];
       for (let i = 0; i < options.devices; i++) {
         const id = deviceIdOf(prefix, i);
         const quota = options.count > 0 ? Math.floor(options.count / options.devices) + (i < options.count % options.devices ? 1 : 0) : null;
-        devices.push({ id, index: i, seq: seqs.get(id) ?? 0, quota, nextAt: now + (interval > 0 ? random() * interval : 0) });
+        devices.push({ id, index: i, seq: carried?.[id] ?? 0, quota, nextAt: now + (interval > 0 ? random() * interval : 0) });
       }
-      const state: State = { devices, random, timer: null };
+      const state: State = { devices, random };
       schedule(state, ctx);
       return state;
     },
@@ -136,7 +137,6 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
           const capturedAt = new Date().toISOString();
           await options.encoder.send({ type: "encoder.encode", capture: { deviceId: d.id, seq: d.seq, imageId: imageIdOf(d.id, d.seq), capturedAt, record: records[i] as CifarRecord } }, { signal: ctx.signal });
           d.seq++;
-          seqs.set(d.id, d.seq);
           stats.captured++;
           if (interval > 0) {
             const next = d.nextAt + interval * (1 + options.jitter * (state.random() * 2 - 1));
@@ -148,9 +148,7 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
       schedule(state, ctx);
       return state;
     },
-    stop(state) {
-      if (state.timer) clearTimeout(state.timer);
-    },
+    handover: (state) => Object.fromEntries(state.devices.map((d) => [d.id, d.seq])),
     describe: (state) => ({
       devices: state.devices.length,
       rate: options.rate,

@@ -31,6 +31,8 @@ export interface PngEncoderOptions {
   chunk?: number;
   /** The threads' module, speaking actors/_encode_batch.ts (tests use a faulty one). @default actors/_encode_thread.ts */
   threadModule?: URL;
+  /** Figures shared with the caller. @default fresh ones */
+  stats?: EncoderStats;
 }
 
 interface Batch {
@@ -44,27 +46,40 @@ interface Batch {
 
 interface State {
   pool: EncodePool;
+  /** Captures taken from the fleet and not yet in a thread's batch. */
+  queue: Capture[];
+  /** Batches at the threads, in capture order. */
+  inflight: Batch[];
+  /** The incarnation failed: its stop keeps the captures for the next one instead of draining. */
+  failed: boolean;
 }
 
-/** The encoder's behaviour. */
-export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, State> {
+/** Running figures of the encoder. */
+export interface EncoderStats {
+  encoded: number;
+  bytes: number;
+  failed: number;
+  batches: number;
+}
+
+/**
+ * The encoder's behaviour. Captures not yet handed on when an incarnation ends (a
+ * thread died) go to the next one, which encodes them again first: nothing taken
+ * from the fleet is dropped.
+ */
+export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, State, Capture[]> {
   const chunk = options.chunk ?? 32;
   const threads = options.threads ?? 0;
   const maxQueued = chunk * (threads + 1);
-  // Outlive restarts: nothing taken from the fleet is dropped when a thread dies.
-  let queue: Capture[] = [];
-  let inflight: Batch[] = [];
-  const stats = { encoded: 0, bytes: 0, failed: 0, batches: 0 };
-  // Set when an incarnation fails: its stop keeps the captures for the next one instead of draining.
-  let failed = false;
+  const stats: EncoderStats = options.stats ?? { encoded: 0, bytes: 0, failed: 0, batches: 0 };
 
   const dispatch = (state: State, ctx: ActorContext<EncoderMsg>) => {
-    const b: Batch = { captures: queue.splice(0, chunk), results: null, failure: null, forwarded: 0, settled: Promise.resolve() };
+    const b: Batch = { captures: state.queue.splice(0, chunk), results: null, failure: null, forwarded: 0, settled: Promise.resolve() };
     b.settled = state.pool.run(b.captures).then(
       (r) => void (b.results = r),
       (err: unknown) => void (b.failure = err),
     ).finally(() => ctx.self.trySend({ type: "encoder.encoded" }));
-    inflight.push(b);
+    state.inflight.push(b);
     stats.batches++;
   };
 
@@ -102,43 +117,41 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
   const pump = async (state: State, ctx: ActorContext<EncoderMsg>, draining = false) => {
     try {
       for (;;) {
-        const head = inflight[0];
+        const head = state.inflight[0];
         if (head?.failure) throw head.failure;
         if (head?.results) {
           if (!(await forward(head, ctx, draining))) return;
-          inflight.shift();
+          state.inflight.shift();
           continue;
         }
         const broken = state.pool.broken();
         if (broken) throw broken;
-        if (queue.length > 0 && state.pool.idle() > 0) {
+        if (state.queue.length > 0 && state.pool.idle() > 0) {
           dispatch(state, ctx);
           continue;
         }
-        if (head && (draining || queue.length >= maxQueued)) {
+        if (head && (draining || state.queue.length >= maxQueued)) {
           await head.settled;
           continue;
         }
         return;
       }
     } catch (err) {
-      failed = true;
+      state.failed = true;
       throw err;
     }
   };
 
+  /** Captures not yet handed on, in capture order. */
+  const left = (state: State): Capture[] => [...state.inflight.flatMap((b) => b.captures.slice(b.forwarded)), ...state.queue];
+
   return {
-    async init(ctx) {
+    async init(ctx, carried) {
       const pool = await startEncodePool(threads, options.threadModule);
-      // Batches of a failed incarnation go back to the front of the queue, in order.
-      const kept = inflight.flatMap((b) => b.captures.slice(b.forwarded));
-      if (kept.length > 0) ctx.log.info("encoding captures kept from before the restart", { captures: kept.length + queue.length });
-      queue = [...kept, ...queue];
-      inflight = [];
-      failed = false;
-      const state = { pool };
+      const state: State = { pool, queue: carried ?? [], inflight: [], failed: false };
+      if (state.queue.length > 0) ctx.log.info("encoding captures kept from before the restart", { captures: state.queue.length });
       try {
-        if (queue.length > 0) await pump(state, ctx);
+        if (state.queue.length > 0) await pump(state, ctx);
       } catch (err) {
         await pool.close();
         throw err;
@@ -146,17 +159,21 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
       return state;
     },
     async receive(state, msg, ctx) {
-      if (msg.type === "encoder.encode") queue.push(msg.capture);
+      if (msg.type === "encoder.encode") state.queue.push(msg.capture);
       await pump(state, ctx);
       return state;
     },
     async stop(state, ctx) {
       // Hand on what was taken while the producer's mailbox has room (it stops after the
       // encoder, so a graceful stop loses nothing); what is left is kept for a restart.
-      if (!failed) await pump(state, ctx, true).catch((err: unknown) => ctx.log.warn("encoding stopped early", { error: errorMessage(err) }));
-      const left = queue.length + inflight.reduce((n, b) => n + b.captures.length - b.forwarded, 0);
-      if (left > 0) ctx.log.warn("captures not handed on at stop (kept if the encoder restarts)", { captures: left });
+      if (!state.failed) await pump(state, ctx, true).catch((err: unknown) => ctx.log.warn("encoding stopped early", { error: errorMessage(err) }));
+      const n = left(state).length;
+      if (n > 0) ctx.log.warn("captures not handed on at stop (kept if the encoder restarts)", { captures: n });
       await state.pool.close();
+    },
+    handover: (state) => {
+      const captures = left(state);
+      return captures.length > 0 ? captures : undefined;
     },
     describe: (state) => ({
       threads: state.pool.threads,
@@ -164,8 +181,8 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
       failed: stats.failed,
       batches: stats.batches,
       meanBatch: stats.batches ? Math.round(((stats.encoded + stats.failed) / stats.batches) * 10) / 10 : 0,
-      queued: queue.length,
-      inFlight: inflight.length,
+      queued: state.queue.length,
+      inFlight: state.inflight.length,
       meanRecordBytes: stats.encoded ? Math.round(stats.bytes / stats.encoded) : 0,
     }),
   };

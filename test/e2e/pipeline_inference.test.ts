@@ -55,8 +55,10 @@ t.test("two inference nodes share the partitions; stopping one moves them, and e
     TOPIC_PARTITIONS: "4",
     MODEL_PATH: join(dir, "tiny.onnx"), MODEL_INPUT_SIZE: "2", MODEL_MEAN: "0,0,0", MODEL_STD: "1,1,1", MODEL_SCALE: "1", TOP_K: "3",
     POOL_WORKERS: "1", POOL_INTRA_THREADS: "1", API_PORT: "0",
-    // A queue smaller than a consumer chunk: the consumers must pause while it is full.
-    POOL_QUEUE: "4",
+    // A consumer chunk (8 images) larger than all the pool can hold (a batch of 2 on the
+    // worker, 2 forming, 2 queued): the consumers must pause while its queue is full.
+    POOL_MAX_BATCH: "2",
+    POOL_QUEUE: "2",
   };
   const N = 1500;
   const sql = testSql(env);

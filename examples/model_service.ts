@@ -1,0 +1,83 @@
+/**
+ * A Hono service of its own that embeds troupe's model pool: the pool runs under
+ * the service's own supervisor with its own model and worker count, and the
+ * service mounts troupe's predict API and ops routes beside its own routes.
+ *
+ * Run: node --import tsx examples/model_service.ts [model.onnx]   (or deno run -A examples/model_service.ts)
+ * Without a model it serves the generated, untrained ResNet50 (see README).
+ */
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+import { Hono } from "hono";
+import {
+  createPredictApp,
+  ensureResNet50,
+  IMAGENET_INPUT,
+  type InputSpec,
+  startModelPoolTree,
+  SYNTHETIC_RESNET50,
+} from "../actors/inference/mod.ts";
+import { createOpsApp } from "../ops/mod.ts";
+import { type ActorSystem, createLogger, type Logger, serveHttp, startSystem, supervise } from "../system/mod.ts";
+
+/** Options of {@link createModelService}. */
+export interface ModelServiceOptions {
+  /** An ONNX image classifier. */
+  modelPath: string;
+  modelName: string;
+  /** How images become the model's input. */
+  input: InputSpec;
+  /** Class names; missing ones are `class_<index>`. @default [] */
+  labels?: string[];
+  /** Model worker threads. @default 1 */
+  workers?: number;
+  /** @default a JSON-lines logger on standard error */
+  logger?: Logger;
+}
+
+/** The service: its own routes, `POST /v1/predict`, `GET /v1/models`, and troupe's ops routes under `/ops`. */
+export async function createModelService(options: ModelServiceOptions): Promise<{ app: Hono; system: ActorSystem }> {
+  const system = startSystem({ name: "classifier", logger: options.logger ?? createLogger() });
+  const vision = await supervise(system.root, { name: "vision", strategy: "one_for_one", intensity: 3, periodMs: 60_000 });
+  const workers = options.workers ?? 1;
+  const pool = { workers, intraOpThreads: 1, maxBatch: 4, maxDelayMs: 5, queue: 16 };
+  const tree = await startModelPoolTree(vision, {
+    ...pool,
+    modelPath: options.modelPath,
+    modelName: options.modelName,
+    input: options.input,
+    batchTimeoutMs: 10_000,
+    topK: 3,
+    labels: options.labels ?? [],
+    outputs: "logits",
+  });
+  const limits = { maxBodyBytes: 1_048_576, maxSide: 1024, timeoutMs: 10_000 };
+  const predict = createPredictApp({
+    pool: tree.pool,
+    model: {
+      name: options.modelName,
+      untrained: options.modelName === SYNTHETIC_RESNET50,
+      path: options.modelPath,
+      input: { ...options.input },
+      classes: tree.info.output.classes,
+      outputs: "logits",
+      labels: options.labels?.length ? "service labels" : "class_<index>",
+      topK: 3,
+      pool,
+      limits,
+    },
+  });
+  const app = new Hono();
+  app.get("/", (c) => c.json({ service: "classifier", try: ["POST /v1/predict", "GET /v1/models", "GET /ops/actors"] }));
+  app.route("/", predict);
+  app.route("/ops", createOpsApp(system, { nodeId: "classifier" }));
+  return { app, system };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const given = process.argv[2];
+  const modelPath = given ?? (await ensureResNet50(".troupe/models")).path;
+  const { app, system } = await createModelService({ modelPath, modelName: given ? "model" : SYNTHETIC_RESNET50, input: IMAGENET_INPUT });
+  const server = await serveHttp(app.fetch, { host: "127.0.0.1", port: 8090 });
+  system.log.info("classifier service listening", { url: `http://127.0.0.1:${server.port}` });
+}

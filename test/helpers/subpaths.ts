@@ -1,0 +1,21 @@
+/** The embeddable subpaths, and what each must not drag in (shared by the Node and Deno import tests). */
+
+/** Subpath -> file, as package.json and deno.json export them. */
+export const SUBPATHS = {
+  system: "system/mod.ts",
+  inference: "actors/inference/mod.ts",
+  kafka: "actors/kafka/mod.ts",
+  db: "actors/db/mod.ts",
+} as const;
+
+/** What the runtime and the inference subpaths must load none of. */
+export const FORBIDDEN: Record<string, RegExp> = {
+  kafkajs: /\/node_modules\/kafkajs\//,
+  postgres: /\/node_modules\/postgres\//,
+  "the node's configuration": /\/node\/(config|config_pipeline|config_inference|roles)\.ts$/,
+};
+
+/** The names of the forbidden things among `urls`. */
+export function forbiddenIn(urls: readonly string[]): string[] {
+  return Object.entries(FORBIDDEN).filter(([, re]) => urls.some((u) => re.test(u))).map(([name]) => name);
+}

@@ -1,0 +1,54 @@
+import t from "tap";
+import { deadline, heldDeadlines } from "../../system/_deadlines.ts";
+
+t.test("deadlines cancelled in the order they were set leave nothing behind and never fire", async (t) => {
+  let fired = 0;
+  for (let i = 0; i < 10_000; i++) deadline(31, () => fired++).cancel();
+  t.equal(heldDeadlines(31), 0, "no cancelled deadline is kept");
+  const last = deadline(31, () => fired++);
+  await new Promise((r) => setTimeout(r, 45));
+  t.equal(fired, 1, "only the one left live fired");
+  last.cancel();
+});
+
+t.test("live deadlines fire in order, never before their time; cancelled ones in between stay silent", async (t) => {
+  const fired: number[] = [];
+  const started = performance.now();
+  const early: number[] = [];
+  const ds = Array.from({ length: 6 }, (_, i) => deadline(37, () => {
+    fired.push(i);
+    if (performance.now() - started < 37) early.push(i);
+  }));
+  ds[1]!.cancel();
+  ds[4]!.cancel();
+  await new Promise((r) => setTimeout(r, 60));
+  t.same(fired, [0, 2, 3, 5]);
+  t.same(early, []);
+  t.equal(heldDeadlines(37), 0);
+});
+
+t.test("a deadline set after the lane's timer was armed waits for its own time", async (t) => {
+  const at: number[] = [];
+  const started = performance.now();
+  deadline(41, () => at.push(performance.now() - started));
+  await new Promise((r) => setTimeout(r, 20));
+  deadline(41, () => at.push(performance.now() - started));
+  await new Promise((r) => setTimeout(r, 70));
+  t.equal(at.length, 2);
+  t.ok(at[0]! >= 41 && at[1]! >= 61, `fired at ${at.map((x) => x.toFixed(1)).join(", ")} ms`);
+});
+
+t.test("a cancelled deadline does not keep the process alive; a live one does", async (t) => {
+  const { spawnSync } = await import("node:child_process");
+  const run = (code: string) => {
+    const started = Date.now();
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { encoding: "utf8", timeout: 20_000 });
+    return { ms: Date.now() - started, out: r.stdout.trim(), status: r.status };
+  };
+  const mod = JSON.stringify(new URL("../../system/_deadlines.ts", import.meta.url).href);
+  const cancelled = run(`const { deadline } = await import(${mod}); deadline(60000, () => console.log("fired")).cancel(); console.log("set")`);
+  t.equal(cancelled.out, "set");
+  t.ok(cancelled.ms < 15_000, `exited after ${cancelled.ms} ms, not after the 60 s deadline`);
+  const live = run(`const { deadline } = await import(${mod}); deadline(300, () => console.log("fired"));`);
+  t.equal(live.out, "fired", "the process waited for the live deadline");
+});
