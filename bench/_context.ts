@@ -26,7 +26,11 @@ export interface BenchContext {
 export async function benchContext(mode: BenchMode, env: Record<string, string | undefined>): Promise<BenchContext> {
   const brokers = env["KAFKA_BROKERS"]?.split(",");
   const databaseUrl = env["DATABASE_URL"];
-  if (!brokers || !databaseUrl) throw new Error("KAFKA_BROKERS and DATABASE_URL must be set: run `npm run bench`, which starts both (infra/with_infra.sh)");
+  if (!brokers || !databaseUrl) {
+    throw new Error(
+      "KAFKA_BROKERS and DATABASE_URL must be set: run `npm run bench`, which starts both (infra/with_infra.sh)",
+    );
+  }
   const log = createLogger({ level: "warn" });
   const run = Date.now().toString(36);
   let n = 0;
@@ -38,7 +42,8 @@ export async function benchContext(mode: BenchMode, env: Record<string, string |
     classpath: await kafkaClasspath("3.9.1", log),
     rounds: mode === "quick" ? 2 : 5,
     log,
-    say: (line) => process.stdout.write(`bench [${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`),
+    say: (line) =>
+      process.stdout.write(`bench [${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`),
     unique: (prefix) => `bench_${prefix}_${run}_${n++}`,
   };
 }

@@ -6,7 +6,16 @@ import type { BenchContext } from "./_context.ts";
 /** Starts a node with `vars` on the bench's servers (ops endpoint on a free port). */
 export function benchNode(ctx: BenchContext, vars: Record<string, string>): Promise<TroupeNode> {
   const config = loadConfig({
-    env: { KAFKA_BROKERS: ctx.brokers.join(","), DATABASE_URL: ctx.databaseUrl, OPS_PORT: "0", API_PORT: "0", LOG_LEVEL: "warn", SYNTHETIC_DIR: ".troupe/bench-synthetic", MODEL_DIR: ".troupe/models", ...vars },
+    env: {
+      KAFKA_BROKERS: ctx.brokers.join(","),
+      DATABASE_URL: ctx.databaseUrl,
+      OPS_PORT: "0",
+      API_PORT: "0",
+      LOG_LEVEL: "warn",
+      SYNTHETIC_DIR: ".troupe/bench-synthetic",
+      MODEL_DIR: ".troupe/models",
+      ...vars,
+    },
   });
   return startNode(config, { log: ctx.log });
 }
@@ -35,7 +44,13 @@ export function isolated(ctx: BenchContext, prefix: string): Record<string, stri
 
 /** Fills the images topic of `env` with `n` images from a simulator node, then stops it. */
 export async function fillImages(ctx: BenchContext, env: Record<string, string>, n: number): Promise<void> {
-  const node = await benchNode(ctx, { ...env, ROLE: "simulator", SIM_DEVICES: "10", SIM_RATE: "0", SIM_COUNT: String(n) });
+  const node = await benchNode(ctx, {
+    ...env,
+    ROLE: "simulator",
+    SIM_DEVICES: "10",
+    SIM_RATE: "0",
+    SIM_COUNT: String(n),
+  });
   try {
     await waitFor("the topic filled", () => node.roles.simulator!.figures().producer.sent >= n, 600_000);
   } finally {

@@ -31,9 +31,29 @@ export interface StageResult {
 }
 
 /** Builds a result from the rounds of both sides. */
-export function stageResult(s: { stage: string; unit: string; troupe: [string, number[]]; anchor: [string, number[]] | null; target: number | null; extra?: Record<string, unknown>; notes?: string[] }): StageResult {
+export function stageResult(
+  s: {
+    stage: string;
+    unit: string;
+    troupe: [string, number[]];
+    anchor: [string, number[]] | null;
+    target: number | null;
+    extra?: Record<string, unknown>;
+    notes?: string[];
+  },
+): StageResult {
   const t = { label: s.troupe[0], rounds: s.troupe[1], median: median(s.troupe[1]) };
   const a = s.anchor ? { label: s.anchor[0], rounds: s.anchor[1], median: median(s.anchor[1]) } : null;
   const ratio = a && a.median > 0 ? t.median / a.median : null;
-  return { stage: s.stage, unit: s.unit, troupe: t, anchor: a, ratio, target: s.target, met: ratio === null || s.target === null ? null : ratio >= s.target, extra: s.extra ?? {}, notes: s.notes ?? [] };
+  return {
+    stage: s.stage,
+    unit: s.unit,
+    troupe: t,
+    anchor: a,
+    ratio,
+    target: s.target,
+    met: ratio === null || s.target === null ? null : ratio >= s.target,
+    extra: s.extra ?? {},
+    notes: s.notes ?? [],
+  };
 }

@@ -7,18 +7,30 @@
 import { connectPostgres } from "../actors/db/postgres.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, isolated, waitFor } from "./_nodes.ts";
-import { percentile, stageResult, type StageResult } from "./_stats.ts";
+import { percentile, type StageResult, stageResult } from "./_stats.ts";
 
-async function run(ctx: BenchContext, vars: Record<string, string>, n: number): Promise<{ rate: number; latencies: number[] }> {
+async function run(
+  ctx: BenchContext,
+  vars: Record<string, string>,
+  n: number,
+): Promise<{ rate: number; latencies: number[] }> {
   const env = isolated(ctx, "e2e");
-  const node = await benchNode(ctx, { ...env, ROLE: "db,inference,simulator", SIM_DEVICES: "10", SIM_COUNT: String(n), ...vars });
+  const node = await benchNode(ctx, {
+    ...env,
+    ROLE: "db,inference,simulator",
+    SIM_DEVICES: "10",
+    SIM_COUNT: String(n),
+    ...vars,
+  });
   try {
     const written = () => node.roles.db!.figures().upserter.inferences;
     const t0 = performance.now();
     await waitFor(`${n} inference rows`, () => written() >= n, 900_000);
     const secs = (performance.now() - t0) / 1000;
     const sql = connectPostgres(ctx.databaseUrl, { schema: env.DATABASE_SCHEMA!, max: 1 });
-    const rows = await sql<{ ms: number }[]>`SELECT EXTRACT(EPOCH FROM (i.inferred_at - m.captured_at)) * 1000 AS ms FROM inferences i JOIN images m USING (image_id)`;
+    const rows = await sql<
+      { ms: number }[]
+    >`SELECT EXTRACT(EPOCH FROM (i.inferred_at - m.captured_at)) * 1000 AS ms FROM inferences i JOIN images m USING (image_id)`;
     await sql.unsafe(`DROP SCHEMA "${env.DATABASE_SCHEMA}" CASCADE`);
     await sql.end();
     return { rate: n / secs, latencies: rows.map((r) => Number(r.ms)) };
@@ -28,7 +40,10 @@ async function run(ctx: BenchContext, vars: Record<string, string>, n: number): 
 }
 
 /** Runs the stage; `slowest` is the slowest stage's images/s measured alone in this run. */
-export async function benchEndToEnd(ctx: BenchContext, slowest: { stage: string; rate: number } | null): Promise<StageResult> {
+export async function benchEndToEnd(
+  ctx: BenchContext,
+  slowest: { stage: string; rate: number } | null,
+): Promise<StageResult> {
   const n = ctx.mode === "quick" ? 120 : 800;
   const rates: number[] = [];
   for (let r = 0; r < ctx.rounds; r++) {
@@ -38,16 +53,32 @@ export async function benchEndToEnd(ctx: BenchContext, slowest: { stage: string;
   const capacity = rates.reduce((a, b) => a + b, 0) / rates.length;
   const perDevice = (capacity * 0.7) / 10;
   const secs = ctx.mode === "quick" ? 6 : 60;
-  const steady = await run(ctx, { SIM_RATE: perDevice.toFixed(3), SIM_JITTER: "0.2" }, Math.round(capacity * 0.7 * secs));
+  const steady = await run(
+    ctx,
+    { SIM_RATE: perDevice.toFixed(3), SIM_JITTER: "0.2" },
+    Math.round(capacity * 0.7 * secs),
+  );
   const lat = steady.latencies;
-  ctx.say(`end to end latency at 70% load: p50 ${percentile(lat, 0.5).toFixed(0)} ms, p95 ${percentile(lat, 0.95).toFixed(0)} ms`);
+  ctx.say(
+    `end to end latency at 70% load: p50 ${percentile(lat, 0.5).toFixed(0)} ms, p95 ${
+      percentile(lat, 0.95).toFixed(0)
+    } ms`,
+  );
   return stageResult({
     stage: "end to end",
     unit: "images/s",
     troupe: ["simulator + db + inference on one node, capture to inference row", rates],
     anchor: slowest ? [`the slowest stage alone (${slowest.stage})`, [slowest.rate]] : null,
     target: 0.85,
-    extra: { latencyP50Ms: percentile(lat, 0.5), latencyP95Ms: percentile(lat, 0.95), latencyP99Ms: percentile(lat, 0.99), latencyLoadImagesPerS: capacity * 0.7, latencyImages: lat.length },
-    notes: ["latency is capture to inference (inferred_at - captured_at) at 70% of the measured throughput; every role shares the same cores"],
+    extra: {
+      latencyP50Ms: percentile(lat, 0.5),
+      latencyP95Ms: percentile(lat, 0.95),
+      latencyP99Ms: percentile(lat, 0.99),
+      latencyLoadImagesPerS: capacity * 0.7,
+      latencyImages: lat.length,
+    },
+    notes: [
+      "latency is capture to inference (inferred_at - captured_at) at 70% of the measured throughput; every role shares the same cores",
+    ],
   });
 }

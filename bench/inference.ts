@@ -17,7 +17,7 @@ import { openCifarDataset } from "../actors/simulator/cifar_files.ts";
 import { ensureSyntheticCifar } from "../actors/simulator/mod.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, fillImages, isolated, waitFor } from "./_nodes.ts";
-import { stageResult, type StageResult } from "./_stats.ts";
+import { type StageResult, stageResult } from "./_stats.ts";
 
 interface Split {
   sessions: number;
@@ -29,7 +29,15 @@ interface Split {
 
 /** Images/s of `split.sessions` sessions running batches back to back for `ms`. */
 async function bareLoop(model: Uint8Array, split: Split, ms: number): Promise<number> {
-  const engines = await Promise.all(Array.from({ length: split.sessions }, () => loadOnnxEngine(model, { name: "bare", inputDims: [3, 224, 224], intraOpThreads: split.threads, spin: split.spin })));
+  const engines = await Promise.all(
+    Array.from({ length: split.sessions }, () =>
+      loadOnnxEngine(model, {
+        name: "bare",
+        inputDims: [3, 224, 224],
+        intraOpThreads: split.threads,
+        spin: split.spin,
+      })),
+  );
   try {
     const input = new Float32Array(split.batch * 3 * 224 * 224).map((_, i) => Math.sin(i) * 2);
     await Promise.all(engines.map((e) => e.run(input, split.batch)));
@@ -63,13 +71,22 @@ async function pngs(count: number): Promise<Uint8Array[]> {
 /** Images/s of the pool through the predict API for `ms`, from `clients` concurrent clients. */
 async function apiLoad(url: string, images: Uint8Array[], clients: number, batch: number, ms: number): Promise<number> {
   // Warm-up like the bare loop's: one full batch first (onnxruntime sizes its buffers on a shape's first run).
-  await Promise.all(images.slice(0, batch).map(async (png) => (await fetch(url, { method: "POST", body: Buffer.from(png), headers: { "content-type": "image/png" } })).arrayBuffer()));
+  await Promise.all(
+    images.slice(0, batch).map(async (png) =>
+      (await fetch(url, { method: "POST", body: Buffer.from(png), headers: { "content-type": "image/png" } }))
+        .arrayBuffer()
+    ),
+  );
   let ok = 0;
   const end = performance.now() + ms;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: clients }, async (_, c) => {
     for (let i = c; performance.now() < end; i += clients) {
-      const res = await fetch(url, { method: "POST", body: Buffer.from(images[i % images.length]!), headers: { "content-type": "image/png" } });
+      const res = await fetch(url, {
+        method: "POST",
+        body: Buffer.from(images[i % images.length]!),
+        headers: { "content-type": "image/png" },
+      });
       await res.arrayBuffer();
       if (res.status === 200) ok++;
     }
@@ -82,12 +99,30 @@ async function apiLoad(url: string, images: Uint8Array[], clients: number, batch
  * `n` images are put on its (until then empty) topic and timed from the first
  * result to the last.
  */
-async function poolRound(ctx: BenchContext, split: Split, images: Uint8Array[], ms: number, n: number): Promise<{ api: number; kafka: number }> {
+async function poolRound(
+  ctx: BenchContext,
+  split: Split,
+  images: Uint8Array[],
+  ms: number,
+  n: number,
+): Promise<{ api: number; kafka: number }> {
   const env = isolated(ctx, "pool");
-  const node = await benchNode(ctx, { ...env, ROLE: "inference", POOL_WORKERS: String(split.sessions), POOL_INTRA_THREADS: String(split.threads), POOL_MAX_BATCH: String(Math.max(split.batch, 1)) });
+  const node = await benchNode(ctx, {
+    ...env,
+    ROLE: "inference",
+    POOL_WORKERS: String(split.sessions),
+    POOL_INTRA_THREADS: String(split.threads),
+    POOL_MAX_BATCH: String(Math.max(split.batch, 1)),
+  });
   try {
     const inf = node.roles.inference!;
-    const api = await apiLoad(`${inf.figures().apiUrl}/v1/predict`, images, 2 * split.sessions * Math.max(split.batch, 1), Math.max(split.batch, 1), ms);
+    const api = await apiLoad(
+      `${inf.figures().apiUrl}/v1/predict`,
+      images,
+      2 * split.sessions * Math.max(split.batch, 1),
+      Math.max(split.batch, 1),
+      ms,
+    );
     await fillImages(ctx, env, n);
     const c = () => inf.figures().consumer;
     await waitFor("the first results", () => c().inferred > 0, 120_000);
@@ -113,7 +148,11 @@ export async function benchInference(ctx: BenchContext): Promise<StageResult> {
     splits.push({ sessions, threads: Math.max(1, Math.floor(cores / sessions)), batch: 8, spin: false });
   }
   for (let sessions = 1; ctx.mode === "full" && sessions <= cores; sessions *= 2) {
-    for (const batch of [1, 8]) for (const spin of [true, false]) splits.push({ sessions, threads: Math.max(1, Math.floor(cores / sessions)), batch, spin });
+    for (const batch of [1, 8]) {
+      for (const spin of [true, false]) {
+        splits.push({ sessions, threads: Math.max(1, Math.floor(cores / sessions)), batch, spin });
+      }
+    }
   }
   let best = { split: splits[0]!, rate: 0 };
   const survey: Record<string, number> = {};
@@ -134,16 +173,27 @@ export async function benchInference(ctx: BenchContext): Promise<StageResult> {
     api.push(pool.api);
     kafka.push(pool.kafka);
     anchor.push(await bareLoop(model, best.split, ms));
-    ctx.say(`inference round ${r + 1}/${ctx.rounds}: API ${api[r]!.toFixed(1)}, bare loop ${anchor[r]!.toFixed(1)}, Kafka ${kafka[r]!.toFixed(1)} img/s`);
+    ctx.say(
+      `inference round ${r + 1}/${ctx.rounds}: API ${api[r]!.toFixed(1)}, bare loop ${anchor[r]!.toFixed(1)}, Kafka ${
+        kafka[r]!.toFixed(1)
+      } img/s`,
+    );
   }
   const viaKafka = stageResult({ stage: "x", unit: "", troupe: ["", kafka], anchor: ["", anchor], target: 0.95 });
   return stageResult({
     stage: "inference",
     unit: "images/s",
     troupe: ["model pool through the predict API (PNG decode + resize included)", api],
-    anchor: [`bare onnxruntime-node loop, ${best.split.sessions} session(s) x ${best.split.threads} thread(s), batch ${best.split.batch}${best.split.spin ? ", spinning" : ""}`, anchor],
+    anchor: [
+      `bare onnxruntime-node loop, ${best.split.sessions} session(s) x ${best.split.threads} thread(s), batch ${best.split.batch}${
+        best.split.spin ? ", spinning" : ""
+      }`,
+      anchor,
+    ],
     target: 0.95,
     extra: { viaKafkaImagesPerS: viaKafka.troupe.median, viaKafkaRatio: viaKafka.ratio, survey },
-    notes: ["the pool runs with the bare loop's best split and batch size, and its default POOL_SPIN=false; the bare loop feeds a ready tensor, troupe decodes and resizes each PNG in the worker; the HTTP clients run in the bench process, on the same cores"],
+    notes: [
+      "the pool runs with the bare loop's best split and batch size, and its default POOL_SPIN=false; the bare loop feeds a ready tensor, troupe decodes and resizes each PNG in the worker; the HTTP clients run in the bench process, on the same cores",
+    ],
   });
 }

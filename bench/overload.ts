@@ -7,7 +7,7 @@
 import process from "node:process";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, isolated, waitFor } from "./_nodes.ts";
-import { stageResult, type StageResult } from "./_stats.ts";
+import { type StageResult, stageResult } from "./_stats.ts";
 import { findInSnapshot, walkSnapshot } from "../system/mod.ts";
 import { connectPostgres } from "../actors/db/postgres.ts";
 
@@ -16,8 +16,22 @@ export async function benchOverload(ctx: BenchContext, capacity: number): Promis
   const secs = ctx.mode === "quick" ? 5 : 60;
   const offered = capacity * 3;
   const env = isolated(ctx, "overload");
-  const node = await benchNode(ctx, { ...env, ROLE: "db,inference,simulator", SIM_DEVICES: "10", SIM_RATE: (offered / 10).toFixed(3), SIM_COUNT: String(Math.round(offered * secs)) });
-  const samples: { t: number; depth: number; capacity: number; paused: number; rssMiB: number; fullest: number; backlog: number }[] = [];
+  const node = await benchNode(ctx, {
+    ...env,
+    ROLE: "db,inference,simulator",
+    SIM_DEVICES: "10",
+    SIM_RATE: (offered / 10).toFixed(3),
+    SIM_COUNT: String(Math.round(offered * secs)),
+  });
+  const samples: {
+    t: number;
+    depth: number;
+    capacity: number;
+    paused: number;
+    rssMiB: number;
+    fullest: number;
+    backlog: number;
+  }[] = [];
   const t0 = performance.now();
   try {
     const sim = node.roles.simulator!;
@@ -31,15 +45,39 @@ export async function benchOverload(ctx: BenchContext, capacity: number): Promis
         if (n.mailbox && n.mailbox.capacity > 0) fullest = Math.max(fullest, n.mailbox.depth / n.mailbox.capacity);
       });
       const backlog = sim.figures().producer.sent - node.roles.inference!.figures().consumer.inferred;
-      samples.push({ t: (performance.now() - t0) / 1000, depth: pool?.mailbox?.depth ?? 0, capacity: pool?.mailbox?.capacity ?? 0, paused: ((consumer?.info?.["paused"] as string[]) ?? []).length, rssMiB: process.memoryUsage().rss / 1048576, fullest, backlog });
+      samples.push({
+        t: (performance.now() - t0) / 1000,
+        depth: pool?.mailbox?.depth ?? 0,
+        capacity: pool?.mailbox?.capacity ?? 0,
+        paused: ((consumer?.info?.["paused"] as string[]) ?? []).length,
+        rssMiB: process.memoryUsage().rss / 1048576,
+        fullest,
+        backlog,
+      });
     }, 500);
-    await waitFor("the cameras done", () => sim.figures().fleet.finished && sim.figures().producer.sent >= (sim.figures().fleet.target ?? 0), (secs + 60) * 1000);
+    await waitFor(
+      "the cameras done",
+      () => sim.figures().fleet.finished && sim.figures().producer.sent >= (sim.figures().fleet.target ?? 0),
+      (secs + 60) * 1000,
+    );
     clearInterval(timer);
     const sent = sim.figures().producer.sent;
-    ctx.say(`overload: ${sent} images offered in ${((performance.now() - t0) / 1000).toFixed(1)} s at ~${offered.toFixed(0)}/s; draining`);
-    await waitFor("the backlog drained", () => node.roles.db!.figures().upserter.inferences >= sent && node.roles.db!.figures().upserter.imagesInserted >= sent, Math.max(120, (sent / capacity) * 3) * 1000);
+    ctx.say(
+      `overload: ${sent} images offered in ${((performance.now() - t0) / 1000).toFixed(1)} s at ~${
+        offered.toFixed(0)
+      }/s; draining`,
+    );
+    await waitFor(
+      "the backlog drained",
+      () =>
+        node.roles.db!.figures().upserter.inferences >= sent &&
+        node.roles.db!.figures().upserter.imagesInserted >= sent,
+      Math.max(120, (sent / capacity) * 3) * 1000,
+    );
     const sql = connectPostgres(ctx.databaseUrl, { schema: env.DATABASE_SCHEMA!, max: 1 });
-    const [c] = await sql<{ images: number; inferences: number }[]>`SELECT (SELECT count(*)::int FROM images) AS images, (SELECT count(*)::int FROM inferences) AS inferences`;
+    const [c] = await sql<
+      { images: number; inferences: number }[]
+    >`SELECT (SELECT count(*)::int FROM images) AS images, (SELECT count(*)::int FROM inferences) AS inferences`;
     await sql.unsafe(`DROP SCHEMA "${env.DATABASE_SCHEMA}" CASCADE`);
     await sql.end();
     const half = Math.floor(samples.length / 2);
@@ -57,12 +95,18 @@ export async function benchOverload(ctx: BenchContext, capacity: number): Promis
       anchor: null,
       target: null,
       extra: {
-        sent, imageRows: c!.images, inferenceRows: c!.inferences, lost,
-        poolQueueMaxDepth: maxDepth, poolQueueCapacity: cap,
+        sent,
+        imageRows: c!.images,
+        inferenceRows: c!.inferences,
+        lost,
+        poolQueueMaxDepth: maxDepth,
+        poolQueueCapacity: cap,
         fullestMailboxMax: Math.max(...samples.map((s) => s.fullest)),
         kafkaBacklogMax: Math.max(...samples.map((s) => s.backlog)),
-        pausedSamples: samples.filter((s) => s.paused > 0).length, samples: samples.length,
-        rssMaxFirstHalfMiB: firstHalf, rssMaxSecondHalfMiB: secondHalf,
+        pausedSamples: samples.filter((s) => s.paused > 0).length,
+        samples: samples.length,
+        rssMaxFirstHalfMiB: firstHalf,
+        rssMaxSecondHalfMiB: secondHalf,
         verdict: ok ? "bounded, nothing lost" : "NOT bounded or something lost",
       },
       notes: [

@@ -7,11 +7,17 @@ import { run } from "../infra/process.ts";
 import { createKafkaClient } from "../actors/kafka/client.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, isolated, waitFor } from "./_nodes.ts";
-import { stageResult, type StageResult } from "./_stats.ts";
+import { type StageResult, stageResult } from "./_stats.ts";
 
 async function troupeRound(ctx: BenchContext, n: number): Promise<{ rate: number; recordBytes: number }> {
   const env = isolated(ctx, "producer");
-  const node = await benchNode(ctx, { ...env, ROLE: "simulator", SIM_DEVICES: "10", SIM_RATE: "0", SIM_COUNT: String(n) });
+  const node = await benchNode(ctx, {
+    ...env,
+    ROLE: "simulator",
+    SIM_DEVICES: "10",
+    SIM_RATE: "0",
+    SIM_COUNT: String(n),
+  });
   try {
     const sim = node.roles.simulator!;
     const t0 = performance.now();
@@ -30,9 +36,21 @@ async function anchorRound(ctx: BenchContext, n: number, recordBytes: number): P
   await admin.ensureTopic(topic, { partitions: 6 });
   await admin.close();
   const out = await run("java", [
-    "-Xmx512m", "-cp", ctx.classpath, "org.apache.kafka.tools.ProducerPerformance",
-    "--topic", topic, "--num-records", String(n), "--record-size", String(recordBytes), "--throughput", "-1",
-    "--producer-props", `bootstrap.servers=${ctx.brokers.join(",")}`, "acks=all",
+    "-Xmx512m",
+    "-cp",
+    ctx.classpath,
+    "org.apache.kafka.tools.ProducerPerformance",
+    "--topic",
+    topic,
+    "--num-records",
+    String(n),
+    "--record-size",
+    String(recordBytes),
+    "--throughput",
+    "-1",
+    "--producer-props",
+    `bootstrap.servers=${ctx.brokers.join(",")}`,
+    "acks=all",
   ]);
   const m = /(\d+) records sent, ([\d.]+) records\/sec/.exec(out.stdout.split("\n").filter(Boolean).pop() ?? "");
   if (!m) throw new Error(`kafka-producer-perf-test printed no summary: ${out.stdout.slice(-500)}`);
@@ -53,7 +71,11 @@ export async function benchProducer(ctx: BenchContext): Promise<StageResult> {
     recordBytes = t.recordBytes;
     ctx.say(`producer round ${r + 1}/${ctx.rounds}: troupe ${t.rate.toFixed(0)} img/s (records of ${t.recordBytes} B)`);
     anchor.push(await anchorRound(ctx, n, recordBytes));
-    ctx.say(`producer round ${r + 1}/${ctx.rounds}: kafka-producer-perf-test ${anchor[anchor.length - 1]!.toFixed(0)} records/s`);
+    ctx.say(
+      `producer round ${r + 1}/${ctx.rounds}: kafka-producer-perf-test ${
+        anchor[anchor.length - 1]!.toFixed(0)
+      } records/s`,
+    );
   }
   return stageResult({
     stage: "producer",
@@ -62,6 +84,8 @@ export async function benchProducer(ctx: BenchContext): Promise<StageResult> {
     anchor: [`kafka-producer-perf-test, ${recordBytes} B records, acks=all`, anchor],
     target: 0.7,
     extra: { records: n, recordBytes },
-    notes: ["each side with its own client defaults (kafkajs batches of 200 records; the Java producer's batch.size 16 KiB)"],
+    notes: [
+      "each side with its own client defaults (kafkajs batches of 200 records; the Java producer's batch.size 16 KiB)",
+    ],
   });
 }

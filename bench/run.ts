@@ -23,7 +23,9 @@ function simdFlags(): string[] {
   try {
     const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("flags")) ?? "";
     const have = new Set(line.split(":")[1]?.trim().split(/\s+/) ?? []);
-    return ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_tile"].filter((f) => have.has(f));
+    return ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_tile"].filter((f) =>
+      have.has(f)
+    );
   } catch {
     return [];
   }
@@ -34,7 +36,9 @@ type Ctx = Awaited<ReturnType<typeof benchContext>>;
 /** The slowest stage measured so far, in images (or rows) per second. */
 function slowest(results: StageResult[]): { stage: string; rate: number } | null {
   const rates = results.flatMap((s) => {
-    if (s.stage === "inference") return [{ stage: "inference via Kafka", rate: s.extra["viaKafkaImagesPerS"] as number }];
+    if (s.stage === "inference") {
+      return [{ stage: "inference via Kafka", rate: s.extra["viaKafkaImagesPerS"] as number }];
+    }
     return s.stage === "producer" || s.stage === "sink" ? [{ stage: s.stage, rate: s.troupe.median }] : [];
   });
   return rates.length ? rates.reduce((a, b) => (b.rate < a.rate ? b : a)) : null;
@@ -46,10 +50,13 @@ const STAGES: Record<string, (ctx: Ctx, done: StageResult[]) => Promise<StageRes
   sink: (ctx) => benchSink(ctx),
   inference: (ctx) => benchInference(ctx),
   e2e: (ctx, done) => benchEndToEnd(ctx, slowest(done)),
-  overload: (ctx, done) => benchOverload(ctx, done.find((s) => s.stage === "end to end")?.troupe.median ?? slowest(done)?.rate ?? 10),
+  overload: (ctx, done) =>
+    benchOverload(ctx, done.find((s) => s.stage === "end to end")?.troupe.median ?? slowest(done)?.rate ?? 10),
 };
 
-const { values } = parseArgs({ options: { full: { type: "boolean" }, stages: { type: "string" }, out: { type: "string" } } });
+const { values } = parseArgs({
+  options: { full: { type: "boolean" }, stages: { type: "string" }, out: { type: "string" } },
+});
 const mode = values.full ? "full" : "quick";
 const wanted = values.stages ? values.stages.split(",") : Object.keys(STAGES);
 const ctx = await benchContext(mode, process.env);
@@ -62,13 +69,21 @@ for (const name of wanted) {
   ctx.say(`stage ${name}`);
   results.push(...[await stage(ctx, results)].flat());
 }
-const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", cpuFlags: simdFlags(), memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+const machine = {
+  cores: availableParallelism(),
+  cpu: cpus()[0]?.model ?? "unknown",
+  cpuFlags: simdFlags(),
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+};
 const report = { mode, started: started.toISOString(), finished: new Date().toISOString(), machine, results };
 const dir = values.out ?? "bench/results";
+// The runtime stage alone has its own report, so a pipeline run's figures stay.
+const base = wanted.length === 1 && wanted[0] === "runtime" ? "runtime" : "latest";
 await mkdir(dir, { recursive: true });
-await writeFile(`${dir}/latest.json`, JSON.stringify(report, null, 2) + "\n");
-await writeFile(`${dir}/latest.md`, renderMarkdown(report));
-await writeFile(`${dir}/latest.svg`, renderSvg(report));
+await writeFile(`${dir}/${base}.json`, JSON.stringify(report, null, 2) + "\n");
+await writeFile(`${dir}/${base}.md`, renderMarkdown(report));
+await writeFile(`${dir}/${base}.svg`, renderSvg(report));
 process.stdout.write("\n" + renderMarkdown(report));
-ctx.say(`wrote ${dir}/latest.json, latest.md, latest.svg`);
+ctx.say(`wrote ${dir}/${base}.json, ${base}.md, ${base}.svg`);
 process.exit(0);

@@ -11,7 +11,7 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import type { BenchContext } from "./_context.ts";
 import { type Contender, nactContender, plainContender, troupeContender } from "./_runtime_contenders.ts";
-import { median, stageResult, type StageResult } from "./_stats.ts";
+import { median, type StageResult, stageResult } from "./_stats.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -54,6 +54,14 @@ export async function benchRuntime(ctx: BenchContext): Promise<StageResult[]> {
   if (baseline) contenders.push(await troupeContender("troupe (baseline)", pathToFileURL(baseline).href));
   contenders.push(nactContender(), plainContender());
   if (!gc) ctx.say("runtime: run node with --expose-gc for steadier figures (npm run bench does)");
+  // One unmeasured pass per side first, so the first measured round is not the JIT's warm-up.
+  for (const c of contenders) {
+    await c.oneSender(n / 10, 1000);
+    await c.manySenders(n / 10, 100, 100);
+    await c.ask(asks / 10);
+    await (await c.spawn(actors / 100)).release();
+  }
+  ctx.say("runtime: warmed up");
   const figures = new Map<string, { a: number[]; b: number[]; c: number[]; spawn: number[]; bytes: number[] }>();
   for (const c of contenders) figures.set(c.name, { a: [], b: [], c: [], spawn: [], bytes: [] });
   for (let round = 0; round < ctx.rounds; round++) {
@@ -67,13 +75,19 @@ export async function benchRuntime(ctx: BenchContext): Promise<StageResult[]> {
       const s = await spawnFigures(c, actors);
       f.spawn.push(s.rate);
       f.bytes.push(s.bytes);
-      ctx.say(`runtime round ${round + 1}/${ctx.rounds} ${c.name}: (a) ${m(f.a.at(-1))} msg/s, (b) ${m(f.b.at(-1))} msg/s, (c) ${m(f.c.at(-1))} asks/s, (d) ${m(s.rate)} spawns/s, ${Math.round(s.bytes)} B/actor`);
+      ctx.say(
+        `runtime round ${round + 1}/${ctx.rounds} ${c.name}: (a) ${m(f.a.at(-1))} msg/s, (b) ${
+          m(f.b.at(-1))
+        } msg/s, (c) ${m(f.c.at(-1))} asks/s, (d) ${m(s.rate)} spawns/s, ${Math.round(s.bytes)} B/actor`,
+      );
     }
   }
   const t = figures.get("troupe")!;
   const plain = figures.get("plain async loop")!;
   const others = (key: "a" | "b" | "c" | "spawn" | "bytes") =>
-    Object.fromEntries(contenders.filter((c) => c.name !== "troupe").map((c) => [c.name, Math.round(median(figures.get(c.name)![key]))]));
+    Object.fromEntries(
+      contenders.filter((c) => c.name !== "troupe").map((c) => [c.name, Math.round(median(figures.get(c.name)![key]))]),
+    );
   const baselineRatio = (key: "a" | "b" | "c" | "spawn") => {
     const b = figures.get("troupe (baseline)");
     return b ? { vsBaseline: Math.round((median(t[key]) / median(b[key])) * 100) / 100 } : {};
@@ -111,7 +125,12 @@ export async function benchRuntime(ctx: BenchContext): Promise<StageResult[]> {
       troupe: [`${actors.toLocaleString("en-US")} actors under one supervisor`, t.spawn],
       anchor: ["plain async mailbox loop", plain.spawn],
       target: null,
-      extra: { bytesPerActor: Math.round(median(t.bytes)), ...Object.fromEntries(Object.entries(others("bytes")).map(([k, v]) => [`${k} bytes`, v])), ...others("spawn"), ...baselineRatio("spawn") },
+      extra: {
+        bytesPerActor: Math.round(median(t.bytes)),
+        ...Object.fromEntries(Object.entries(others("bytes")).map(([k, v]) => [`${k} bytes`, v])),
+        ...others("spawn"),
+        ...baselineRatio("spawn"),
+      },
     }),
   ];
 }

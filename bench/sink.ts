@@ -11,9 +11,13 @@ import { connectPostgres } from "../actors/db/postgres.ts";
 import { run } from "../infra/process.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, fillImages, isolated, waitFor } from "./_nodes.ts";
-import { stageResult, type StageResult } from "./_stats.ts";
+import { type StageResult, stageResult } from "./_stats.ts";
 
-async function troupeRound(ctx: BenchContext, topics: Record<string, string>, n: number): Promise<{ rate: number; schema: string }> {
+async function troupeRound(
+  ctx: BenchContext,
+  topics: Record<string, string>,
+  n: number,
+): Promise<{ rate: number; schema: string }> {
   const own = isolated(ctx, "sink");
   const env = { ...topics, DB_GROUP_ID: own.DB_GROUP_ID!, DATABASE_SCHEMA: own.DATABASE_SCHEMA! };
   const node = await benchNode(ctx, { ...env, ROLE: "db" });
@@ -34,7 +38,9 @@ async function anchorRound(ctx: BenchContext, csv: string, round: number): Promi
   const psql = (sql: string) => run("psql", [ctx.databaseUrl, "-v", "ON_ERROR_STOP=1", "-qc", sql]);
   await psql(`CREATE TABLE ${table} (LIKE images_template INCLUDING ALL)`);
   const t0 = performance.now();
-  await psql(`\\copy ${table} (image_id, device_id, seq, captured_at, fine_label, coarse_label, width, height, png, sha256) FROM '${csv}' CSV`);
+  await psql(
+    `\\copy ${table} (image_id, device_id, seq, captured_at, fine_label, coarse_label, width, height, png, sha256) FROM '${csv}' CSV`,
+  );
   const secs = (performance.now() - t0) / 1000;
   await psql(`DROP TABLE ${table}`);
   return secs;
@@ -60,9 +66,17 @@ export async function benchSink(ctx: BenchContext): Promise<StageResult> {
       if (r === 0) {
         // The anchor copies the very rows troupe wrote, into a table of the same shape.
         const sql = connectPostgres(ctx.databaseUrl, { max: 1 });
-        await sql.unsafe(`DROP TABLE IF EXISTS images_template; CREATE TABLE images_template (LIKE "${t.schema}".images INCLUDING ALL)`);
+        await sql.unsafe(
+          `DROP TABLE IF EXISTS images_template; CREATE TABLE images_template (LIKE "${t.schema}".images INCLUDING ALL)`,
+        );
         await sql.end();
-        await run("psql", [ctx.databaseUrl, "-v", "ON_ERROR_STOP=1", "-qc", `\\copy (SELECT image_id, device_id, seq, captured_at, fine_label, coarse_label, width, height, png, sha256 FROM "${t.schema}".images) TO '${csv}' CSV`]);
+        await run("psql", [
+          ctx.databaseUrl,
+          "-v",
+          "ON_ERROR_STOP=1",
+          "-qc",
+          `\\copy (SELECT image_id, device_id, seq, captured_at, fine_label, coarse_label, width, height, png, sha256 FROM "${t.schema}".images) TO '${csv}' CSV`,
+        ]);
       }
       const secs = await anchorRound(ctx, csv, r);
       anchor.push(n / secs);
@@ -71,7 +85,9 @@ export async function benchSink(ctx: BenchContext): Promise<StageResult> {
   } finally {
     await rm(dir, { recursive: true, force: true });
     const sql = connectPostgres(ctx.databaseUrl, { max: 1 });
-    await sql.unsafe(["DROP TABLE IF EXISTS images_template", ...schemas.map((s) => `DROP SCHEMA IF EXISTS "${s}" CASCADE`)].join(";"));
+    await sql.unsafe(
+      ["DROP TABLE IF EXISTS images_template", ...schemas.map((s) => `DROP SCHEMA IF EXISTS "${s}" CASCADE`)].join(";"),
+    );
     await sql.end();
   }
   return stageResult({
@@ -81,6 +97,8 @@ export async function benchSink(ctx: BenchContext): Promise<StageResult> {
     anchor: ["psql \\copy of the same rows (CSV, PNG as bytea hex)", anchor],
     target: 0.5,
     extra: { rows: n },
-    notes: ["troupe timed from its first written batch (group join excluded); COPY timed around psql, the file read included"],
+    notes: [
+      "troupe timed from its first written batch (group join excluded); COPY timed around psql, the file read included",
+    ],
   });
 }

@@ -17,7 +17,16 @@ import {
   topicConsumer,
   type TopicConsumerStats,
 } from "../actors/kafka/mod.ts";
-import { type ActorRef, type ActorSystem, ask, createLogger, type Logger, spawn, startSystem, supervise } from "../system/mod.ts";
+import {
+  type ActorRef,
+  type ActorSystem,
+  ask,
+  createLogger,
+  type Logger,
+  spawn,
+  startSystem,
+  supervise,
+} from "../system/mod.ts";
 
 /** A record of the payments topic: `{ "account": "acc-1", "cents": 250 }`. */
 export interface Payment {
@@ -40,7 +49,11 @@ export function decodePayment(value: Uint8Array | null): DecodedRecord<Payment> 
   }
   const p = data as Partial<Payment> | null;
   if (typeof p?.account !== "string" || p.account === "" || !Number.isSafeInteger(p.cents)) {
-    return { ok: false, reason: "invalid_envelope", detail: 'a payment is { "account": "<non-empty string>", "cents": <integer> }' };
+    return {
+      ok: false,
+      reason: "invalid_envelope",
+      detail: 'a payment is { "account": "<non-empty string>", "cents": <integer> }',
+    };
   }
   return { ok: true, value: { account: p.account, cents: p.cents as number } };
 }
@@ -69,7 +82,12 @@ export interface PaymentsService {
 export async function startPaymentsService(options: PaymentsServiceOptions): Promise<PaymentsService> {
   const system = startSystem({ name: "payments", logger: options.logger ?? createLogger() });
   await ensureTopics(options.brokers, [options.topic, options.deadLetterTopic], { partitions: 3, log: system.log });
-  const sup = await supervise(system.root, { name: "billing", strategy: "rest_for_one", intensity: 5, periodMs: 60_000 });
+  const sup = await supervise(system.root, {
+    name: "billing",
+    strategy: "rest_for_one",
+    intensity: 5,
+    periodMs: 60_000,
+  });
   const ledger = await spawn<LedgerMsg, Map<string, number>>(sup, {
     init: () => new Map(),
     receive: (totals, msg) => {
@@ -84,22 +102,29 @@ export async function startPaymentsService(options: PaymentsServiceOptions): Pro
     },
   }, { name: "ledger", capacity: options.ledgerCapacity ?? 4 });
   const consumer: TopicConsumerStats = { consumed: 0, handed: 0, deadLettered: {}, commits: 0, pauses: 0, inFlight: 0 };
-  await spawn(sup, topicConsumer<Payment, LedgerMsg>({
-    brokers: options.brokers,
-    groupId: options.groupId,
-    topics: [options.topic],
-    deadLetterTopic: options.deadLetterTopic,
-    decode: (record) => decodePayment(record.value),
-    downstream: ledger,
-    deliver: (payments, sources, replyTo) => ({ type: "ledger.apply", payments, sources, replyTo }),
-    chunk: 50,
-    readiness: system.readiness,
-    stats: consumer,
-  }), { name: "consumer", capacity: 16 });
+  await spawn(
+    sup,
+    topicConsumer<Payment, LedgerMsg>({
+      brokers: options.brokers,
+      groupId: options.groupId,
+      topics: [options.topic],
+      deadLetterTopic: options.deadLetterTopic,
+      decode: (record) => decodePayment(record.value),
+      downstream: ledger,
+      deliver: (payments, sources, replyTo) => ({ type: "ledger.apply", payments, sources, replyTo }),
+      chunk: 50,
+      readiness: system.readiness,
+      stats: consumer,
+    }),
+    { name: "consumer", capacity: 16 },
+  );
   return {
     system,
     consumer,
-    totals: () => ask<LedgerMsg, Record<string, number>>(ledger, (replyTo) => ({ type: "ledger.totals", replyTo }), { timeoutMs: 5_000 }),
+    totals: () =>
+      ask<LedgerMsg, Record<string, number>>(ledger, (replyTo) => ({ type: "ledger.totals", replyTo }), {
+        timeoutMs: 5_000,
+      }),
   };
 }
 

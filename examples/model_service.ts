@@ -38,7 +38,12 @@ export interface ModelServiceOptions {
 /** The service: its own routes, `POST /v1/predict`, `GET /v1/models`, and troupe's ops routes under `/ops`. */
 export async function createModelService(options: ModelServiceOptions): Promise<{ app: Hono; system: ActorSystem }> {
   const system = startSystem({ name: "classifier", logger: options.logger ?? createLogger() });
-  const vision = await supervise(system.root, { name: "vision", strategy: "one_for_one", intensity: 3, periodMs: 60_000 });
+  const vision = await supervise(system.root, {
+    name: "vision",
+    strategy: "one_for_one",
+    intensity: 3,
+    periodMs: 60_000,
+  });
   const workers = options.workers ?? 1;
   const pool = { workers, intraOpThreads: 1, maxBatch: 4, maxDelayMs: 5, queue: 16 };
   const tree = await startModelPoolTree(vision, {
@@ -68,7 +73,10 @@ export async function createModelService(options: ModelServiceOptions): Promise<
     },
   });
   const app = new Hono();
-  app.get("/", (c) => c.json({ service: "classifier", try: ["POST /v1/predict", "GET /v1/models", "GET /ops/actors"] }));
+  app.get(
+    "/",
+    (c) => c.json({ service: "classifier", try: ["POST /v1/predict", "GET /v1/models", "GET /ops/actors"] }),
+  );
   app.route("/", predict);
   app.route("/ops", createOpsApp(system, { nodeId: "classifier" }));
   return { app, system };
@@ -77,7 +85,11 @@ export async function createModelService(options: ModelServiceOptions): Promise<
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const given = process.argv[2];
   const modelPath = given ?? (await ensureResNet50(".troupe/models")).path;
-  const { app, system } = await createModelService({ modelPath, modelName: given ? "model" : SYNTHETIC_RESNET50, input: IMAGENET_INPUT });
+  const { app, system } = await createModelService({
+    modelPath,
+    modelName: given ? "model" : SYNTHETIC_RESNET50,
+    input: IMAGENET_INPUT,
+  });
   const server = await serveHttp(app.fetch, { host: "127.0.0.1", port: 8090 });
   system.log.info("classifier service listening", { url: `http://127.0.0.1:${server.port}` });
 }

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
@@ -47,21 +47,42 @@ export async function kafkaClasspath(version: string, log: Logger): Promise<stri
     const cp = readFileSync(file, "utf8").trim();
     if (cp && cp.split(":").every((jar) => existsSync(jar))) return cp;
   }
-  if (!(await hasCommand("mvn"))) throw new InfraError("Maven (mvn) is needed to fetch the Kafka broker's jars from Maven Central: install it (apt-get install maven) or set KAFKA_BROKERS to an existing broker");
-  if (!(await hasCommand("java"))) throw new InfraError("Java 17 is needed to run the Kafka broker: install it (apt-get install openjdk-17-jre-headless) or set KAFKA_BROKERS to an existing broker");
+  if (!(await hasCommand("mvn"))) {
+    throw new InfraError(
+      "Maven (mvn) is needed to fetch the Kafka broker's jars from Maven Central: install it (apt-get install maven) or set KAFKA_BROKERS to an existing broker",
+    );
+  }
+  if (!(await hasCommand("java"))) {
+    throw new InfraError(
+      "Java 17 is needed to run the Kafka broker: install it (apt-get install openjdk-17-jre-headless) or set KAFKA_BROKERS to an existing broker",
+    );
+  }
   mkdirSync(dirname(file), { recursive: true });
   log.info("resolving Apache Kafka jars from Maven Central (first run downloads about 100 MB)", { version });
   const started = Date.now();
   let jars = 0;
-  const ticker = setInterval(() => log.info("still resolving Kafka jars", { seconds: Math.round((Date.now() - started) / 1000), downloaded: jars }), 10_000);
+  const ticker = setInterval(
+    () =>
+      log.info("still resolving Kafka jars", { seconds: Math.round((Date.now() - started) / 1000), downloaded: jars }),
+    10_000,
+  );
   try {
-    await run("mvn", ["-B", "-f", POM, "dependency:build-classpath", `-Dkafka.version=${version}`, `-Dmdep.outputFile=${file}`], {
+    await run("mvn", [
+      "-B",
+      "-f",
+      POM,
+      "dependency:build-classpath",
+      `-Dkafka.version=${version}`,
+      `-Dmdep.outputFile=${file}`,
+    ], {
       onLine: (line) => {
         if (/Downloaded from/.test(line)) jars++;
       },
     });
   } catch (err) {
-    throw new InfraError(`could not resolve Kafka ${version} jars with Maven: ${(err as Error).message}`, { cause: err });
+    throw new InfraError(`could not resolve Kafka ${version} jars with Maven: ${(err as Error).message}`, {
+      cause: err,
+    });
   } finally {
     clearInterval(ticker);
   }
@@ -75,46 +96,59 @@ function listenHost(s: LocalBrokerSettings): string {
 }
 
 /** Writes server.properties and log4j.properties into the data dir; returns their paths. */
-export function writeBrokerConfig(s: LocalBrokerSettings): { serverProperties: string; log4j: string; logFile: string; logDir: string } {
+export function writeBrokerConfig(
+  s: LocalBrokerSettings,
+): { serverProperties: string; log4j: string; logFile: string; logDir: string } {
   const dir = resolve(s.dataDir);
   const logDir = join(dir, "data");
   mkdirSync(logDir, { recursive: true });
   const serverProperties = join(dir, "server.properties");
-  writeFileSync(serverProperties, [
-    "# written by troupe: a single-node KRaft broker on loopback",
-    "process.roles=broker,controller",
-    "node.id=1",
-    `controller.quorum.voters=1@127.0.0.1:${s.controllerPort}`,
-    `listeners=PLAINTEXT://${listenHost(s)}:${s.port},CONTROLLER://127.0.0.1:${s.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${s.advertisedHost ?? "127.0.0.1"}:${s.port}`,
-    "controller.listener.names=CONTROLLER",
-    "inter.broker.listener.name=PLAINTEXT",
-    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-    `log.dirs=${logDir}`,
-    "num.partitions=1",
-    "offsets.topic.replication.factor=1",
-    "offsets.topic.num.partitions=10",
-    "transaction.state.log.replication.factor=1",
-    "transaction.state.log.min.isr=1",
-    "group.initial.rebalance.delay.ms=0",
-    "auto.create.topics.enable=false",
-    "",
-  ].join("\n"));
+  writeFileSync(
+    serverProperties,
+    [
+      "# written by troupe: a single-node KRaft broker on loopback",
+      "process.roles=broker,controller",
+      "node.id=1",
+      `controller.quorum.voters=1@127.0.0.1:${s.controllerPort}`,
+      `listeners=PLAINTEXT://${listenHost(s)}:${s.port},CONTROLLER://127.0.0.1:${s.controllerPort}`,
+      `advertised.listeners=PLAINTEXT://${s.advertisedHost ?? "127.0.0.1"}:${s.port}`,
+      "controller.listener.names=CONTROLLER",
+      "inter.broker.listener.name=PLAINTEXT",
+      "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+      `log.dirs=${logDir}`,
+      "num.partitions=1",
+      "offsets.topic.replication.factor=1",
+      "offsets.topic.num.partitions=10",
+      "transaction.state.log.replication.factor=1",
+      "transaction.state.log.min.isr=1",
+      "group.initial.rebalance.delay.ms=0",
+      "auto.create.topics.enable=false",
+      "",
+    ].join("\n"),
+  );
   const log4j = join(dir, "log4j.properties");
-  writeFileSync(log4j, [
-    "log4j.rootLogger=WARN, stdout",
-    "log4j.logger.kafka=INFO",
-    "log4j.logger.org.apache.kafka=WARN",
-    "log4j.appender.stdout=org.apache.log4j.ConsoleAppender",
-    "log4j.appender.stdout.layout=org.apache.log4j.PatternLayout",
-    "log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n",
-    "",
-  ].join("\n"));
+  writeFileSync(
+    log4j,
+    [
+      "log4j.rootLogger=WARN, stdout",
+      "log4j.logger.kafka=INFO",
+      "log4j.logger.org.apache.kafka=WARN",
+      "log4j.appender.stdout=org.apache.log4j.ConsoleAppender",
+      "log4j.appender.stdout.layout=org.apache.log4j.PatternLayout",
+      "log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n",
+      "",
+    ].join("\n"),
+  );
   return { serverProperties, log4j, logFile: join(dir, "broker.log"), logDir };
 }
 
 /** Formats KRaft storage unless the data dir already holds a formatted log. */
-export async function formatStorage(classpath: string, serverProperties: string, logDir: string, log: Logger): Promise<void> {
+export async function formatStorage(
+  classpath: string,
+  serverProperties: string,
+  logDir: string,
+  log: Logger,
+): Promise<void> {
   if (existsSync(join(logDir, "meta.properties"))) return;
   // A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
   const clusterId = randomBytes(16).toString("base64url");
@@ -158,11 +192,25 @@ export async function startBroker(s: LocalBrokerSettings, options: StartBrokerOp
   const files = writeBrokerConfig(s);
   await stopStaleBroker(s.dataDir, log);
   for (const p of [s.port, s.controllerPort]) {
-    if (await portInUse(p)) throw new InfraError(`port ${p} on 127.0.0.1 is already in use: choose other KAFKA_PORT / KAFKA_CONTROLLER_PORT values or stop what listens there`);
+    if (await portInUse(p)) {
+      throw new InfraError(
+        `port ${p} on 127.0.0.1 is already in use: choose other KAFKA_PORT / KAFKA_CONTROLLER_PORT values or stop what listens there`,
+      );
+    }
   }
   await formatStorage(classpath, files.serverProperties, files.logDir, log);
   const out = openSync(files.logFile, "a");
-  const child = spawn("java", [`-Xmx${s.heap}`, `-Xms${s.heap}`, "-XX:+UseG1GC", "-Djava.awt.headless=true", `-Dlog4j.configuration=file:${files.log4j}`, "-cp", classpath, "kafka.Kafka", files.serverProperties], {
+  const child = spawn("java", [
+    `-Xmx${s.heap}`,
+    `-Xms${s.heap}`,
+    "-XX:+UseG1GC",
+    "-Djava.awt.headless=true",
+    `-Dlog4j.configuration=file:${files.log4j}`,
+    "-cp",
+    classpath,
+    "kafka.Kafka",
+    files.serverProperties,
+  ], {
     stdio: ["ignore", out, out],
     detached: options.detached ?? false,
   });
@@ -176,7 +224,9 @@ export async function startBroker(s: LocalBrokerSettings, options: StartBrokerOp
   child.once("exit", (code, sig) => (exited = `exited with ${sig ?? `code ${code}`}`));
   const end = Date.now() + (options.readyTimeoutMs ?? 90_000);
   for (;;) {
-    if (exited) throw new InfraError(`the Kafka broker ${exited} before it was ready; see ${files.logFile}`, { retriable: true });
+    if (exited) {
+      throw new InfraError(`the Kafka broker ${exited} before it was ready; see ${files.logFile}`, { retriable: true });
+    }
     if (options.signal?.aborted) {
       await terminate(child.pid, 5000);
       throw new InfraError("broker start was cancelled");
@@ -187,7 +237,12 @@ export async function startBroker(s: LocalBrokerSettings, options: StartBrokerOp
     } catch {
       if (Date.now() > end) {
         await terminate(child.pid, 5000);
-        throw new InfraError(`the Kafka broker did not answer on ${brokers[0]} within ${options.readyTimeoutMs ?? 90_000} ms; see ${files.logFile}`, { retriable: true });
+        throw new InfraError(
+          `the Kafka broker did not answer on ${brokers[0]} within ${
+            options.readyTimeoutMs ?? 90_000
+          } ms; see ${files.logFile}`,
+          { retriable: true },
+        );
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -20,14 +20,23 @@ export interface LocalDatabase {
 }
 
 /** Starts (or finds running) the local PostgreSQL cluster, else PGlite. */
-export async function startLocalDatabase(log: Logger, options: { postgresDir?: string; pgliteDir?: string } = {}): Promise<LocalDatabase> {
+export async function startLocalDatabase(
+  log: Logger,
+  options: { postgresDir?: string; pgliteDir?: string } = {},
+): Promise<LocalDatabase> {
   const pgDir = options.postgresDir ?? LOCAL_POSTGRES_DIR;
   try {
     const pg = await startPostgres(pgDir, log);
-    log.info("database: local PostgreSQL cluster (stop it with `npm run postgres -- stop`)", { url: pg.url, dir: pgDir });
+    log.info("database: local PostgreSQL cluster (stop it with `npm run postgres -- stop`)", {
+      url: pg.url,
+      dir: pgDir,
+    });
     return { kind: "postgresql", url: pg.url, stop: async () => {} };
   } catch (err) {
-    log.warn("no PostgreSQL server could be had here: falling back to the embedded PGlite (fine for a local run; not a production database)", { error: errorMessage(err) });
+    log.warn(
+      "no PostgreSQL server could be had here: falling back to the embedded PGlite (fine for a local run; not a production database)",
+      { error: errorMessage(err) },
+    );
   }
   const lite = await startPglite(options.pgliteDir ?? LOCAL_PGLITE_DIR, log);
   log.warn("database: embedded PGlite", { url: lite.url, dir: lite.dataDir });

@@ -4,7 +4,7 @@
  * trust auth on loopback only, a `troupe` role and database. Works as root (the
  * server runs as the `postgres` user).
  */
-import { chmodSync, existsSync, statSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import type { Logger } from "../system/mod.ts";
@@ -22,16 +22,23 @@ async function pgBin(log: Logger): Promise<string> {
   const find = () => {
     const root = "/usr/lib/postgresql";
     if (!existsSync(root)) return null;
-    const versions = readdirSync(root).filter((v) => existsSync(join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(root).filter((v) => existsSync(join(root, v, "bin", "initdb"))).sort((a, b) =>
+      Number(b) - Number(a)
+    );
     return versions[0] ? join(root, versions[0], "bin") : null;
   };
   let bin = find();
   if (bin) return bin;
-  if (!(await hasCommand("apt-get"))) throw new InfraError("PostgreSQL is not installed and apt-get is missing: install PostgreSQL or set DATABASE_URL");
+  if (!(await hasCommand("apt-get"))) {
+    throw new InfraError("PostgreSQL is not installed and apt-get is missing: install PostgreSQL or set DATABASE_URL");
+  }
   log.info("installing Debian's postgresql package (apt-get)");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   await run("apt-get", ["update", "-q"], { env });
-  await run("apt-get", ["install", "-y", "-q", "postgresql"], { env, onLine: (l) => /^(Setting up|Unpacking) postgresql/.test(l) && log.info(l) });
+  await run("apt-get", ["install", "-y", "-q", "postgresql"], {
+    env,
+    onLine: (l) => /^(Setting up|Unpacking) postgresql/.test(l) && log.info(l),
+  });
   bin = find();
   if (!bin) throw new InfraError("apt-get installed postgresql but no initdb was found under /usr/lib/postgresql");
   return bin;
@@ -44,7 +51,11 @@ function asPostgres(cmd: string, args: string[]): [string, string[]] {
 }
 
 /** Starts (or finds running) the cluster in `dataDir`; resolves with its URL. */
-export async function startPostgres(dataDir: string, log: Logger, options: { port?: number } = {}): Promise<LocalPostgres> {
+export async function startPostgres(
+  dataDir: string,
+  log: Logger,
+  options: { port?: number } = {},
+): Promise<LocalPostgres> {
   const dir = resolve(dataDir);
   const stateFile = join(dir, "troupe-state.json");
   const bin = await pgBin(log);
@@ -69,12 +80,51 @@ export async function startPostgres(dataDir: string, log: Logger, options: { por
   if (isRoot()) await run("chown", ["-R", "postgres:postgres", dir]);
   if (!existsSync(join(pgdata, "PG_VERSION"))) {
     log.info("creating a private PostgreSQL cluster", { pgdata });
-    await run(...asPostgres(join(bin, "initdb"), ["-D", pgdata, "-U", "troupe", "--auth=trust", "-E", "UTF8", "--no-locale"]));
+    await run(
+      ...asPostgres(join(bin, "initdb"), ["-D", pgdata, "-U", "troupe", "--auth=trust", "-E", "UTF8", "--no-locale"]),
+    );
   }
   const port = options.port ?? previousPort ?? await freePort();
-  await run(...asPostgres(join(bin, "pg_ctl"), ["start", "-w", "-t", "60", "-D", pgdata, "-l", join(dir, "postgres.log"), "-o", `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir}`]));
-  const exists = await run("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "troupe", "-d", "postgres", "-tAc", "SELECT 1 FROM pg_database WHERE datname = 'troupe'"]);
-  if (exists.stdout.trim() !== "1") await run("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "troupe", "-d", "postgres", "-c", "CREATE DATABASE troupe"]);
+  await run(
+    ...asPostgres(join(bin, "pg_ctl"), [
+      "start",
+      "-w",
+      "-t",
+      "60",
+      "-D",
+      pgdata,
+      "-l",
+      join(dir, "postgres.log"),
+      "-o",
+      `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir}`,
+    ]),
+  );
+  const exists = await run("psql", [
+    "-h",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "-U",
+    "troupe",
+    "-d",
+    "postgres",
+    "-tAc",
+    "SELECT 1 FROM pg_database WHERE datname = 'troupe'",
+  ]);
+  if (exists.stdout.trim() !== "1") {
+    await run("psql", [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-U",
+      "troupe",
+      "-d",
+      "postgres",
+      "-c",
+      "CREATE DATABASE troupe",
+    ]);
+  }
   const st: LocalPostgres = { url: `postgres://troupe@127.0.0.1:${port}/troupe`, port, dataDir: dir };
   writeFileSync(stateFile, JSON.stringify(st));
   log.info("PostgreSQL ready", { url: st.url });

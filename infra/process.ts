@@ -15,16 +15,24 @@ export interface RunResult {
  * Runs a command to completion. `onLine` sees each output line as it comes (for
  * progress); throws with the command's last output lines when it fails.
  */
-export function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; allowFail?: boolean } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; allowFail?: boolean } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     const feed = (chunk: Buffer, into: "out" | "err") => {
       const s = chunk.toString();
       if (into === "out") stdout += s;
       else stderr += s;
-      if (options.onLine) for (const line of s.split("\n")) if (line.trim()) options.onLine(line);
+      if (options.onLine) { for (const line of s.split("\n")) if (line.trim()) options.onLine(line); }
     };
     child.stdout.on("data", (c: Buffer) => feed(c, "out"));
     child.stderr.on("data", (c: Buffer) => feed(c, "err"));

@@ -9,8 +9,14 @@ import { hostname } from "node:os";
 import { z } from "zod";
 import { TroupeError } from "../system/mod.ts";
 import type { LogLevel } from "../system/mod.ts";
-import { ROLES, type Role, parseRoles } from "./roles.ts";
-import { type DbConfig, PIPELINE_VARIABLES, readPipelineConfig, type SimulatorConfig, type TopicsConfig } from "./config_pipeline.ts";
+import { parseRoles, type Role, ROLES } from "./roles.ts";
+import {
+  type DbConfig,
+  PIPELINE_VARIABLES,
+  readPipelineConfig,
+  type SimulatorConfig,
+  type TopicsConfig,
+} from "./config_pipeline.ts";
 
 import { INFERENCE_VARIABLES, type InferenceConfig, readInferenceConfig } from "./config_inference.ts";
 
@@ -76,7 +82,8 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   KAFKA_DATA_DIR: "broker role: log and metadata directory (default .troupe/kafka)",
   KAFKA_VERSION: "broker role: Apache Kafka version taken from Maven Central (default 3.9.1; 3.9.x only)",
   KAFKA_HEAP: "broker role: JVM heap of the broker (default 512m)",
-  KAFKA_ADVERTISED_HOST: "broker role: host name other machines reach the broker by; not loopback: listen on all interfaces (default 127.0.0.1)",
+  KAFKA_ADVERTISED_HOST:
+    "broker role: host name other machines reach the broker by; not loopback: listen on all interfaces (default 127.0.0.1)",
   DATABASE_URL: "PostgreSQL connection URL (secret password; default: a local cluster)",
   SHUTDOWN_DEADLINE_MS: "longest graceful shutdown in milliseconds (default 10000)",
   ...PIPELINE_VARIABLES,
@@ -122,18 +129,32 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
   if (!isLoopback(ops.host) && ops.token === null) {
     problems.push(`OPS_TOKEN must be set when OPS_HOST is not a loopback address: got OPS_HOST '${ops.host}'`);
   }
-  if (ops.token !== null && ops.token.length < 16) problems.push("OPS_TOKEN must be at least 16 characters: got a shorter one");
+  if (ops.token !== null && ops.token.length < 16) {
+    problems.push("OPS_TOKEN must be at least 16 characters: got a shorter one");
+  }
   const brokersRaw = raw("KAFKA_BROKERS");
   let kafkaBrokers: string[] | null = null;
   if (brokersRaw !== undefined) {
     kafkaBrokers = brokersRaw.split(",").map((s) => s.trim()).filter(Boolean);
     const bad = kafkaBrokers.filter((b) => !hostPort.test(b));
-    if (bad.length > 0 || kafkaBrokers.length === 0) problems.push(`KAFKA_BROKERS must be a comma list of host:port: got '${brokersRaw}'`);
+    if (bad.length > 0 || kafkaBrokers.length === 0) {
+      problems.push(`KAFKA_BROKERS must be a comma list of host:port: got '${brokersRaw}'`);
+    }
   }
-  const databaseUrl = get("DATABASE_URL", null, z.string().regex(/^postgres(ql)?:\/\/.+/), "a postgres:// or postgresql:// URL");
+  const databaseUrl = get(
+    "DATABASE_URL",
+    null,
+    z.string().regex(/^postgres(ql)?:\/\/.+/),
+    "a postgres:// or postgresql:// URL",
+  );
   const config: TroupeConfig = {
     roles,
-    nodeId: get("NODE_ID", hostname(), z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), "1 to 64 letters, digits, '.', '_' or '-'"),
+    nodeId: get(
+      "NODE_ID",
+      hostname(),
+      z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+      "1 to 64 letters, digits, '.', '_' or '-'",
+    ),
     logLevel: get("LOG_LEVEL", "info", z.enum(["debug", "info", "warn", "error"]), "one of debug, info, warn, error"),
     ops,
     kafkaBrokers,
@@ -141,12 +162,27 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
       port: get("KAFKA_PORT", 9092, port(false), "a port number from 1 to 65535"),
       controllerPort: get("KAFKA_CONTROLLER_PORT", 9093, port(false), "a port number from 1 to 65535"),
       dataDir: get("KAFKA_DATA_DIR", ".troupe/kafka", z.string().min(1), "a directory path"),
-      version: get("KAFKA_VERSION", "3.9.1", z.string().regex(/^3\.9\.\d+$/), "an Apache Kafka 3.9.x version such as 3.9.1"),
+      version: get(
+        "KAFKA_VERSION",
+        "3.9.1",
+        z.string().regex(/^3\.9\.\d+$/),
+        "an Apache Kafka 3.9.x version such as 3.9.1",
+      ),
       heap: get("KAFKA_HEAP", "512m", z.string().regex(/^\d+[kmg]$/i), "a JVM size such as 512m or 1g"),
-      advertisedHost: get("KAFKA_ADVERTISED_HOST", "127.0.0.1", z.string().regex(/^[A-Za-z0-9.-]{1,253}$/), "a host name or IPv4 address"),
+      advertisedHost: get(
+        "KAFKA_ADVERTISED_HOST",
+        "127.0.0.1",
+        z.string().regex(/^[A-Za-z0-9.-]{1,253}$/),
+        "a host name or IPv4 address",
+      ),
     },
     databaseUrl,
-    shutdownDeadlineMs: get("SHUTDOWN_DEADLINE_MS", 10_000, z.coerce.number().int().min(0).max(600_000), "a whole number of milliseconds from 0 to 600000"),
+    shutdownDeadlineMs: get(
+      "SHUTDOWN_DEADLINE_MS",
+      10_000,
+      z.coerce.number().int().min(0).max(600_000),
+      "a whole number of milliseconds from 0 to 600000",
+    ),
     ...readPipelineConfig(get),
     inference: readInferenceConfig(get, problems),
   };
@@ -154,7 +190,9 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
     problems.push(`KAFKA_CONTROLLER_PORT must differ from KAFKA_PORT: both are ${config.broker.port}`);
   }
   if (config.simulator.rate === 0 && config.simulator.count === 0) {
-    problems.push("SIM_RATE must be above 0 unless SIM_COUNT is set (rate 0 means a fixed count as fast as possible): got SIM_RATE '0' and no SIM_COUNT");
+    problems.push(
+      "SIM_RATE must be above 0 unless SIM_COUNT is set (rate 0 means a fixed count as fast as possible): got SIM_RATE '0' and no SIM_COUNT",
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
@@ -203,7 +241,13 @@ function readConfigFile(path: string | undefined): ConfigSource {
   }
   const out: ConfigSource = {};
   for (const [k, v] of Object.entries(data)) {
-    if (!(k in CONFIG_VARIABLES)) throw new ConfigError([`TROUPE_CONFIG file '${path}' has an unknown key '${k}': known keys are ${Object.keys(CONFIG_VARIABLES).join(", ")}`]);
+    if (!(k in CONFIG_VARIABLES)) {
+      throw new ConfigError([
+        `TROUPE_CONFIG file '${path}' has an unknown key '${k}': known keys are ${
+          Object.keys(CONFIG_VARIABLES).join(", ")
+        }`,
+      ]);
+    }
     out[k] = Array.isArray(v) ? v.join(",") : String(v);
   }
   return out;

@@ -15,10 +15,25 @@ export interface InferenceConfig {
   readonly modelName: string | null;
   /** Class names, one per line (`LABELS_PATH`); missing: class_<index>. */
   readonly labelsPath: string | null;
-  readonly input: { width: number; height: number; layout: "NCHW" | "NHWC"; mean: [number, number, number]; std: [number, number, number]; scale: number };
+  readonly input: {
+    width: number;
+    height: number;
+    layout: "NCHW" | "NHWC";
+    mean: [number, number, number];
+    std: [number, number, number];
+    scale: number;
+  };
   readonly outputs: "logits" | "probabilities";
   readonly topK: number;
-  readonly pool: { workers: number; intraOpThreads: number; spin: boolean; maxBatch: number; maxDelayMs: number; queue: number; batchTimeoutMs: number };
+  readonly pool: {
+    workers: number;
+    intraOpThreads: number;
+    spin: boolean;
+    maxBatch: number;
+    maxDelayMs: number;
+    queue: number;
+    batchTimeoutMs: number;
+  };
   readonly api: { host: string; port: number; maxBodyBytes: number; maxSide: number; timeoutMs: number };
   readonly groupId: string;
 }
@@ -38,7 +53,8 @@ export const INFERENCE_VARIABLES: Record<string, string> = {
   TOP_K: "classes in each result (default 5)",
   POOL_WORKERS: "model worker threads (default: half the cores, at least 1)",
   POOL_INTRA_THREADS: "threads per worker session (default: cores / workers); workers x threads <= cores",
-  POOL_SPIN: "true: idle session threads spin (faster alone, contends with other work); false: they sleep (default false)",
+  POOL_SPIN:
+    "true: idle session threads spin (faster alone, contends with other work); false: they sleep (default false)",
   POOL_MAX_BATCH: "largest batch (default 8)",
   POOL_MAX_DELAY_MS: "longest wait for a batch to fill (default 10)",
   POOL_QUEUE: "images waiting for a worker; beyond it the API answers 429 (default 64)",
@@ -54,33 +70,64 @@ export const INFERENCE_VARIABLES: Record<string, string> = {
 type Getter = <T>(name: string, fallback: T, schema: z.ZodType<T>, allowed: string) => T;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const triple = z.string().regex(/^\s*-?[\d.]+\s*,\s*-?[\d.]+\s*,\s*-?[\d.]+\s*$/).transform((s) => s.split(",").map(Number) as [number, number, number]);
+const triple = z.string().regex(/^\s*-?[\d.]+\s*,\s*-?[\d.]+\s*,\s*-?[\d.]+\s*$/).transform((s) =>
+  s.split(",").map(Number) as [number, number, number]
+);
 const size = z.string().regex(/^\d{1,4}(x\d{1,4})?$/).transform((s) => {
   const [w, h] = s.split("x").map(Number);
   return { width: w as number, height: (h ?? w) as number };
 });
-const scale = z.string().regex(/^(1\/\d+|[\d.]+)$/).transform((s) => (s.startsWith("1/") ? 1 / Number(s.slice(2)) : Number(s)));
+const scale = z.string().regex(/^(1\/\d+|[\d.]+)$/).transform((
+  s,
+) => (s.startsWith("1/") ? 1 / Number(s.slice(2)) : Number(s)));
 
 /** Reads the inference section; `problems` collects cross-field errors. */
 export function readInferenceConfig(get: Getter, problems: string[]): InferenceConfig {
   const cores = availableParallelism();
   const workers = get("POOL_WORKERS", Math.max(1, Math.floor(cores / 2)), int(1, 256), "a whole number from 1 to 256");
-  const intraOpThreads = get("POOL_INTRA_THREADS", Math.max(1, Math.floor(cores / workers)), int(1, 256), "a whole number from 1 to 256");
+  const intraOpThreads = get(
+    "POOL_INTRA_THREADS",
+    Math.max(1, Math.floor(cores / workers)),
+    int(1, 256),
+    "a whole number from 1 to 256",
+  );
   if (workers * intraOpThreads > cores) {
-    problems.push(`POOL_WORKERS x POOL_INTRA_THREADS must not exceed the ${cores} cores of this machine: got ${workers} x ${intraOpThreads}`);
+    problems.push(
+      `POOL_WORKERS x POOL_INTRA_THREADS must not exceed the ${cores} cores of this machine: got ${workers} x ${intraOpThreads}`,
+    );
   }
-  const { width, height } = get("MODEL_INPUT_SIZE", { width: 224, height: 224 }, size as unknown as z.ZodType<{ width: number; height: number }>, "a size such as 224 or 299x299");
+  const { width, height } = get(
+    "MODEL_INPUT_SIZE",
+    { width: 224, height: 224 },
+    size as unknown as z.ZodType<{ width: number; height: number }>,
+    "a size such as 224 or 299x299",
+  );
   return {
     modelPath: get("MODEL_PATH", null, z.string().min(1), "a file path"),
     modelDir: get("MODEL_DIR", ".troupe/models", z.string().min(1), "a directory path"),
-    modelName: get("MODEL_NAME", null, z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/), "1 to 128 letters, digits, '.', '_', ':' or '-'"),
+    modelName: get(
+      "MODEL_NAME",
+      null,
+      z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/),
+      "1 to 128 letters, digits, '.', '_', ':' or '-'",
+    ),
     labelsPath: get("LABELS_PATH", null, z.string().min(1), "a file path"),
     input: {
       width,
       height,
       layout: get("MODEL_LAYOUT", "NCHW" as const, z.enum(["NCHW", "NHWC"]), "NCHW or NHWC"),
-      mean: get("MODEL_MEAN", [0.485, 0.456, 0.406] as [number, number, number], triple as unknown as z.ZodType<[number, number, number]>, "three numbers r,g,b"),
-      std: get("MODEL_STD", [0.229, 0.224, 0.225] as [number, number, number], triple as unknown as z.ZodType<[number, number, number]>, "three numbers r,g,b"),
+      mean: get(
+        "MODEL_MEAN",
+        [0.485, 0.456, 0.406] as [number, number, number],
+        triple as unknown as z.ZodType<[number, number, number]>,
+        "three numbers r,g,b",
+      ),
+      std: get(
+        "MODEL_STD",
+        [0.229, 0.224, 0.225] as [number, number, number],
+        triple as unknown as z.ZodType<[number, number, number]>,
+        "three numbers r,g,b",
+      ),
       scale: get("MODEL_SCALE", 1 / 255, scale as unknown as z.ZodType<number>, "a number such as 1/255 or 1"),
     },
     outputs: get("MODEL_OUTPUTS", "logits" as const, z.enum(["logits", "probabilities"]), "logits or probabilities"),
@@ -88,19 +135,39 @@ export function readInferenceConfig(get: Getter, problems: string[]): InferenceC
     pool: {
       workers,
       intraOpThreads,
-      spin: get("POOL_SPIN", false, z.enum(["true", "false"]).transform((v) => v === "true") as unknown as z.ZodType<boolean>, "true or false"),
+      spin: get(
+        "POOL_SPIN",
+        false,
+        z.enum(["true", "false"]).transform((v) => v === "true") as unknown as z.ZodType<boolean>,
+        "true or false",
+      ),
       maxBatch: get("POOL_MAX_BATCH", 8, int(1, 256), "a whole number from 1 to 256"),
       maxDelayMs: get("POOL_MAX_DELAY_MS", 10, int(0, 10_000), "a whole number of milliseconds from 0 to 10000"),
       queue: get("POOL_QUEUE", 64, int(1, 100_000), "a whole number from 1 to 100000"),
-      batchTimeoutMs: get("POOL_BATCH_TIMEOUT_MS", 30_000, int(100, 600_000), "a whole number of milliseconds from 100 to 600000"),
+      batchTimeoutMs: get(
+        "POOL_BATCH_TIMEOUT_MS",
+        30_000,
+        int(100, 600_000),
+        "a whole number of milliseconds from 100 to 600000",
+      ),
     },
     api: {
       host: get("API_HOST", "127.0.0.1", z.string().regex(/^[A-Za-z0-9.:\-[\]]+$/), "a host name or IP address"),
       port: get("API_PORT", 8080, int(0, 65535), "a port number from 0 to 65535"),
-      maxBodyBytes: get("API_MAX_BODY_BYTES", 5 * 1_048_576, int(1024, 1_073_741_824), "a number of bytes from 1024 to 1073741824"),
+      maxBodyBytes: get(
+        "API_MAX_BODY_BYTES",
+        5 * 1_048_576,
+        int(1024, 1_073_741_824),
+        "a number of bytes from 1024 to 1073741824",
+      ),
       maxSide: get("API_MAX_SIDE", 4096, int(1, 65535), "a whole number of pixels from 1 to 65535"),
       timeoutMs: get("API_TIMEOUT_MS", 30_000, int(100, 600_000), "a whole number of milliseconds from 100 to 600000"),
     },
-    groupId: get("INFERENCE_GROUP_ID", "troupe-inference", z.string().regex(/^[A-Za-z0-9._-]{1,249}$/), "1 to 249 letters, digits, '.', '_' or '-'"),
+    groupId: get(
+      "INFERENCE_GROUP_ID",
+      "troupe-inference",
+      z.string().regex(/^[A-Za-z0-9._-]{1,249}$/),
+      "1 to 249 letters, digits, '.', '_' or '-'",
+    ),
   };
 }

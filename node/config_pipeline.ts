@@ -104,14 +104,29 @@ export function readPipelineConfig(get: Getter): { topics: TopicsConfig; simulat
       seed: get("SIM_SEED", 1, int(0, 2 ** 31 - 1), "a whole number from 0 to 2147483647"),
       producerBatch: get("PRODUCER_BATCH", 200, int(1, 10_000), "a whole number from 1 to 10000"),
       producerLingerMs: get("PRODUCER_LINGER_MS", 20, int(0, 60_000), "a whole number of milliseconds from 0 to 60000"),
-      encoderThreads: get("SIM_ENCODER_THREADS", Math.min(4, availableParallelism()), int(0, 64), "a whole number from 0 to 64"),
+      encoderThreads: get(
+        "SIM_ENCODER_THREADS",
+        Math.min(4, availableParallelism()),
+        int(0, 64),
+        "a whole number from 0 to 64",
+      ),
     },
     db: {
       groupId: get("DB_GROUP_ID", "troupe-db", z.string().regex(/^[A-Za-z0-9._-]{1,249}$/), topicAllowed),
-      schema: get("DATABASE_SCHEMA", "public", z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/), "a lower-case SQL identifier"),
+      schema: get(
+        "DATABASE_SCHEMA",
+        "public",
+        z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
+        "a lower-case SQL identifier",
+      ),
       upsertBatch: get("UPSERT_BATCH", 500, int(1, 10_000), "a whole number from 1 to 10000"),
       upsertLingerMs: get("UPSERT_LINGER_MS", 20, int(0, 60_000), "a whole number of milliseconds from 0 to 60000"),
-      maxMessageBytes: get("MAX_MESSAGE_BYTES", 1_048_576, int(1024, 100 * 1_048_576), "a number of bytes from 1024 to 104857600"),
+      maxMessageBytes: get(
+        "MAX_MESSAGE_BYTES",
+        1_048_576,
+        int(1024, 100 * 1_048_576),
+        "a number of bytes from 1024 to 104857600",
+      ),
     },
   };
 }

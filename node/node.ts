@@ -2,7 +2,15 @@
  * A troupe node: an actor system, its ops endpoint, and the subtrees of its roles.
  */
 import { createOpsApp, serveOps } from "../ops/mod.ts";
-import { type ActorSystem, createLogger, errorMessage, type HttpServer, type Logger, runtime, startSystem } from "../system/mod.ts";
+import {
+  type ActorSystem,
+  createLogger,
+  errorMessage,
+  type HttpServer,
+  type Logger,
+  runtime,
+  startSystem,
+} from "../system/mod.ts";
 import { redactConfig, type TroupeConfig } from "./config.ts";
 import { type StartedRoles, startRoles } from "./start_roles.ts";
 
@@ -32,13 +40,12 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
   const opsUrl = `http://${ops.host.includes(":") ? `[${ops.host}]` : ops.host}:${ops.port}`;
   log.info("ops endpoint listening", { url: opsUrl, auth: config.ops.token ? "bearer token" : "none (loopback)" });
   let stopping: Promise<void> | null = null;
-  const stop = () =>
-    (stopping ??= (async () => {
-      log.info("stopping node", { deadlineMs: config.shutdownDeadlineMs });
-      await system.shutdown({ deadlineMs: config.shutdownDeadlineMs });
-      await ops.close();
-      log.info("node stopped");
-    })());
+  const stop = () => (stopping ??= (async () => {
+    log.info("stopping node", { deadlineMs: config.shutdownDeadlineMs });
+    await system.shutdown({ deadlineMs: config.shutdownDeadlineMs });
+    await ops.close();
+    log.info("node stopped");
+  })());
   let roles: StartedRoles;
   // Not ready until every role has started (dependencies are declared as actors start).
   system.readiness.declare("roles", `starting ${config.roles.join(", ")}`);

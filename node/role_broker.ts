@@ -4,7 +4,7 @@
  */
 import { brokerKeeper } from "../actors/broker/mod.ts";
 import { type ActorSystem, spawn, supervise } from "../system/mod.ts";
-import { type TroupeConfig } from "./config.ts";
+import type { TroupeConfig } from "./config.ts";
 
 /** Starts the broker subtree; resolves once the broker answers. */
 export async function startBrokerRole(system: ActorSystem, config: TroupeConfig): Promise<void> {
@@ -15,5 +15,9 @@ export async function startBrokerRole(system: ActorSystem, config: TroupeConfig)
     periodMs: 120_000,
     backoff: { minMs: 500, maxMs: 15_000, jitter: 0.2 },
   });
-  await spawn(sup, brokerKeeper({ settings: config.broker, readiness: system.readiness }), { name: "keeper", capacity: 8, shutdownMs: 20_000 });
+  await spawn(sup, brokerKeeper({ settings: config.broker, readiness: system.readiness }), {
+    name: "keeper",
+    capacity: 8,
+    shutdownMs: 20_000,
+  });
 }

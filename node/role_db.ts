@@ -57,24 +57,39 @@ export async function startDbRole(system: ActorSystem, config: TroupeConfig): Pr
   }
   const upserterStats = newUpserterStats();
   const consumerStats = newConsumerStats();
-  const upserter = await spawn(sup, pgUpserter({
-    connect: () => connectPostgres(databaseUrl, { schema: db.schema, max: pool }),
-    batchSize: db.upsertBatch,
-    lingerMs: db.upsertLingerMs,
-    readiness: system.readiness,
-    stats: upserterStats,
-  }), { name: "upserter", capacity: 8, shutdownMs: 10_000 });
-  await spawn(sup, kafkaConsumer({
-    brokers: kafkaBrokersOf(config),
-    groupId: db.groupId,
-    topics: config.topics,
-    upserter,
-    chunk: db.upsertBatch,
-    maxMessageBytes: db.maxMessageBytes,
-    readiness: system.readiness,
-    stats: consumerStats,
-  }), { name: "consumer", capacity: 64, shutdownMs: 10_000 });
+  const upserter = await spawn(
+    sup,
+    pgUpserter({
+      connect: () => connectPostgres(databaseUrl, { schema: db.schema, max: pool }),
+      batchSize: db.upsertBatch,
+      lingerMs: db.upsertLingerMs,
+      readiness: system.readiness,
+      stats: upserterStats,
+    }),
+    { name: "upserter", capacity: 8, shutdownMs: 10_000 },
+  );
+  await spawn(
+    sup,
+    kafkaConsumer({
+      brokers: kafkaBrokersOf(config),
+      groupId: db.groupId,
+      topics: config.topics,
+      upserter,
+      chunk: db.upsertBatch,
+      maxMessageBytes: db.maxMessageBytes,
+      readiness: system.readiness,
+      stats: consumerStats,
+    }),
+    { name: "consumer", capacity: 64, shutdownMs: 10_000 },
+  );
   system.log.info("db role started", { database: redactUrl(databaseUrl), schema: db.schema, group: db.groupId });
   const database = local?.kind ?? "external";
-  return { figures: () => ({ databaseUrl: redactUrl(databaseUrl), database, consumer: { ...consumerStats, deadLettered: { ...consumerStats.deadLettered } }, upserter: { ...upserterStats } }) };
+  return {
+    figures: () => ({
+      databaseUrl: redactUrl(databaseUrl),
+      database,
+      consumer: { ...consumerStats, deadLettered: { ...consumerStats.deadLettered } },
+      upserter: { ...upserterStats },
+    }),
+  };
 }

@@ -5,13 +5,17 @@
  */
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
-import { inferenceConsumer, type InferenceConsumerStats, newInferenceConsumerStats } from "../actors/inference_kafka/mod.ts";
+import {
+  inferenceConsumer,
+  type InferenceConsumerStats,
+  newInferenceConsumerStats,
+} from "../actors/inference_kafka/mod.ts";
 import type { PoolStats } from "../actors/inference/mod.ts";
 import { createPredictApp, type PredictStats } from "../actors/inference/mod.ts";
 import { ensureResNet50, SYNTHETIC_RESNET50 } from "../actors/inference/mod.ts";
 import type { ModelDescription } from "../protocols/predict.ts";
 import { type ActorSystem, type HttpServer, serveHttp, spawn, supervise } from "../system/mod.ts";
-import { type TroupeConfig } from "./config.ts";
+import type { TroupeConfig } from "./config.ts";
 import { startModelPoolTree } from "../actors/inference/mod.ts";
 import { ensurePipelineTopics, kafkaBrokersOf } from "./_kafka.ts";
 
@@ -35,17 +39,28 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
   let path = inf.modelPath;
   if (path === null) {
     const g = await ensureResNet50(inf.modelDir, 1);
-    system.log.warn("UNTRAINED MODEL: no MODEL_PATH was given, so the node serves a generated ResNet50 v1 with seeded random weights; its classes mean nothing (set MODEL_PATH to a trained ONNX classifier)", {
-      path: g.path,
-      sha256: g.sha256,
-      generatedNow: g.generated,
-    });
+    system.log.warn(
+      "UNTRAINED MODEL: no MODEL_PATH was given, so the node serves a generated ResNet50 v1 with seeded random weights; its classes mean nothing (set MODEL_PATH to a trained ONNX classifier)",
+      {
+        path: g.path,
+        sha256: g.sha256,
+        generatedNow: g.generated,
+      },
+    );
     path = g.path;
   }
   const untrained = inf.modelPath === null;
   const name = inf.modelName ?? (untrained ? SYNTHETIC_RESNET50 : basename(path).replace(/\.onnx$/i, ""));
-  const labels = inf.labelsPath ? (await readFile(inf.labelsPath, "utf8")).split(/\r?\n/).map((l) => l.trim()).filter(Boolean) : [];
-  const sup = await supervise(system.root, { name: "inference", strategy: "one_for_one", intensity: 5, periodMs: 60_000, backoff: { minMs: 250, maxMs: 10_000, jitter: 0.2 } });
+  const labels = inf.labelsPath
+    ? (await readFile(inf.labelsPath, "utf8")).split(/\r?\n/).map((l) => l.trim()).filter(Boolean)
+    : [];
+  const sup = await supervise(system.root, {
+    name: "inference",
+    strategy: "one_for_one",
+    intensity: 5,
+    periodMs: 60_000,
+    backoff: { minMs: 250, maxMs: 10_000, jitter: 0.2 },
+  });
   const tree = await startModelPoolTree(sup, {
     modelPath: path,
     modelName: name,
@@ -63,7 +78,10 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
     outputs: inf.outputs,
   });
   if (inf.labelsPath && labels.length !== tree.info.output.classes) {
-    system.log.warn("LABELS_PATH has a different number of names than the model has classes", { labels: labels.length, classes: tree.info.output.classes });
+    system.log.warn("LABELS_PATH has a different number of names than the model has classes", {
+      labels: labels.length,
+      classes: tree.info.output.classes,
+    });
   }
   const model: ModelDescription = {
     name,
@@ -74,7 +92,13 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
     outputs: inf.outputs,
     labels: inf.labelsPath ?? "class_<index>",
     topK: inf.topK,
-    pool: { workers: inf.pool.workers, intraOpThreads: inf.pool.intraOpThreads, maxBatch: inf.pool.maxBatch, maxDelayMs: inf.pool.maxDelayMs, queue: inf.pool.queue },
+    pool: {
+      workers: inf.pool.workers,
+      intraOpThreads: inf.pool.intraOpThreads,
+      maxBatch: inf.pool.maxBatch,
+      maxDelayMs: inf.pool.maxDelayMs,
+      queue: inf.pool.queue,
+    },
     limits: { maxBodyBytes: inf.api.maxBodyBytes, maxSide: inf.api.maxSide, timeoutMs: inf.api.timeoutMs },
   };
   const apiStats: PredictStats = {};
@@ -93,18 +117,28 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
   }, { name: "api", capacity: 1 });
   await ensurePipelineTopics(config, system.log);
   const consumerStats = newInferenceConsumerStats();
-  await spawn(sup, inferenceConsumer({
-    brokers: kafkaBrokersOf(config),
-    groupId: inf.groupId,
-    topics: config.topics,
-    pool: tree.pool,
-    chunk: Math.max(inf.pool.maxBatch * inf.pool.workers * 2, 8),
-    maxMessageBytes: config.db.maxMessageBytes,
-    timeoutMs: inf.api.timeoutMs,
-    readiness: system.readiness,
-    stats: consumerStats,
-  }), { name: "consumer", capacity: 4, shutdownMs: 10_000 });
+  await spawn(
+    sup,
+    inferenceConsumer({
+      brokers: kafkaBrokersOf(config),
+      groupId: inf.groupId,
+      topics: config.topics,
+      pool: tree.pool,
+      chunk: Math.max(inf.pool.maxBatch * inf.pool.workers * 2, 8),
+      maxMessageBytes: config.db.maxMessageBytes,
+      timeoutMs: inf.api.timeoutMs,
+      readiness: system.readiness,
+      stats: consumerStats,
+    }),
+    { name: "consumer", capacity: 4, shutdownMs: 10_000 },
+  );
   return {
-    figures: () => ({ model, apiUrl, pool: { ...tree.stats }, consumer: { ...consumerStats, deadLettered: { ...consumerStats.deadLettered } }, api: { ...apiStats } }),
+    figures: () => ({
+      model,
+      apiUrl,
+      pool: { ...tree.stats },
+      consumer: { ...consumerStats, deadLettered: { ...consumerStats.deadLettered } },
+      api: { ...apiStats },
+    }),
   };
 }

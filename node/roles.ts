@@ -14,7 +14,9 @@ export type Role = (typeof ROLES)[number];
 export function parseRoles(raw: string): Role[] {
   const allowed = "simulator, broker, db, inference, all";
   const names = raw.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
-  if (names.length === 0) throw new TroupeError("TROUPE_ERR_CONFIG", `ROLE must be one or more of ${allowed}: got '${raw}'`);
+  if (names.length === 0) {
+    throw new TroupeError("TROUPE_ERR_CONFIG", `ROLE must be one or more of ${allowed}: got '${raw}'`);
+  }
   const out = new Set<Role>();
   for (const name of names) {
     if (name === "all") ROLES.forEach((r) => out.add(r));

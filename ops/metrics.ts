@@ -31,7 +31,11 @@ export function renderMetrics(input: MetricsInput): string {
   const processed = fam("troupe_actor_processed_total", "counter", "Messages handled without error.");
   const failures = fam("troupe_actor_failures_total", "counter", "Failures of the actor or supervisor.");
   const restarts = fam("troupe_actor_restarts_total", "counter", "Restarts of the actor or supervisor.");
-  const dropped = fam("troupe_mailbox_dropped_total", "counter", "Messages dropped (lossy overflow or cleared on restart).");
+  const dropped = fam(
+    "troupe_mailbox_dropped_total",
+    "counter",
+    "Messages dropped (lossy overflow or cleared on restart).",
+  );
   const rejected = fam("troupe_mailbox_rejected_total", "counter", "Messages refused by a full reject-policy mailbox.");
   const up = fam("troupe_actor_up", "gauge", "1 when the actor is running.");
   const stat = fam("troupe_actor_stat", "gauge", "A figure an actor reports about itself (see GET /actors, info).");
@@ -45,12 +49,16 @@ export function renderMetrics(input: MetricsInput): string {
       if (typeof v === "number" && Number.isFinite(v)) stat.samples.push([{ ...l, stat: k }, v]);
       // Maps of counts (a batch-size histogram, failures by reason) become one sample per key.
       else if (v && typeof v === "object" && !Array.isArray(v)) {
-        for (const [key, c] of Object.entries(v)) if (typeof c === "number" && Number.isFinite(c)) stat.samples.push([{ ...l, stat: k, key }, c]);
+        for (const [key, c] of Object.entries(v)) {
+          if (typeof c === "number" && Number.isFinite(c)) stat.samples.push([{ ...l, stat: k, key }, c]);
+        }
       }
     }
     const dl = n.info?.["deadLettered"];
     if (dl && typeof dl === "object") {
-      for (const [reason, v] of Object.entries(dl)) if (typeof v === "number") deadLettered.samples.push([{ ...l, reason }, v]);
+      for (const [reason, v] of Object.entries(dl)) {
+        if (typeof v === "number") deadLettered.samples.push([{ ...l, reason }, v]);
+      }
     }
     if (n.kind !== "actor" || !n.mailbox) return;
     depth.samples.push([l, n.mailbox.depth]);
@@ -63,8 +71,24 @@ export function renderMetrics(input: MetricsInput): string {
   const ready = fam("troupe_node_ready", "gauge", "1 when the node is ready.");
   ready.samples.push([{ node: input.nodeId }, input.ready ? 1 : 0]);
   const deps = fam("troupe_dependency_up", "gauge", "1 when the dependency is connected.");
-  for (const [name, d] of Object.entries(input.dependencies)) deps.samples.push([{ node: input.nodeId, dependency: name }, d.ok ? 1 : 0]);
-  return [ready, deps, up, depth, capacity, waiting, processed, failures, restarts, dropped, rejected, deadLettered, stat].map(renderFamily).join("");
+  for (const [name, d] of Object.entries(input.dependencies)) {
+    deps.samples.push([{ node: input.nodeId, dependency: name }, d.ok ? 1 : 0]);
+  }
+  return [
+    ready,
+    deps,
+    up,
+    depth,
+    capacity,
+    waiting,
+    processed,
+    failures,
+    restarts,
+    dropped,
+    rejected,
+    deadLettered,
+    stat,
+  ].map(renderFamily).join("");
 }
 
 function renderFamily(f: Family): string {

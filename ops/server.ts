@@ -55,7 +55,12 @@ export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): 
     return c.json(body);
   });
   app.get("/metrics", (c) => {
-    const body = renderMetrics({ nodeId, ready: system.ready, tree: system.snapshot(), dependencies: system.readiness.report() });
+    const body = renderMetrics({
+      nodeId,
+      ready: system.ready,
+      tree: system.snapshot(),
+      dependencies: system.readiness.report(),
+    });
     return c.body(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
   app.get("/config", (c) => c.json(options.config ?? {}));

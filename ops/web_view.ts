@@ -13,7 +13,9 @@ export function renderWebView(nodeId: string, ready: boolean, tree: ActorSnapsho
     const mb = n.mailbox ? `${n.mailbox.depth}/${n.mailbox.capacity}` : "";
     const err = n.lastError ? `${esc(n.lastError.message)} <small>${esc(n.lastError.at)}</small>` : "";
     rows.push(
-      `<tr class="${esc(n.status)}"><td style="padding-left:${depth * 1.2 + 0.3}em">${esc(n.name)}${n.kind === "supervisor" ? ` <small>(${esc(n.supervision?.strategy ?? "")})</small>` : ""}</td>` +
+      `<tr class="${esc(n.status)}"><td style="padding-left:${depth * 1.2 + 0.3}em">${esc(n.name)}${
+        n.kind === "supervisor" ? ` <small>(${esc(n.supervision?.strategy ?? "")})</small>` : ""
+      }</td>` +
         `<td>${esc(n.status)}</td><td>${mb}</td><td>${n.processed}</td><td>${n.failures}</td><td>${n.restarts}</td>` +
         `<td>${Math.round(n.uptimeMs / 1000)} s</td><td>${err}</td></tr>`,
     );

@@ -1,13 +1,15 @@
 /** Shared steps of the envelope decoders: size, UTF-8 JSON, and rejection records. */
 import type { DeadLetterReason } from "./deadletter.ts";
-import { Buffer } from "node:buffer";
 import { z } from "zod";
 
 /** The outcome of decoding a record: the value, or why it goes to the dead-letter topic. */
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: DeadLetterReason; detail: string };
 
 /** A rejection. */
-export function rejectWith(reason: DeadLetterReason, detail: string): { ok: false; reason: DeadLetterReason; detail: string } {
+export function rejectWith(
+  reason: DeadLetterReason,
+  detail: string,
+): { ok: false; reason: DeadLetterReason; detail: string } {
   return { ok: false, reason, detail };
 }
 
@@ -16,14 +18,18 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 /** Checks the size and parses the bytes as a JSON object. */
 export function parseJson(value: Uint8Array | null, maxBytes: number): Decoded<object> {
   if (value === null || value.length === 0) return rejectWith("not_json", "the record has no value");
-  if (value.length > maxBytes) return rejectWith("oversize", `value is ${value.length} bytes, the limit is ${maxBytes}`);
+  if (value.length > maxBytes) {
+    return rejectWith("oversize", `value is ${value.length} bytes, the limit is ${maxBytes}`);
+  }
   let data: unknown;
   try {
     data = JSON.parse(utf8.decode(value));
   } catch (err) {
     return rejectWith("not_json", `value is not UTF-8 JSON: ${(err as Error).message}`);
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) return rejectWith("not_json", "value is JSON but not an object");
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return rejectWith("not_json", "value is JSON but not an object");
+  }
   return { ok: true, value: data };
 }
 
@@ -44,6 +50,7 @@ export function zodProblem(error: z.ZodError): string {
  */
 export function storableText(min: number, max: number): z.ZodString {
   return z.string().min(min).max(max)
+    // deno-lint-ignore no-control-regex -- NUL is exactly what PostgreSQL text refuses
     .regex(/^[^\u0000]*$/, "must not contain NUL characters")
     .regex(/^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/, "must be well-formed Unicode (a lone surrogate)");
 }
@@ -55,7 +62,10 @@ export function storableText(min: number, max: number): z.ZodString {
  * database, so it is rejected here with the record's other field errors.
  */
 export function storableTimestamp(): z.ZodType<string> {
-  return z.iso.datetime({ offset: true }).refine((v) => !v.startsWith("0000"), "year 0000 is outside PostgreSQL's range (years start at 0001)");
+  return z.iso.datetime({ offset: true }).refine(
+    (v) => !v.startsWith("0000"),
+    "year 0000 is outside PostgreSQL's range (years start at 0001)",
+  );
 }
 
 /**
@@ -63,11 +73,19 @@ export function storableTimestamp(): z.ZodType<string> {
  * (`unknown_version` names the one found), then the schema (`invalid_envelope`
  * names the first bad field).
  */
-export function decodeVersioned<T>(value: Uint8Array | null, options: { maxBytes: number; version: number; schema: z.ZodType }): Decoded<T> {
+export function decodeVersioned<T>(
+  value: Uint8Array | null,
+  options: { maxBytes: number; version: number; schema: z.ZodType },
+): Decoded<T> {
   const parsed = parseJson(value, options.maxBytes);
   if (!parsed.ok) return parsed;
   const v = (parsed.value as { v?: unknown }).v;
-  if (v !== options.version) return rejectWith("unknown_version", `envelope version ${JSON.stringify(v)} is not supported: this node reads version ${options.version}`);
+  if (v !== options.version) {
+    return rejectWith(
+      "unknown_version",
+      `envelope version ${JSON.stringify(v)} is not supported: this node reads version ${options.version}`,
+    );
+  }
   const checked = options.schema.safeParse(parsed.value);
   if (!checked.success) return rejectWith("invalid_envelope", zodProblem(checked.error));
   return { ok: true, value: checked.data as T };

@@ -54,7 +54,9 @@ export function parseCifarRecord(bytes: Uint8Array, byteOffset: number, index: n
 
 /** Writes one record in the binary layout. */
 export function encodeCifarRecord(coarse: number, fine: number, planes: Uint8Array): Uint8Array {
-  if (planes.length !== CIFAR_PIXEL_BYTES) throw new RangeError(`a CIFAR image has ${CIFAR_PIXEL_BYTES} bytes of pixels: got ${planes.length}`);
+  if (planes.length !== CIFAR_PIXEL_BYTES) {
+    throw new RangeError(`a CIFAR image has ${CIFAR_PIXEL_BYTES} bytes of pixels: got ${planes.length}`);
+  }
   const out = new Uint8Array(CIFAR_RECORD_BYTES);
   out[0] = coarse;
   out[1] = fine;

@@ -50,7 +50,11 @@ export interface Rejection {
 }
 
 /** The headers of a dead-letter record: the original ones, then troupe's (which win). */
-export function deadLetterHeaders(r: Rejection, original: Record<string, string>, at = new Date()): Record<string, string> {
+export function deadLetterHeaders(
+  r: Rejection,
+  original: Record<string, string>,
+  at: Date = new Date(),
+): Record<string, string> {
   const h = DEAD_LETTER_HEADERS;
   return {
     ...original,

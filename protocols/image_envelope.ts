@@ -80,17 +80,26 @@ export function encodeImageEnvelope(envelope: ImageEnvelope): string {
  * sha256 of the PNG bytes, and that they are a PNG of the stated size.
  */
 export function decodeImageEnvelope(value: Uint8Array | null, options: { maxBytes: number }): Decoded<VerifiedImage> {
-  const decoded = decodeVersioned<ImageEnvelope>(value, { maxBytes: options.maxBytes, version: IMAGE_ENVELOPE_VERSION, schema });
+  const decoded = decodeVersioned<ImageEnvelope>(value, {
+    maxBytes: options.maxBytes,
+    version: IMAGE_ENVELOPE_VERSION,
+    schema,
+  });
   if (!decoded.ok) return decoded;
   const envelope = decoded.value;
   const png = decodeStrictBase64(envelope.data);
   if (!png) return rejectWith("bad_base64", `data is not padded base64 (length ${envelope.data.length})`);
   const digest = sha256Hex(png);
-  if (digest !== envelope.sha256) return rejectWith("sha256_mismatch", `sha256 of data is ${digest}, envelope says ${envelope.sha256}`);
+  if (digest !== envelope.sha256) {
+    return rejectWith("sha256_mismatch", `sha256 of data is ${digest}, envelope says ${envelope.sha256}`);
+  }
   const check = checkPng(png);
   if (!check.ok) return rejectWith("not_png", check.problem);
   if (check.width !== envelope.width || check.height !== envelope.height) {
-    return rejectWith("not_png", `PNG is ${check.width}x${check.height}, envelope says ${envelope.width}x${envelope.height}`);
+    return rejectWith(
+      "not_png",
+      `PNG is ${check.width}x${check.height}, envelope says ${envelope.width}x${envelope.height}`,
+    );
   }
   return { ok: true, value: { envelope, png } };
 }

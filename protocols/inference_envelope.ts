@@ -37,7 +37,9 @@ const schema = z.object({
   v: z.literal(1),
   imageId: storableText(1, 256),
   model: storableText(1, 256),
-  top: z.array(z.object({ index: z.number().int().min(0), label: storableText(0, 256), prob: z.number().min(0).max(1) })).min(1).max(1000),
+  top: z.array(
+    z.object({ index: z.number().int().min(0), label: storableText(0, 256), prob: z.number().min(0).max(1) }),
+  ).min(1).max(1000),
   latencyMs: z.number().min(0),
   inferredAt: storableTimestamp(),
 });
@@ -48,6 +50,13 @@ export function encodeInferenceEnvelope(envelope: InferenceEnvelope): string {
 }
 
 /** Decodes and checks a record value. */
-export function decodeInferenceEnvelope(value: Uint8Array | null, options: { maxBytes: number }): Decoded<InferenceEnvelope> {
-  return decodeVersioned<InferenceEnvelope>(value, { maxBytes: options.maxBytes, version: INFERENCE_ENVELOPE_VERSION, schema });
+export function decodeInferenceEnvelope(
+  value: Uint8Array | null,
+  options: { maxBytes: number },
+): Decoded<InferenceEnvelope> {
+  return decodeVersioned<InferenceEnvelope>(value, {
+    maxBytes: options.maxBytes,
+    version: INFERENCE_ENVELOPE_VERSION,
+    schema,
+  });
 }

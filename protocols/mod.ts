@@ -22,7 +22,13 @@ export {
 } from "./cifar100.ts";
 export { type Capture, captureEnvelope, capturePng, encodeCapture } from "./capture.ts";
 export { checkPng, type PngCheck } from "./png_check.ts";
-export { DEAD_LETTER_HEADERS, DEAD_LETTER_REASONS, deadLetterHeaders, type DeadLetterReason, type Rejection } from "./deadletter.ts";
+export {
+  DEAD_LETTER_HEADERS,
+  DEAD_LETTER_REASONS,
+  deadLetterHeaders,
+  type DeadLetterReason,
+  type Rejection,
+} from "./deadletter.ts";
 export {
   decodeImageEnvelope,
   encodeImageEnvelope,

@@ -29,7 +29,9 @@ const bad = (problem: string): PngCheck => ({ ok: false, problem });
 
 /** Checks `png` (see the module comment). */
 export function checkPng(png: Uint8Array): PngCheck {
-  if (png.length < 8 || SIGNATURE.some((b, i) => png[i] !== b)) return bad("data does not start with the PNG signature");
+  if (png.length < 8 || SIGNATURE.some((b, i) => png[i] !== b)) {
+    return bad("data does not start with the PNG signature");
+  }
   const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
   let at = 8;
   let header: { width: number; height: number; depth: number; colour: number; interlace: number } | null = null;
@@ -41,18 +43,34 @@ export function checkPng(png: Uint8Array): PngCheck {
     const length = dv.getUint32(at);
     const type = String.fromCharCode(png[at + 4]!, png[at + 5]!, png[at + 6]!, png[at + 7]!);
     const end = at + 8 + length;
-    if (length > 0x7fffffff || end + 4 > png.length) return bad(`chunk ${JSON.stringify(type)} at byte ${at} runs past the end`);
-    if (crc32(png, at + 4, end) !== dv.getUint32(end)) return bad(`chunk ${JSON.stringify(type)} at byte ${at} fails its CRC`);
+    if (length > 0x7fffffff || end + 4 > png.length) {
+      return bad(`chunk ${JSON.stringify(type)} at byte ${at} runs past the end`);
+    }
+    if (crc32(png, at + 4, end) !== dv.getUint32(end)) {
+      return bad(`chunk ${JSON.stringify(type)} at byte ${at} fails its CRC`);
+    }
     if (!header && type !== "IHDR") return bad(`the first chunk is ${JSON.stringify(type)}, not IHDR`);
     if (type === "IHDR") {
       if (header) return bad("a second IHDR");
       if (length !== 13) return bad(`IHDR is ${length} bytes, not 13`);
       const d = at + 8;
-      header = { width: dv.getUint32(d), height: dv.getUint32(d + 4), depth: png[d + 8]!, colour: png[d + 9]!, interlace: png[d + 12]! };
+      header = {
+        width: dv.getUint32(d),
+        height: dv.getUint32(d + 4),
+        depth: png[d + 8]!,
+        colour: png[d + 9]!,
+        interlace: png[d + 12]!,
+      };
       const kind = COLOUR_TYPES[header.colour];
-      if (header.width === 0 || header.height === 0 || header.width > 0x7fffffff || header.height > 0x7fffffff) return bad(`size ${header.width}x${header.height} is not allowed`);
-      if (!kind || !kind.depths.includes(header.depth)) return bad(`colour type ${header.colour} with bit depth ${header.depth} is not a PNG format`);
-      if (png[d + 10] !== 0 || png[d + 11] !== 0 || header.interlace > 1) return bad("unknown compression, filter or interlace method");
+      if (header.width === 0 || header.height === 0 || header.width > 0x7fffffff || header.height > 0x7fffffff) {
+        return bad(`size ${header.width}x${header.height} is not allowed`);
+      }
+      if (!kind || !kind.depths.includes(header.depth)) {
+        return bad(`colour type ${header.colour} with bit depth ${header.depth} is not a PNG format`);
+      }
+      if (png[d + 10] !== 0 || png[d + 11] !== 0 || header.interlace > 1) {
+        return bad("unknown compression, filter or interlace method");
+      }
     } else if (type === "PLTE") palette = true;
     else if (type === "IDAT") idat.push(png.subarray(at + 8, end));
     else if (type === "IEND") {
@@ -85,6 +103,8 @@ export function checkPng(png: Uint8Array): PngCheck {
     return bad(`image data does not inflate: ${(err as Error).message}`);
   }
   if (raw.length !== expected) return bad(`image data inflates to ${raw.length} bytes, the header needs ${expected}`);
-  for (let y = 0; y < height; y++) if (raw[y * stride]! > 4) return bad(`scanline ${y} has unknown filter type ${raw[y * stride]}`);
+  for (let y = 0; y < height; y++) {
+    if (raw[y * stride]! > 4) return bad(`scanline ${y} has unknown filter type ${raw[y * stride]}`);
+  }
   return { ok: true, width, height };
 }

@@ -62,7 +62,9 @@ export class ActorCell<M, S, C = never> implements TreeNode {
 
   constructor(parent: ParentLink, behaviour: Behaviour<M, S, C>, props: ActorProps) {
     if (props.overflow === "dropOldest" && props.lossy !== true) {
-      throw new InvalidSpec(`${parent.path}/${props.name}: overflow "dropOldest" needs lossy: true (the actor must declare it may lose messages)`);
+      throw new InvalidSpec(
+        `${parent.path}/${props.name}: overflow "dropOldest" needs lossy: true (the actor must declare it may lose messages)`,
+      );
     }
     this.name = props.name;
     this.path = `${parent.path}/${props.name}`;
@@ -86,7 +88,12 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     };
     this.#timers = this.#newTimers();
     this.#ctx = this.#newContext();
-    this.nactRef = spawnNact(parent.nactRef, props.name, () => this.#turn() ?? Promise.resolve(), (err) => this.#crashed(err));
+    this.nactRef = spawnNact(
+      parent.nactRef,
+      props.name,
+      () => this.#turn() ?? Promise.resolve(),
+      (err) => this.#crashed(err),
+    );
   }
 
   /** First start. Throws if `init` fails. */
@@ -141,7 +148,9 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     this.#mailbox.close();
     if (!wasSuspended) {
       const drained = await withDeadline(this.#waitFor(() => this.#mailbox.depth === 0 && !this.#busy), deadline);
-      if (!drained) this.#log.warn("shutdown deadline passed before the mailbox drained", { left: this.#mailbox.depth });
+      if (!drained) {
+        this.#log.warn("shutdown deadline passed before the mailbox drained", { left: this.#mailbox.depth });
+      }
     }
     this.#suspended = true;
     await withDeadline(this.#waitFor(() => !this.#busy), deadline);
@@ -180,7 +189,9 @@ export class ActorCell<M, S, C = never> implements TreeNode {
       lastError: this.#lastError,
       uptimeMs: this.#status === "running" ? Date.now() - this.#startedAt : 0,
       supervision: null,
-      handover: this.#handovers === 0 ? null : { count: this.#handovers, lastAt: this.#lastHandoverAt, waiting: this.#carried !== null },
+      handover: this.#handovers === 0
+        ? null
+        : { count: this.#handovers, lastAt: this.#lastHandoverAt, waiting: this.#carried !== null },
       timers: this.#hasState ? this.#timers.active : [],
       info,
       children: [],
@@ -342,7 +353,7 @@ export class ActorCell<M, S, C = never> implements TreeNode {
   #poke(): void {
     if (this.#waiters.length === 0) return;
     const still: Waiter[] = [];
-    for (const w of this.#waiters) (w.until() ? w.resolve() : still.push(w));
+    for (const w of this.#waiters) w.until() ? w.resolve() : still.push(w);
     this.#waiters = still;
   }
 }

@@ -40,16 +40,21 @@ export function spawnNact(
     name: string,
     props: { onCrash: (msg: unknown, err: unknown, ctx: Record<string, symbol>) => Promise<symbol> },
   ) => NactRef;
-  return spawn(parent, async (_state, msg) => {
-    if (typeof msg === "object" && msg !== null && FAILED in msg) throw (msg as { [FAILED]: unknown })[FAILED];
-    await deliver();
-    return undefined;
-  }, name, {
-    onCrash: async (_msg, err, ctx) => {
-      const decision = await onCrash(err);
-      return decision === "resume" ? ctx["resume"] as symbol : ctx["stop"] as symbol;
+  return spawn(
+    parent,
+    async (_state, msg) => {
+      if (typeof msg === "object" && msg !== null && FAILED in msg) throw (msg as { [FAILED]: unknown })[FAILED];
+      await deliver();
+      return undefined;
     },
-  });
+    name,
+    {
+      onCrash: async (_msg, err, ctx) => {
+        const decision = await onCrash(err);
+        return decision === "resume" ? ctx["resume"] as symbol : ctx["stop"] as symbol;
+      },
+    },
+  );
 }
 
 /** Sends one delivery signal. A stopped actor ignores it. */

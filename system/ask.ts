@@ -75,7 +75,11 @@ function deliver<Req>(ref: ActorRef<Req>, msg: Req, reply: Reply<never>, signal:
  * Sends `make(replyTo)` to `ref` and resolves with the first message sent to
  * `replyTo`. Rejects with {@link AskTimeout} after `timeoutMs`.
  */
-export function ask<Req, Rep>(ref: ActorRef<Req>, make: (replyTo: ActorRef<Rep>) => Req, options: AskOptions): Promise<Rep> {
+export function ask<Req, Rep>(
+  ref: ActorRef<Req>,
+  make: (replyTo: ActorRef<Rep>) => Req,
+  options: AskOptions,
+): Promise<Rep> {
   return new Promise<Rep>((resolve, reject) => {
     const reply = new Reply<Rep>(ref.path, options.timeoutMs, resolve, reject);
     reply.arm();
@@ -105,7 +109,11 @@ export function replyAddress<Rep>(to: ActorRef<unknown>, timeoutMs: number): Rep
  * Like {@link ask}, but only if the request is accepted without waiting: returns
  * null at once when `ref`'s mailbox is full (the caller sheds load, e.g. HTTP 429).
  */
-export function tryAsk<Req, Rep>(ref: ActorRef<Req>, make: (replyTo: ActorRef<Rep>) => Req, options: { timeoutMs: number }): Promise<Rep> | null {
+export function tryAsk<Req, Rep>(
+  ref: ActorRef<Req>,
+  make: (replyTo: ActorRef<Rep>) => Req,
+  options: { timeoutMs: number },
+): Promise<Rep> | null {
   const address = replyAddress<Rep>(ref, options.timeoutMs);
   if (!ref.trySend(make(address.ref))) return null;
   address.arm();

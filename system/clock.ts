@@ -64,7 +64,9 @@ export class ManualClock implements Clock {
     const end = this.#now + ms;
     for (;;) {
       let next: Due | undefined;
-      for (const d of this.#due.values()) if (d.at <= end && (!next || d.at < next.at || (d.at === next.at && d.seq < next.seq))) next = d;
+      for (const d of this.#due.values()) {
+        if (d.at <= end && (!next || d.at < next.at || (d.at === next.at && d.seq < next.seq))) next = d;
+      }
       if (!next) break;
       this.#due.delete(next.seq);
       this.#now = next.at;

@@ -81,5 +81,6 @@ export function errorCode(err: unknown): string | undefined {
 /** Whether a failure is worth a restart: troupe errors say so; unknown errors are presumed transient. */
 export function isRetriable(err: unknown): boolean {
   if (err instanceof TroupeError) return err.retriable;
-  return !(err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError || err instanceof ReferenceError);
+  return !(err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError ||
+    err instanceof ReferenceError);
 }

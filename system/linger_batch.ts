@@ -30,7 +30,9 @@ export class LingerBatch<T> {
 
   /** @param carried the batch an earlier incarnation handed over, kept in order. */
   constructor(options: LingerBatchOptions<T>, carried: readonly T[] = []) {
-    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`batch size must be a whole number >= 1: got ${options.size}`);
+    if (!Number.isInteger(options.size) || options.size < 1) {
+      throw new RangeError(`batch size must be a whole number >= 1: got ${options.size}`);
+    }
     this.size = options.size;
     this.lingerMs = options.lingerMs;
     this.#weigh = options.weigh ?? (() => 1);

@@ -4,10 +4,18 @@
  * nothing of Kafka, PostgreSQL, models or roles.
  * @module
  */
-export type { ActorContext, ActorProps, ActorRef, Behaviour, OverflowPolicy, RestartType, SendOptions } from "./actor.ts";
+export type {
+  ActorContext,
+  ActorProps,
+  ActorRef,
+  Behaviour,
+  OverflowPolicy,
+  RestartType,
+  SendOptions,
+} from "./actor.ts";
 export { stateless } from "./actor.ts";
-export { ask, type AskOptions, replyAddress, type ReplyAddress, tryAsk } from "./ask.ts";
-export { type BackoffOptions, backoffDelay, RestartBudget, type RestartBudgetOptions } from "./backoff.ts";
+export { ask, type AskOptions, type ReplyAddress, replyAddress, tryAsk } from "./ask.ts";
+export { backoffDelay, type BackoffOptions, RestartBudget, type RestartBudgetOptions } from "./backoff.ts";
 export {
   AskTimeout,
   errorCode,
@@ -20,13 +28,37 @@ export {
   TroupeError,
   type TroupeErrorOptions,
 } from "./errors.ts";
-export { createLogger, type LogFields, type Logger, type LoggerOptions, type LogLevel, type LogSink, silentLogger } from "./logger.ts";
+export {
+  createLogger,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  type LogSink,
+  silentLogger,
+} from "./logger.ts";
 export { Mailbox, type MailboxOptions, type MailboxStats } from "./mailbox.ts";
 export { type DependencyState, Readiness } from "./readiness.ts";
 export { type ActorSnapshot, type ActorStatus, findInSnapshot, type LastError, walkSnapshot } from "./snapshot.ts";
 export type { Strategy, SupervisorProps } from "./supervisor.ts";
-export { ActorSystem, type ActorSystemOptions, spawn, startSystem, supervise, type Supervisor, type SystemStatus } from "./system.ts";
+export {
+  ActorSystem,
+  type ActorSystemOptions,
+  spawn,
+  startSystem,
+  supervise,
+  type Supervisor,
+  type SystemStatus,
+} from "./system.ts";
 export { type Clock, ManualClock, realClock } from "./clock.ts";
 export type { Timers } from "./timers.ts";
 export { LingerBatch, type LingerBatchOptions } from "./linger_batch.ts";
-export { environment, exit, type HttpServer, onShutdownSignal, runtime, serveHttp, startWorkerThread } from "./platform.ts";
+export {
+  environment,
+  exit,
+  type HttpServer,
+  onShutdownSignal,
+  runtime,
+  serveHttp,
+  startWorkerThread,
+} from "./platform.ts";

@@ -98,6 +98,8 @@ export async function serveHttp(
 export function startWorkerThread(module: URL, options: WorkerOptions = {}): Worker {
   if (runtime === "deno" || !module.pathname.endsWith(".ts")) return new Worker(module, options);
   const tsx = import.meta.resolve("tsx/esm/api");
-  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(module.href)});`;
+  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${
+    JSON.stringify(module.href)
+  });`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), options);
 }

@@ -6,7 +6,7 @@
  */
 import { type NactRef, spawnNact, stopNact } from "./_nact.ts";
 import { delay, type ParentLink, type RestartType, type TreeNode, withDeadline } from "./_node.ts";
-import { type BackoffOptions, backoffDelay, RestartBudget } from "./backoff.ts";
+import { backoffDelay, type BackoffOptions, RestartBudget } from "./backoff.ts";
 import { errorCode, errorMessage, Escalated, InvalidSpec, isRetriable } from "./errors.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
@@ -102,7 +102,9 @@ export class SupervisorNode implements TreeNode, ParentLink {
   childExited(child: TreeNode): void {
     this.#jobs = this.#jobs.then(async () => {
       if (!this.#children.includes(child) || !this.accepting) return;
-      if (child.restartType === "permanent") return this.#onFailure(child, new Error(`${child.path} stopped itself but is permanent`));
+      if (child.restartType === "permanent") {
+        return this.#onFailure(child, new Error(`${child.path} stopped itself but is permanent`));
+      }
       this.log.info("child stopped normally", { child: child.path });
       await child.shutdown(Date.now() + 5_000);
       this.disown(child);
@@ -169,12 +171,23 @@ export class SupervisorNode implements TreeNode, ParentLink {
       this.disown(child);
       return;
     }
-    if (!isRetriable(err)) return this.#giveUp(err, `not retriable (${errorCode(err) ?? (err as Error)?.name ?? "error"})`);
+    if (!isRetriable(err)) {
+      return this.#giveUp(err, `not retriable (${errorCode(err) ?? (err as Error)?.name ?? "error"})`);
+    }
     const { count, exceeded } = this.#budget.record(Date.now());
-    if (exceeded) return this.#giveUp(err, `restart budget spent (${this.#budget.intensity} in ${this.#budget.periodMs} ms)`);
+    if (exceeded) {
+      return this.#giveUp(err, `restart budget spent (${this.#budget.intensity} in ${this.#budget.periodMs} ms)`);
+    }
     const targets = this.#targets(child);
     const wait = backoffDelay(count, this.#props.backoff, this.#props.random);
-    this.log.warn("restarting", { child: child.path, strategy: this.strategy, restarts: targets.map((t) => t.path), backoffMs: wait, inWindow: count, error: errorMessage(err) });
+    this.log.warn("restarting", {
+      child: child.path,
+      strategy: this.strategy,
+      restarts: targets.map((t) => t.path),
+      backoffMs: wait,
+      inWindow: count,
+      error: errorMessage(err),
+    });
     for (const t of [...targets].reverse()) await t.suspend();
     for (const t of [...targets].reverse()) await t.teardown(true);
     await delay(wait, this.#stopping.signal);

@@ -40,7 +40,7 @@ const nodes = new WeakMap<Supervisor, SupervisorNode>();
 /** A running actor tree. */
 export class ActorSystem {
   readonly root: Supervisor;
-  readonly readiness = new Readiness();
+  readonly readiness: Readiness = new Readiness();
   readonly log: Logger;
   readonly #nact: NactRef;
   readonly #root: SupervisorNode;
@@ -129,7 +129,11 @@ export function startSystem(options: ActorSystemOptions = {}): ActorSystem {
  * order they are spawned and stop in reverse order. Rejects (and leaves nothing
  * behind) if `init` throws.
  */
-export async function spawn<M, S, C = never>(parent: Supervisor, behaviour: Behaviour<M, S, C>, props: ActorProps): Promise<ActorRef<M>> {
+export async function spawn<M, S, C = never>(
+  parent: Supervisor,
+  behaviour: Behaviour<M, S, C>,
+  props: ActorProps,
+): Promise<ActorRef<M>> {
   const node = nodeOf(parent);
   const cell = new ActorCell<M, S, C>(node, behaviour, props);
   return (await start(node, cell, () => cell.start())).ref;

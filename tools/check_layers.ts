@@ -19,7 +19,12 @@ export interface LayerRules {
 }
 
 /** The project's own rules. */
-export const RULES: LayerRules = { layers: LAYERS, free: FREE_UNITS, whiteBox: WHITE_BOX_UNITS, packageOwners: PACKAGE_OWNERS };
+export const RULES: LayerRules = {
+  layers: LAYERS,
+  free: FREE_UNITS,
+  whiteBox: WHITE_BOX_UNITS,
+  packageOwners: PACKAGE_OWNERS,
+};
 
 const SKIP = new Set(["node_modules", ".git", ".troupe", ".tap", "coverage"]);
 const SPECIFIER = /(?:from\s+|import\s*\(\s*|import\s+|new URL\(\s*)["']([^"']+)["']/g;
@@ -61,7 +66,9 @@ export function checkLayers(root: string, rules: LayerRules = RULES): string[] {
       if (!spec.startsWith(".")) {
         const pkg = spec.replace(/^npm:/, "").split("/")[0] as string;
         const owner = rules.packageOwners[pkg];
-        if (owner && owner !== from && !rules.free.includes(from)) problems.push(`${file}: imports '${pkg}', which only ${owner}/ may import`);
+        if (owner && owner !== from && !rules.free.includes(from)) {
+          problems.push(`${file}: imports '${pkg}', which only ${owner}/ may import`);
+        }
         continue;
       }
       const target = normalize(join(dirname(file), spec)).split("\\").join("/");
@@ -78,8 +85,9 @@ export function checkLayers(root: string, rules: LayerRules = RULES): string[] {
       edges.get(from)!.set(to, file);
       if (rules.free.includes(from)) continue;
       if (rules.free.includes(to)) problems.push(`${file}: imports ${target}; nothing may import ${to}/`);
-      else if (!known(to)) problems.push(`${file}: imports ${target}, in folder '${to}' that tools/layers.ts does not declare`);
-      else if (!(rules.layers[from] ?? []).includes(to)) {
+      else if (!known(to)) {
+        problems.push(`${file}: imports ${target}, in folder '${to}' that tools/layers.ts does not declare`);
+      } else if (!(rules.layers[from] ?? []).includes(to)) {
         const allowed = (rules.layers[from] ?? []).join(", ") || "nothing of troupe";
         problems.push(`${file}: ${from} may not import ${to} (${target}); ${from} may import: ${allowed}`);
       }
@@ -97,8 +105,9 @@ function cycles(edges: Map<string, Map<string, string>>): string[] {
     state.set(u, "open");
     path.push(u);
     for (const [v, file] of edges.get(u) ?? []) {
-      if (state.get(v) === "open") out.push(`cycle between folders: ${[...path.slice(path.indexOf(v)), v].join(" -> ")} (closed by ${file})`);
-      else if (!state.has(v)) visit(v);
+      if (state.get(v) === "open") {
+        out.push(`cycle between folders: ${[...path.slice(path.indexOf(v)), v].join(" -> ")} (closed by ${file})`);
+      } else if (!state.has(v)) visit(v);
     }
     path.pop();
     state.set(u, "done");

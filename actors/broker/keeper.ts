@@ -9,8 +9,11 @@ import { type LocalBrokerSettings, startBroker, terminate } from "../../infra/mo
 import { probeKafka } from "../kafka/mod.ts";
 import { type Behaviour, type Readiness, TroupeError } from "../../system/mod.ts";
 
-/** Messages of the broker keeper. */
-export type BrokerKeeperMsg = { type: "broker.exited"; pid: number; code: number | null; signal: string | null };
+/** The keeper takes no messages from other actors. */
+export type BrokerKeeperMsg = never;
+
+/** Its own: the broker process exited. */
+type Msg = { type: "broker.exited"; pid: number; code: number | null; signal: string | null };
 
 /** The broker process died under the keeper. */
 export class BrokerExited extends TroupeError {
@@ -39,7 +42,7 @@ interface State {
 export function brokerKeeper(options: BrokerKeeperOptions): Behaviour<BrokerKeeperMsg, State> {
   const dep = options.dependency ?? "kafka-broker";
   options.readiness.declare(dep, "broker starting");
-  return {
+  const behaviour: Behaviour<Msg, State> = {
     async init(ctx) {
       options.readiness.set(dep, false, "broker starting");
       const b = await startBroker(options.settings, { log: ctx.log, probe: probeKafka, signal: ctx.signal });
@@ -47,7 +50,13 @@ export function brokerKeeper(options: BrokerKeeperOptions): Behaviour<BrokerKeep
         ctx.self.trySend({ type: "broker.exited", pid: b.pid, code, signal });
       });
       options.readiness.set(dep, true, `listening on ${b.brokers.join(",")}`);
-      return { child: b.child, pid: b.pid, brokers: b.brokers, logFile: b.logFile, startedAt: new Date().toISOString() };
+      return {
+        child: b.child,
+        pid: b.pid,
+        brokers: b.brokers,
+        logFile: b.logFile,
+        startedAt: new Date().toISOString(),
+      };
     },
     receive(state, msg) {
       if (msg.type === "broker.exited" && msg.pid === state.pid) {
@@ -60,6 +69,12 @@ export function brokerKeeper(options: BrokerKeeperOptions): Behaviour<BrokerKeep
       options.readiness.set(dep, false, "broker stopped");
       await terminate(state.pid, 15_000);
     },
-    describe: (state) => ({ pid: state.pid, brokers: state.brokers, logFile: state.logFile, startedAt: state.startedAt }),
+    describe: (state) => ({
+      pid: state.pid,
+      brokers: state.brokers,
+      logFile: state.logFile,
+      startedAt: state.startedAt,
+    }),
   };
+  return behaviour;
 }

@@ -62,7 +62,18 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
     return {
       ok: true,
       value: {
-        image: { imageId: e.imageId, deviceId: e.deviceId, seq: e.seq, capturedAt: e.capturedAt, fine: e.label.fine, coarse: e.label.coarse, width: e.width, height: e.height, png: d.value.png, sha256: e.sha256 },
+        image: {
+          imageId: e.imageId,
+          deviceId: e.deviceId,
+          seq: e.seq,
+          capturedAt: e.capturedAt,
+          fine: e.label.fine,
+          coarse: e.label.coarse,
+          width: e.width,
+          height: e.height,
+          png: d.value.png,
+          sha256: e.sha256,
+        },
       },
     };
   };

@@ -4,7 +4,15 @@
  * consumer that feeds it and commits offsets only after their rows committed.
  * @module
  */
-export { connectPostgres, type Migration, MigrationError, migrate, type PostgresOptions, readMigrations, type Sql } from "./postgres.ts";
+export {
+  connectPostgres,
+  migrate,
+  type Migration,
+  MigrationError,
+  type PostgresOptions,
+  readMigrations,
+  type Sql,
+} from "./postgres.ts";
 export { type BatchResult, type ImageRow, type InferenceRow, writeBatch } from "./pg_writes.ts";
 export {
   DatabaseUnavailable,
@@ -15,4 +23,10 @@ export {
   type UpserterStats,
   type WrittenNotice,
 } from "./upserter.ts";
-export { type ConsumerMsg, type ConsumerStats, kafkaConsumer, type KafkaConsumerOptions, newConsumerStats } from "./consumer.ts";
+export {
+  type ConsumerMsg,
+  type ConsumerStats,
+  kafkaConsumer,
+  type KafkaConsumerOptions,
+  newConsumerStats,
+} from "./consumer.ts";

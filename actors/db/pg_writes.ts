@@ -43,13 +43,37 @@ export interface BatchResult {
   inferences: number;
 }
 
-const IMAGE_COLUMNS: string[] = ["image_id", "device_id", "seq", "captured_at", "fine_label", "coarse_label", "width", "height", "png", "sha256"];
-const INFERENCE_COLUMNS: string[] = ["image_id", "model", "top", "top1_label", "top1_prob", "latency_ms", "inferred_at"];
+const IMAGE_COLUMNS: string[] = [
+  "image_id",
+  "device_id",
+  "seq",
+  "captured_at",
+  "fine_label",
+  "coarse_label",
+  "width",
+  "height",
+  "png",
+  "sha256",
+];
+const INFERENCE_COLUMNS: string[] = [
+  "image_id",
+  "model",
+  "top",
+  "top1_label",
+  "top1_prob",
+  "latency_ms",
+  "inferred_at",
+];
 
 /** Writes a batch in one transaction. */
-export async function writeBatch(sql: Sql, batch: { images: ImageRow[]; inferences: InferenceRow[] }): Promise<BatchResult> {
+export async function writeBatch(
+  sql: Sql,
+  batch: { images: ImageRow[]; inferences: InferenceRow[] },
+): Promise<BatchResult> {
   const images = lastByKey(batch.images, (r) => r.imageId).sort((a, b) => cmp(a.imageId, b.imageId));
-  const inferences = lastByKey(batch.inferences, (r) => `${r.imageId}\u0000${r.model}`).sort((a, b) => cmp(a.imageId, b.imageId) || cmp(a.model, b.model));
+  const inferences = lastByKey(batch.inferences, (r) => `${r.imageId}\u0000${r.model}`).sort((a, b) =>
+    cmp(a.imageId, b.imageId) || cmp(a.model, b.model)
+  );
   return sql.begin(async (tx) => {
     let imagesInserted = 0;
     let imagesUpdated = 0;

@@ -51,7 +51,7 @@ export interface Migration {
   sha256: string;
 }
 
-const MIGRATIONS_DIR = fileURLToPath(new URL("../../sql/", import.meta.url));
+const MIGRATIONS_DIR: string = fileURLToPath(new URL("../../sql/", import.meta.url));
 
 /** The migrations of `dir` in version order. */
 export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
@@ -64,7 +64,11 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
     out.push({ version: Number(m[1]), name, sql: text, sha256: sha256Hex(new TextEncoder().encode(text)) });
   }
   for (let i = 1; i < out.length; i++) {
-    if (out[i]?.version === out[i - 1]?.version) throw new MigrationError(`two migrations have version ${out[i]?.version}: ${out[i - 1]?.name} and ${out[i]?.name}`);
+    if (out[i]?.version === out[i - 1]?.version) {
+      throw new MigrationError(
+        `two migrations have version ${out[i]?.version}: ${out[i - 1]?.name} and ${out[i]?.name}`,
+      );
+    }
   }
   return out;
 }
@@ -74,7 +78,10 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
  * advisory lock keyed by the schema, so concurrent nodes apply each once.
  * Resolves with the names applied now.
  */
-export async function migrate(sql: Sql, options: { schema?: string; log?: Logger; dir?: string } = {}): Promise<string[]> {
+export async function migrate(
+  sql: Sql,
+  options: { schema?: string; log?: Logger; dir?: string } = {},
+): Promise<string[]> {
   const schema = options.schema ?? "public";
   if (!SCHEMA.test(schema)) throw new RangeError(`schema must be a lower-case SQL identifier: got '${schema}'`);
   const migrations = await readMigrations(options.dir);
@@ -86,7 +93,11 @@ export async function migrate(sql: Sql, options: { schema?: string; log?: Logger
       version integer PRIMARY KEY, name text NOT NULL, sha256 text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now())`;
     const done = new Map<number, { name: string; sha256: string }>();
-    for (const r of await tx<{ version: number; name: string; sha256: string }[]>`SELECT version, name, sha256 FROM troupe_migrations`) {
+    for (
+      const r of await tx<
+        { version: number; name: string; sha256: string }[]
+      >`SELECT version, name, sha256 FROM troupe_migrations`
+    ) {
       done.set(r.version, r);
     }
     const now: string[] = [];
@@ -94,7 +105,11 @@ export async function migrate(sql: Sql, options: { schema?: string; log?: Logger
       const prev = done.get(m.version);
       if (prev) {
         if (prev.sha256 !== m.sha256) {
-          throw new MigrationError(`migration ${m.name} changed after it was applied as ${prev.name} (sha256 ${prev.sha256.slice(0, 12)}… now ${m.sha256.slice(0, 12)}…): add a new migration instead`);
+          throw new MigrationError(
+            `migration ${m.name} changed after it was applied as ${prev.name} (sha256 ${
+              prev.sha256.slice(0, 12)
+            }… now ${m.sha256.slice(0, 12)}…): add a new migration instead`,
+          );
         }
         continue;
       }

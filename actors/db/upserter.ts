@@ -14,20 +14,38 @@ import type { ImageRow, InferenceRow } from "./pg_writes.ts";
 import { writeBatch } from "./pg_writes.ts";
 import type { Sql } from "./postgres.ts";
 import type { HandledNotice, SourceOffset } from "../kafka/mod.ts";
-import { type ActorContext, type ActorRef, type Behaviour, errorMessage, LingerBatch, MailboxClosed, type Readiness, TroupeError } from "../../system/mod.ts";
+import {
+  type ActorContext,
+  type ActorRef,
+  type Behaviour,
+  errorMessage,
+  LingerBatch,
+  MailboxClosed,
+  type Readiness,
+  TroupeError,
+} from "../../system/mod.ts";
 
 /** Sent to `replyTo` after the rows of these sources are committed (the consumer then commits their offsets). */
 export type WrittenNotice = HandledNotice;
 
 /** Messages of the upserter. */
 export type UpserterMsg =
-  | { type: "upsert.rows"; images: ImageRow[]; inferences: InferenceRow[]; sources: SourceOffset[]; replyTo: ActorRef<WrittenNotice> }
+  | {
+    type: "upsert.rows";
+    images: ImageRow[];
+    inferences: InferenceRow[];
+    sources: SourceOffset[];
+    replyTo: ActorRef<WrittenNotice>;
+  }
   | { type: "upsert.flush"; replyTo?: ActorRef<WrittenNotice> };
 
 /** PostgreSQL did not take a batch; retriable (the supervisor restarts the upserter). */
 export class DatabaseUnavailable extends TroupeError {
   constructor(cause: unknown) {
-    super("TROUPE_ERR_DATABASE", `PostgreSQL did not take the batch: ${errorMessage(cause)}`, { cause, retriable: true });
+    super("TROUPE_ERR_DATABASE", `PostgreSQL did not take the batch: ${errorMessage(cause)}`, {
+      cause,
+      retriable: true,
+    });
   }
 }
 
@@ -89,7 +107,10 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
     const replies = new Map<ActorRef<WrittenNotice>, SourceOffset[]>();
     for (const a of accepted) replies.set(a.replyTo, [...(replies.get(a.replyTo) ?? []), ...a.sources]);
     try {
-      const r = await writeBatch(state.sql, { images: accepted.flatMap((a) => a.images), inferences: accepted.flatMap((a) => a.inferences) });
+      const r = await writeBatch(state.sql, {
+        images: accepted.flatMap((a) => a.images),
+        inferences: accepted.flatMap((a) => a.inferences),
+      });
       stats.imagesInserted += r.imagesInserted;
       stats.imagesUpdated += r.imagesUpdated;
       stats.inferences += r.inferences;
@@ -114,7 +135,13 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
   return {
     async init(ctx, carried) {
       const sql = options.connect();
-      const state: State = { sql, batch: new LingerBatch<Accepted>({ size: options.batchSize, lingerMs: options.lingerMs, weigh: rowsOf }, carried) };
+      const state: State = {
+        sql,
+        batch: new LingerBatch<Accepted>(
+          { size: options.batchSize, lingerMs: options.lingerMs, weigh: rowsOf },
+          carried,
+        ),
+      };
       try {
         await sql`SELECT 1`;
       } catch (err) {
@@ -151,6 +178,11 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
       await state.sql.end({ timeout: 2 }).catch(() => {});
     },
     handover: (state) => state.batch.handover(),
-    describe: (state) => ({ pendingRows: state.batch.weight, batchSize: options.batchSize, lingerMs: options.lingerMs, ...stats }),
+    describe: (state) => ({
+      pendingRows: state.batch.weight,
+      batchSize: options.batchSize,
+      lingerMs: options.lingerMs,
+      ...stats,
+    }),
   };
 }

@@ -5,10 +5,24 @@
  * @module
  */
 export { type ModelPoolTree, type ModelPoolTreeOptions, startModelPoolTree } from "./pool_tree.ts";
-export { modelPool, type ModelPoolMsg, type ModelPoolOptions, newPoolStats, type PoolFailure, type PoolReply, type PoolStats } from "./model_pool.ts";
-export { modelWorker, type ModelWorkerMsg, type ModelWorkerOptions, type WorkerReply, WorkerLost } from "./model_worker.ts";
+export {
+  modelPool,
+  type ModelPoolMsg,
+  type ModelPoolOptions,
+  newPoolStats,
+  type PoolFailure,
+  type PoolReply,
+  type PoolStats,
+} from "./model_pool.ts";
+export {
+  modelWorker,
+  type ModelWorkerMsg,
+  type ModelWorkerOptions,
+  WorkerLost,
+  type WorkerReply,
+} from "./model_worker.ts";
 export { createPredictApp, type PredictAppOptions, type PredictStats } from "./predict_app.ts";
 export { type InferenceEngine, type ModelInfo, ModelMismatch } from "./engine.ts";
-export { IMAGENET_INPUT, ImageError, type InputSpec, pngSize, preprocessPng, softmax, topK } from "./preprocess.ts";
+export { ImageError, IMAGENET_INPUT, type InputSpec, pngSize, preprocessPng, softmax, topK } from "./preprocess.ts";
 export { buildResNet50, ensureResNet50, type GeneratedModel, SYNTHETIC_RESNET50 } from "./resnet50.ts";
 export type { WorkerSpec } from "./worker_protocol.ts";

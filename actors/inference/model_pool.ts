@@ -21,9 +21,10 @@ export type PoolReply =
   | { type: "pool.result"; ok: false; reason: PoolFailure; message: string };
 
 /** Messages of the pool. */
-export type ModelPoolMsg =
-  | { type: "pool.infer"; png: Uint8Array; replyTo: ActorRef<PoolReply> }
-  | { type: "pool.flush" };
+export type ModelPoolMsg = { type: "pool.infer"; png: Uint8Array; replyTo: ActorRef<PoolReply> };
+
+/** The pool's own: a partial batch waited long enough. */
+type Msg = ModelPoolMsg | { type: "pool.flush" };
 
 /** Running figures of the pool. */
 export interface PoolStats {
@@ -67,7 +68,7 @@ interface State {
 }
 
 const LATENCY_WINDOW = 2048;
-const FLUSH: ModelPoolMsg = { type: "pool.flush" };
+const FLUSH: Msg = { type: "pool.flush" };
 
 /** Zeroed stats. */
 export function newPoolStats(): PoolStats {
@@ -83,7 +84,7 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
     item.replyTo.trySend({ type: "pool.result", ok: false, reason, message });
   };
 
-  const settle = (state: State, ctx: ActorContext<ModelPoolMsg>, items: Item[], reply: WorkerReply) => {
+  const settle = (state: State, ctx: ActorContext<Msg>, items: Item[], reply: WorkerReply) => {
     if (reply.type === "worker.failed") {
       for (const item of items) {
         if (reply.reason !== "engine_error" && item.attempts === 0) {
@@ -109,11 +110,18 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
       stats.images++;
       stats.recentLatencyMs.push(latencyMs);
       if (stats.recentLatencyMs.length > LATENCY_WINDOW) stats.recentLatencyMs.shift();
-      item.replyTo.trySend({ type: "pool.result", ok: true, model: options.model, top: topK(probs, options.topK, options.labels), latencyMs, batchSize: items.length });
+      item.replyTo.trySend({
+        type: "pool.result",
+        ok: true,
+        model: options.model,
+        top: topK(probs, options.topK, options.labels),
+        latencyMs,
+        batchSize: items.length,
+      });
     });
   };
 
-  const dispatch = async (state: State, ctx: ActorContext<ModelPoolMsg>) => {
+  const dispatch = async (state: State, ctx: ActorContext<Msg>) => {
     ctx.timers.cancel("batch");
     while (state.forming.length > 0) {
       let w = state.busy.indexOf(false);
@@ -124,8 +132,16 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
       const items = state.forming.splice(0, options.maxBatch);
       state.busy[w] = true;
       const worker = options.workers[w] as ActorRef<ModelWorkerMsg>;
-      const p: Promise<void> = ask<ModelWorkerMsg, WorkerReply>(worker, (replyTo) => ({ type: "worker.run", images: items.map((i) => i.png), replyTo }), { timeoutMs: options.batchTimeoutMs + 30_000 })
-        .catch((err: unknown): WorkerReply => ({ type: "worker.failed", reason: "worker_crashed", message: errorMessage(err) }))
+      const p: Promise<void> = ask<ModelWorkerMsg, WorkerReply>(
+        worker,
+        (replyTo) => ({ type: "worker.run", images: items.map((i) => i.png), replyTo }),
+        { timeoutMs: options.batchTimeoutMs + 30_000 },
+      )
+        .catch((err: unknown): WorkerReply => ({
+          type: "worker.failed",
+          reason: "worker_crashed",
+          message: errorMessage(err),
+        }))
         .then((reply) => settle(state, ctx, items, reply))
         .finally(() => {
           state.busy[w] = false;
@@ -139,11 +155,11 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
   };
 
   /** A partial batch goes out `maxDelayMs` after its first image at the latest. */
-  const arm = (ctx: ActorContext<ModelPoolMsg>) => {
+  const arm = (ctx: ActorContext<Msg>) => {
     if (!ctx.timers.isActive("batch")) ctx.timers.startSingle("batch", options.maxDelayMs, FLUSH);
   };
 
-  return {
+  const behaviour: Behaviour<Msg, State> = {
     init: () => ({ forming: [], busy: options.workers.map(() => false), inflight: new Set() }),
     async receive(state, msg, ctx) {
       if (msg.type === "pool.infer") {
@@ -161,7 +177,9 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
     },
     describe: (state) => {
       const sorted = [...stats.recentLatencyMs].sort((a, b) => a - b);
-      const q = (p: number) => (sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number) : 0);
+      const q = (
+        p: number,
+      ) => (sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number) : 0);
       return {
         model: options.model,
         workers: options.workers.length,
@@ -181,4 +199,5 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
       };
     },
   };
+  return behaviour;
 }

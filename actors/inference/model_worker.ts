@@ -16,10 +16,11 @@ export type WorkerReply =
   | { type: "worker.done"; out: Float32Array; errors: (string | null)[]; preprocessMs: number; inferMs: number }
   | { type: "worker.failed"; reason: "worker_crashed" | "worker_hung" | "engine_error"; message: string };
 
-/** Messages of a worker (`worker.exited` is its own: the thread died between batches). */
-export type ModelWorkerMsg =
-  | { type: "worker.run"; images: Uint8Array[]; replyTo: ActorRef<WorkerReply> }
-  | { type: "worker.exited"; threadId: number; code: number };
+/** Messages of a worker. */
+export type ModelWorkerMsg = { type: "worker.run"; images: Uint8Array[]; replyTo: ActorRef<WorkerReply> };
+
+/** The worker's own: its thread died between batches. */
+type Msg = ModelWorkerMsg | { type: "worker.exited"; threadId: number; code: number };
 
 /** The thread died or hung. Retriable: a fresh thread is started. */
 export class WorkerLost extends TroupeError {
@@ -51,7 +52,7 @@ const THREAD_URL = new URL("./worker_thread.ts", import.meta.url);
 
 /** The worker's behaviour. */
 export function modelWorker(options: ModelWorkerOptions): Behaviour<ModelWorkerMsg, State> {
-  return {
+  const behaviour: Behaviour<Msg, State> = {
     async init(ctx) {
       const thread = startWorkerThread(THREAD_URL, { workerData: options.spec });
       // Listeners are removed one by one: removeAllListeners() would also drop the
@@ -62,7 +63,8 @@ export function modelWorker(options: ModelWorkerOptions): Behaviour<ModelWorkerM
       const first = await new Promise<FromThread>((resolve, reject) => {
         onMessage = resolve;
         onError = reject;
-        onExit = (code) => reject(new WorkerLost(`model worker thread exited with code ${code} while loading the model`));
+        onExit = (code) =>
+          reject(new WorkerLost(`model worker thread exited with code ${code} while loading the model`));
         thread.once("message", onMessage).once("error", onError).once("exit", onExit);
       }).catch(async (err) => {
         await thread.terminate();
@@ -70,7 +72,9 @@ export function modelWorker(options: ModelWorkerOptions): Behaviour<ModelWorkerM
       }).finally(() => thread.off("message", onMessage).off("error", onError).off("exit", onExit));
       if (first.type === "fatal") {
         await thread.terminate();
-        throw first.code === "TROUPE_ERR_MODEL" ? new ModelMismatch(first.message) : new TroupeError("TROUPE_ERR_MODEL_LOAD", `the model could not be loaded: ${first.message}`);
+        throw first.code === "TROUPE_ERR_MODEL"
+          ? new ModelMismatch(first.message)
+          : new TroupeError("TROUPE_ERR_MODEL_LOAD", `the model could not be loaded: ${first.message}`);
       }
       if (first.type !== "ready") throw new WorkerLost(`model worker thread said '${first.type}' before 'ready'`);
       options.onReady?.(first.info);
@@ -82,7 +86,9 @@ export function modelWorker(options: ModelWorkerOptions): Behaviour<ModelWorkerM
     },
     async receive(state, msg) {
       if (msg.type === "worker.exited") {
-        if (msg.threadId === state.threadId) throw new WorkerLost(`model worker thread ${msg.threadId} exited with code ${msg.code} between batches`);
+        if (msg.threadId === state.threadId) {
+          throw new WorkerLost(`model worker thread ${msg.threadId} exited with code ${msg.code} between batches`);
+        }
         return state;
       }
       const id = state.nextId++;
@@ -92,7 +98,13 @@ export function modelWorker(options: ModelWorkerOptions): Behaviour<ModelWorkerM
         state.batches++;
         state.images += msg.images.length;
         state.busyMs += performance.now() - t0;
-        msg.replyTo.trySend({ type: "worker.done", out: outcome.result.out, errors: outcome.result.errors, preprocessMs: outcome.result.preprocessMs, inferMs: outcome.result.inferMs });
+        msg.replyTo.trySend({
+          type: "worker.done",
+          out: outcome.result.out,
+          errors: outcome.result.errors,
+          preprocessMs: outcome.result.preprocessMs,
+          inferMs: outcome.result.inferMs,
+        });
         return state;
       }
       msg.replyTo.trySend({ type: "worker.failed", reason: outcome.reason, message: outcome.message });
@@ -110,10 +122,16 @@ export function modelWorker(options: ModelWorkerOptions): Behaviour<ModelWorkerM
       imagesPerBusySecond: state.busyMs ? Math.round((state.images / state.busyMs) * 1000 * 10) / 10 : 0,
     }),
   };
+  return behaviour;
 }
 
 type Result = Extract<FromThread, { type: "result" }>;
-type Outcome = { ok: true; result: Result } | { ok: false; lost: boolean; reason: "worker_crashed" | "worker_hung" | "engine_error"; message: string };
+type Outcome = { ok: true; result: Result } | {
+  ok: false;
+  lost: boolean;
+  reason: "worker_crashed" | "worker_hung" | "engine_error";
+  message: string;
+};
 
 /** Posts one batch to the thread and waits for its result, its error, the thread's death or the timeout. */
 function runOnThread(thread: Worker, run: ToThread, timeoutMs: number): Promise<Outcome> {
@@ -127,11 +145,31 @@ function runOnThread(thread: Worker, run: ToThread, timeoutMs: number): Promise<
     };
     const onMessage = (m: FromThread) => {
       if (m.type === "result" && m.id === run.id) settle({ ok: true, result: m });
-      else if (m.type === "error" && m.id === run.id) settle({ ok: false, lost: false, reason: "engine_error", message: m.message });
+      else if (m.type === "error" && m.id === run.id) {
+        settle({ ok: false, lost: false, reason: "engine_error", message: m.message });
+      }
     };
-    const onExit = (code: number) => settle({ ok: false, lost: true, reason: "worker_crashed", message: `model worker thread exited with code ${code}` });
-    const onError = (err: Error) => settle({ ok: false, lost: true, reason: "worker_crashed", message: `model worker thread failed: ${err.message}` });
-    const onDeadline = () => settle({ ok: false, lost: true, reason: "worker_hung", message: `a batch of ${run.images.length} took longer than ${timeoutMs} ms` });
+    const onExit = (code: number) =>
+      settle({
+        ok: false,
+        lost: true,
+        reason: "worker_crashed",
+        message: `model worker thread exited with code ${code}`,
+      });
+    const onError = (err: Error) =>
+      settle({
+        ok: false,
+        lost: true,
+        reason: "worker_crashed",
+        message: `model worker thread failed: ${err.message}`,
+      });
+    const onDeadline = () =>
+      settle({
+        ok: false,
+        lost: true,
+        reason: "worker_hung",
+        message: `a batch of ${run.images.length} took longer than ${timeoutMs} ms`,
+      });
     deadline.addEventListener("abort", onDeadline, { once: true });
     thread.on("message", onMessage).on("exit", onExit).on("error", onError);
     thread.postMessage(run);

@@ -28,8 +28,15 @@ export class OnnxGraph {
   /** Adds a float32 constant and returns its name. */
   initializer(name: string, dims: number[], data: Float32Array): string {
     const count = dims.reduce((a, b) => a * b, 1);
-    if (count !== data.length) throw new RangeError(`initializer ${name}: dims ${dims.join("x")} hold ${count} values, got ${data.length}`);
-    this.#inits.push({ name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    if (count !== data.length) {
+      throw new RangeError(`initializer ${name}: dims ${dims.join("x")} hold ${count} values, got ${data.length}`);
+    }
+    this.#inits.push({
+      name,
+      dims,
+      dataType: FLOAT,
+      rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    });
     return name;
   }
 
@@ -40,7 +47,12 @@ export class OnnxGraph {
   }
 
   /** Adds a node; returns its (single) output's name. */
-  node(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, output = this.fresh(opType.toLowerCase())): string {
+  node(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    output = this.fresh(opType.toLowerCase()),
+  ): string {
     const attribute = Object.entries(attrs).map(([name, v]) => {
       if (Array.isArray(v)) return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: v };
       if (typeof v === "object") return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v.float };
@@ -51,7 +63,9 @@ export class OnnxGraph {
   }
 
   /** The serialized model: `input` [N, ...inputDims] -> `output` [N, ...outputDims]. */
-  toBytes(io: { input: string; inputDims: number[]; output: string; outputDims: number[]; docString?: string }): Uint8Array {
+  toBytes(
+    io: { input: string; inputDims: number[]; output: string; outputDims: number[]; docString?: string },
+  ): Uint8Array {
     const shape = (dims: number[]) => ({ dim: [{ dimParam: "N" }, ...dims.map((d) => ({ dimValue: d }))] });
     const model = onnx.ModelProto.create({
       irVersion: 8,

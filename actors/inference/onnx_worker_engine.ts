@@ -5,5 +5,10 @@ import { inputDims, type WorkerSpec } from "./worker_protocol.ts";
 
 /** Loads the model named in the spec. */
 export function load(spec: WorkerSpec): Promise<InferenceEngine> {
-  return loadOnnxEngine(spec.modelPath, { name: spec.modelName, inputDims: inputDims(spec.input), intraOpThreads: spec.intraOpThreads, spin: spec.spin ?? false });
+  return loadOnnxEngine(spec.modelPath, {
+    name: spec.modelName,
+    inputDims: inputDims(spec.input),
+    intraOpThreads: spec.intraOpThreads,
+    spin: spec.spin ?? false,
+  });
 }

@@ -28,29 +28,52 @@ export async function loadOnnxEngine(model: string | Uint8Array, options: OnnxEn
     // PNG decoding and the node's other work between batches.
     extra: { session: { intra_op: { allow_spinning: options.spin ? "1" : "0" } } },
   };
-  const session = await (typeof model === "string" ? ort.InferenceSession.create(model, sessionOptions) : ort.InferenceSession.create(model, sessionOptions));
+  const session =
+    await (typeof model === "string"
+      ? ort.InferenceSession.create(model, sessionOptions)
+      : ort.InferenceSession.create(model, sessionOptions));
   try {
     const inputName = session.inputNames[0];
     const outputName = session.outputNames[0];
     if (!inputName || !outputName || session.inputNames.length !== 1) {
-      throw new ModelMismatch(`an image classifier has one input and an output: this model has inputs [${session.inputNames.join(", ")}] and outputs [${session.outputNames.join(", ")}]`);
+      throw new ModelMismatch(
+        `an image classifier has one input and an output: this model has inputs [${
+          session.inputNames.join(", ")
+        }] and outputs [${session.outputNames.join(", ")}]`,
+      );
     }
     const inMeta = session.inputMetadata[0] as { isTensor: boolean; type?: string; shape?: (number | string)[] };
     const outMeta = session.outputMetadata[0] as { isTensor: boolean; type?: string; shape?: (number | string)[] };
     const shape = inMeta.shape ?? [];
     const want = options.inputDims;
-    const fits = inMeta.isTensor && inMeta.type === "float32" && shape.length === want.length + 1 && want.every((d, i) => shape[i + 1] === d || typeof shape[i + 1] === "string");
+    const fits = inMeta.isTensor && inMeta.type === "float32" && shape.length === want.length + 1 &&
+      want.every((d, i) => shape[i + 1] === d || typeof shape[i + 1] === "string");
     if (!fits) {
-      throw new ModelMismatch(`model input '${inputName}' is ${inMeta.type ?? "?"} [${shape.join(", ")}]: the configuration expects float32 [N, ${want.join(", ")}] (set MODEL_INPUT_SIZE / MODEL_LAYOUT to match the model)`);
+      throw new ModelMismatch(
+        `model input '${inputName}' is ${inMeta.type ?? "?"} [${
+          shape.join(", ")
+        }]: the configuration expects float32 [N, ${
+          want.join(", ")
+        }] (set MODEL_INPUT_SIZE / MODEL_LAYOUT to match the model)`,
+      );
     }
     const outShape = outMeta.shape ?? [];
     const classes = outShape[outShape.length - 1];
     if (!outMeta.isTensor || outMeta.type !== "float32" || outShape.length !== 2 || typeof classes !== "number") {
-      throw new ModelMismatch(`model output '${outputName}' is ${outMeta.type ?? "?"} [${outShape.join(", ")}]: a classifier must output float32 [N, classes]`);
+      throw new ModelMismatch(
+        `model output '${outputName}' is ${outMeta.type ?? "?"} [${
+          outShape.join(", ")
+        }]: a classifier must output float32 [N, classes]`,
+      );
     }
     const batchDim = shape[0];
     return {
-      info: { name: options.name, input: { name: inputName, dims: [...want] }, output: { name: outputName, classes }, maxBatch: typeof batchDim === "number" ? batchDim : null },
+      info: {
+        name: options.name,
+        input: { name: inputName, dims: [...want] },
+        output: { name: outputName, classes },
+        maxBatch: typeof batchDim === "number" ? batchDim : null,
+      },
       async run(batch, count) {
         const out = await session.run({ [inputName]: new ort.Tensor("float32", batch, [count, ...want]) });
         const t = out[outputName];

@@ -3,7 +3,7 @@
  * session each) and the pool that batches for them. Used by the inference role,
  * and by services embedding the pool.
  */
-import { modelPool, newPoolStats, type ModelPoolMsg, type PoolStats } from "./model_pool.ts";
+import { modelPool, type ModelPoolMsg, newPoolStats, type PoolStats } from "./model_pool.ts";
 import { modelWorker } from "./model_worker.ts";
 import type { ModelInfo } from "./engine.ts";
 import type { InputSpec } from "./preprocess.ts";
@@ -66,22 +66,32 @@ export async function startModelPoolTree(parent: Supervisor, options: ModelPoolT
   let info: ModelInfo | null = null;
   const workers = [];
   for (let i = 0; i < options.workers; i++) {
-    workers.push(await spawn(sup, modelWorker({ spec, batchTimeoutMs: options.batchTimeoutMs, onReady: (i) => (info ??= i) }), { name: `worker_${i}`, capacity: 2, shutdownMs: 10_000 }));
+    workers.push(
+      await spawn(sup, modelWorker({ spec, batchTimeoutMs: options.batchTimeoutMs, onReady: (i) => (info ??= i) }), {
+        name: `worker_${i}`,
+        capacity: 2,
+        shutdownMs: 10_000,
+      }),
+    );
   }
   const loaded = info as ModelInfo | null;
   if (!loaded) throw new Error("no model worker reported the model");
   const stats = newPoolStats();
-  const pool = await spawn(sup, modelPool({
-    workers,
-    model: options.modelName,
-    classes: loaded.output.classes,
-    labels: options.labels,
-    outputs: options.outputs,
-    topK: options.topK,
-    maxBatch: loaded.maxBatch ? Math.min(options.maxBatch, loaded.maxBatch) : options.maxBatch,
-    maxDelayMs: options.maxDelayMs,
-    batchTimeoutMs: options.batchTimeoutMs,
-    stats,
-  }), { name: "pool", capacity: options.queue, shutdownMs: 10_000 });
+  const pool = await spawn(
+    sup,
+    modelPool({
+      workers,
+      model: options.modelName,
+      classes: loaded.output.classes,
+      labels: options.labels,
+      outputs: options.outputs,
+      topK: options.topK,
+      maxBatch: loaded.maxBatch ? Math.min(options.maxBatch, loaded.maxBatch) : options.maxBatch,
+      maxDelayMs: options.maxDelayMs,
+      batchTimeoutMs: options.batchTimeoutMs,
+      stats,
+    }),
+    { name: "pool", capacity: options.queue, shutdownMs: 10_000 },
+  );
   return { pool, info: loaded, stats };
 }

@@ -39,7 +39,10 @@ export function createPredictApp(options: PredictAppOptions): Hono {
 
   app.post(
     "/v1/predict",
-    bodyLimit({ maxSize: model.limits.maxBodyBytes, onError: (c) => fail(c, 413, "body_too_large", `the body is larger than ${model.limits.maxBodyBytes} bytes`) }),
+    bodyLimit({
+      maxSize: model.limits.maxBodyBytes,
+      onError: (c) => fail(c, 413, "body_too_large", `the body is larger than ${model.limits.maxBodyBytes} bytes`),
+    }),
     async (c) => {
       const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
       let png: Uint8Array;
@@ -52,22 +55,38 @@ export function createPredictApp(options: PredictAppOptions): Hono {
           return fail(c, 400, "bad_request", "the body is not valid JSON");
         }
         const image = (body as { image?: unknown } | null)?.image;
-        if (typeof image !== "string") return fail(c, 400, "bad_request", 'the JSON body must be { "image": "<base64 PNG>" }');
+        if (typeof image !== "string") {
+          return fail(c, 400, "bad_request", 'the JSON body must be { "image": "<base64 PNG>" }');
+        }
         const bytes = decodeStrictBase64(image);
         if (!bytes) return fail(c, 400, "bad_base64", "image is not padded base64");
         png = bytes;
-      } else return fail(c, 415, "unsupported_media_type", `send image/png, or application/json with a base64 image: got '${type || "no content type"}'`);
+      } else {return fail(
+          c,
+          415,
+          "unsupported_media_type",
+          `send image/png, or application/json with a base64 image: got '${type || "no content type"}'`,
+        );}
 
       try {
         const { width, height } = pngSize(png);
         if (width < 1 || height < 1 || width > model.limits.maxSide || height > model.limits.maxSide) {
-          return fail(c, 400, "too_large", `image is ${width}x${height}: each side must be 1 to ${model.limits.maxSide} pixels`);
+          return fail(
+            c,
+            400,
+            "too_large",
+            `image is ${width}x${height}: each side must be 1 to ${model.limits.maxSide} pixels`,
+          );
         }
       } catch (err) {
         if (err instanceof ImageError) return fail(c, 400, "not_png", err.message);
         throw err;
       }
-      const pending = tryAsk<ModelPoolMsg, PoolReply>(options.pool, (replyTo) => ({ type: "pool.infer", png, replyTo }), { timeoutMs: model.limits.timeoutMs });
+      const pending = tryAsk<ModelPoolMsg, PoolReply>(
+        options.pool,
+        (replyTo) => ({ type: "pool.infer", png, replyTo }),
+        { timeoutMs: model.limits.timeoutMs },
+      );
       if (!pending) {
         c.header("Retry-After", String(options.retryAfterS ?? 1));
         return fail(c, 429, "overloaded", `the model queue is full (${model.pool.queue} images): retry later`);
@@ -76,7 +95,9 @@ export function createPredictApp(options: PredictAppOptions): Hono {
       try {
         reply = await pending;
       } catch (err) {
-        if (err instanceof AskTimeout) return fail(c, 504, "timeout", `no prediction within ${model.limits.timeoutMs} ms`);
+        if (err instanceof AskTimeout) {
+          return fail(c, 504, "timeout", `no prediction within ${model.limits.timeoutMs} ms`);
+        }
         throw err;
       }
       if (!reply.ok) {
@@ -84,7 +105,12 @@ export function createPredictApp(options: PredictAppOptions): Hono {
         return fail(c, 503, reply.reason, reply.message);
       }
       stats["ok"] = (stats["ok"] ?? 0) + 1;
-      const res: PredictResponse = { model: reply.model, untrained: model.untrained, top: reply.top, latencyMs: reply.latencyMs };
+      const res: PredictResponse = {
+        model: reply.model,
+        untrained: model.untrained,
+        top: reply.top,
+        latencyMs: reply.latencyMs,
+      };
       return c.json(res);
     },
   );

@@ -42,9 +42,13 @@ export class ImageError extends TroupeError {
 
 /** Width and height from the PNG header (IHDR), without decoding. */
 export function pngSize(bytes: Uint8Array): { width: number; height: number } {
-  if (bytes.length < 24 || !hasPngSignature(bytes)) throw new ImageError("not_png", "not a PNG: the PNG signature is missing");
+  if (bytes.length < 24 || !hasPngSignature(bytes)) {
+    throw new ImageError("not_png", "not a PNG: the PNG signature is missing");
+  }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (String.fromCharCode(...bytes.subarray(12, 16)) !== "IHDR") throw new ImageError("not_png", "not a PNG: the first chunk is not IHDR");
+  if (String.fromCharCode(...bytes.subarray(12, 16)) !== "IHDR") {
+    throw new ImageError("not_png", "not a PNG: the first chunk is not IHDR");
+  }
   return { width: dv.getUint32(16), height: dv.getUint32(20) };
 }
 
@@ -59,7 +63,10 @@ export function preprocessPng(bytes: Uint8Array, spec: InputSpec, options: Prepr
   const maxSide = options.maxSide ?? 4096;
   const size = pngSize(bytes);
   if (size.width === 0 || size.height === 0 || size.width > maxSide || size.height > maxSide) {
-    throw new ImageError("too_large", `image is ${size.width}x${size.height}: each side must be 1 to ${maxSide} pixels`);
+    throw new ImageError(
+      "too_large",
+      `image is ${size.width}x${size.height}: each side must be 1 to ${maxSide} pixels`,
+    );
   }
   // The same check the Kafka consumers apply (protocols/png_check.ts), so an image
   // is a PNG or not whichever way it arrives; fast-png alone skips the chunk CRCs.
@@ -77,7 +84,15 @@ export function preprocessPng(bytes: Uint8Array, spec: InputSpec, options: Prepr
 /** 8-bit interleaved RGB of any decoded PNG (gray, gray+alpha, RGB, RGBA, palette; 8 or 16 bits). */
 export function rgbOf(png: DecodedPng): Uint8Array {
   const n = png.width * png.height;
-  if (png.palette) return rgbOf({ ...png, data: convertIndexedToRgb(png), channels: png.palette[0]?.length ?? 3, depth: 8, palette: undefined });
+  if (png.palette) {
+    return rgbOf({
+      ...png,
+      data: convertIndexedToRgb(png),
+      channels: png.palette[0]?.length ?? 3,
+      depth: 8,
+      palette: undefined,
+    });
+  }
   const src = png.data;
   const shift = png.depth === 16 ? 8 : 0;
   const c = png.channels;
@@ -171,7 +186,11 @@ export function softmax(logits: Float32Array): Float32Array {
 }
 
 /** The `k` best classes, best first (ties: lower index first). One pass, keeping the best k so far. */
-export function topK(probs: Float32Array, k: number, labels: readonly string[]): { index: number; label: string; prob: number }[] {
+export function topK(
+  probs: Float32Array,
+  k: number,
+  labels: readonly string[],
+): { index: number; label: string; prob: number }[] {
   const best: number[] = [];
   const n = Math.min(k, probs.length);
   for (let i = 0; i < probs.length; i++) {

@@ -47,7 +47,11 @@ export function buildResNet50(seed = 1): Uint8Array {
     return a;
   };
   const conv = (x: string, cin: number, cout: number, k: number, stride: number, relu: boolean, gain = 1) => {
-    const w = g.initializer(g.fresh("w"), [cout, cin, k, k], weights([cout, cin, k, k], gain * Math.sqrt(2 / (cin * k * k))));
+    const w = g.initializer(
+      g.fresh("w"),
+      [cout, cin, k, k],
+      weights([cout, cin, k, k], gain * Math.sqrt(2 / (cin * k * k))),
+    );
     const b = g.initializer(g.fresh("b"), [cout], new Float32Array(cout));
     const p = Math.floor(k / 2);
     const y = g.node("Conv", [x, w, b], { kernel_shape: [k, k], strides: [stride, stride], pads: [p, p, p, p] });
@@ -79,7 +83,8 @@ export function buildResNet50(seed = 1): Uint8Array {
     inputDims: [3, 224, 224],
     output: "logits",
     outputDims: [1000],
-    docString: `ResNet50 v1 topology with UNTRAINED seeded weights (seed ${seed}), written by troupe; its predictions mean nothing`,
+    docString:
+      `ResNet50 v1 topology with UNTRAINED seeded weights (seed ${seed}), written by troupe; its predictions mean nothing`,
   });
 }
 
@@ -95,7 +100,9 @@ export interface GeneratedModel {
 export async function ensureResNet50(dir: string, seed = 1): Promise<GeneratedModel> {
   const path = join(dir, `${SYNTHETIC_RESNET50}-seed${seed}.onnx`);
   const marker = `${path}.json`;
-  const known = await readFile(marker, "utf8").then((t) => JSON.parse(t) as { sha256: string; bytes: number }).catch(() => null);
+  const known = await readFile(marker, "utf8").then((t) => JSON.parse(t) as { sha256: string; bytes: number }).catch(
+    () => null,
+  );
   if (known) return { path, sha256: known.sha256, bytes: known.bytes, generated: false };
   await mkdir(dir, { recursive: true });
   const bytes = buildResNet50(seed);

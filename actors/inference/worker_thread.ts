@@ -46,7 +46,9 @@ port.on("message", (m: ToThread) => {
   engine.run(batch.subarray(0, n * perImage), n).then(
     (out) => {
       const copy = new Float32Array(out);
-      post({ type: "result", id: m.id, out: copy, errors, preprocessMs: t1 - t0, inferMs: performance.now() - t1 }, [copy.buffer]);
+      post({ type: "result", id: m.id, out: copy, errors, preprocessMs: t1 - t0, inferMs: performance.now() - t1 }, [
+        copy.buffer,
+      ]);
     },
     (err: unknown) => post({ type: "error", id: m.id, message: (err as Error).message }),
   );

@@ -12,12 +12,30 @@ import type { ConsumedRecord, PartitionBatch } from "../kafka/mod.ts";
 import type { DeadLetterReason } from "../../protocols/deadletter.ts";
 import { decodeImageEnvelope } from "../../protocols/image_envelope.ts";
 import { encodeInferenceEnvelope, INFERENCE_ENVELOPE_VERSION } from "../../protocols/inference_envelope.ts";
-import { type ActorContext, type ActorRef, type Behaviour, errorMessage, type Readiness, replyAddress } from "../../system/mod.ts";
-import { ConsumerCrashed, type GroupMember, joinGroup, type Rejected, memberFigures, sendDeadLetters, sendPausing } from "../kafka/mod.ts";
+import {
+  type ActorContext,
+  type ActorRef,
+  type Behaviour,
+  errorMessage,
+  type Readiness,
+  replyAddress,
+} from "../../system/mod.ts";
+import {
+  ConsumerCrashed,
+  type GroupMember,
+  joinGroup,
+  memberFigures,
+  type Rejected,
+  sendDeadLetters,
+  sendPausing,
+} from "../kafka/mod.ts";
 import type { ModelPoolMsg, PoolReply } from "../inference/mod.ts";
 
-/** Messages of the inference consumer. */
-export type InferenceConsumerMsg = { type: "consumer.crashed"; error: unknown };
+/** The inference consumer takes no messages from other actors. */
+export type InferenceConsumerMsg = never;
+
+/** Its own: kafkajs stopped it for good. */
+type Msg = { type: "consumer.crashed"; error: unknown };
 
 /** Running figures. */
 export interface InferenceConsumerStats {
@@ -59,15 +77,29 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
   options.readiness?.declare(dep, "not connected yet");
 
   /** Sends one image to the pool (waiting, partitions paused, while its queue is full); null when the batch went stale. */
-  const submit = async (state: State, ctx: ActorContext<InferenceConsumerMsg>, batch: PartitionBatch, png: Uint8Array): Promise<{ reply: Promise<PoolReply> } | null> => {
+  const submit = async (
+    state: State,
+    ctx: ActorContext<Msg>,
+    batch: PartitionBatch,
+    png: Uint8Array,
+  ): Promise<{ reply: Promise<PoolReply> } | null> => {
     const address = replyAddress<PoolReply>(options.pool, options.timeoutMs);
-    if (!(await sendPausing(state, ctx, batch, options.pool, { type: "pool.infer", png, replyTo: address.ref }, stats))) return null;
+    if (
+      !(await sendPausing(state, ctx, batch, options.pool, { type: "pool.infer", png, replyTo: address.ref }, stats))
+    ) return null;
     address.arm();
     // The reply is awaited later, with the rest of its chunk: it must never reject unhandled.
-    return { reply: address.reply.catch((err: unknown): PoolReply => ({ type: "pool.result", ok: false, reason: "worker_hung", message: errorMessage(err) })) };
+    return {
+      reply: address.reply.catch((err: unknown): PoolReply => ({
+        type: "pool.result",
+        ok: false,
+        reason: "worker_hung",
+        message: errorMessage(err),
+      })),
+    };
   };
 
-  const onBatch = async (state: State, ctx: ActorContext<InferenceConsumerMsg>, batch: PartitionBatch) => {
+  const onBatch = async (state: State, ctx: ActorContext<Msg>, batch: PartitionBatch) => {
     for (let i = 0; i < batch.records.length; i += options.chunk) {
       if (!batch.active() || ctx.signal.aborted) return;
       const chunk = batch.records.slice(i, i + options.chunk);
@@ -87,22 +119,44 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
       for (const p of pending) {
         const reply = await p.reply;
         if (reply.ok) results.push({ imageId: p.imageId, reply });
-        else rejected.push({ record: p.record, reason: reply.reason === "bad_image" ? "not_png" : "inference_failed", detail: `${reply.reason}: ${reply.message}` });
+        else {rejected.push({
+            record: p.record,
+            reason: reply.reason === "bad_image" ? "not_png" : "inference_failed",
+            detail: `${reply.reason}: ${reply.message}`,
+          });}
       }
       if (!batch.active()) return;
       if (results.length > 0) {
-        await state.producer.send(options.topics.inferences, results.map(({ imageId, reply }) => ({
-          key: imageId,
-          value: encodeInferenceEnvelope({ v: INFERENCE_ENVELOPE_VERSION, imageId, model: reply.model, top: reply.top, latencyMs: reply.latencyMs, inferredAt: new Date().toISOString() }),
-        })));
+        await state.producer.send(
+          options.topics.inferences,
+          results.map(({ imageId, reply }) => ({
+            key: imageId,
+            value: encodeInferenceEnvelope({
+              v: INFERENCE_ENVELOPE_VERSION,
+              imageId,
+              model: reply.model,
+              top: reply.top,
+              latencyMs: reply.latencyMs,
+              inferredAt: new Date().toISOString(),
+            }),
+          })),
+        );
       }
-      await sendDeadLetters(state, ctx, { topic: options.topics.deadletter, groupId: options.groupId, counts: stats.deadLettered }, rejected);
+      await sendDeadLetters(state, ctx, {
+        topic: options.topics.deadletter,
+        groupId: options.groupId,
+        counts: stats.deadLettered,
+      }, rejected);
       const last = chunk[chunk.length - 1] as ConsumedRecord;
       batch.resolve(last.offset);
       stats.consumed += chunk.length;
       stats.inferred += results.length;
       try {
-        await state.consumer.commit([{ topic: last.topic, partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        await state.consumer.commit([{
+          topic: last.topic,
+          partition: last.partition,
+          offset: (BigInt(last.offset) + 1n).toString(),
+        }]);
         stats.commits++;
       } catch (err) {
         ctx.log.warn("offset commit failed", { error: errorMessage(err) });
@@ -111,8 +165,10 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
     }
   };
 
-  return {
+  const behaviour: Behaviour<Msg, State> = {
     async init(ctx) {
+      // Assigned once joined; the batch handler reads it only after `begin()`.
+      // deno-lint-ignore prefer-const
       let state!: State;
       const { member, begin } = await joinGroup(ctx, {
         brokers: options.brokers,
@@ -141,4 +197,5 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
       ...stats,
     }),
   };
+  return behaviour;
 }

@@ -5,7 +5,7 @@
  * downstream is full. The next fetch of a partition starts after the last offset
  * `resolve`d in `onBatch`; an unresolved tail is fetched again.
  */
-import { type Consumer, type EachBatchPayload, type Kafka } from "kafkajs";
+import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 
 /** One consumed record. */
 export interface ConsumedRecord {
@@ -79,7 +79,9 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
   });
   let assigned: TopicPartition[] = [];
   c.on(c.events.GROUP_JOIN, (e) => {
-    assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
+    assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) =>
+      ps.map((partition) => ({ topic, partition }))
+    );
     options.onAssign?.(assigned);
   });
   c.on(c.events.CRASH, (e) => {
@@ -121,7 +123,8 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     resume: (tps) => c.resume(group(tps)),
     paused: () => c.paused().flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))),
     assigned: () => assigned,
-    commit: (offsets) => c.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }))),
+    commit: (offsets) =>
+      c.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }))),
     stop: () => (stopped ??= c.disconnect()),
   };
 }

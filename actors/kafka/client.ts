@@ -2,7 +2,15 @@
  * troupe's Kafka client: a narrow interface over kafkajs, so another client could
  * replace it. Only this file (and its siblings in clients/) import kafkajs.
  */
-import { type Admin, CompressionTypes, Kafka, logLevel as KafkaLogLevel, type LogEntry, Partitioners, type Producer } from "kafkajs";
+import {
+  type Admin,
+  CompressionTypes,
+  Kafka,
+  type LogEntry,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
 import { type BatchConsumer, type BatchConsumerOptions, startBatchConsumer } from "./batch_consumer.ts";
 import type { Logger } from "../../system/mod.ts";
 
@@ -12,7 +20,6 @@ export interface OutgoingRecord {
   value: string | Uint8Array;
   headers?: Record<string, string>;
 }
-
 
 /** Options of {@link createKafkaClient}. */
 export interface KafkaClientOptions {
@@ -77,8 +84,9 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       // loading, a leader moving); what is not recovered reaches troupe as a thrown
       // error. The retry-limit warning is expected: troupe bounds retries and keeps
       // unsent records across a restart, relying on idempotent writes downstream.
-      if (entry.namespace === "Connection" || /Limiting retries for the idempotent producer/.test(message)) log?.debug(message, fields);
-      else if (entry.level <= KafkaLogLevel.ERROR) log?.error(message, fields);
+      if (entry.namespace === "Connection" || /Limiting retries for the idempotent producer/.test(message)) {
+        log?.debug(message, fields);
+      } else if (entry.level <= KafkaLogLevel.ERROR) log?.error(message, fields);
       else log?.warn(message, fields);
     },
   });
@@ -97,7 +105,11 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     brokers: options.brokers,
     async describeCluster() {
       const c = await (await getAdmin()).describeCluster();
-      return { clusterId: c.clusterId, controller: c.controller, brokers: c.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })) };
+      return {
+        clusterId: c.clusterId,
+        controller: c.controller,
+        brokers: c.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
+      };
     },
     async ensureTopic(topic, opts = {}) {
       const a = await getAdmin();
@@ -112,7 +124,11 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     },
     async producer(popts = {}) {
       const compression = popts.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;
-      const p: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner });
+      const p: Producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 5,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await p.connect();
       open.push(p);
       return {
@@ -123,7 +139,9 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
             compression,
             messages: records.map((r) => ({
               key: r.key,
-              value: typeof r.value === "string" ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+              value: typeof r.value === "string"
+                ? r.value
+                : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
               ...(r.headers ? { headers: r.headers } : {}),
             })),
           });

@@ -10,9 +10,24 @@
  * troupe feeds its own actor the same way.
  */
 import type { DeadLetterReason } from "../../protocols/deadletter.ts";
-import { type ActorContext, type ActorRef, ask, type Behaviour, errorMessage, type Readiness } from "../../system/mod.ts";
+import {
+  type ActorContext,
+  type ActorRef,
+  ask,
+  type Behaviour,
+  errorMessage,
+  type Readiness,
+} from "../../system/mod.ts";
 import type { ConsumedRecord, PartitionBatch } from "./batch_consumer.ts";
-import { ConsumerCrashed, type GroupMember, joinGroup, memberFigures, type Rejected, sendDeadLetters, sendPausing } from "./group_member.ts";
+import {
+  ConsumerCrashed,
+  type GroupMember,
+  joinGroup,
+  memberFigures,
+  type Rejected,
+  sendDeadLetters,
+  sendPausing,
+} from "./group_member.ts";
 import { OffsetLedger } from "./offsets.ts";
 
 /** Where a record came from: what a commit is made of. */
@@ -28,8 +43,11 @@ export type HandledNotice = { type: "kafka.handled"; sources: SourceOffset[] };
 /** A record's decoded value, or why it goes to the dead-letter topic. */
 export type DecodedRecord<T> = { ok: true; value: T } | { ok: false; reason: DeadLetterReason; detail: string };
 
-/** Messages of the consumer: the downstream's notices (the crash report is its own). */
-export type TopicConsumerMsg = HandledNotice | { type: "consumer.crashed"; error: unknown };
+/** Messages of the consumer: the downstream's notices. */
+export type TopicConsumerMsg = HandledNotice;
+
+/** The consumer's own: kafkajs stopped it for good. */
+type Msg = TopicConsumerMsg | { type: "consumer.crashed"; error: unknown };
 
 /** Running figures of a consumer. */
 export interface TopicConsumerStats {
@@ -84,7 +102,7 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
   const stats = options.stats ?? newTopicConsumerStats();
   options.readiness?.declare(dep, "not connected yet");
 
-  const commitDue = async (state: State, ctx: ActorContext<TopicConsumerMsg>) => {
+  const commitDue = async (state: State, ctx: ActorContext<Msg>) => {
     const assigned = new Set(state.consumer.assigned().map((tp) => `${tp.topic}:${tp.partition}`));
     const due = state.ledger.due().filter((p) => assigned.has(`${p.topic}:${p.partition}`));
     if (due.length === 0) return;
@@ -98,7 +116,7 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
     }
   };
 
-  const onBatch = async (state: State, ctx: ActorContext<TopicConsumerMsg>, batch: PartitionBatch) => {
+  const onBatch = async (state: State, ctx: ActorContext<Msg>, batch: PartitionBatch) => {
     for (let i = 0; i < batch.records.length; i += options.chunk) {
       if (!batch.active() || ctx.signal.aborted) return;
       const chunk = batch.records.slice(i, i + options.chunk);
@@ -115,10 +133,16 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
         values.push(d.value);
         sources.push({ topic: r.topic, partition: r.partition, offset: r.offset });
       }
-      await sendDeadLetters(state, ctx, { topic: options.deadLetterTopic, groupId: options.groupId, counts: stats.deadLettered }, rejected);
+      await sendDeadLetters(state, ctx, {
+        topic: options.deadLetterTopic,
+        groupId: options.groupId,
+        counts: stats.deadLettered,
+      }, rejected);
       for (const { record } of rejected) state.ledger.done(record.topic, record.partition, record.offset);
       if (sources.length > 0) {
-        if (!(await sendPausing(state, ctx, batch, options.downstream, options.deliver(values, sources, ctx.self), stats))) return;
+        if (
+          !(await sendPausing(state, ctx, batch, options.downstream, options.deliver(values, sources, ctx.self), stats))
+        ) return;
         stats.handed += sources.length;
       }
       batch.resolve((chunk[chunk.length - 1] as ConsumedRecord).offset);
@@ -128,8 +152,10 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
     }
   };
 
-  return {
+  const behaviour: Behaviour<Msg, State> = {
     async init(ctx) {
+      // Assigned once joined; the batch handler reads it only after `begin()`.
+      // deno-lint-ignore prefer-const
       let state!: State;
       const { member, begin } = await joinGroup(ctx, {
         brokers: options.brokers,
@@ -162,11 +188,15 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
         const drain = options.drain;
         try {
           // Last words with the downstream: handle what it holds, then commit up to there.
-          const final = await ask<D, HandledNotice>(options.downstream, (replyTo) => drain(replyTo), { timeoutMs: 5_000 });
+          const final = await ask<D, HandledNotice>(options.downstream, (replyTo) => drain(replyTo), {
+            timeoutMs: 5_000,
+          });
           for (const s of final.sources) state.ledger.done(s.topic, s.partition, s.offset);
           await commitDue(state, ctx);
         } catch (err) {
-          ctx.log.warn("final drain and commit skipped: the offsets are consumed again after a restart", { error: errorMessage(err) });
+          ctx.log.warn("final drain and commit skipped: the offsets are consumed again after a restart", {
+            error: errorMessage(err),
+          });
         }
       }
       await state.client.close();
@@ -177,4 +207,5 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
       inFlight: state.ledger.inFlight,
     }),
   };
+  return behaviour;
 }

@@ -42,7 +42,10 @@ export interface JoinOptions {
  * Connects a client and a producer, then joins the group. Batches wait until the
  * caller, having put the member in its state, calls `begin()`.
  */
-export async function joinGroup<M>(ctx: ActorContext<M>, options: JoinOptions): Promise<{ member: GroupMember; begin(): void }> {
+export async function joinGroup<M>(
+  ctx: ActorContext<M>,
+  options: JoinOptions,
+): Promise<{ member: GroupMember; begin(): void }> {
   const client = createKafkaClient({ brokers: options.brokers, clientId: `troupe-${options.groupId}`, log: ctx.log });
   try {
     const producer = await client.producer();
@@ -85,14 +88,30 @@ export async function sendDeadLetters<M>(
   rejected: Rejected[],
 ): Promise<void> {
   if (rejected.length === 0) return;
-  await member.producer.send(options.topic, rejected.map(({ record, reason, detail }) => ({
-    key: record.key ? new TextDecoder().decode(record.key) : null,
-    value: record.value ?? new Uint8Array(0),
-    headers: deadLetterHeaders({ reason, detail, topic: record.topic, partition: record.partition, offset: record.offset, consumer: options.groupId }, record.headers),
-  })));
+  await member.producer.send(
+    options.topic,
+    rejected.map(({ record, reason, detail }) => ({
+      key: record.key ? new TextDecoder().decode(record.key) : null,
+      value: record.value ?? new Uint8Array(0),
+      headers: deadLetterHeaders({
+        reason,
+        detail,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        consumer: options.groupId,
+      }, record.headers),
+    })),
+  );
   for (const { record, reason, detail } of rejected) {
     options.counts[reason] = (options.counts[reason] ?? 0) + 1;
-    ctx.log.warn("record dead-lettered", { reason, detail, topic: record.topic, partition: record.partition, offset: record.offset });
+    ctx.log.warn("record dead-lettered", {
+      reason,
+      detail,
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+    });
   }
 }
 

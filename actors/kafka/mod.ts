@@ -15,8 +15,21 @@ export {
   probeKafka,
   type ProducerOptions,
 } from "./client.ts";
-export type { BatchConsumer, BatchConsumerOptions, ConsumedRecord, PartitionBatch, TopicPartition } from "./batch_consumer.ts";
-export { kafkaProducer, type KafkaProducerOptions, newProducerStats, ProduceFailed, type ProducerMsg, type ProducerStats } from "./producer.ts";
+export type {
+  BatchConsumer,
+  BatchConsumerOptions,
+  ConsumedRecord,
+  PartitionBatch,
+  TopicPartition,
+} from "./batch_consumer.ts";
+export {
+  kafkaProducer,
+  type KafkaProducerOptions,
+  newProducerStats,
+  ProduceFailed,
+  type ProducerMsg,
+  type ProducerStats,
+} from "./producer.ts";
 export {
   ConsumerCrashed,
   type GroupMember,

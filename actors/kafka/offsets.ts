@@ -60,7 +60,9 @@ export class OffsetLedger {
     const out: CommitPoint[] = [];
     for (const s of this.#parts.values()) {
       const next = this.#point(s);
-      if (next !== null && next > s.committed) out.push({ topic: s.topic, partition: s.partition, offset: next.toString() });
+      if (next !== null && next > s.committed) {
+        out.push({ topic: s.topic, partition: s.partition, offset: next.toString() });
+      }
     }
     return out;
   }

@@ -5,17 +5,34 @@
  * sent first by the next incarnation, so a broker outage loses nothing.
  */
 import { createKafkaClient, type KafkaClient, type KafkaProducer, type OutgoingRecord } from "./client.ts";
-import { type ActorContext, type ActorRef, type Behaviour, errorMessage, LingerBatch, type Readiness, TroupeError } from "../../system/mod.ts";
+import {
+  type ActorContext,
+  type ActorRef,
+  type Behaviour,
+  errorMessage,
+  LingerBatch,
+  type Readiness,
+  TroupeError,
+} from "../../system/mod.ts";
 
 /** Messages of the producer. */
 export type ProducerMsg =
-  | { type: "producer.record"; topic: string; key: string | null; value: string | Uint8Array; headers?: Record<string, string> }
+  | {
+    type: "producer.record";
+    topic: string;
+    key: string | null;
+    value: string | Uint8Array;
+    headers?: Record<string, string>;
+  }
   | { type: "producer.flush"; replyTo?: ActorRef<{ type: "producer.flushed"; sent: number }> };
 
 /** Kafka did not take a batch. */
 export class ProduceFailed extends TroupeError {
   constructor(records: number, cause: unknown) {
-    super("TROUPE_ERR_PRODUCE", `Kafka did not take ${records} records: ${errorMessage(cause)}`, { cause, retriable: true });
+    super("TROUPE_ERR_PRODUCE", `Kafka did not take ${records} records: ${errorMessage(cause)}`, {
+      cause,
+      retriable: true,
+    });
   }
 }
 
@@ -85,7 +102,9 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
       options.readiness?.set(dep, false, `send failed: ${errorMessage(err)}`);
       throw new ProduceFailed(pending.length, err);
     }
-    for (const p of pending) stats.bytes += typeof p.record.value === "string" ? p.record.value.length : p.record.value.byteLength;
+    for (const p of pending) {
+      stats.bytes += typeof p.record.value === "string" ? p.record.value.length : p.record.value.byteLength;
+    }
     stats.sent += pending.length;
     state.batch.clear(ctx.timers);
     options.readiness?.set(dep, true, "connected");
@@ -111,7 +130,10 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
     },
     async receive(state, msg, ctx) {
       if (msg.type === "producer.record") {
-        state.batch.add({ topic: msg.topic, record: { key: msg.key, value: msg.value, ...(msg.headers ? { headers: msg.headers } : {}) } });
+        state.batch.add({
+          topic: msg.topic,
+          record: { key: msg.key, value: msg.value, ...(msg.headers ? { headers: msg.headers } : {}) },
+        });
         if (state.batch.full) await flush(state, ctx);
         else state.batch.linger(ctx.timers, FLUSH);
         return state;
@@ -123,7 +145,9 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
     async stop(state, ctx) {
       // After a failed send (a restart is coming) the records go to the next incarnation.
       if (state.batch.items.length > 0 && !state.failed) {
-        await flush(state, ctx).catch((err) => ctx.log.warn("records not sent at stop", { records: state.batch.items.length, error: errorMessage(err) }));
+        await flush(state, ctx).catch((err) =>
+          ctx.log.warn("records not sent at stop", { records: state.batch.items.length, error: errorMessage(err) })
+        );
       }
       await state.client.close();
     },

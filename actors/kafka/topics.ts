@@ -10,7 +10,11 @@ export interface EnsureTopicsOptions {
 }
 
 /** Creates each of `topics` that is missing; logs the ones it created. */
-export async function ensureTopics(brokers: readonly string[], topics: readonly string[], options: EnsureTopicsOptions): Promise<void> {
+export async function ensureTopics(
+  brokers: readonly string[],
+  topics: readonly string[],
+  options: EnsureTopicsOptions,
+): Promise<void> {
   const client = createKafkaClient({ brokers, log: options.log });
   try {
     for (const topic of topics) {

@@ -38,11 +38,14 @@ export function encodeBatch(id: number, captures: Capture[]): EncodeAnswer {
   const bytes = Buffer.allocUnsafeSlow(values.reduce((n, v) => n + Buffer.byteLength(v), 0));
   const ends: number[] = [];
   let at = 0;
-  for (const v of values) ends.push((at += bytes.write(v, at)));
+  for (const v of values) ends.push(at += bytes.write(v, at));
   return { id, bytes, ends, errors };
 }
 
 /** The results of an answer, each value a view of its bytes. */
 export function resultsOf(a: EncodeAnswer): EncodeResult[] {
-  return a.errors.map((error, i) => (error === null ? { value: a.bytes.subarray(i === 0 ? 0 : a.ends[i - 1], a.ends[i]) } : { error }));
+  return a.errors.map((
+    error,
+    i,
+  ) => (error === null ? { value: a.bytes.subarray(i === 0 ? 0 : a.ends[i - 1], a.ends[i]) } : { error }));
 }

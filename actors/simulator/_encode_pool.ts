@@ -48,7 +48,13 @@ async function startThread(module: URL): Promise<Worker> {
 /** Starts `threads` encoder threads (0: encode inline) on `module` (default: actors/_encode_thread.ts). */
 export async function startEncodePool(threads: number, module: URL = THREAD_URL): Promise<EncodePool> {
   if (threads === 0) {
-    return { threads: 0, idle: () => 1, broken: () => null, run: async (captures) => resultsOf(encodeBatch(0, captures)), close: async () => {} };
+    return {
+      threads: 0,
+      idle: () => 1,
+      broken: () => null,
+      run: async (captures) => resultsOf(encodeBatch(0, captures)),
+      close: async () => {},
+    };
   }
   const started = await Promise.allSettled(Array.from({ length: threads }, () => startThread(module)));
   const workers = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));

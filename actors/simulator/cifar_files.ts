@@ -8,7 +8,13 @@
  */
 import { open, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { CIFAR_COARSE_CLASSES, CIFAR_FINE_CLASSES, CIFAR_RECORD_BYTES, type CifarRecord, parseCifarRecord } from "../../protocols/cifar100.ts";
+import {
+  CIFAR_COARSE_CLASSES,
+  CIFAR_FINE_CLASSES,
+  CIFAR_RECORD_BYTES,
+  type CifarRecord,
+  parseCifarRecord,
+} from "../../protocols/cifar100.ts";
 import { TroupeError } from "../../system/mod.ts";
 
 /** A dataset file is missing, truncated or corrupt. Not retriable: the file must be fixed. */
@@ -65,7 +71,13 @@ export async function openCifarDataset(dir: string, split: "train" | "test"): Pr
   if (size === 0) throw new DatasetError(file, 0, "the file is empty");
   const whole = Math.floor(size / CIFAR_RECORD_BYTES);
   if (whole * CIFAR_RECORD_BYTES !== size) {
-    throw new DatasetError(file, whole * CIFAR_RECORD_BYTES, `truncated record: ${size - whole * CIFAR_RECORD_BYTES} of ${CIFAR_RECORD_BYTES} bytes (file size ${size} is not a multiple of ${CIFAR_RECORD_BYTES})`);
+    throw new DatasetError(
+      file,
+      whole * CIFAR_RECORD_BYTES,
+      `truncated record: ${
+        size - whole * CIFAR_RECORD_BYTES
+      } of ${CIFAR_RECORD_BYTES} bytes (file size ${size} is not a multiple of ${CIFAR_RECORD_BYTES})`,
+    );
   }
   const fh = await open(file, "r");
   try {
@@ -94,11 +106,19 @@ export async function openCifarDataset(dir: string, split: "train" | "test"): Pr
     coarseNames,
     fineNames,
     async read(index) {
-      if (!Number.isInteger(index) || index < 0 || index >= whole) throw new RangeError(`record index ${index} is outside 0..${whole - 1} of ${file}`);
+      if (!Number.isInteger(index) || index < 0 || index >= whole) {
+        throw new RangeError(`record index ${index} is outside 0..${whole - 1} of ${file}`);
+      }
       const block = Math.floor(index / BLOCK_RECORDS);
       const bytes = await blocks.get(block);
       const rec = parseCifarRecord(bytes, (index - block * BLOCK_RECORDS) * CIFAR_RECORD_BYTES, index);
-      if (typeof rec === "string") throw new DatasetError(file, index * CIFAR_RECORD_BYTES, `record ${index}: ${rec} (the file changed after it was opened)`);
+      if (typeof rec === "string") {
+        throw new DatasetError(
+          file,
+          index * CIFAR_RECORD_BYTES,
+          `record ${index}: ${rec} (the file changed after it was opened)`,
+        );
+      }
       return rec;
     },
     close: () => fh.close(),
@@ -118,6 +138,8 @@ async function readNames(file: string, expected: number): Promise<string[]> {
     throw new DatasetError(file, null, `cannot read the label names (${(err as Error).message})`);
   }
   const names = text.split(/\r?\n/).map((s) => s.trim()).filter((s) => s.length > 0);
-  if (names.length !== expected) throw new DatasetError(file, null, `expected ${expected} label names, one per line: found ${names.length}`);
+  if (names.length !== expected) {
+    throw new DatasetError(file, null, `expected ${expected} label names, one per line: found ${names.length}`);
+  }
   return names;
 }

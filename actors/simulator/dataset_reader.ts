@@ -44,12 +44,15 @@ export function datasetReader(options: DatasetReaderOptions): Behaviour<DatasetR
       let dir = options.datasetDir;
       if (dir === null) {
         const s = await ensureSyntheticCifar(options.syntheticDir, { seed: options.seed, split: options.split });
-        ctx.log.warn("SYNTHETIC DATA: no DATASET_DIR was given, so the simulator sends generated images in the CIFAR-100 format, not CIFAR-100 photographs", {
-          dir: s.dir,
-          records: s.count,
-          seed: s.seed,
-          generatedNow: s.generated,
-        });
+        ctx.log.warn(
+          "SYNTHETIC DATA: no DATASET_DIR was given, so the simulator sends generated images in the CIFAR-100 format, not CIFAR-100 photographs",
+          {
+            dir: s.dir,
+            records: s.count,
+            seed: s.seed,
+            generatedNow: s.generated,
+          },
+        );
         dir = s.dir;
       }
       const dataset = await openCifarDataset(dir, options.split);
@@ -59,7 +62,13 @@ export function datasetReader(options: DatasetReaderOptions): Behaviour<DatasetR
     async receive(state, msg) {
       if (msg.type === "reader.info") {
         const d = state.dataset;
-        msg.replyTo.trySend({ file: d.file, count: d.count, synthetic: state.synthetic, fineNames: d.fineNames, coarseNames: d.coarseNames });
+        msg.replyTo.trySend({
+          file: d.file,
+          count: d.count,
+          synthetic: state.synthetic,
+          fineNames: d.fineNames,
+          coarseNames: d.coarseNames,
+        });
         return state;
       }
       // Reads at positions are independent: they run side by side in the I/O pool.
@@ -69,6 +78,11 @@ export function datasetReader(options: DatasetReaderOptions): Behaviour<DatasetR
       return state;
     },
     stop: (state) => state.dataset.close(),
-    describe: (state) => ({ file: state.dataset.file, records: state.dataset.count, synthetic: state.synthetic, reads: state.reads }),
+    describe: (state) => ({
+      file: state.dataset.file,
+      records: state.dataset.count,
+      synthetic: state.synthetic,
+      reads: state.reads,
+    }),
   };
 }

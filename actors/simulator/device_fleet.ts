@@ -10,12 +10,14 @@
 import { mulberry32 } from "../../protocols/mod.ts";
 import type { CifarRecord } from "../../protocols/cifar100.ts";
 import { imageIdOf } from "../../protocols/image_envelope.ts";
-import { ask, type ActorContext, type ActorRef, type Behaviour } from "../../system/mod.ts";
+import { type ActorContext, type ActorRef, ask, type Behaviour } from "../../system/mod.ts";
 import type { DatasetReaderMsg } from "./dataset_reader.ts";
 import type { EncoderMsg } from "./encoder.ts";
 
-/** Messages of the fleet (all private: it drives itself with ticks). */
-export type DeviceFleetMsg = { type: "fleet.tick" };
+/** The fleet takes no messages from other actors: it drives itself with ticks. */
+export type DeviceFleetMsg = never;
+
+type Msg = { type: "fleet.tick" };
 
 /** Running figures of the fleet. */
 export interface FleetStats {
@@ -62,7 +64,7 @@ interface State {
 /** What a fleet hands to its next incarnation: each camera's next sequence number. */
 export type FleetProgress = Record<string, number>;
 
-const TICK: DeviceFleetMsg = { type: "fleet.tick" };
+const TICK: Msg = { type: "fleet.tick" };
 
 /** The device id of camera `index` (from 0). */
 export function deviceIdOf(prefix: string, index: number): string {
@@ -80,7 +82,7 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
   stats.target = options.count > 0 ? options.count : null;
   const interval = options.rate > 0 ? 1000 / options.rate : 0;
 
-  const schedule = (state: State, ctx: ActorContext<DeviceFleetMsg>) => {
+  const schedule = (state: State, ctx: ActorContext<Msg>) => {
     const live = state.devices.filter((d) => d.quota === null || d.seq < d.quota);
     if (live.length === 0) {
       stats.finished = true;
@@ -95,7 +97,9 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
 
   /** This tick's shots in camera order; as fast as possible, cameras take turns up to `perTick`. */
   const dueShots = (state: State, now: number): Device[] => {
-    const due = state.devices.filter((d) => (d.quota === null || d.seq < d.quota) && d.nextAt <= now).sort((a, b) => a.nextAt - b.nextAt);
+    const due = state.devices.filter((d) => (d.quota === null || d.seq < d.quota) && d.nextAt <= now).sort((a, b) =>
+      a.nextAt - b.nextAt
+    );
     const shots: Device[] = [];
     for (let round = 0; shots.length < perTick; round++) {
       const before = shots.length;
@@ -107,15 +111,23 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
     return shots;
   };
 
-  return {
+  const behaviour: Behaviour<Msg, State, FleetProgress> = {
     init(ctx, carried) {
       const random = mulberry32(options.seed ^ 0x5eed);
       const now = Date.now();
       const devices: Device[] = [];
       for (let i = 0; i < options.devices; i++) {
         const id = deviceIdOf(prefix, i);
-        const quota = options.count > 0 ? Math.floor(options.count / options.devices) + (i < options.count % options.devices ? 1 : 0) : null;
-        devices.push({ id, index: i, seq: carried?.[id] ?? 0, quota, nextAt: now + (interval > 0 ? random() * interval : 0) });
+        const quota = options.count > 0
+          ? Math.floor(options.count / options.devices) + (i < options.count % options.devices ? 1 : 0)
+          : null;
+        devices.push({
+          id,
+          index: i,
+          seq: carried?.[id] ?? 0,
+          quota,
+          nextAt: now + (interval > 0 ? random() * interval : 0),
+        });
       }
       const state: State = { devices, random };
       schedule(state, ctx);
@@ -131,11 +143,24 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
           next.set(d, seq + 1);
           return (d.index + seq * options.devices) % options.datasetSize;
         });
-        const records = await ask<DatasetReaderMsg, CifarRecord[]>(options.reader, (replyTo) => ({ type: "reader.read", indices, replyTo }), { timeoutMs: 30_000 });
+        const records = await ask<DatasetReaderMsg, CifarRecord[]>(
+          options.reader,
+          (replyTo) => ({ type: "reader.read", indices, replyTo }),
+          { timeoutMs: 30_000 },
+        );
         for (let i = 0; i < shots.length; i++) {
           const d = shots[i] as Device;
           const capturedAt = new Date().toISOString();
-          await options.encoder.send({ type: "encoder.encode", capture: { deviceId: d.id, seq: d.seq, imageId: imageIdOf(d.id, d.seq), capturedAt, record: records[i] as CifarRecord } }, { signal: ctx.signal });
+          await options.encoder.send({
+            type: "encoder.encode",
+            capture: {
+              deviceId: d.id,
+              seq: d.seq,
+              imageId: imageIdOf(d.id, d.seq),
+              capturedAt,
+              record: records[i] as CifarRecord,
+            },
+          }, { signal: ctx.signal });
           d.seq++;
           stats.captured++;
           if (interval > 0) {
@@ -156,4 +181,5 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
       behind: state.devices.filter((d) => d.nextAt < Date.now() - 1000 && (d.quota === null || d.seq < d.quota)).length,
     }),
   };
+  return behaviour;
 }

@@ -17,9 +17,11 @@ import { type ActorContext, type ActorRef, type Behaviour, errorMessage } from "
 import { type EncodePool, type EncodeResult, startEncodePool } from "./_encode_pool.ts";
 import type { ProducerMsg } from "../kafka/mod.ts";
 
+/** Messages of the encoder. */
+export type EncoderMsg = { type: "encoder.encode"; capture: Capture };
 
-/** Messages of the encoder (`encoder.encoded` is its own: a thread finished a batch). */
-export type EncoderMsg = { type: "encoder.encode"; capture: Capture } | { type: "encoder.encoded" };
+/** The encoder's own: a thread finished a batch. */
+type Msg = EncoderMsg | { type: "encoder.encoded" };
 
 /** Options of {@link pngEncoder}. */
 export interface PngEncoderOptions {
@@ -73,8 +75,14 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
   const maxQueued = chunk * (threads + 1);
   const stats: EncoderStats = options.stats ?? { encoded: 0, bytes: 0, failed: 0, batches: 0 };
 
-  const dispatch = (state: State, ctx: ActorContext<EncoderMsg>) => {
-    const b: Batch = { captures: state.queue.splice(0, chunk), results: null, failure: null, forwarded: 0, settled: Promise.resolve() };
+  const dispatch = (state: State, ctx: ActorContext<Msg>) => {
+    const b: Batch = {
+      captures: state.queue.splice(0, chunk),
+      results: null,
+      failure: null,
+      forwarded: 0,
+      settled: Promise.resolve(),
+    };
     b.settled = state.pool.run(b.captures).then(
       (r) => void (b.results = r),
       (err: unknown) => void (b.failure = err),
@@ -88,7 +96,7 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
    * (`trySend`): the producer may itself be stopping or restarting, and what it
    * cannot take now stays here. Says whether the whole batch was handed on.
    */
-  const forward = async (b: Batch, ctx: ActorContext<EncoderMsg>, draining: boolean): Promise<boolean> => {
+  const forward = async (b: Batch, ctx: ActorContext<Msg>, draining: boolean): Promise<boolean> => {
     const results = b.results as EncodeResult[];
     while (b.forwarded < b.captures.length) {
       const c = b.captures[b.forwarded] as Capture;
@@ -114,7 +122,7 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
    * is handed on or the producer takes no more. A failure marks the captures as kept
    * for the next incarnation.
    */
-  const pump = async (state: State, ctx: ActorContext<EncoderMsg>, draining = false) => {
+  const pump = async (state: State, ctx: ActorContext<Msg>, draining = false) => {
     try {
       for (;;) {
         const head = state.inflight[0];
@@ -143,13 +151,17 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
   };
 
   /** Captures not yet handed on, in capture order. */
-  const left = (state: State): Capture[] => [...state.inflight.flatMap((b) => b.captures.slice(b.forwarded)), ...state.queue];
+  const left = (
+    state: State,
+  ): Capture[] => [...state.inflight.flatMap((b) => b.captures.slice(b.forwarded)), ...state.queue];
 
-  return {
+  const behaviour: Behaviour<Msg, State, Capture[]> = {
     async init(ctx, carried) {
       const pool = await startEncodePool(threads, options.threadModule);
       const state: State = { pool, queue: carried ?? [], inflight: [], failed: false };
-      if (state.queue.length > 0) ctx.log.info("encoding captures kept from before the restart", { captures: state.queue.length });
+      if (state.queue.length > 0) {
+        ctx.log.info("encoding captures kept from before the restart", { captures: state.queue.length });
+      }
       try {
         if (state.queue.length > 0) await pump(state, ctx);
       } catch (err) {
@@ -166,7 +178,11 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
     async stop(state, ctx) {
       // Hand on what was taken while the producer's mailbox has room (it stops after the
       // encoder, so a graceful stop loses nothing); what is left is kept for a restart.
-      if (!state.failed) await pump(state, ctx, true).catch((err: unknown) => ctx.log.warn("encoding stopped early", { error: errorMessage(err) }));
+      if (!state.failed) {
+        await pump(state, ctx, true).catch((err: unknown) =>
+          ctx.log.warn("encoding stopped early", { error: errorMessage(err) })
+        );
+      }
       const n = left(state).length;
       if (n > 0) ctx.log.warn("captures not handed on at stop (kept if the encoder restarts)", { captures: n });
       await state.pool.close();
@@ -186,4 +202,5 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
       meanRecordBytes: stats.encoded ? Math.round(stats.bytes / stats.encoded) : 0,
     }),
   };
+  return behaviour;
 }

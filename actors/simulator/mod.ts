@@ -14,5 +14,11 @@ export {
   type SyntheticOptions,
 } from "./synthetic_cifar.ts";
 export { type DatasetInfo, datasetReader, type DatasetReaderMsg, type DatasetReaderOptions } from "./dataset_reader.ts";
-export { deviceFleet, type DeviceFleetMsg, type DeviceFleetOptions, deviceIdOf, type FleetStats } from "./device_fleet.ts";
+export {
+  deviceFleet,
+  type DeviceFleetMsg,
+  type DeviceFleetOptions,
+  deviceIdOf,
+  type FleetStats,
+} from "./device_fleet.ts";
 export { type EncoderMsg, pngEncoder, type PngEncoderOptions } from "./encoder.ts";

@@ -30,8 +30,14 @@ export interface SyntheticDataset {
 }
 
 /** Label names of the synthetic dataset: they say what they are. */
-export const SYNTHETIC_FINE_NAMES = Array.from({ length: 100 }, (_, i) => `synthetic_fine_${String(i).padStart(2, "0")}`);
-export const SYNTHETIC_COARSE_NAMES = Array.from({ length: 20 }, (_, i) => `synthetic_coarse_${String(i).padStart(2, "0")}`);
+export const SYNTHETIC_FINE_NAMES: readonly string[] = Array.from(
+  { length: 100 },
+  (_, i) => `synthetic_fine_${String(i).padStart(2, "0")}`,
+);
+export const SYNTHETIC_COARSE_NAMES: readonly string[] = Array.from(
+  { length: 20 },
+  (_, i) => `synthetic_coarse_${String(i).padStart(2, "0")}`,
+);
 
 /** Writes the synthetic split into `dir` unless the same seed and count are already there. */
 export async function ensureSyntheticCifar(dir: string, options: SyntheticOptions = {}): Promise<SyntheticDataset> {

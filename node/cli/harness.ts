@@ -6,7 +6,7 @@
  * 130 at once on a second signal.
  */
 import { environment, errorMessage, exit, onShutdownSignal } from "../../system/mod.ts";
-import { type ConfigSource, ConfigError, loadConfig, type TroupeConfig } from "../config.ts";
+import { ConfigError, type ConfigSource, loadConfig, type TroupeConfig } from "../config.ts";
 import { startNode, type TroupeNode } from "../node.ts";
 
 /** Options of {@link startNodeCli}. */
@@ -41,7 +41,9 @@ export async function startNodeCli(options: NodeCliOptions): Promise<NodeCli> {
     config = loadConfig({ env, overrides: options.overrides?.(env) ?? {} });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    for (const p of err.problems) console.error(options.describeProblem?.(p) ?? `${options.name}: configuration error: ${p}`);
+    for (const p of err.problems) {
+      console.error(options.describeProblem?.(p) ?? `${options.name}: configuration error: ${p}`);
+    }
     exit(2);
   }
   const extra = options.validate?.(config);
@@ -53,12 +55,11 @@ export async function startNodeCli(options: NodeCliOptions): Promise<NodeCli> {
   const hooks: ((code: number) => void)[] = [];
   let node: TroupeNode | null = null;
   let finishing: Promise<void> | null = null;
-  const finish = (code: number) =>
-    (finishing ??= (async () => {
-      await node?.stop();
-      for (const h of hooks) h(code);
-      exit(code);
-    })());
+  const finish = (code: number) => (finishing ??= (async () => {
+    await node?.stop();
+    for (const h of hooks) h(code);
+    exit(code);
+  })());
   let signals = 0;
   onShutdownSignal((signal) => {
     if (++signals > 1) {

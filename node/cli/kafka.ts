@@ -20,7 +20,13 @@ const { values, positionals } = parseArgs({
   },
 });
 const log = createLogger({ fields: { script: "kafka" } });
-const settings = { port: Number(values.port), controllerPort: Number(values["controller-port"]), dataDir: values.dir!, version: values.version!, heap: values.heap! };
+const settings = {
+  port: Number(values.port),
+  controllerPort: Number(values["controller-port"]),
+  dataDir: values.dir!,
+  version: values.version!,
+  heap: values.heap!,
+};
 
 switch (positionals[0]) {
   case "start": {
@@ -39,6 +45,8 @@ switch (positionals[0]) {
     break;
   }
   default:
-    console.error("usage: npm run kafka -- start|stop [--port N] [--controller-port N] [--dir D] [--version 3.9.x] [--heap 512m]");
+    console.error(
+      "usage: npm run kafka -- start|stop [--port N] [--controller-port N] [--dir D] [--version 3.9.x] [--heap 512m]",
+    );
     process.exit(2);
 }

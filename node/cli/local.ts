@@ -35,7 +35,13 @@ async function main(): Promise<void> {
   try {
     values = parseArgs({
       args: process.argv.slice(2),
-      options: { count: { type: "string" }, devices: { type: "string" }, rate: { type: "string" }, exit: { type: "boolean" }, help: { type: "boolean" } },
+      options: {
+        count: { type: "string" },
+        devices: { type: "string" },
+        rate: { type: "string" },
+        exit: { type: "boolean" },
+        help: { type: "boolean" },
+      },
       strict: true,
     }).values;
   } catch (err) {
@@ -55,19 +61,49 @@ async function main(): Promise<void> {
       SIM_RATE: values.rate ?? env["SIM_RATE"] ?? "0",
       LOG_LEVEL: env["LOG_LEVEL"] ?? "warn",
     }),
-    validate: (config) => (config.simulator.count === 0 ? "--count must be above 0 (use `ROLE=all npm start` for an endless run)" : null),
+    validate: (
+      config,
+    ) => (config.simulator.count === 0
+      ? "--count must be above 0 (use `ROLE=all npm start` for an endless run)"
+      : null),
     beforeStart: (config) => {
-      say(`Kafka: ${config.kafkaBrokers ? `using ${config.kafkaBrokers.join(",")}` : `starting a local broker on 127.0.0.1:${config.broker.port} (first run resolves the Kafka ${config.broker.version} jars with Maven)`}`);
-      say(`PostgreSQL: ${config.databaseUrl ? "using DATABASE_URL" : "starting a local cluster in .troupe/postgres (PGlite in .troupe/pglite if none can be had)"}`);
-      say(`dataset: ${config.simulator.datasetDir ?? `SYNTHETIC (generated in ${config.simulator.syntheticDir}; set DATASET_DIR for real CIFAR-100)`}`);
-      say(`model: ${config.inference.modelPath ?? `ResNet50 v1 with UNTRAINED generated weights (cached in ${config.inference.modelDir}; set MODEL_PATH for a trained ONNX classifier)`}`);
+      say(
+        `Kafka: ${
+          config.kafkaBrokers
+            ? `using ${config.kafkaBrokers.join(",")}`
+            : `starting a local broker on 127.0.0.1:${config.broker.port} (first run resolves the Kafka ${config.broker.version} jars with Maven)`
+        }`,
+      );
+      say(
+        `PostgreSQL: ${
+          config.databaseUrl
+            ? "using DATABASE_URL"
+            : "starting a local cluster in .troupe/postgres (PGlite in .troupe/pglite if none can be had)"
+        }`,
+      );
+      say(
+        `dataset: ${
+          config.simulator.datasetDir ??
+            `SYNTHETIC (generated in ${config.simulator.syntheticDir}; set DATASET_DIR for real CIFAR-100)`
+        }`,
+      );
+      say(
+        `model: ${
+          config.inference.modelPath ??
+            `ResNet50 v1 with UNTRAINED generated weights (cached in ${config.inference.modelDir}; set MODEL_PATH for a trained ONNX classifier)`
+        }`,
+      );
     },
   });
   const { config, node } = cli;
   const db = node.roles.db!;
   const sim = node.roles.simulator!;
   const inf = node.roles.inference!;
-  say(`running: ${config.simulator.devices} cameras, ${num(config.simulator.count)} images; database ${db.figures().database === "external" ? "from DATABASE_URL" : db.figures().database}; ops at ${node.opsUrl}`);
+  say(
+    `running: ${config.simulator.devices} cameras, ${num(config.simulator.count)} images; database ${
+      db.figures().database === "external" ? "from DATABASE_URL" : db.figures().database
+    }; ops at ${node.opsUrl}`,
+  );
   const started = Date.now();
   const meter = new RateMeter();
   const stored = () => {
@@ -81,7 +117,11 @@ async function main(): Promise<void> {
   const progress = startProgress({
     render: () => {
       const sent = sim.figures().producer.sent;
-      return `${bar(inferred(), config.simulator.count)}  sent ${num(sent)}  stored ${num(stored())} (${num(meter.sample(stored()), 1)}/s)  inferred ${num(inferred())} (${num(inferMeter.sample(inferred()), 1)}/s)  dead-lettered ${num(deadLettered())}`;
+      return `${bar(inferred(), config.simulator.count)}  sent ${num(sent)}  stored ${num(stored())} (${
+        num(meter.sample(stored()), 1)
+      }/s)  inferred ${num(inferred())} (${num(inferMeter.sample(inferred()), 1)}/s)  dead-lettered ${
+        num(deadLettered())
+      }`;
     },
   });
   cli.onStop(() => progress.stop());
@@ -90,8 +130,10 @@ async function main(): Promise<void> {
     const s = sim.figures();
     const c = db.figures().consumer;
     const i = inf.figures();
-    const inferenceDone = i.consumer.inferred + sum(i.consumer.deadLettered) >= s.producer.sent && db.figures().upserter.inferences >= i.consumer.inferred;
-    const done = s.fleet.finished && s.producer.sent >= config.simulator.count && c.inFlight === 0 && c.handed + deadLettered() >= s.producer.sent && inferenceDone;
+    const inferenceDone = i.consumer.inferred + sum(i.consumer.deadLettered) >= s.producer.sent &&
+      db.figures().upserter.inferences >= i.consumer.inferred;
+    const done = s.fleet.finished && s.producer.sent >= config.simulator.count && c.inFlight === 0 &&
+      c.handed + deadLettered() >= s.producer.sent && inferenceDone;
     if (!done || summarised) return;
     summarised = true;
     clearInterval(poll);
@@ -100,14 +142,34 @@ async function main(): Promise<void> {
     const u = db.figures().upserter;
     console.log("");
     console.log(`  images sent      ${num(s.producer.sent)}`);
-    console.log(`  stored           ${num(u.imagesInserted + u.imagesUpdated)} (${num(u.imagesInserted)} new rows, ${num(u.imagesUpdated)} updated)`);
-    console.log(`  inferred         ${num(i.consumer.inferred)} by ${i.model.name}${i.model.untrained ? " (UNTRAINED weights: the classes mean nothing)" : ""}, ${num(db.figures().upserter.inferences)} inference rows written`);
+    console.log(
+      `  stored           ${num(u.imagesInserted + u.imagesUpdated)} (${num(u.imagesInserted)} new rows, ${
+        num(u.imagesUpdated)
+      } updated)`,
+    );
+    console.log(
+      `  inferred         ${num(i.consumer.inferred)} by ${i.model.name}${
+        i.model.untrained ? " (UNTRAINED weights: the classes mean nothing)" : ""
+      }, ${num(db.figures().upserter.inferences)} inference rows written`,
+    );
     console.log(`  dead-lettered    ${num(deadLettered() + sum(i.consumer.deadLettered))}`);
-    console.log(`  rate             ${num(s.producer.sent / secs, 1)} images/s end to end, captured to stored and classified (${num(secs, 1)} s)`);
+    console.log(
+      `  rate             ${num(s.producer.sent / secs, 1)} images/s end to end, captured to stored and classified (${
+        num(secs, 1)
+      } s)`,
+    );
     const lat = [...i.pool.recentLatencyMs].sort((a, b) => a - b);
-    console.log(`  model pool       ${i.model.pool.workers} worker(s) x ${i.model.pool.intraOpThreads} thread(s), mean batch ${num(i.pool.batches ? i.pool.images / i.pool.batches : 0, 2)}, latency p50 ${num(lat[Math.floor(lat.length / 2)] ?? 0, 1)} ms`);
-    console.log(`  predict API      ${i.apiUrl}/v1/predict  (curl -H 'content-type: image/png' --data-binary @image.png ...)`);
-    console.log(`  data             ${s.dataset.synthetic ? "synthetic (generated, not CIFAR-100 photographs)" : s.dataset.file}`);
+    console.log(
+      `  model pool       ${i.model.pool.workers} worker(s) x ${i.model.pool.intraOpThreads} thread(s), mean batch ${
+        num(i.pool.batches ? i.pool.images / i.pool.batches : 0, 2)
+      }, latency p50 ${num(lat[Math.floor(lat.length / 2)] ?? 0, 1)} ms`,
+    );
+    console.log(
+      `  predict API      ${i.apiUrl}/v1/predict  (curl -H 'content-type: image/png' --data-binary @image.png ...)`,
+    );
+    console.log(
+      `  data             ${s.dataset.synthetic ? "synthetic (generated, not CIFAR-100 photographs)" : s.dataset.file}`,
+    );
     console.log(`  database         ${db.figures().database} ${db.figures().databaseUrl} (schema ${config.db.schema})`);
     console.log(`  ops              ${node.opsUrl}  (/actors, /metrics, /readyz)`);
     if (values.exit) void cli.finish(0);

@@ -7,7 +7,10 @@ import { parseArgs } from "node:util";
 import { createLogger } from "../../system/mod.ts";
 import { startPostgres, stopPostgres } from "../../infra/mod.ts";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { dir: { type: "string", default: ".troupe/postgres" } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { dir: { type: "string", default: ".troupe/postgres" } },
+});
 const log = createLogger({ fields: { script: "postgres" } });
 switch (positionals[0]) {
   case "start":

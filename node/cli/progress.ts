@@ -12,7 +12,9 @@ export class RateMeter {
   /** Records the running total `count` now and returns the rate per second over the window. */
   sample(count: number, now = Date.now()): number {
     this.#samples.push([now, count]);
-    while (this.#samples.length > 2 && (this.#samples[0] as [number, number])[0] < now - this.windowMs) this.#samples.shift();
+    while (this.#samples.length > 2 && (this.#samples[0] as [number, number])[0] < now - this.windowMs) {
+      this.#samples.shift();
+    }
     const [t0, c0] = this.#samples[0] as [number, number];
     return now > t0 ? ((count - c0) * 1000) / (now - t0) : 0;
   }

@@ -25,20 +25,29 @@ const FLAGS = {
   compression: ["KAFKA_COMPRESSION", "none or gzip (default none)"],
   batch: ["PRODUCER_BATCH", "records per produce request (default 200)"],
   linger: ["PRODUCER_LINGER_MS", "longest wait to fill a request, ms (default 20)"],
-  "encoder-threads": ["SIM_ENCODER_THREADS", "worker threads encoding images; 0: the main thread (default: the cores, at most 4)"],
+  "encoder-threads": [
+    "SIM_ENCODER_THREADS",
+    "worker threads encoding images; 0: the main thread (default: the cores, at most 4)",
+  ],
   "ops-port": ["OPS_PORT", "port of the ops endpoint (default 7071; 0: any free port)"],
 } as const;
 
 function usage(): string {
   const lines = Object.entries(FLAGS).map(([f, [v, d]]) => `  --${f.padEnd(16)} ${d} [${v}]`);
-  return `usage: npm run simulate -- [flags]\n\nRuns the simulator role: cameras send images to Kafka (topic troupe.images).\n\n${lines.join("\n")}\n  --help             this text\n\nexample: npm run simulate -- --devices 50 --rate 20 --count 10000\n`;
+  return `usage: npm run simulate -- [flags]\n\nRuns the simulator role: cameras send images to Kafka (topic troupe.images).\n\n${
+    lines.join("\n")
+  }\n  --help             this text\n\nexample: npm run simulate -- --devices 50 --rate 20 --count 10000\n`;
 }
 
 async function main(): Promise<void> {
   const options = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: "string" as const }]));
   let parsed;
   try {
-    parsed = parseArgs({ args: process.argv.slice(2), options: { ...options, help: { type: "boolean" } }, strict: true });
+    parsed = parseArgs({
+      args: process.argv.slice(2),
+      options: { ...options, help: { type: "boolean" } },
+      strict: true,
+    });
   } catch (err) {
     console.error(`simulate: ${errorMessage(err)}\n\n${usage()}`);
     exit(2);
@@ -67,14 +76,22 @@ async function main(): Promise<void> {
   const sim = node.roles.simulator!;
   const meter = new RateMeter();
   const f0 = sim.figures();
-  console.log(`simulate: ${config.simulator.devices} cameras -> ${config.topics.images} on ${(config.kafkaBrokers ?? [`127.0.0.1:${config.broker.port}`]).join(",")}; ops at ${node.opsUrl}`);
-  if (f0.dataset.synthetic) console.log(`simulate: SYNTHETIC DATA (no --dataset): generated CIFAR-100-format images from ${f0.dataset.file}`);
+  console.log(
+    `simulate: ${config.simulator.devices} cameras -> ${config.topics.images} on ${
+      (config.kafkaBrokers ?? [`127.0.0.1:${config.broker.port}`]).join(",")
+    }; ops at ${node.opsUrl}`,
+  );
+  if (f0.dataset.synthetic) {
+    console.log(`simulate: SYNTHETIC DATA (no --dataset): generated CIFAR-100-format images from ${f0.dataset.file}`);
+  }
   const progress = startProgress({
     render: () => {
       const f = sim.figures();
       const rate = meter.sample(f.producer.sent);
       const total = f.fleet.target;
-      const head = total ? `${bar(f.producer.sent, total)} ${num(f.producer.sent)}/${num(total)}` : `sent ${num(f.producer.sent)}`;
+      const head = total
+        ? `${bar(f.producer.sent, total)} ${num(f.producer.sent)}/${num(total)}`
+        : `sent ${num(f.producer.sent)}`;
       return `${head}  ${num(rate, 1)} img/s  errors ${f.producer.errors}`;
     },
   });
@@ -82,7 +99,11 @@ async function main(): Promise<void> {
     progress.stop();
     const f = sim.figures();
     const secs = (Date.now() - started) / 1000;
-    console.log(`simulate: sent ${num(f.producer.sent)} images in ${num(secs, 1)} s (${num(f.producer.sent / secs, 1)} img/s), ${num(f.producer.bytes / 1048576, 1)} MiB, ${f.producer.errors} send errors; dataset ${f.dataset.synthetic ? "synthetic" : f.dataset.file}`);
+    console.log(
+      `simulate: sent ${num(f.producer.sent)} images in ${num(secs, 1)} s (${num(f.producer.sent / secs, 1)} img/s), ${
+        num(f.producer.bytes / 1048576, 1)
+      } MiB, ${f.producer.errors} send errors; dataset ${f.dataset.synthetic ? "synthetic" : f.dataset.file}`,
+    );
   });
   if (config.simulator.count > 0) {
     const poll = setInterval(() => {

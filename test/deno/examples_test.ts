@@ -12,7 +12,11 @@ Deno.test({
     const best = seen.expected.indexOf(Math.max(...seen.expected));
     assert.equal(seen.predict.labels[0], ["cat", "dog", "eel"][best]);
     assert.ok(Math.abs(seen.predict.probs[0]! - seen.expected[best]!) < 1e-5);
-    assert.deepEqual(seen.workerPaths, ["/classifier/vision/model_pool/worker_0", "/classifier/vision/model_pool/worker_1", "/classifier/vision/model_pool/pool"]);
+    assert.deepEqual(seen.workerPaths, [
+      "/classifier/vision/model_pool/worker_0",
+      "/classifier/vision/model_pool/worker_1",
+      "/classifier/vision/model_pool/pool",
+    ]);
     assert.equal(seen.ready, 200);
   },
 });

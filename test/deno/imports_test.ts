@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { forbiddenIn, SUBPATHS } from "../helpers/subpaths.ts";
 
 async function graphOf(file: string): Promise<string[]> {
-  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json", file], stdout: "piped", stderr: "piped" }).output();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", file],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
   if (!out.success) throw new Error(`deno info ${file} failed: ${new TextDecoder().decode(out.stderr)}`);
   const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: { specifier: string }[] };
   return info.modules.map((m) => m.specifier);

@@ -14,7 +14,9 @@ Deno.test({
   fn: async () => {
     const env = pipelineEnv("deno");
     const N = 300;
-    const config = loadConfig({ env: { ...env, ROLE: "db,simulator", OPS_PORT: "0", SIM_DEVICES: "3", SIM_RATE: "0", SIM_COUNT: String(N) } });
+    const config = loadConfig({
+      env: { ...env, ROLE: "db,simulator", OPS_PORT: "0", SIM_DEVICES: "3", SIM_RATE: "0", SIM_COUNT: String(N) },
+    });
     const node = await startNode(config, { log: silentLogger });
     const sql = testSql(env);
     try {

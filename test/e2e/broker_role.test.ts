@@ -13,7 +13,15 @@ t.test("the broker role runs Kafka as a supervised process and restarts it when 
   const [ops, kafka, controller] = [await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), "troupe-broker-"));
   const node = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
-    env: { ...process.env, ROLE: "broker", OPS_PORT: String(ops), KAFKA_PORT: String(kafka), KAFKA_CONTROLLER_PORT: String(controller), KAFKA_DATA_DIR: dir, KAFKA_BROKERS: "" },
+    env: {
+      ...process.env,
+      ROLE: "broker",
+      OPS_PORT: String(ops),
+      KAFKA_PORT: String(kafka),
+      KAFKA_CONTROLLER_PORT: String(controller),
+      KAFKA_DATA_DIR: dir,
+      KAFKA_BROKERS: "",
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
@@ -23,18 +31,28 @@ t.test("the broker role runs Kafka as a supervised process and restarts it when 
     if (node.exitCode === null) node.kill("SIGKILL");
   });
   const base = `http://127.0.0.1:${ops}`;
-  const keeper = async (): Promise<Keeper> => (await (await fetch(`${base}/actors`)).json()).tree.children[0].children[0];
+  const keeper = async (): Promise<Keeper> =>
+    (await (await fetch(`${base}/actors`)).json()).tree.children[0].children[0];
   await until("node ready", async () => (await fetch(`${base}/readyz`)).status === 200, 120_000, 200);
   const first = await keeper();
   t.equal(first.restarts, 0);
   const pid = first.info!.pid;
-  t.same((await probeKafka([`127.0.0.1:${kafka}`])).brokers.map((b) => b.port), [kafka], "the broker answers metadata requests");
+  t.same(
+    (await probeKafka([`127.0.0.1:${kafka}`])).brokers.map((b) => b.port),
+    [kafka],
+    "the broker answers metadata requests",
+  );
 
   process.kill(pid, "SIGKILL");
-  const after = await until("keeper restarted", async () => {
-    const k = await keeper();
-    return k.restarts === 1 && k.status === "running" ? k : undefined;
-  }, 120_000, 200);
+  const after = await until(
+    "keeper restarted",
+    async () => {
+      const k = await keeper();
+      return k.restarts === 1 && k.status === "running" ? k : undefined;
+    },
+    120_000,
+    200,
+  );
   t.not(after.info!.pid, pid, "a new broker process");
   t.equal((await fetch(`${base}/readyz`)).status, 200, "ready again");
   t.same((await probeKafka([`127.0.0.1:${kafka}`])).brokers.map((b) => b.port), [kafka], "the new broker answers");
@@ -45,7 +63,10 @@ t.test("the broker role runs Kafka as a supervised process and restarts it when 
 });
 
 t.test("an unknown role exits 2 naming the variable", async (t) => {
-  const node = spawn(process.execPath, ["--import", "tsx", "main.ts"], { env: { ...process.env, ROLE: "bogus" }, stdio: ["ignore", "ignore", "pipe"] });
+  const node = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
+    env: { ...process.env, ROLE: "bogus" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   node.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const code = await new Promise((r) => node.once("exit", r));

@@ -7,8 +7,15 @@ import t from "tap";
 import { imageCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
 import { writeTinyModel } from "../helpers/tiny_model.ts";
 
-function run(script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = spawn(process.execPath, ["--import", "tsx", script, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+function run(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   p.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -18,7 +25,11 @@ function run(script: string, args: string[], env: Record<string, string>): Promi
 
 t.test("npm run simulate sends a fixed count, shows progress and a summary", async (t) => {
   const env = pipelineEnv("simcli");
-  const r = await run("node/cli/simulate.ts", ["--devices", "5", "--rate", "0", "--count", "250", "--ops-port", "0"], env);
+  const r = await run(
+    "node/cli/simulate.ts",
+    ["--devices", "5", "--rate", "0", "--count", "250", "--ops-port", "0"],
+    env,
+  );
   t.equal(r.code, 0, "exits 0", { diagnostic: true, stderr: r.stderr.slice(-1000) });
   t.match(r.stdout, /\[#+\] 100% 250\/250/, "a progress line");
   t.match(r.stdout, /simulate: sent 250 images in [\d.]+ s/);
@@ -48,8 +59,13 @@ t.test("npm run local runs the pipeline to a summary (existing Kafka and Postgre
   writeTinyModel(join(dir, "tiny.onnx"));
   const env = {
     ...pipelineEnv("localcli"),
-    MODEL_PATH: join(dir, "tiny.onnx"), MODEL_INPUT_SIZE: "2", MODEL_MEAN: "0,0,0", MODEL_STD: "1,1,1", MODEL_SCALE: "1",
-    OPS_PORT: "0", API_PORT: "0",
+    MODEL_PATH: join(dir, "tiny.onnx"),
+    MODEL_INPUT_SIZE: "2",
+    MODEL_MEAN: "0,0,0",
+    MODEL_STD: "1,1,1",
+    MODEL_SCALE: "1",
+    OPS_PORT: "0",
+    API_PORT: "0",
   };
   const sql = testSql(env);
   t.teardown(() => sql.end());

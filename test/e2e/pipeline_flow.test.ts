@@ -10,19 +10,47 @@ t.test("N images through the simulator and db roles give exactly N rows, each ma
   const sql = testSql(env);
   t.teardown(() => sql.end());
   const db = await startNodeProcess(t, { ...env, ROLE: "db" });
-  const sim = await startNodeProcess(t, { ...env, ROLE: "simulator", SIM_DEVICES: String(devices), SIM_RATE: "0", SIM_COUNT: String(N) });
-  await until("simulator finished", async () => (await sim.actor("/troupe/simulator/fleet"))?.info?.["finished"] === true, 120_000, 100);
-  await until("every record acknowledged by Kafka", async () => (await sim.actor("/troupe/simulator/producer"))?.info?.["sent"] === N, 60_000, 100);
+  const sim = await startNodeProcess(t, {
+    ...env,
+    ROLE: "simulator",
+    SIM_DEVICES: String(devices),
+    SIM_RATE: "0",
+    SIM_COUNT: String(N),
+  });
+  await until(
+    "simulator finished",
+    async () => (await sim.actor("/troupe/simulator/fleet"))?.info?.["finished"] === true,
+    120_000,
+    100,
+  );
+  await until(
+    "every record acknowledged by Kafka",
+    async () => (await sim.actor("/troupe/simulator/producer"))?.info?.["sent"] === N,
+    60_000,
+    100,
+  );
   await until(`${N} rows`, async () => (await imageCount(sql)) >= N, 120_000, 100);
   // Everything consumed has been committed: the consumer holds nothing in flight.
-  await until("consumer idle", async () => (await db.actor("/troupe/db/consumer"))?.info?.["inFlight"] === 0, 30_000, 100);
+  await until(
+    "consumer idle",
+    async () => (await db.actor("/troupe/db/consumer"))?.info?.["inFlight"] === 0,
+    30_000,
+    100,
+  );
   t.equal(await imageCount(sql), N, "exactly N rows");
   t.equal(await deviceImageSum(sql), N, "devices count each image once");
-  t.same(await verifyImages(sql, devices, shareOf(N, devices)), [], "every row's PNG and sha256 match the source pixels re-encoded");
+  t.same(
+    await verifyImages(sql, devices, shareOf(N, devices)),
+    [],
+    "every row's PNG and sha256 match the source pixels re-encoded",
+  );
   const consumer = await db.actor("/troupe/db/consumer");
   t.equal(consumer?.info?.["handed"], N);
   t.same(consumer?.info?.["deadLettered"], {});
-  t.match(await db.metrics(), /troupe_actor_stat\{node="[^"]+",actor="\/troupe\/db\/upserter",stat="imagesInserted"\} 1200/);
+  t.match(
+    await db.metrics(),
+    /troupe_actor_stat\{node="[^"]+",actor="\/troupe\/db\/upserter",stat="imagesInserted"\} 1200/,
+  );
   sim.proc.kill("SIGTERM");
   db.proc.kill("SIGTERM");
   t.equal(await sim.exited, 0);
@@ -35,19 +63,40 @@ t.test("kill -9 of the db node mid-run loses and duplicates nothing", async (t) 
   const devices = 10;
   const sql = testSql(env);
   t.teardown(() => sql.end());
-  const sim = await startNodeProcess(t, { ...env, ROLE: "simulator", SIM_DEVICES: String(devices), SIM_RATE: "25", SIM_COUNT: String(N) });
+  const sim = await startNodeProcess(t, {
+    ...env,
+    ROLE: "simulator",
+    SIM_DEVICES: String(devices),
+    SIM_RATE: "25",
+    SIM_COUNT: String(N),
+  });
   const first = await startNodeProcess(t, { ...env, ROLE: "db" });
-  const atKill = await until("some rows written", async () => {
-    const n = await imageCount(sql);
-    return n >= 500 ? n : 0;
-  }, 120_000, 20);
+  const atKill = await until(
+    "some rows written",
+    async () => {
+      const n = await imageCount(sql);
+      return n >= 500 ? n : 0;
+    },
+    120_000,
+    20,
+  );
   first.proc.kill("SIGKILL");
   t.equal(await first.exited, null, "killed");
   t.ok(atKill < N, `killed mid-run, after ${atKill} of ${N} rows`);
   const second = await startNodeProcess(t, { ...env, ROLE: "db" });
-  await until("simulator finished", async () => (await sim.actor("/troupe/simulator/fleet"))?.info?.["finished"] === true, 180_000, 100);
+  await until(
+    "simulator finished",
+    async () => (await sim.actor("/troupe/simulator/fleet"))?.info?.["finished"] === true,
+    180_000,
+    100,
+  );
   await until(`${N} rows`, async () => (await imageCount(sql)) >= N, 120_000, 100);
-  await until("consumer idle", async () => (await second.actor("/troupe/db/consumer"))?.info?.["inFlight"] === 0, 30_000, 100);
+  await until(
+    "consumer idle",
+    async () => (await second.actor("/troupe/db/consumer"))?.info?.["inFlight"] === 0,
+    30_000,
+    100,
+  );
   t.equal(await imageCount(sql), N, "exactly N rows");
   t.equal(await deviceImageSum(sql), N, "no image counted twice");
   t.same(await verifyImages(sql, devices, shareOf(N, devices)), [], "every image present and intact");

@@ -21,32 +21,61 @@ t.test("PostgreSQL stopped mid-run: the consumer pauses, nothing is lost, the fl
   const sql = testSql(env);
   t.teardown(() => sql.end());
   const db = await startNodeProcess(t, { ...env, ROLE: "db", UPSERT_BATCH: "100" });
-  const sim = await startNodeProcess(t, { ...env, ROLE: "simulator", SIM_DEVICES: String(devices), SIM_RATE: "25", SIM_COUNT: String(N) });
+  const sim = await startNodeProcess(t, {
+    ...env,
+    ROLE: "simulator",
+    SIM_DEVICES: String(devices),
+    SIM_RATE: "25",
+    SIM_COUNT: String(N),
+  });
   await until("some rows written", async () => (await imageCount(sql)) >= 300, 120_000, 20);
 
   await stopPostgres(dir, silentLogger);
-  const paused = await until("consumer paused", async () => {
-    const c = await db.actor("/troupe/db/consumer");
-    const p = c?.info?.["paused"] as string[] | undefined;
-    return p && p.length > 0 ? p : undefined;
-  }, 60_000, 100);
+  const paused = await until(
+    "consumer paused",
+    async () => {
+      const c = await db.actor("/troupe/db/consumer");
+      const p = c?.info?.["paused"] as string[] | undefined;
+      return p && p.length > 0 ? p : undefined;
+    },
+    60_000,
+    100,
+  );
   t.ok(paused.length >= 3, `the consumer paused its partitions: ${paused.join(", ")}`);
-  const ready = (await (await fetch(`${db.base}/readyz`)).json()) as { ready: boolean; dependencies: Record<string, { ok: boolean }> };
+  const ready = (await (await fetch(`${db.base}/readyz`)).json()) as {
+    ready: boolean;
+    dependencies: Record<string, { ok: boolean }>;
+  };
   t.equal(ready.ready, false, "not ready while PostgreSQL is down");
   t.equal(ready.dependencies["postgres"]?.ok, false);
-  const upserter = await until("upserter restarting", async () => {
-    const u = await db.actor("/troupe/db/upserter");
-    return u && u.restarts >= 1 ? u : undefined;
-  }, 60_000, 100);
+  const upserter = await until(
+    "upserter restarting",
+    async () => {
+      const u = await db.actor("/troupe/db/upserter");
+      return u && u.restarts >= 1 ? u : undefined;
+    },
+    60_000,
+    100,
+  );
   t.equal(upserter.lastError?.code, "TROUPE_ERR_DATABASE", "the upserter fails with a database error and is restarted");
 
   await startPostgres(dir, silentLogger);
-  await until("simulator finished", async () => (await sim.actor("/troupe/simulator/fleet"))?.info?.["finished"] === true, 180_000, 100);
+  await until(
+    "simulator finished",
+    async () => (await sim.actor("/troupe/simulator/fleet"))?.info?.["finished"] === true,
+    180_000,
+    100,
+  );
   await until(`${N} rows`, async () => (await imageCount(sql)) >= N, 120_000, 100);
-  await until("consumer idle and resumed", async () => {
-    const c = await db.actor("/troupe/db/consumer");
-    return c?.info?.["inFlight"] === 0 && (c.info["paused"] as string[]).length === 0;
-  }, 60_000, 100);
+  await until(
+    "consumer idle and resumed",
+    async () => {
+      const c = await db.actor("/troupe/db/consumer");
+      return c?.info?.["inFlight"] === 0 && (c.info["paused"] as string[]).length === 0;
+    },
+    60_000,
+    100,
+  );
   t.equal(await imageCount(sql), N, "exactly N rows");
   t.equal(await deviceImageSum(sql), N);
   t.same(await verifyImages(sql, devices, shareOf(N, devices)), []);

@@ -34,7 +34,14 @@ t.test("poison records from another client are dead-lettered with their reason; 
     return openCifarDataset(TEST_SYNTHETIC_DIR, "test");
   });
   t.teardown(() => ds.close());
-  const good = async (seq: number) => captureEnvelope({ deviceId: "cam-poison", seq, imageId: `cam-poison/${seq}`, capturedAt: new Date().toISOString(), record: await ds.read(seq) });
+  const good = async (seq: number) =>
+    captureEnvelope({
+      deviceId: "cam-poison",
+      seq,
+      imageId: `cam-poison/${seq}`,
+      capturedAt: new Date().toISOString(),
+      record: await ds.read(seq),
+    });
   const json = (v: unknown) => Buffer.from(JSON.stringify(v));
   const g0 = await good(0);
   const gif = Buffer.from("GIF89a not a png at all");
@@ -45,7 +52,10 @@ t.test("poison records from another client are dead-lettered with their reason; 
     { value: json({ ...g0, v: 2 }), reason: "unknown_version" },
     { value: json({ ...g0, deviceId: undefined }), reason: "invalid_envelope" },
     // Passes an ISO 8601 check but PostgreSQL has no year 0: it must not reach (and fail) a batch.
-    { value: json({ ...g0, imageId: "cam-poison/year0", capturedAt: "0000-01-01T00:00:00Z" }), reason: "invalid_envelope" },
+    {
+      value: json({ ...g0, imageId: "cam-poison/year0", capturedAt: "0000-01-01T00:00:00Z" }),
+      reason: "invalid_envelope",
+    },
     { value: Buffer.from(encodeImageEnvelope(await good(2))), reason: null },
     { value: json({ ...g0, data: "@@@@" }), reason: "bad_base64" },
     { value: json({ ...g0, sha256: "f".repeat(64) }), reason: "sha256_mismatch" },
@@ -55,7 +65,9 @@ t.test("poison records from another client are dead-lettered with their reason; 
   ];
   const inference = Buffer.from("{not json");
   // JSON that parses, with a label jsonb refuses (a lone surrogate): it must not reach (and fail) a batch.
-  const surrogate = Buffer.from(`{"v":1,"imageId":"cam-poison/0","model":"m","top":[{"index":1,"label":"\\ud800","prob":0.5}],"latencyMs":1,"inferredAt":"2026-11-24T18:00:00Z"}`);
+  const surrogate = Buffer.from(
+    `{"v":1,"imageId":"cam-poison/0","model":"m","top":[{"index":1,"label":"\\ud800","prob":0.5}],"latencyMs":1,"inferredAt":"2026-11-24T18:00:00Z"}`,
+  );
 
   const kcat = hasKcat();
   t.comment(kcat ? "producing with kcat (librdkafka)" : "kcat not found: producing with a bare kafkajs client");
@@ -68,17 +80,54 @@ t.test("poison records from another client are dead-lettered with their reason; 
       return f;
     });
     // Without -l, kcat sends each file as one record, in order.
-    execFileSync("kcat", ["-P", "-b", brokers.join(","), "-t", env["TOPIC_IMAGES"]!, "-p", "0", "-k", "cam-poison", "-H", "trace=abc", ...files]);
+    execFileSync("kcat", [
+      "-P",
+      "-b",
+      brokers.join(","),
+      "-t",
+      env["TOPIC_IMAGES"]!,
+      "-p",
+      "0",
+      "-k",
+      "cam-poison",
+      "-H",
+      "trace=abc",
+      ...files,
+    ]);
     const inf = join(dir, "inference");
     writeFileSync(inf, inference);
     const sur = join(dir, "surrogate");
     writeFileSync(sur, surrogate);
-    execFileSync("kcat", ["-P", "-b", brokers.join(","), "-t", env["TOPIC_INFERENCES"]!, "-p", "0", "-k", "cam-poison/0", "-H", "trace=abc", inf, sur]);
+    execFileSync("kcat", [
+      "-P",
+      "-b",
+      brokers.join(","),
+      "-t",
+      env["TOPIC_INFERENCES"]!,
+      "-p",
+      "0",
+      "-k",
+      "cam-poison/0",
+      "-H",
+      "trace=abc",
+      inf,
+      sur,
+    ]);
   } else {
     const p = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
     await p.connect();
-    for (const m of images) await p.send({ topic: env["TOPIC_IMAGES"]!, messages: [{ key: "cam-poison", value: m.value, partition: 0, headers: { trace: "abc" } }] });
-    for (const value of [inference, surrogate]) await p.send({ topic: env["TOPIC_INFERENCES"]!, messages: [{ key: "cam-poison/0", value, partition: 0, headers: { trace: "abc" } }] });
+    for (const m of images) {
+      await p.send({
+        topic: env["TOPIC_IMAGES"]!,
+        messages: [{ key: "cam-poison", value: m.value, partition: 0, headers: { trace: "abc" } }],
+      });
+    }
+    for (const value of [inference, surrogate]) {
+      await p.send({
+        topic: env["TOPIC_INFERENCES"]!,
+        messages: [{ key: "cam-poison/0", value, partition: 0, headers: { trace: "abc" } }],
+      });
+    }
     await p.disconnect();
   }
 
@@ -100,7 +149,9 @@ t.test("poison records from another client are dead-lettered with their reason; 
   await until("good rows stored", async () => (await imageCount(sql)) >= 4, 60_000, 50);
 
   for (const b of bad) {
-    const d = seen.find((s) => s.headers["troupe-source-topic"] === env["TOPIC_IMAGES"] && s.headers["troupe-source-offset"] === String(b.offset));
+    const d = seen.find((s) =>
+      s.headers["troupe-source-topic"] === env["TOPIC_IMAGES"] && s.headers["troupe-source-offset"] === String(b.offset)
+    );
     t.ok(d, `offset ${b.offset} (${b.reason}) is in the dead-letter topic`);
     if (!d) continue;
     t.equal(d.headers["troupe-reason"], b.reason, `offset ${b.offset}: reason`);
@@ -112,29 +163,45 @@ t.test("poison records from another client are dead-lettered with their reason; 
     t.ok(d.value.equals(b.value), `offset ${b.offset}: the original bytes are kept`);
   }
   const infs = seen.filter((s) => s.headers["troupe-source-topic"] === env["TOPIC_INFERENCES"]);
-  t.same(infs.map((d) => [d.headers["troupe-source-offset"], d.headers["troupe-reason"]]), [["0", "not_json"], ["1", "invalid_envelope"]]);
+  t.same(infs.map((d) => [d.headers["troupe-source-offset"], d.headers["troupe-reason"]]), [["0", "not_json"], [
+    "1",
+    "invalid_envelope",
+  ]]);
   t.ok(infs[0]?.value.equals(inference));
   t.ok(infs[1]?.value.equals(surrogate), "the lone-surrogate record's bytes are kept");
   t.match(infs[1]?.headers["troupe-detail"], /top\.0\.label: must be well-formed Unicode/);
 
   const rows = await sql<{ image_id: string }[]>`SELECT image_id FROM images ORDER BY image_id`;
-  t.same(rows.map((r) => r.image_id), ["cam-poison/0", "cam-poison/1", "cam-poison/2", "cam-poison/3"], "the good records around the poison are stored");
+  t.same(
+    rows.map((r) => r.image_id),
+    ["cam-poison/0", "cam-poison/1", "cam-poison/2", "cam-poison/3"],
+    "the good records around the poison are stored",
+  );
 
   // The partition kept flowing: the group's committed offset is past every record.
   const admin = kafka.admin();
   await admin.connect();
   t.teardown(() => admin.disconnect());
-  await until("offsets committed past the poison", async () => {
-    const [topic] = await admin.fetchOffsets({ groupId: env["DB_GROUP_ID"]!, topics: [env["TOPIC_IMAGES"]!] });
-    return topic?.partitions[0]?.offset === String(images.length);
-  }, 30_000, 100);
+  await until(
+    "offsets committed past the poison",
+    async () => {
+      const [topic] = await admin.fetchOffsets({ groupId: env["DB_GROUP_ID"]!, topics: [env["TOPIC_IMAGES"]!] });
+      return topic?.partitions[0]?.offset === String(images.length);
+    },
+    30_000,
+    100,
+  );
   t.pass(`committed offset of ${env["TOPIC_IMAGES"]}:0 is ${images.length}`);
 
   const metrics = await db.metrics();
   t.match(metrics, /troupe_deadletter_total\{[^}]*reason="not_json"\} 2/);
   t.match(metrics, /troupe_deadletter_total\{[^}]*reason="invalid_envelope"\} 3/);
   for (const reason of ["unknown_version", "bad_base64", "sha256_mismatch", "not_png", "oversize"]) {
-    t.match(metrics, new RegExp(`troupe_deadletter_total\\{[^}]*reason="${reason}"\\} 1`), `${reason} counted in /metrics`);
+    t.match(
+      metrics,
+      new RegExp(`troupe_deadletter_total\\{[^}]*reason="${reason}"\\} 1`),
+      `${reason} counted in /metrics`,
+    );
   }
   db.proc.kill("SIGTERM");
   t.equal(await db.exited, 0);

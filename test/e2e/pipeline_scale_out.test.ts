@@ -10,20 +10,46 @@ t.test("two db nodes in one group share the partitions; stopping one hands its p
   const sql = testSql(env);
   t.teardown(() => sql.end());
   const a = await startNodeProcess(t, { ...env, ROLE: "db", NODE_ID: "db-a" });
-  const sim = await startNodeProcess(t, { ...env, ROLE: "simulator", SIM_DEVICES: String(devices), SIM_RATE: "20", SIM_COUNT: String(N) });
+  const sim = await startNodeProcess(t, {
+    ...env,
+    ROLE: "simulator",
+    SIM_DEVICES: String(devices),
+    SIM_RATE: "20",
+    SIM_COUNT: String(N),
+  });
   await until("rows flowing", async () => (await imageCount(sql)) >= 300, 120_000, 20);
   const b = await startNodeProcess(t, { ...env, ROLE: "db", NODE_ID: "db-b" });
-  const shared = await until("partitions shared", async () => {
-    const [ca, cb] = [await a.actor("/troupe/db/consumer"), await b.actor("/troupe/db/consumer")];
-    const [na, nb] = [ca?.info?.["assigned"] as number, cb?.info?.["assigned"] as number];
-    return na > 0 && nb > 0 && na + nb === 8 ? [na, nb] : undefined;
-  }, 60_000, 100);
+  const shared = await until(
+    "partitions shared",
+    async () => {
+      const [ca, cb] = [await a.actor("/troupe/db/consumer"), await b.actor("/troupe/db/consumer")];
+      const [na, nb] = [ca?.info?.["assigned"] as number, cb?.info?.["assigned"] as number];
+      return na > 0 && nb > 0 && na + nb === 8 ? [na, nb] : undefined;
+    },
+    60_000,
+    100,
+  );
   t.same(shared[0]! + shared[1]!, 8, `the 8 partitions (images and inferences) are split ${shared[0]}/${shared[1]}`);
-  await until("b writes rows", async () => ((await b.actor("/troupe/db/upserter"))?.info?.["imagesInserted"] as number) > 0, 60_000, 100);
+  await until(
+    "b writes rows",
+    async () => ((await b.actor("/troupe/db/upserter"))?.info?.["imagesInserted"] as number) > 0,
+    60_000,
+    100,
+  );
   a.proc.kill("SIGTERM");
   t.equal(await a.exited, 0, "node a stops gracefully");
-  await until("b owns every partition", async () => (await b.actor("/troupe/db/consumer"))?.info?.["assigned"] === 8, 60_000, 100);
-  await until("simulator finished", async () => (await sim.actor("/troupe/simulator/producer"))?.info?.["sent"] === N, 180_000, 100);
+  await until(
+    "b owns every partition",
+    async () => (await b.actor("/troupe/db/consumer"))?.info?.["assigned"] === 8,
+    60_000,
+    100,
+  );
+  await until(
+    "simulator finished",
+    async () => (await sim.actor("/troupe/simulator/producer"))?.info?.["sent"] === N,
+    180_000,
+    100,
+  );
   await until(`${N} rows`, async () => (await imageCount(sql)) >= N, 120_000, 100);
   await until("b idle", async () => (await b.actor("/troupe/db/consumer"))?.info?.["inFlight"] === 0, 30_000, 100);
   t.equal(await imageCount(sql), N, "exactly N rows");

@@ -28,12 +28,25 @@ export async function modelServiceScenario(): Promise<ModelServiceObserved> {
   const dir = mkdtempSync(join(tmpdir(), "troupe-example-"));
   const modelPath = join(dir, "tiny.onnx");
   writeTinyModel(modelPath);
-  const { app, system } = await createModelService({ modelPath, modelName: "tiny", input: TINY_INPUT, labels: ["cat", "dog", "eel"], workers: 2, logger: silentLogger });
+  const { app, system } = await createModelService({
+    modelPath,
+    modelName: "tiny",
+    input: TINY_INPUT,
+    labels: ["cat", "dog", "eel"],
+    workers: 2,
+    logger: silentLogger,
+  });
   try {
     const rgb = [10, 200, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120];
-    const res = await app.request("/v1/predict", { method: "POST", body: tinyPng(rgb) as BodyInit, headers: { "content-type": "image/png" } });
+    const res = await app.request("/v1/predict", {
+      method: "POST",
+      body: tinyPng(rgb) as BodyInit,
+      headers: { "content-type": "image/png" },
+    });
     const body = (await res.json()) as { top: { label: string; prob: number }[] };
-    const tree = (await (await app.request("/ops/actors")).json()) as { tree: { children: { children: { children: { path: string }[] }[] }[] } };
+    const tree = (await (await app.request("/ops/actors")).json()) as {
+      tree: { children: { children: { children: { path: string }[] }[] }[] };
+    };
     return {
       own: await (await app.request("/")).json(),
       predict: { status: res.status, labels: body.top.map((c) => c.label), probs: body.top.map((c) => c.prob) },
@@ -75,7 +88,14 @@ export async function paymentsScenario(): Promise<PaymentsObserved> {
   records.splice(100, 0, { key: "acc-0", value: "{not json" });
   records.splice(300, 0, { key: "acc-1", value: JSON.stringify({ account: "acc-1", cents: 1.5 }) });
   await producer.send(topic, records);
-  const service = await startPaymentsService({ brokers, topic, groupId, deadLetterTopic: dlq, ledgerCapacity: 2, logger: silentLogger });
+  const service = await startPaymentsService({
+    brokers,
+    topic,
+    groupId,
+    deadLetterTopic: dlq,
+    ledgerCapacity: 2,
+    logger: silentLogger,
+  });
   const kafka = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -91,11 +111,19 @@ export async function paymentsScenario(): Promise<PaymentsObserved> {
     await reader.connect();
     await reader.subscribe({ topic: dlq, fromBeginning: true });
     await reader.run({
-      eachMessage: async ({ message }) => void deadLetters.push({ reason: String(message.headers?.["troupe-reason"]), value: String(message.value) }),
+      eachMessage: async ({ message }) =>
+        void deadLetters.push({ reason: String(message.headers?.["troupe-reason"]), value: String(message.value) }),
     });
     await until("two dead letters", () => deadLetters.length >= 2, 30_000, 50);
     await reader.disconnect();
-    return { totals: await service.totals(), expected, deadLetters, committed: await committedNow(), endOffsets, handed: service.consumer.handed };
+    return {
+      totals: await service.totals(),
+      expected,
+      deadLetters,
+      committed: await committedNow(),
+      endOffsets,
+      handed: service.consumer.handed,
+    };
   } finally {
     await admin.disconnect();
     await service.system.shutdown({ deadlineMs: 10_000 });

@@ -7,13 +7,21 @@ import process from "node:process";
 
 export function kafkaBrokers(): string[] {
   const v = process.env["KAFKA_BROKERS"];
-  if (!v) throw new Error("KAFKA_BROKERS is not set: start a broker with `npm run kafka -- start` and export what it prints (see README)");
+  if (!v) {
+    throw new Error(
+      "KAFKA_BROKERS is not set: start a broker with `npm run kafka -- start` and export what it prints (see README)",
+    );
+  }
   return v.split(",");
 }
 
 export function databaseUrl(): string {
   const v = process.env["DATABASE_URL"];
-  if (!v) throw new Error("DATABASE_URL is not set: start PostgreSQL with `npm run postgres -- start` and export what it prints (see README)");
+  if (!v) {
+    throw new Error(
+      "DATABASE_URL is not set: start PostgreSQL with `npm run postgres -- start` and export what it prints (see README)",
+    );
+  }
   return v;
 }
 

@@ -18,7 +18,11 @@ export interface NodeProcess {
 }
 
 /** Starts `main.ts` with `env` and waits until `/readyz` answers 200. */
-export async function startNodeProcess(t: Test, env: Record<string, string>, options: { ready?: boolean } = {}): Promise<NodeProcess> {
+export async function startNodeProcess(
+  t: Test,
+  env: Record<string, string>,
+  options: { ready?: boolean } = {},
+): Promise<NodeProcess> {
   const port = await freePort();
   const proc = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
     env: { ...process.env, OPS_PORT: String(port), LOG_LEVEL: "info", ...env },
@@ -38,16 +42,23 @@ export async function startNodeProcess(t: Test, env: Record<string, string>, opt
     exited,
     async actor(path) {
       const body = (await (await fetch(`${base}/actors`)).json()) as { tree: ActorSnapshot };
-      const find = (n: ActorSnapshot): ActorSnapshot | undefined => (n.path === path ? n : n.children.map(find).find(Boolean));
+      const find = (
+        n: ActorSnapshot,
+      ): ActorSnapshot | undefined => (n.path === path ? n : n.children.map(find).find(Boolean));
       return find(body.tree);
     },
     metrics: async () => (await fetch(`${base}/metrics`)).text(),
   };
   if (options.ready !== false) {
-    await until(`node ${env["ROLE"]} ready`, async () => {
-      if (proc.exitCode !== null) throw new Error(`node exited with ${proc.exitCode}: ${stderr.slice(-2000)}`);
-      return (await fetch(`${base}/readyz`).catch(() => null))?.status === 200;
-    }, 90_000, 100);
+    await until(
+      `node ${env["ROLE"]} ready`,
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`node exited with ${proc.exitCode}: ${stderr.slice(-2000)}`);
+        return (await fetch(`${base}/readyz`).catch(() => null))?.status === 200;
+      },
+      90_000,
+      100,
+    );
   }
   return node;
 }

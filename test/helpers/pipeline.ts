@@ -48,7 +48,17 @@ export async function verifyImages(sql: Sql, devices: number, perDevice: (d: num
   const ds = await openCifarDataset(TEST_SYNTHETIC_DIR, "test");
   const problems: string[] = [];
   try {
-    const rows = await sql<{ image_id: string; device_id: string; seq: string; fine_label: number; coarse_label: number; png: Buffer; sha256: string }[]>`
+    const rows = await sql<
+      {
+        image_id: string;
+        device_id: string;
+        seq: string;
+        fine_label: number;
+        coarse_label: number;
+        png: Buffer;
+        sha256: string;
+      }[]
+    >`
       SELECT image_id, device_id, seq, fine_label, coarse_label, png, sha256 FROM images`;
     const byId = new Map(rows.map((r) => [r.image_id, r]));
     for (let d = 0; d < devices; d++) {
@@ -62,8 +72,12 @@ export async function verifyImages(sql: Sql, devices: number, perDevice: (d: num
         const rec = await ds.read((d + seq * devices) % ds.count);
         const want = sha256Hex(capturePng(rec));
         if (row.sha256 !== want) problems.push(`${row.image_id}: sha256 ${row.sha256} is not the source's ${want}`);
-        if (sha256Hex(row.png) !== want) problems.push(`${row.image_id}: stored PNG bytes do not hash to the source's sha256`);
-        if (row.fine_label !== rec.fine || row.coarse_label !== rec.coarse) problems.push(`${row.image_id}: labels differ from the source`);
+        if (sha256Hex(row.png) !== want) {
+          problems.push(`${row.image_id}: stored PNG bytes do not hash to the source's sha256`);
+        }
+        if (row.fine_label !== rec.fine || row.coarse_label !== rec.coarse) {
+          problems.push(`${row.image_id}: labels differ from the source`);
+        }
       }
     }
   } finally {

@@ -11,7 +11,10 @@ t.test("a produce/consume round trip through the real Kafka broker", async (t) =
   t.equal(await client.ensureTopic(topic, { partitions: 2 }), true, "topic created");
   t.teardown(() => client.deleteTopics([topic]).catch(() => {}));
   const producer = await client.producer();
-  const sent = Array.from({ length: 20 }, (_, i) => ({ key: `dev-${i % 3}`, value: `payload-${i}`, headers: { seq: String(i) } }));
+  const sent = Array.from(
+    { length: 20 },
+    (_, i) => ({ key: `dev-${i % 3}`, value: `payload-${i}`, headers: { seq: String(i) } }),
+  );
   await producer.send(topic, sent);
   await producer.close();
   const got: ConsumedRecord[] = [];
@@ -42,7 +45,9 @@ t.test("a query against the real PostgreSQL", async (t) => {
   t.teardown(() => sql.unsafe(`DROP SCHEMA ${schema} CASCADE`));
   await sql.unsafe(`CREATE TABLE ${schema}.t (id int PRIMARY KEY, v bytea)`);
   await sql.unsafe(`INSERT INTO ${schema}.t VALUES (1, '\\x0102ff'), (2, '\\x')`);
-  const rows = await sql.unsafe(`SELECT id, v, (SELECT current_setting('server_version_num')::int) AS ver FROM ${schema}.t ORDER BY id`);
+  const rows = await sql.unsafe(
+    `SELECT id, v, (SELECT current_setting('server_version_num')::int) AS ver FROM ${schema}.t ORDER BY id`,
+  );
   t.equal(rows.length, 2);
   t.same([...rows[0]!["v"]], [1, 2, 255]);
   t.ok(rows[0]!["ver"] >= 130000, "a real PostgreSQL server answered");

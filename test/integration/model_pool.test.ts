@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import type { PoolReply } from "../../actors/inference/model_pool.ts";
-import { startModelPoolTree, type ModelPoolTreeOptions } from "../../actors/inference/pool_tree.ts";
+import { type ModelPoolTreeOptions, startModelPoolTree } from "../../actors/inference/pool_tree.ts";
 import { ask, findInSnapshot, silentLogger, startSystem } from "../../system/mod.ts";
 import { TINY_INPUT, tinyExpected, tinyPng, writeTinyModel } from "../helpers/tiny_model.ts";
 import { until } from "../helpers/wait.ts";
@@ -15,14 +15,29 @@ writeTinyModel(modelPath);
 
 function options(over: Partial<ModelPoolTreeOptions> = {}): ModelPoolTreeOptions {
   return {
-    modelPath, modelName: "tiny", input: TINY_INPUT, workers: 2, intraOpThreads: 1, maxBatch: 8, maxDelayMs: 20,
-    batchTimeoutMs: 5_000, queue: 64, topK: 3, labels: ["a", "b", "c"], outputs: "logits", ...over,
+    modelPath,
+    modelName: "tiny",
+    input: TINY_INPUT,
+    workers: 2,
+    intraOpThreads: 1,
+    maxBatch: 8,
+    maxDelayMs: 20,
+    batchTimeoutMs: 5_000,
+    queue: 64,
+    topK: 3,
+    labels: ["a", "b", "c"],
+    outputs: "logits",
+    ...over,
   };
 }
 
 const image = (seed: number) => Array.from({ length: 12 }, (_, i) => (seed * 31 + i * 17) % 250);
 const infer = (pool: Awaited<ReturnType<typeof startModelPoolTree>>["pool"], rgb: number[]) =>
-  ask<Parameters<typeof pool.send>[0], PoolReply>(pool, (replyTo) => ({ type: "pool.infer", png: tinyPng(rgb), replyTo }), { timeoutMs: 20_000 });
+  ask<Parameters<typeof pool.send>[0], PoolReply>(
+    pool,
+    (replyTo) => ({ type: "pool.infer", png: tinyPng(rgb), replyTo }),
+    { timeoutMs: 20_000 },
+  );
 
 t.test("concurrent requests form batches larger than one, and each caller gets its own exact result", async (t) => {
   const sys = startSystem({ logger: silentLogger });
@@ -35,7 +50,10 @@ t.test("concurrent requests form batches larger than one, and each caller gets i
     if (!r.ok) return t.fail(r.message);
     const want = tinyExpected(images[i]!);
     const got = [0, 1, 2].map((k) => r.top.find((c) => c.index === k)!.prob);
-    t.ok(got.every((p, k) => Math.abs(p - want[k]!) < 1e-5), `image ${i}: ${got.map((p) => p.toFixed(4))} = ${want.map((p) => p.toFixed(4))}`);
+    t.ok(
+      got.every((p, k) => Math.abs(p - want[k]!) < 1e-5),
+      `image ${i}: ${got.map((p) => p.toFixed(4))} = ${want.map((p) => p.toFixed(4))}`,
+    );
     t.equal(r.top[0]!.label, ["a", "b", "c"][r.top[0]!.index]);
   });
   const sizes = Object.keys(tree.stats.batchSizes).map(Number);
@@ -47,7 +65,11 @@ t.test("a bad image fails alone; the rest of its batch is answered", async (t) =
   const sys = startSystem({ logger: silentLogger });
   t.teardown(() => sys.shutdown());
   const tree = await startModelPoolTree(sys.root, options({ workers: 1 }));
-  const bad = ask<Parameters<typeof tree.pool.send>[0], PoolReply>(tree.pool, (replyTo) => ({ type: "pool.infer", png: new Uint8Array([1, 2, 3]), replyTo }), { timeoutMs: 20_000 });
+  const bad = ask<Parameters<typeof tree.pool.send>[0], PoolReply>(
+    tree.pool,
+    (replyTo) => ({ type: "pool.infer", png: new Uint8Array([1, 2, 3]), replyTo }),
+    { timeoutMs: 20_000 },
+  );
   const [b, g] = await Promise.all([bad, infer(tree.pool, image(1))]);
   t.same(b.ok ? null : [b.reason, b.message], ["bad_image", "not a PNG: the PNG signature is missing"]);
   t.equal(g.ok, true);
@@ -75,7 +97,10 @@ t.test("a hung worker is terminated after the batch timeout and replaced", async
   const sys = startSystem({ logger: silentLogger });
   t.teardown(() => sys.shutdown());
   const engineModule = new URL("../helpers/faulty_engine.ts", import.meta.url).href;
-  const tree = await startModelPoolTree(sys.root, options({ workers: 1, engineModule, maxDelayMs: 1, batchTimeoutMs: 300 }));
+  const tree = await startModelPoolTree(
+    sys.root,
+    options({ workers: 1, engineModule, maxDelayMs: 1, batchTimeoutMs: 300 }),
+  );
   const r = await infer(tree.pool, [252, ...image(4).slice(1)]);
   t.same(r.ok ? null : r.reason, "worker_hung");
   t.equal((await infer(tree.pool, image(5))).ok, true);

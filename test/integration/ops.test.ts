@@ -41,7 +41,11 @@ t.test("a non-loopback bind enforces the bearer token", async (t) => {
   t.teardown(() => server.close());
   const base = `http://127.0.0.1:${server.port}`;
   t.equal((await fetch(`${base}/actors`)).status, 401, "no token");
-  t.equal((await fetch(`${base}/actors`, { headers: { authorization: "Bearer wrong-token-0123456789" } })).status, 401, "wrong token");
+  t.equal(
+    (await fetch(`${base}/actors`, { headers: { authorization: "Bearer wrong-token-0123456789" } })).status,
+    401,
+    "wrong token",
+  );
   const ok = await fetch(`${base}/actors`, { headers: { authorization: `Bearer ${token}` } });
   t.equal(ok.status, 200);
   t.equal((await ok.json()).tree.path, "/troupe");

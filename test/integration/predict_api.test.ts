@@ -20,12 +20,29 @@ async function setup(t: Test, over: { queue?: number; workers?: number; engineMo
   t.teardown(() => sys.shutdown());
   const queue = over.queue ?? 64;
   const tree = await startModelPoolTree(sys.root, {
-    modelPath, modelName: "tiny", input: TINY_INPUT, workers: over.workers ?? 1, intraOpThreads: 1, maxBatch: 8, maxDelayMs: 5,
-    batchTimeoutMs: 5_000, queue, topK: 2, labels: ["cat", "dog", "eel"], outputs: "logits",
+    modelPath,
+    modelName: "tiny",
+    input: TINY_INPUT,
+    workers: over.workers ?? 1,
+    intraOpThreads: 1,
+    maxBatch: 8,
+    maxDelayMs: 5,
+    batchTimeoutMs: 5_000,
+    queue,
+    topK: 2,
+    labels: ["cat", "dog", "eel"],
+    outputs: "logits",
     ...(over.engineModule ? { engineModule: over.engineModule } : {}),
   });
   const model: ModelDescription = {
-    name: "tiny", untrained: false, path: modelPath, input: { ...TINY_INPUT }, classes: 3, outputs: "logits", labels: "test", topK: 2,
+    name: "tiny",
+    untrained: false,
+    path: modelPath,
+    input: { ...TINY_INPUT },
+    classes: 3,
+    outputs: "logits",
+    labels: "test",
+    topK: 2,
     pool: { workers: 1, intraOpThreads: 1, maxBatch: 8, maxDelayMs: 5, queue },
     limits: { maxBodyBytes: 4096, maxSide: 64, timeoutMs: 10_000 },
   };
@@ -33,14 +50,28 @@ async function setup(t: Test, over: { queue?: number; workers?: number; engineMo
 }
 
 const rgb = [10, 200, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120];
-const post = (body: string | Uint8Array, type: string): RequestInit => ({ method: "POST", body: body as BodyInit, headers: { "content-type": type } });
-type Ok = { model: string; untrained: boolean; top: { index: number; label: string; prob: number }[]; latencyMs: number };
+const post = (body: string | Uint8Array, type: string): RequestInit => ({
+  method: "POST",
+  body: body as BodyInit,
+  headers: { "content-type": type },
+});
+type Ok = {
+  model: string;
+  untrained: boolean;
+  top: { index: number; label: string; prob: number }[];
+  latencyMs: number;
+};
 
 t.test("PNG and base64 JSON bodies get the model's top classes", async (t) => {
   const { app, model } = await setup(t);
   const want = tinyExpected(rgb);
   const order = [0, 1, 2].sort((a, b) => want[b]! - want[a]!);
-  for (const req of [post(tinyPng(rgb), "image/png"), post(JSON.stringify({ image: Buffer.from(tinyPng(rgb)).toString("base64") }), "application/json")]) {
+  for (
+    const req of [
+      post(tinyPng(rgb), "image/png"),
+      post(JSON.stringify({ image: Buffer.from(tinyPng(rgb)).toString("base64") }), "application/json"),
+    ]
+  ) {
     const res = await app.request("/v1/predict", req);
     t.equal(res.status, 200);
     const body = (await res.json()) as Ok;
@@ -62,9 +93,27 @@ t.test("bad input gets a 4xx naming the problem", async (t) => {
   const cases: [string, RequestInit, number, string, RegExp][] = [
     ["not a PNG", post("GIF89a, certainly not a png file", "image/png"), 400, "not_png", /PNG signature is missing/],
     ["truncated PNG", post(png.subarray(0, 45), "image/png"), 400, "bad_image", /PNG does not decode/],
-    ["huge declared size", post(huge, "image/png"), 400, "too_large", /image is 100000x8: each side must be 1 to 64 pixels/],
-    ["invalid base64", post(JSON.stringify({ image: "not*base64" }), "application/json"), 400, "bad_base64", /not padded base64/],
-    ["JSON without image", post(JSON.stringify({ picture: "x" }), "application/json"), 400, "bad_request", /must be \{ "image"/],
+    [
+      "huge declared size",
+      post(huge, "image/png"),
+      400,
+      "too_large",
+      /image is 100000x8: each side must be 1 to 64 pixels/,
+    ],
+    [
+      "invalid base64",
+      post(JSON.stringify({ image: "not*base64" }), "application/json"),
+      400,
+      "bad_base64",
+      /not padded base64/,
+    ],
+    [
+      "JSON without image",
+      post(JSON.stringify({ picture: "x" }), "application/json"),
+      400,
+      "bad_request",
+      /must be \{ "image"/,
+    ],
     ["malformed JSON", post("{", "application/json"), 400, "bad_request", /not valid JSON/],
     ["oversize body", post(new Uint8Array(5000), "image/png"), 413, "body_too_large", /larger than 4096 bytes/],
     ["wrong content type", post("hello", "text/plain"), 415, "unsupported_media_type", /got 'text\/plain'/],
@@ -88,7 +137,9 @@ t.test("a flood gets 429 with Retry-After beyond the queue; memory stays bounded
     const d = findInSnapshot(sys.snapshot(), "/troupe/model_pool/pool")?.mailbox?.depth ?? 0;
     maxDepth = Math.max(maxDepth, d);
   }, 1);
-  const responses = await Promise.all(Array.from({ length: 300 }, () => app.request("/v1/predict", post(png, "image/png"))));
+  const responses = await Promise.all(
+    Array.from({ length: 300 }, () => app.request("/v1/predict", post(png, "image/png"))),
+  );
   clearInterval(watch);
   const statuses = new Map<number, number>();
   for (const r of responses) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
@@ -110,5 +161,8 @@ t.test("a killed worker is replaced and the API keeps answering", async (t) => {
   t.equal(((await res.json()) as { error: { code: string } }).error.code, "worker_crashed");
   const ok = await app.request("/v1/predict", post(tinyPng(rgb), "image/png"));
   t.equal(ok.status, 200, "answered by the replacement worker");
-  t.ok((findInSnapshot(sys.snapshot(), "/troupe/model_pool/worker_0")?.restarts ?? 0) >= 2, "the worker was restarted (the image was retried once)");
+  t.ok(
+    (findInSnapshot(sys.snapshot(), "/troupe/model_pool/worker_0")?.restarts ?? 0) >= 2,
+    "the worker was restarted (the image was retried once)",
+  );
 });

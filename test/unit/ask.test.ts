@@ -1,5 +1,5 @@
 import t from "tap";
-import { ask, type ActorRef, replyAddress, silentLogger, spawn, startSystem } from "../../system/mod.ts";
+import { type ActorRef, ask, replyAddress, silentLogger, spawn, startSystem } from "../../system/mod.ts";
 import { heldDeadlines } from "../../system/_deadlines.ts";
 
 type Echo = { n: number; replyTo: ActorRef<number> } | { n: number; hold: true; replyTo: ActorRef<number> };
@@ -23,7 +23,9 @@ type Tap = { teardown(fn: () => unknown): void };
 t.test("10,000 asks in a row each get their own answer, and leave no timeout behind", async (t) => {
   const { echo } = await rig(t);
   const got: number[] = [];
-  for (let i = 0; i < 10_000; i++) got.push(await ask<Echo, number>(echo, (replyTo) => ({ n: i, replyTo }), { timeoutMs: 43 }));
+  for (let i = 0; i < 10_000; i++) {
+    got.push(await ask<Echo, number>(echo, (replyTo) => ({ n: i, replyTo }), { timeoutMs: 43 }));
+  }
   t.same(got.slice(0, 3), [0, 2, 4]);
   t.equal(got[9_999], 19_998);
   t.equal(heldDeadlines(43), 0);
@@ -32,10 +34,16 @@ t.test("10,000 asks in a row each get their own answer, and leave no timeout beh
 t.test("concurrent asks that get no answer each time out, in order, not before their time", async (t) => {
   const { echo, held } = await rig(t);
   const started = performance.now();
-  const outcomes = await Promise.allSettled([0, 1, 2].map((n) => ask<Echo, number>(echo, (replyTo) => ({ n, hold: true, replyTo }), { timeoutMs: 60 })));
+  const outcomes = await Promise.allSettled(
+    [0, 1, 2].map((n) => ask<Echo, number>(echo, (replyTo) => ({ n, hold: true, replyTo }), { timeoutMs: 60 })),
+  );
   const waited = performance.now() - started;
   t.same(outcomes.map((o) => o.status), ["rejected", "rejected", "rejected"]);
-  t.same(outcomes.map((o) => (o as PromiseRejectedResult).reason.code), ["TROUPE_ERR_ASK_TIMEOUT", "TROUPE_ERR_ASK_TIMEOUT", "TROUPE_ERR_ASK_TIMEOUT"]);
+  t.same(outcomes.map((o) => (o as PromiseRejectedResult).reason.code), [
+    "TROUPE_ERR_ASK_TIMEOUT",
+    "TROUPE_ERR_ASK_TIMEOUT",
+    "TROUPE_ERR_ASK_TIMEOUT",
+  ]);
   t.ok(waited >= 60, `waited ${waited.toFixed(1)} ms for a 60 ms timeout`);
   t.equal(held.length, 3);
   // A reply after the timeout is ignored: the request already failed.
@@ -46,13 +54,15 @@ t.test("asks with different timeouts fire each at its own time", async (t) => {
   const { echo } = await rig(t);
   const order: number[] = [];
   const started = performance.now();
-  await Promise.allSettled([90, 30, 60].map((ms) =>
-    ask<Echo, number>(echo, (replyTo) => ({ n: ms, hold: true, replyTo }), { timeoutMs: ms }).catch((e) => {
-      order.push(ms);
-      t.ok(performance.now() - started >= ms, `${ms} ms timeout did not fire early`);
-      throw e;
-    })
-  ));
+  await Promise.allSettled(
+    [90, 30, 60].map((ms) =>
+      ask<Echo, number>(echo, (replyTo) => ({ n: ms, hold: true, replyTo }), { timeoutMs: ms }).catch((e) => {
+        order.push(ms);
+        t.ok(performance.now() - started >= ms, `${ms} ms timeout did not fire early`);
+        throw e;
+      })
+    ),
+  );
   t.same(order, [30, 60, 90]);
 });
 

@@ -19,9 +19,13 @@ t.test("a sender 10x faster than its receiver is slowed to the receiver's pace",
   const receiveMs = 4;
   const payloadBytes = 64 * 1024;
   const count = 400; // 400 x 64 KiB = 25 MiB if nothing pushed back
-  const slow = await spawn(sys.root, stateless<Uint8Array>(async () => {
-    await new Promise((r) => setTimeout(r, receiveMs));
-  }), { name: "slow", capacity });
+  const slow = await spawn(
+    sys.root,
+    stateless<Uint8Array>(async () => {
+      await new Promise((r) => setTimeout(r, receiveMs));
+    }),
+    { name: "slow", capacity },
+  );
 
   const before = heap();
   let maxDepth = 0;
@@ -41,12 +45,23 @@ t.test("a sender 10x faster than its receiver is slowed to the receiver's pace",
   t.ok(maxDepth <= capacity, `depth never exceeded capacity (max ${maxDepth} <= ${capacity})`);
   t.equal(maxDepth, capacity, "the mailbox did fill up: the sender really was faster");
   // Every accepted message beyond the first `capacity` had to wait for one to be processed.
-  t.ok(processed >= count - capacity - 1, `receiver had processed ${processed} of ${count} when the last send returned`);
+  t.ok(
+    processed >= count - capacity - 1,
+    `receiver had processed ${processed} of ${count} when the last send returned`,
+  );
   const sendRate = count / sendSeconds;
   const receiverCeiling = 1000 / receiveMs;
-  t.ok(sendRate <= receiverCeiling * 1.15, `sender rate ${sendRate.toFixed(0)}/s is held to the receiver's ${receiverCeiling}/s`);
+  t.ok(
+    sendRate <= receiverCeiling * 1.15,
+    `sender rate ${sendRate.toFixed(0)}/s is held to the receiver's ${receiverCeiling}/s`,
+  );
   const unbounded = count * payloadBytes;
-  t.ok(maxHeapDelta < unbounded / 3, `heap grew at most ${(maxHeapDelta / 2 ** 20).toFixed(1)} MiB (unbounded would hold ${(unbounded / 2 ** 20).toFixed(0)} MiB)`);
+  t.ok(
+    maxHeapDelta < unbounded / 3,
+    `heap grew at most ${(maxHeapDelta / 2 ** 20).toFixed(1)} MiB (unbounded would hold ${
+      (unbounded / 2 ** 20).toFixed(0)
+    } MiB)`,
+  );
 });
 
 t.test("reject policy throws MailboxFull to a sender that outpaces the receiver", async (t) => {
@@ -54,7 +69,11 @@ t.test("reject policy throws MailboxFull to a sender that outpaces the receiver"
   t.teardown(() => sys.shutdown({ deadlineMs: 2000 }));
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const stuck = await spawn(sys.root, stateless<number>(() => gate), { name: "stuck", capacity: 2, overflow: "reject" });
+  const stuck = await spawn(sys.root, stateless<number>(() => gate), {
+    name: "stuck",
+    capacity: 2,
+    overflow: "reject",
+  });
   await stuck.send(1); // being handled
   await new Promise((r) => setImmediate(r));
   await stuck.send(2);
@@ -72,10 +91,14 @@ t.test("dropOldest needs a lossy actor and counts its drops", async (t) => {
   const seen: number[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const lossy = await spawn(sys.root, stateless<number>(async (n) => {
-    await gate;
-    seen.push(n);
-  }), { name: "lossy", capacity: 3, overflow: "dropOldest", lossy: true });
+  const lossy = await spawn(
+    sys.root,
+    stateless<number>(async (n) => {
+      await gate;
+      seen.push(n);
+    }),
+    { name: "lossy", capacity: 3, overflow: "dropOldest", lossy: true },
+  );
   for (let i = 0; i < 10; i++) {
     lossy.trySend(i);
     if (i === 0) await new Promise((r) => setImmediate(r)); // 0 is being handled
@@ -95,17 +118,19 @@ t.test("graceful shutdown drains mailboxes and stops children in reverse start o
   const handled: Record<string, number> = { first: 0, second: 0 };
   const refs = [];
   for (const name of ["first", "second"]) {
-    refs.push(await spawn(sys.root, {
-      init: () => null,
-      receive: async (s: null) => {
-        await new Promise((r) => setTimeout(r, 2));
-        handled[name]!++;
-        return s;
-      },
-      stop: () => {
-        order.push(name);
-      },
-    }, { name, capacity: 100 }));
+    refs.push(
+      await spawn(sys.root, {
+        init: () => null,
+        receive: async (s: null) => {
+          await new Promise((r) => setTimeout(r, 2));
+          handled[name]!++;
+          return s;
+        },
+        stop: () => {
+          order.push(name);
+        },
+      }, { name, capacity: 100 }),
+    );
   }
   let accepted = 0;
   for (const ref of refs) for (let i = 0; i < 20; i++) accepted += ref.trySend(i) ? 1 : 0;

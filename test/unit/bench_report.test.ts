@@ -7,7 +7,13 @@ t.test("medians, percentiles and ratios", async (t) => {
   t.equal(median([4, 1, 3, 2]), 2.5, "even count: mean of the middle two");
   t.equal(percentile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 0.95), 100);
   t.equal(percentile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 0.5), 50);
-  const s = stageResult({ stage: "sink", unit: "rows/s", troupe: ["db", [40, 60]], anchor: ["copy", [100, 100, 100]], target: 0.5 });
+  const s = stageResult({
+    stage: "sink",
+    unit: "rows/s",
+    troupe: ["db", [40, 60]],
+    anchor: ["copy", [100, 100, 100]],
+    target: 0.5,
+  });
   t.equal(s.ratio, 0.5);
   t.equal(s.met, true);
   const miss = stageResult({ stage: "p", unit: "x", troupe: ["a", [1]], anchor: ["b", [4]], target: 0.7 });
@@ -22,8 +28,22 @@ t.test("the report renders every stage in markdown and SVG", async (t) => {
     finished: "2026-11-24T19:05:00.000Z",
     machine: { cores: 2, cpu: "test cpu", memoryGiB: 24, node: "v20" },
     results: [
-      stageResult({ stage: "producer", unit: "images/s", troupe: ["sim", [2800]], anchor: ["perf-test", [5000]], target: 0.7, extra: { recordBytes: 3877 } }),
-      stageResult({ stage: "overload", unit: "images/s offered", troupe: ["3x", [60]], anchor: null, target: null, notes: ["bounded"] }),
+      stageResult({
+        stage: "producer",
+        unit: "images/s",
+        troupe: ["sim", [2800]],
+        anchor: ["perf-test", [5000]],
+        target: 0.7,
+        extra: { recordBytes: 3877 },
+      }),
+      stageResult({
+        stage: "overload",
+        unit: "images/s offered",
+        troupe: ["3x", [60]],
+        anchor: null,
+        target: null,
+        notes: ["bounded"],
+      }),
     ],
   };
   const md = renderMarkdown(report);

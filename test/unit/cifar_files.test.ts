@@ -7,8 +7,14 @@ import { mulberry32 } from "../../protocols/seeded_random.ts";
 import { CIFAR_PIXEL_BYTES, CIFAR_RECORD_BYTES, encodeCifarRecord, planarToInterleaved } from "../../protocols/mod.ts";
 
 async function writeDataset(dir: string, records: { coarse: number; fine: number; planes: Uint8Array }[]) {
-  await writeFile(join(dir, "coarse_label_names.txt"), Array.from({ length: 20 }, (_, i) => `coarse${i}`).join("\n") + "\n");
-  await writeFile(join(dir, "fine_label_names.txt"), Array.from({ length: 100 }, (_, i) => `fine${i}`).join("\n") + "\n");
+  await writeFile(
+    join(dir, "coarse_label_names.txt"),
+    Array.from({ length: 20 }, (_, i) => `coarse${i}`).join("\n") + "\n",
+  );
+  await writeFile(
+    join(dir, "fine_label_names.txt"),
+    Array.from({ length: 100 }, (_, i) => `fine${i}`).join("\n") + "\n",
+  );
   const out = new Uint8Array(records.length * CIFAR_RECORD_BYTES);
   records.forEach((r, i) => out.set(encodeCifarRecord(r.coarse, r.fine, r.planes), i * CIFAR_RECORD_BYTES));
   await writeFile(join(dir, "test.bin"), out);
@@ -18,7 +24,14 @@ t.test("reads back the pixels and labels of a file written here", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "troupe-cifar-"));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const rand = mulberry32(9);
-  const records = Array.from({ length: 25 }, (_, i) => ({ coarse: i % 20, fine: (i * 7) % 100, planes: Uint8Array.from({ length: CIFAR_PIXEL_BYTES }, () => Math.floor(rand() * 256)) }));
+  const records = Array.from(
+    { length: 25 },
+    (_, i) => ({
+      coarse: i % 20,
+      fine: (i * 7) % 100,
+      planes: Uint8Array.from({ length: CIFAR_PIXEL_BYTES }, () => Math.floor(rand() * 256)),
+    }),
+  );
   await writeDataset(dir, records);
   const ds = await openCifarDataset(dir, "test");
   t.teardown(() => ds.close());
@@ -41,17 +54,28 @@ t.test("a truncated or corrupt file names the file and byte offset", async (t) =
   const dir = await mkdtemp(join(tmpdir(), "troupe-cifar-"));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const planes = new Uint8Array(CIFAR_PIXEL_BYTES);
-  await writeDataset(dir, [{ coarse: 1, fine: 2, planes }, { coarse: 1, fine: 2, planes }, { coarse: 25, fine: 2, planes }]);
+  await writeDataset(dir, [{ coarse: 1, fine: 2, planes }, { coarse: 1, fine: 2, planes }, {
+    coarse: 25,
+    fine: 2,
+    planes,
+  }]);
   const file = join(dir, "test.bin");
-  await t.rejects(openCifarDataset(dir, "test"), { code: "TROUPE_ERR_DATASET", message: `${file} at byte offset ${2 * CIFAR_RECORD_BYTES}: record 2: coarse label 25 is out of range 0..19` });
+  await t.rejects(openCifarDataset(dir, "test"), {
+    code: "TROUPE_ERR_DATASET",
+    message: `${file} at byte offset ${2 * CIFAR_RECORD_BYTES}: record 2: coarse label 25 is out of range 0..19`,
+  });
   await truncate(file, 2 * CIFAR_RECORD_BYTES + 100);
   const err = await openCifarDataset(dir, "test").catch((e: unknown) => e);
   t.ok(err instanceof DatasetError);
   t.equal((err as DatasetError).byteOffset, 2 * CIFAR_RECORD_BYTES);
   t.match((err as Error).message, /truncated record: 100 of 3074 bytes/);
   await writeFile(join(dir, "fine_label_names.txt"), "only\nthree\nnames\n");
-  await t.rejects(openCifarDataset(dir, "test"), { message: /fine_label_names.txt: expected 100 label names, one per line: found 3/ });
-  await t.rejects(openCifarDataset(join(dir, "missing"), "test"), { message: /coarse_label_names.txt: cannot read the label names/ });
+  await t.rejects(openCifarDataset(dir, "test"), {
+    message: /fine_label_names.txt: expected 100 label names, one per line: found 3/,
+  });
+  await t.rejects(openCifarDataset(join(dir, "missing"), "test"), {
+    message: /coarse_label_names.txt: cannot read the label names/,
+  });
 });
 
 t.test("the synthetic dataset is deterministic, class-structured and says what it is", async (t) => {
@@ -64,7 +88,11 @@ t.test("the synthetic dataset is deterministic, class-structured and says what i
   const sa = await ensureSyntheticCifar(a, { seed: 5, count: 300 });
   const sb = await ensureSyntheticCifar(b, { seed: 5, count: 300 });
   t.equal(sa.generated, true);
-  t.equal((await ensureSyntheticCifar(a, { seed: 5, count: 300 })).generated, false, "reused when seed and count match");
+  t.equal(
+    (await ensureSyntheticCifar(a, { seed: 5, count: 300 })).generated,
+    false,
+    "reused when seed and count match",
+  );
   const { readFile } = await import("node:fs/promises");
   t.same(await readFile(sa.file), await readFile(sb.file), "same seed, same bytes");
   const ds = await openCifarDataset(a, "test");

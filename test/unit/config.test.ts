@@ -10,10 +10,19 @@ t.test("defaults and a role list", async (t) => {
 });
 
 t.test("bad values name the variable and what is allowed", async (t) => {
-  t.throws(() => loadConfig({ env: { ROLE: "bogus" } }), { code: "TROUPE_ERR_CONFIG", message: "ROLE must be one of simulator, broker, db, inference, all: got 'bogus'" });
-  t.throws(() => loadConfig({ env: { OPS_PORT: "http" } }), { message: "OPS_PORT must be a port number from 0 to 65535: got 'http'" });
-  t.throws(() => loadConfig({ env: { OPS_HOST: "0.0.0.0" } }), { message: /OPS_TOKEN must be set when OPS_HOST is not a loopback address/ });
-  t.throws(() => loadConfig({ env: { KAFKA_VERSION: "4.0.0" } }), { message: /KAFKA_VERSION must be an Apache Kafka 3.9.x version/ });
+  t.throws(() => loadConfig({ env: { ROLE: "bogus" } }), {
+    code: "TROUPE_ERR_CONFIG",
+    message: "ROLE must be one of simulator, broker, db, inference, all: got 'bogus'",
+  });
+  t.throws(() => loadConfig({ env: { OPS_PORT: "http" } }), {
+    message: "OPS_PORT must be a port number from 0 to 65535: got 'http'",
+  });
+  t.throws(() => loadConfig({ env: { OPS_HOST: "0.0.0.0" } }), {
+    message: /OPS_TOKEN must be set when OPS_HOST is not a loopback address/,
+  });
+  t.throws(() => loadConfig({ env: { KAFKA_VERSION: "4.0.0" } }), {
+    message: /KAFKA_VERSION must be an Apache Kafka 3.9.x version/,
+  });
 });
 
 t.test("secrets are redacted", async (t) => {
@@ -26,17 +35,47 @@ t.test("secrets are redacted", async (t) => {
 
 t.test("pipeline settings: defaults, and bad values named", async (t) => {
   const c = loadConfig({ env: {} });
-  t.same(c.topics, { images: "troupe.images", inferences: "troupe.inferences", deadletter: "troupe.deadletter", partitions: 6, compression: "none" });
+  t.same(c.topics, {
+    images: "troupe.images",
+    inferences: "troupe.inferences",
+    deadletter: "troupe.deadletter",
+    partitions: 6,
+    compression: "none",
+  });
   t.equal(c.simulator.datasetDir, null);
   t.equal(c.db.groupId, "troupe-db");
   t.equal(c.db.schema, "public");
-  const s = loadConfig({ env: { SIM_DEVICES: "50", SIM_RATE: "0", SIM_COUNT: "10000", DATASET_DIR: "/data/cifar-100-binary", KAFKA_COMPRESSION: "gzip" } });
-  t.same([s.simulator.devices, s.simulator.rate, s.simulator.count, s.simulator.datasetDir, s.topics.compression], [50, 0, 10000, "/data/cifar-100-binary", "gzip"]);
-  t.throws(() => loadConfig({ env: { SIM_RATE: "0" } }), { message: /SIM_RATE must be above 0 unless SIM_COUNT is set/ });
-  t.throws(() => loadConfig({ env: { KAFKA_COMPRESSION: "zstd" } }), { message: "KAFKA_COMPRESSION must be none or gzip: got 'zstd'" });
-  t.throws(() => loadConfig({ env: { DATABASE_SCHEMA: "Robert'); DROP" } }), { message: /DATABASE_SCHEMA must be a lower-case SQL identifier/ });
-  t.throws(() => loadConfig({ env: { TOPIC_IMAGES: "a topic" } }), { message: /TOPIC_IMAGES must be 1 to 249 letters/ });
-  t.throws(() => loadConfig({ env: { UPSERT_BATCH: "0" } }), { message: "UPSERT_BATCH must be a whole number from 1 to 10000: got '0'" });
+  const s = loadConfig({
+    env: {
+      SIM_DEVICES: "50",
+      SIM_RATE: "0",
+      SIM_COUNT: "10000",
+      DATASET_DIR: "/data/cifar-100-binary",
+      KAFKA_COMPRESSION: "gzip",
+    },
+  });
+  t.same([s.simulator.devices, s.simulator.rate, s.simulator.count, s.simulator.datasetDir, s.topics.compression], [
+    50,
+    0,
+    10000,
+    "/data/cifar-100-binary",
+    "gzip",
+  ]);
+  t.throws(() => loadConfig({ env: { SIM_RATE: "0" } }), {
+    message: /SIM_RATE must be above 0 unless SIM_COUNT is set/,
+  });
+  t.throws(() => loadConfig({ env: { KAFKA_COMPRESSION: "zstd" } }), {
+    message: "KAFKA_COMPRESSION must be none or gzip: got 'zstd'",
+  });
+  t.throws(() => loadConfig({ env: { DATABASE_SCHEMA: "Robert'); DROP" } }), {
+    message: /DATABASE_SCHEMA must be a lower-case SQL identifier/,
+  });
+  t.throws(() => loadConfig({ env: { TOPIC_IMAGES: "a topic" } }), {
+    message: /TOPIC_IMAGES must be 1 to 249 letters/,
+  });
+  t.throws(() => loadConfig({ env: { UPSERT_BATCH: "0" } }), {
+    message: "UPSERT_BATCH must be a whole number from 1 to 10000: got '0'",
+  });
 });
 
 t.test("the broker role listens beyond loopback only when it advertises another host", async (t) => {
@@ -50,7 +89,10 @@ t.test("the broker role listens beyond loopback only when it advertises another 
   const local = readFileSync(writeBrokerConfig(base).serverProperties, "utf8");
   t.match(local, "listeners=PLAINTEXT://127.0.0.1:19999,CONTROLLER://127.0.0.1:19998");
   t.match(local, "advertised.listeners=PLAINTEXT://127.0.0.1:19999");
-  const shared = readFileSync(writeBrokerConfig({ ...base, advertisedHost: "kafka.internal" }).serverProperties, "utf8");
+  const shared = readFileSync(
+    writeBrokerConfig({ ...base, advertisedHost: "kafka.internal" }).serverProperties,
+    "utf8",
+  );
   t.match(shared, "listeners=PLAINTEXT://0.0.0.0:19999,CONTROLLER://127.0.0.1:19998");
   t.match(shared, "advertised.listeners=PLAINTEXT://kafka.internal:19999");
   t.equal(loadConfig({ env: { KAFKA_ADVERTISED_HOST: "kafka.internal" } }).broker.advertisedHost, "kafka.internal");

@@ -15,10 +15,11 @@ t.test("live deadlines fire in order, never before their time; cancelled ones in
   const fired: number[] = [];
   const started = performance.now();
   const early: number[] = [];
-  const ds = Array.from({ length: 6 }, (_, i) => deadline(37, () => {
-    fired.push(i);
-    if (performance.now() - started < 37) early.push(i);
-  }));
+  const ds = Array.from({ length: 6 }, (_, i) =>
+    deadline(37, () => {
+      fired.push(i);
+      if (performance.now() - started < 37) early.push(i);
+    }));
   ds[1]!.cancel();
   ds[4]!.cancel();
   await new Promise((r) => setTimeout(r, 60));
@@ -42,11 +43,16 @@ t.test("a cancelled deadline does not keep the process alive; a live one does", 
   const { spawnSync } = await import("node:child_process");
   const run = (code: string) => {
     const started = Date.now();
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { encoding: "utf8", timeout: 20_000 });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     return { ms: Date.now() - started, out: r.stdout.trim(), status: r.status };
   };
   const mod = JSON.stringify(new URL("../../system/_deadlines.ts", import.meta.url).href);
-  const cancelled = run(`const { deadline } = await import(${mod}); deadline(60000, () => console.log("fired")).cancel(); console.log("set")`);
+  const cancelled = run(
+    `const { deadline } = await import(${mod}); deadline(60000, () => console.log("fired")).cancel(); console.log("set")`,
+  );
   t.equal(cancelled.out, "set");
   t.ok(cancelled.ms < 15_000, `exited after ${cancelled.ms} ms, not after the 60 s deadline`);
   const live = run(`const { deadline } = await import(${mod}); deadline(300, () => console.log("fired"));`);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { type Capture, encodeCapture } from "../../protocols/capture.ts";
 import { pngEncoder } from "../../actors/simulator/mod.ts";
-import { type ProducerMsg } from "../../actors/kafka/mod.ts";
+import type { ProducerMsg } from "../../actors/kafka/mod.ts";
 import { mulberry32 } from "../../protocols/seeded_random.ts";
 import { syntheticImage } from "../../actors/simulator/mod.ts";
 import { findInSnapshot, silentLogger, spawn, startSystem, stateless, supervise } from "../../system/mod.ts";
@@ -19,7 +19,13 @@ function captures(devices: string[], perDevice: number): Capture[] {
   for (let seq = 0; seq < perDevice; seq++) {
     for (const deviceId of devices) {
       const fine = (seq * 7 + deviceId.length) % 100;
-      out.push({ deviceId, seq, imageId: `${deviceId}/${seq}`, capturedAt: new Date(1_700_000_000_000 + seq).toISOString(), record: { index: seq, coarse: fine % 20, fine, planes: syntheticImage(fine, random) } });
+      out.push({
+        deviceId,
+        seq,
+        imageId: `${deviceId}/${seq}`,
+        capturedAt: new Date(1_700_000_000_000 + seq).toISOString(),
+        record: { index: seq, coarse: fine % 20, fine, planes: syntheticImage(fine, random) },
+      });
     }
   }
   return out;
@@ -30,11 +36,20 @@ async function rig(t: Test, options: { threads: number; chunk: number; threadMod
   const sys = startSystem({ logger: silentLogger, root: { intensity: 0 } });
   t.teardown(() => sys.shutdown({ deadlineMs: 2000 }));
   const got: { key: string | null; value: string }[] = [];
-  const producer = await spawn(sys.root, stateless<ProducerMsg>((m) => {
-    if (m.type === "producer.record") got.push({ key: m.key, value: typeof m.value === "string" ? m.value : new TextDecoder().decode(m.value) });
-  }), { name: "producer", capacity: producerCapacity });
+  const producer = await spawn(
+    sys.root,
+    stateless<ProducerMsg>((m) => {
+      if (m.type === "producer.record") {
+        got.push({ key: m.key, value: typeof m.value === "string" ? m.value : new TextDecoder().decode(m.value) });
+      }
+    }),
+    { name: "producer", capacity: producerCapacity },
+  );
   const sup = await supervise(sys.root, { name: "sim", intensity: 5, ...fast });
-  const encoder = await spawn(sup, pngEncoder({ topic: "images", producer, ...options }), { name: "encoder", capacity: 8 });
+  const encoder = await spawn(sup, pngEncoder({ topic: "images", producer, ...options }), {
+    name: "encoder",
+    capacity: 8,
+  });
   return { sys, got, encoder };
 }
 
@@ -57,7 +72,11 @@ t.test("a thread that dies loses nothing: the encoder restarts and re-encodes wh
   const marker = join(mkdtempSync(join(tmpdir(), "troupe-enc-")), "crashed");
   process.env["TROUPE_TEST_ENCODER_MARKER"] = marker;
   t.teardown(() => void delete process.env["TROUPE_TEST_ENCODER_MARKER"]);
-  const { sys, got, encoder } = await rig(t, { threads: 2, chunk: 4, threadModule: new URL("../helpers/faulty_encode_thread.ts", import.meta.url) });
+  const { sys, got, encoder } = await rig(t, {
+    threads: 2,
+    chunk: 4,
+    threadModule: new URL("../helpers/faulty_encode_thread.ts", import.meta.url),
+  });
   const all = captures(["cam-a", "crash", "cam-c"], 30);
   for (const capture of all) await encoder.send({ type: "encoder.encode", capture });
   await until("every record forwarded", () => got.length >= all.length, 20_000);
@@ -65,14 +84,23 @@ t.test("a thread that dies loses nothing: the encoder restarts and re-encodes wh
   t.equal(snap?.restarts, 1, "restarted once");
   t.match(snap?.lastError?.message, /encoder thread exited with code 3/);
   t.equal(got.length, all.length, "nothing twice");
-  t.same(got.map((g) => JSON.parse(g.value).imageId), all.map((c) => c.imageId), "nothing lost, still in capture order");
+  t.same(
+    got.map((g) => JSON.parse(g.value).imageId),
+    all.map((c) => c.imageId),
+    "nothing lost, still in capture order",
+  );
 });
 
 t.test("a capture that cannot be encoded is counted and skipped; the rest go on", async (t) => {
   const { sys, got, encoder } = await rig(t, { threads: 1, chunk: 3 });
   const all = captures(["cam-a"], 6);
-  const bad: Capture = { ...(all[2] as Capture), record: { ...(all[2] as Capture).record, planes: null as unknown as Uint8Array } };
-  for (const capture of [...all.slice(0, 2), bad, ...all.slice(3)]) await encoder.send({ type: "encoder.encode", capture });
+  const bad: Capture = {
+    ...(all[2] as Capture),
+    record: { ...(all[2] as Capture).record, planes: null as unknown as Uint8Array },
+  };
+  for (const capture of [...all.slice(0, 2), bad, ...all.slice(3)]) {
+    await encoder.send({ type: "encoder.encode", capture });
+  }
   await until("the good records forwarded", () => got.length >= 5, 20_000);
   t.same(got.map((g) => JSON.parse(g.value).seq), [0, 1, 3, 4, 5]);
   const snap = findInSnapshot(sys.snapshot(), "/troupe/sim/encoder");
@@ -84,7 +112,10 @@ t.test("a graceful stop hands on every capture already taken", async (t) => {
   const { sys, got, encoder } = await rig(t, { threads: 2, chunk: 8 }, 400);
   const all = captures(["cam-a", "cam-b"], 60);
   for (const capture of all) await encoder.send({ type: "encoder.encode", capture });
-  t.ok(got.length < all.length, `the stop comes while captures are still being encoded (${got.length} of ${all.length} forwarded)`);
+  t.ok(
+    got.length < all.length,
+    `the stop comes while captures are still being encoded (${got.length} of ${all.length} forwarded)`,
+  );
   await sys.shutdown({ deadlineMs: 10_000 });
   t.equal(got.length, all.length, "every capture reached the producer");
   t.same(got.map((g) => JSON.parse(g.value).imageId), all.map((c) => c.imageId), "in capture order");

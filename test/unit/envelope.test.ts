@@ -3,11 +3,23 @@ import t from "tap";
 import { captureEnvelope } from "../../protocols/capture.ts";
 import { mulberry32 } from "../../protocols/seeded_random.ts";
 import { syntheticImage } from "../../actors/simulator/mod.ts";
-import { decodeImageEnvelope, decodeInferenceEnvelope, deadLetterHeaders, encodeImageEnvelope, type ImageEnvelope } from "../../protocols/mod.ts";
+import {
+  deadLetterHeaders,
+  decodeImageEnvelope,
+  decodeInferenceEnvelope,
+  encodeImageEnvelope,
+  type ImageEnvelope,
+} from "../../protocols/mod.ts";
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v));
 const good = (): ImageEnvelope =>
-  captureEnvelope({ deviceId: "cam-0001", seq: 7, imageId: "cam-0001/7", capturedAt: "2026-11-24T18:00:00.000Z", record: { index: 0, coarse: 2, fine: 11, planes: syntheticImage(11, mulberry32(3)) } });
+  captureEnvelope({
+    deviceId: "cam-0001",
+    seq: 7,
+    imageId: "cam-0001/7",
+    capturedAt: "2026-11-24T18:00:00.000Z",
+    record: { index: 0, coarse: 2, fine: 11, planes: syntheticImage(11, mulberry32(3)) },
+  });
 
 t.test("a good envelope decodes to its PNG bytes", async (t) => {
   const e = good();
@@ -29,16 +41,36 @@ t.test("each kind of bad input is named", async (t) => {
     ["no version", enc({ ...e, v: undefined }), "unknown_version", /version undefined/],
     ["missing deviceId", enc({ ...e, deviceId: undefined }), "invalid_envelope", /missing field deviceId/],
     ["negative seq", enc({ ...e, seq: -1 }), "invalid_envelope", /^seq:/],
-    ["NUL in deviceId", enc({ ...e, deviceId: "cam\u0000" }), "invalid_envelope", /deviceId: must not contain NUL characters/],
+    [
+      "NUL in deviceId",
+      enc({ ...e, deviceId: "cam\u0000" }),
+      "invalid_envelope",
+      /deviceId: must not contain NUL characters/,
+    ],
     ["bad base64", enc({ ...e, data: "!!!!" }), "bad_base64", /not padded base64/],
     ["sha256 mismatch", enc({ ...e, sha256: "0".repeat(64) }), "sha256_mismatch", /envelope says 0000/],
-    ["year 0000", enc({ ...e, capturedAt: "0000-01-01T00:00:00Z" }), "invalid_envelope", /^capturedAt: year 0000 is outside PostgreSQL's range/],
+    [
+      "year 0000",
+      enc({ ...e, capturedAt: "0000-01-01T00:00:00Z" }),
+      "invalid_envelope",
+      /^capturedAt: year 0000 is outside PostgreSQL's range/,
+    ],
   ];
   const notPng = Buffer.from("hello, not a png");
-  cases.push(["not a PNG", enc({ ...e, data: notPng.toString("base64"), sha256: (await import("../../protocols/mod.ts")).sha256Hex(notPng) }), "not_png", /PNG signature/]);
+  cases.push([
+    "not a PNG",
+    enc({ ...e, data: notPng.toString("base64"), sha256: (await import("../../protocols/mod.ts")).sha256Hex(notPng) }),
+    "not_png",
+    /PNG signature/,
+  ]);
   const png = Buffer.from(e.data, "base64");
   const cut = png.subarray(0, 40);
-  cases.push(["truncated PNG", enc({ ...e, data: cut.toString("base64"), sha256: (await import("../../protocols/mod.ts")).sha256Hex(cut) }), "not_png", /truncated chunk header at byte 33/]);
+  cases.push([
+    "truncated PNG",
+    enc({ ...e, data: cut.toString("base64"), sha256: (await import("../../protocols/mod.ts")).sha256Hex(cut) }),
+    "not_png",
+    /truncated chunk header at byte 33/,
+  ]);
   cases.push(["wrong size", enc({ ...e, width: 64 }), "not_png", /PNG is 32x32, envelope says 64x32/]);
   for (const [name, value, reason, detail] of cases) {
     const d = decodeImageEnvelope(value, { maxBytes: 65_536 });
@@ -51,21 +83,51 @@ t.test("each kind of bad input is named", async (t) => {
 });
 
 t.test("inference envelopes", async (t) => {
-  const ok = { v: 1, imageId: "cam-0001/1", model: "m", top: [{ index: 3, label: "x", prob: 0.5 }], latencyMs: 2, inferredAt: "2026-11-24T18:00:00Z" };
+  const ok = {
+    v: 1,
+    imageId: "cam-0001/1",
+    model: "m",
+    top: [{ index: 3, label: "x", prob: 0.5 }],
+    latencyMs: 2,
+    inferredAt: "2026-11-24T18:00:00Z",
+  };
   const d = decodeInferenceEnvelope(enc(ok), { maxBytes: 65_536 });
   t.ok(d.ok);
   const bad = decodeInferenceEnvelope(enc({ ...ok, top: [] }), { maxBytes: 65_536 });
   t.same(bad.ok ? null : bad.reason, "invalid_envelope");
-  const nul = decodeInferenceEnvelope(enc({ ...ok, top: [{ index: 1, label: "a\u0000b", prob: 0.1 }] }), { maxBytes: 65_536 });
-  t.same(nul.ok ? null : nul.detail, "top.0.label: must not contain NUL characters", "jsonb cannot hold NUL: rejected before the database");
-  const surrogate = decodeInferenceEnvelope(enc(`{"v":1,"imageId":"cam-0001/1","model":"m","top":[{"index":3,"label":"a\\ud800","prob":0.5}],"latencyMs":2,"inferredAt":"2026-11-24T18:00:00Z"}`), { maxBytes: 65_536 });
-  t.same(surrogate.ok ? null : surrogate.detail, "top.0.label: must be well-formed Unicode (a lone surrogate)", "jsonb refuses a lone surrogate: rejected before the database");
+  const nul = decodeInferenceEnvelope(enc({ ...ok, top: [{ index: 1, label: "a\u0000b", prob: 0.1 }] }), {
+    maxBytes: 65_536,
+  });
+  t.same(
+    nul.ok ? null : nul.detail,
+    "top.0.label: must not contain NUL characters",
+    "jsonb cannot hold NUL: rejected before the database",
+  );
+  const surrogate = decodeInferenceEnvelope(
+    enc(
+      `{"v":1,"imageId":"cam-0001/1","model":"m","top":[{"index":3,"label":"a\\ud800","prob":0.5}],"latencyMs":2,"inferredAt":"2026-11-24T18:00:00Z"}`,
+    ),
+    { maxBytes: 65_536 },
+  );
+  t.same(
+    surrogate.ok ? null : surrogate.detail,
+    "top.0.label: must be well-formed Unicode (a lone surrogate)",
+    "jsonb refuses a lone surrogate: rejected before the database",
+  );
   const year0 = decodeInferenceEnvelope(enc({ ...ok, inferredAt: "0000-06-01T00:00:00Z" }), { maxBytes: 65_536 });
-  t.match(year0.ok ? null : year0.detail, /^inferredAt: year 0000 is outside PostgreSQL's range/, "timestamptz has no year 0: rejected before the database");
+  t.match(
+    year0.ok ? null : year0.detail,
+    /^inferredAt: year 0000 is outside PostgreSQL's range/,
+    "timestamptz has no year 0: rejected before the database",
+  );
 });
 
 t.test("dead-letter headers keep the original ones and add the reason", async (t) => {
-  const h = deadLetterHeaders({ reason: "not_json", detail: "bad", topic: "a", partition: 3, offset: "42", consumer: "g" }, { trace: "x", "troupe-reason": "spoofed" }, new Date("2026-11-24T00:00:00Z"));
+  const h = deadLetterHeaders(
+    { reason: "not_json", detail: "bad", topic: "a", partition: 3, offset: "42", consumer: "g" },
+    { trace: "x", "troupe-reason": "spoofed" },
+    new Date("2026-11-24T00:00:00Z"),
+  );
   t.same(h, {
     trace: "x",
     "troupe-reason": "not_json",
@@ -87,7 +149,11 @@ t.test("the RGB PNG writer produces standard PNGs that decode to the same pixels
     const d = decode(png);
     t.same([d.width, d.height, d.channels, d.depth], [w, h, 3, 8], `${w}x${h} header`);
     t.same(Buffer.from(d.data as Uint8Array), Buffer.from(rgb), `${w}x${h} pixels`);
-    t.equal(Buffer.from(png.subarray(png.length - 4)).toString("hex"), "ae426082", "IEND carries its well-known CRC-32");
+    t.equal(
+      Buffer.from(png.subarray(png.length - 4)).toString("hex"),
+      "ae426082",
+      "IEND carries its well-known CRC-32",
+    );
   }
   t.throws(() => encodeRgbPng(2, 2, new Uint8Array(5)), RangeError);
 });

@@ -1,10 +1,15 @@
 import t from "tap";
 import { type Behaviour, findInSnapshot, silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
 
-type Msg = { type: "take"; item: string } | { type: "crash" } | { type: "get"; replyTo: { trySend(v: string[]): boolean } };
+type Msg = { type: "take"; item: string } | { type: "crash" } | {
+  type: "get";
+  replyTo: { trySend(v: string[]): boolean };
+};
 
 /** Keeps the items it took; hands them on when an incarnation ends. `failInits` makes the next inits fail. */
-function keeper(log: { carried: (string[] | undefined)[]; failInits: number; stops: string[] }): Behaviour<Msg, { items: string[] }, string[]> {
+function keeper(
+  log: { carried: (string[] | undefined)[]; failInits: number; stops: string[] },
+): Behaviour<Msg, { items: string[] }, string[]> {
   return {
     init: (_ctx, carried) => {
       log.carried.push(carried);

@@ -12,7 +12,15 @@ function loadedBy(file: string): string[] {
   try {
     const log = join(dir, "loads.txt");
     const recorder = pathToFileURL(join(process.cwd(), "test/helpers/load_recorder.mjs")).href;
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--import", recorder, "--input-type=module", "-e", `await import(${JSON.stringify(pathToFileURL(join(process.cwd(), file)).href)})`], {
+    const r = spawnSync(process.execPath, [
+      "--import",
+      "tsx",
+      "--import",
+      recorder,
+      "--input-type=module",
+      "-e",
+      `await import(${JSON.stringify(pathToFileURL(join(process.cwd(), file)).href)})`,
+    ], {
       env: { ...process.env, TROUPE_LOAD_LOG: log },
       encoding: "utf8",
       timeout: 60_000,

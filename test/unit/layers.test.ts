@@ -29,7 +29,8 @@ t.test("an import against the declared order is named with what is allowed", asy
 
 t.test("a capability may not reach a sibling it does not build on, nor the node", async (t) => {
   const root = plant(t, {
-    "actors/inference/pool.ts": `import type { K } from "../kafka/client.ts";\nimport { c } from "../../node/config.ts";\n`,
+    "actors/inference/pool.ts":
+      `import type { K } from "../kafka/client.ts";\nimport { c } from "../../node/config.ts";\n`,
     "actors/kafka/client.ts": `export type K = 1;\n`,
     "node/config.ts": `export const c = 1;\n`,
   });

@@ -3,7 +3,14 @@ import t from "tap";
 import { ModelMismatch } from "../../actors/inference/engine.ts";
 import { OnnxGraph } from "../../actors/inference/onnx_graph.ts";
 import { loadOnnxEngine } from "../../actors/inference/onnxruntime_engine.ts";
-import { IMAGENET_INPUT, type InputSpec, preprocessPng, softmax, topK, toInput } from "../../actors/inference/preprocess.ts";
+import {
+  IMAGENET_INPUT,
+  type InputSpec,
+  preprocessPng,
+  softmax,
+  toInput,
+  topK,
+} from "../../actors/inference/preprocess.ts";
 import { buildResNet50 } from "../../actors/inference/resnet50.ts";
 import { sha256Hex } from "../../protocols/mod.ts";
 
@@ -21,8 +28,16 @@ t.test("a tiny model with known weights gives exactly the expected outputs", asy
   const { bytes, W, b } = tinyClassifier();
   const engine = await loadOnnxEngine(bytes, { name: "tiny", inputDims: [3, 2, 2] });
   t.teardown(() => engine.close());
-  t.same(engine.info, { name: "tiny", input: { name: "x", dims: [3, 2, 2] }, output: { name: "y", classes: 3 }, maxBatch: null });
-  const inputs = [Float32Array.from({ length: 12 }, (_, i) => i / 10), Float32Array.from({ length: 12 }, (_, i) => (i % 3) - 1)];
+  t.same(engine.info, {
+    name: "tiny",
+    input: { name: "x", dims: [3, 2, 2] },
+    output: { name: "y", classes: 3 },
+    maxBatch: null,
+  });
+  const inputs = [
+    Float32Array.from({ length: 12 }, (_, i) => i / 10),
+    Float32Array.from({ length: 12 }, (_, i) => (i % 3) - 1),
+  ];
   const batch = new Float32Array(24);
   batch.set(inputs[0]!, 0);
   batch.set(inputs[1]!, 12);
@@ -40,10 +55,16 @@ t.test("a model that does not fit the configured input fails at load, naming bot
   const { bytes } = tinyClassifier();
   await t.rejects(loadOnnxEngine(bytes, { name: "tiny", inputDims: [3, 224, 224] }), {
     code: "TROUPE_ERR_MODEL",
-    message: "model input 'x' is float32 [N, 3, 2, 2]: the configuration expects float32 [N, 3, 224, 224] (set MODEL_INPUT_SIZE / MODEL_LAYOUT to match the model)",
+    message:
+      "model input 'x' is float32 [N, 3, 2, 2]: the configuration expects float32 [N, 3, 224, 224] (set MODEL_INPUT_SIZE / MODEL_LAYOUT to match the model)",
   });
-  const junk = await loadOnnxEngine(new Uint8Array([1, 2, 3]), { name: "junk", inputDims: [3, 2, 2] }).catch((e: unknown) => e);
-  t.ok(junk instanceof Error && !(junk instanceof ModelMismatch), "bytes that are no model fail in onnxruntime, not as a shape mismatch");
+  const junk = await loadOnnxEngine(new Uint8Array([1, 2, 3]), { name: "junk", inputDims: [3, 2, 2] }).catch((
+    e: unknown,
+  ) => e);
+  t.ok(
+    junk instanceof Error && !(junk instanceof ModelMismatch),
+    "bytes that are no model fail in onnxruntime, not as a shape mismatch",
+  );
 });
 
 t.test("preprocessing: bilinear upscale, normalisation and layout", async (t) => {
@@ -61,22 +82,37 @@ t.test("preprocessing: bilinear upscale, normalisation and layout", async (t) =>
   t.ok(Math.abs(norm[0]! - (1 - 0.485) / 0.229) < 1e-6, "ImageNet normalisation");
   const gray = encodePng({ width: 1, height: 1, data: new Uint8Array([128]), channels: 1, depth: 8 });
   t.same([...preprocessPng(gray, { ...spec, width: 1, height: 1 })], [128, 128, 128], "gray is replicated");
-  const rgba16 = encodePng({ width: 1, height: 1, data: new Uint16Array([65535, 0, 32768, 0]), channels: 4, depth: 16 });
+  const rgba16 = encodePng({
+    width: 1,
+    height: 1,
+    data: new Uint16Array([65535, 0, 32768, 0]),
+    channels: 4,
+    depth: 16,
+  });
   t.same([...preprocessPng(rgba16, { ...spec, width: 1, height: 1 })], [255, 0, 128], "16-bit RGBA becomes 8-bit RGB");
 });
 
 t.test("bad images are refused with the problem named, huge ones before decoding", async (t) => {
   const spec = IMAGENET_INPUT;
-  t.throws(() => preprocessPng(new TextEncoder().encode("GIF89a........................"), spec), { code: "TROUPE_ERR_IMAGE", problem: "not_png" });
+  t.throws(() => preprocessPng(new TextEncoder().encode("GIF89a........................"), spec), {
+    code: "TROUPE_ERR_IMAGE",
+    problem: "not_png",
+  });
   const png = encodePng({ width: 8, height: 8, data: new Uint8Array(192), channels: 3, depth: 8 });
   t.throws(() => preprocessPng(png.subarray(0, 40), spec), { problem: "not_png", message: /PNG does not decode/ });
   const badCrc = png.slice();
   badCrc[badCrc.length - 13] = (badCrc[badCrc.length - 13] as number) ^ 0xff; // last byte of IDAT's CRC
   t.equal(decodePng(badCrc).width, 8, "fast-png alone would take it");
-  t.throws(() => preprocessPng(badCrc, spec), { problem: "not_png", message: /PNG does not decode: chunk "IDAT" at byte 33 fails its CRC/ }, "refused as the Kafka consumers refuse it");
+  t.throws(() => preprocessPng(badCrc, spec), {
+    problem: "not_png",
+    message: /PNG does not decode: chunk "IDAT" at byte 33 fails its CRC/,
+  }, "refused as the Kafka consumers refuse it");
   const huge = png.slice();
   new DataView(huge.buffer).setUint32(16, 100_000);
-  t.throws(() => preprocessPng(huge, spec), { problem: "too_large", message: "image is 100000x8: each side must be 1 to 4096 pixels" });
+  t.throws(() => preprocessPng(huge, spec), {
+    problem: "too_large",
+    message: "image is 100000x8: each side must be 1 to 4096 pixels",
+  });
 });
 
 t.test("softmax and top-k", async (t) => {
@@ -90,7 +126,14 @@ t.test("softmax and top-k", async (t) => {
 });
 
 t.test("the separable resize equals blending four source pixels, up and down, any aspect", async (t) => {
-  const spec: InputSpec = { width: 5, height: 4, layout: "NCHW", mean: [0.1, 0.2, 0.3], std: [0.5, 0.6, 0.7], scale: 1 / 255 };
+  const spec: InputSpec = {
+    width: 5,
+    height: 4,
+    layout: "NCHW",
+    mean: [0.1, 0.2, 0.3],
+    std: [0.5, 0.6, 0.7],
+    scale: 1 / 255,
+  };
   for (const [w, h, W, H] of [[3, 2, 5, 4], [6, 6, 2, 2], [7, 1, 3, 5]] as const) {
     const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 97 + 13) % 256);
     const got = toInput(rgb, w, h, { ...spec, width: W, height: H });
@@ -105,7 +148,8 @@ t.test("the separable resize equals blending four source pixels, up and down, an
         const [x0, x1, wx] = tap(x, w, W);
         for (let c = 0; c < 3; c++) {
           const px = (xx: number, yy: number) => rgb[(yy * w + xx) * 3 + c]!;
-          const v = (px(x0, y0) * (1 - wx) + px(x1, y0) * wx) * (1 - wy) + (px(x0, y1) * (1 - wx) + px(x1, y1) * wx) * wy;
+          const v = (px(x0, y0) * (1 - wx) + px(x1, y0) * wx) * (1 - wy) +
+            (px(x0, y1) * (1 - wx) + px(x1, y1) * wx) * wy;
           const want = (v * spec.scale - spec.mean[c]!) / spec.std[c]!;
           worst = Math.max(worst, Math.abs(got[c * W * H + y * W + x]! - want));
         }

@@ -32,7 +32,8 @@ function ihdr(width: number, height: number, depth = 8, colour = 2, interlace = 
 }
 
 /** Unfiltered scanlines of a w x h RGB image, filter byte `filter` on each. */
-const scanlines = (w: number, h: number, filter = 0) => Buffer.concat(Array.from({ length: h }, () => Buffer.from([filter, ...new Uint8Array(w * 3)])));
+const scanlines = (w: number, h: number, filter = 0) =>
+  Buffer.concat(Array.from({ length: h }, () => Buffer.from([filter, ...new Uint8Array(w * 3)])));
 
 t.test("good PNGs pass with their size, whoever wrote them", async (t) => {
   t.same(checkPng(good), { ok: true, width: 32, height: 32 }, "the simulator's writer");
@@ -42,8 +43,15 @@ t.test("good PNGs pass with their size, whoever wrote them", async (t) => {
     t.same(checkPng(png), { ok: true, width: 5, height: 3 }, `fast-png, ${channels} channel(s) of ${depth} bits`);
   }
   const raw = deflateSync(scanlines(4, 4, 4));
-  const split = build([["IHDR", ihdr(4, 4)], ["IDAT", raw.subarray(0, 5)], ["tEXt", Buffer.from("k\0v")], ["IDAT", raw.subarray(5)], ["IEND", new Uint8Array(0)]]);
-  t.same(checkPng(split), { ok: true, width: 4, height: 4 }, "data split over several IDAT chunks, other chunks between");
+  const split = build([["IHDR", ihdr(4, 4)], ["IDAT", raw.subarray(0, 5)], ["tEXt", Buffer.from("k\0v")], [
+    "IDAT",
+    raw.subarray(5),
+  ], ["IEND", new Uint8Array(0)]]);
+  t.same(
+    checkPng(split),
+    { ok: true, width: 4, height: 4 },
+    "data split over several IDAT chunks, other chunks between",
+  );
   t.same(decode(split).width, 4, "and fast-png agrees");
 });
 
@@ -56,15 +64,47 @@ t.test("each kind of damage is named (stricter than fast-png, which skips CRCs a
     ["cut after a chunk", good.subarray(0, good.length - 12), /no IEND/],
     ["a flipped byte", flipped, /"IDAT" at byte 33 fails its CRC/],
     ["bytes after IEND", Buffer.concat([good, Buffer.from([0])]), /1 bytes after IEND/],
-    ["IDAT before IHDR", build([["IDAT", deflateSync(scanlines(2, 2))], ["IHDR", ihdr(2, 2)], ["IEND", new Uint8Array(0)]]), /first chunk is "IDAT"/],
-    ["zero width", build([["IHDR", ihdr(0, 2)], ["IDAT", deflateSync(scanlines(2, 2))], ["IEND", new Uint8Array(0)]]), /size 0x2/],
-    ["RGB of 4 bits", build([["IHDR", ihdr(2, 2, 4, 2)], ["IDAT", deflateSync(scanlines(2, 2))], ["IEND", new Uint8Array(0)]]), /colour type 2 with bit depth 4/],
-    ["indexed without PLTE", build([["IHDR", ihdr(2, 2, 8, 3)], ["IDAT", deflateSync(Buffer.alloc(6))], ["IEND", new Uint8Array(0)]]), /without a PLTE/],
+    [
+      "IDAT before IHDR",
+      build([["IDAT", deflateSync(scanlines(2, 2))], ["IHDR", ihdr(2, 2)], ["IEND", new Uint8Array(0)]]),
+      /first chunk is "IDAT"/,
+    ],
+    [
+      "zero width",
+      build([["IHDR", ihdr(0, 2)], ["IDAT", deflateSync(scanlines(2, 2))], ["IEND", new Uint8Array(0)]]),
+      /size 0x2/,
+    ],
+    [
+      "RGB of 4 bits",
+      build([["IHDR", ihdr(2, 2, 4, 2)], ["IDAT", deflateSync(scanlines(2, 2))], ["IEND", new Uint8Array(0)]]),
+      /colour type 2 with bit depth 4/,
+    ],
+    [
+      "indexed without PLTE",
+      build([["IHDR", ihdr(2, 2, 8, 3)], ["IDAT", deflateSync(Buffer.alloc(6))], ["IEND", new Uint8Array(0)]]),
+      /without a PLTE/,
+    ],
     ["no IDAT", build([["IHDR", ihdr(2, 2)], ["IEND", new Uint8Array(0)]]), /no image data/],
-    ["IDAT not zlib", build([["IHDR", ihdr(2, 2)], ["IDAT", Buffer.from("not deflate data")], ["IEND", new Uint8Array(0)]]), /does not inflate/],
-    ["too few scanlines", build([["IHDR", ihdr(2, 3)], ["IDAT", deflateSync(scanlines(2, 2))], ["IEND", new Uint8Array(0)]]), /inflates to 14 bytes, the header needs 21/],
-    ["too many bytes (a bomb is cut off)", build([["IHDR", ihdr(2, 2)], ["IDAT", deflateSync(Buffer.alloc(10_000_000))], ["IEND", new Uint8Array(0)]]), /does not inflate/],
-    ["unknown filter", build([["IHDR", ihdr(2, 2)], ["IDAT", deflateSync(scanlines(2, 2, 5))], ["IEND", new Uint8Array(0)]]), /scanline 0 has unknown filter type 5/],
+    [
+      "IDAT not zlib",
+      build([["IHDR", ihdr(2, 2)], ["IDAT", Buffer.from("not deflate data")], ["IEND", new Uint8Array(0)]]),
+      /does not inflate/,
+    ],
+    [
+      "too few scanlines",
+      build([["IHDR", ihdr(2, 3)], ["IDAT", deflateSync(scanlines(2, 2))], ["IEND", new Uint8Array(0)]]),
+      /inflates to 14 bytes, the header needs 21/,
+    ],
+    [
+      "too many bytes (a bomb is cut off)",
+      build([["IHDR", ihdr(2, 2)], ["IDAT", deflateSync(Buffer.alloc(10_000_000))], ["IEND", new Uint8Array(0)]]),
+      /does not inflate/,
+    ],
+    [
+      "unknown filter",
+      build([["IHDR", ihdr(2, 2)], ["IDAT", deflateSync(scanlines(2, 2, 5))], ["IEND", new Uint8Array(0)]]),
+      /scanline 0 has unknown filter type 5/,
+    ],
   ];
   for (const [name, png, problem] of cases) {
     const c = checkPng(png);

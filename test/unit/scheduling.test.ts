@@ -48,7 +48,10 @@ t.test("actors that keep each other busy do not starve timers and I/O", async (t
 t.test("a message sent to an idle actor is handled without waiting for the event loop", async (t) => {
   const sys = system(t);
   let handled = 0;
-  const a = await spawn(sys.root, { init: () => null, receive: (s: null) => (handled++, s) }, { name: "a", capacity: 4 });
+  const a = await spawn(sys.root, { init: () => null, receive: (s: null) => (handled++, s) }, {
+    name: "a",
+    capacity: 4,
+  });
   a.trySend(1);
   await Promise.resolve();
   await Promise.resolve();

@@ -5,7 +5,8 @@ import { counter, type CounterMsg } from "../helpers/actors.ts";
 import { until } from "../helpers/wait.ts";
 
 const fast = { backoff: { minMs: 1, maxMs: 5, jitter: 0 } };
-const get = (ref: ActorRef<CounterMsg>) => ask<CounterMsg, number>(ref, (replyTo) => ({ type: "counter.get", replyTo }), { timeoutMs: 2000 });
+const get = (ref: ActorRef<CounterMsg>) =>
+  ask<CounterMsg, number>(ref, (replyTo) => ({ type: "counter.get", replyTo }), { timeoutMs: 2000 });
 const restartsOf = (sys: ActorSystem, path: string) => findInSnapshot(sys.snapshot(), path)?.restarts ?? -1;
 
 function system(t: Test) {
@@ -91,11 +92,13 @@ t.test("a programming error escalates at once, whatever the budget", async (t) =
   t.equal(restartsOf(sys, "/troupe/s/a"), 1, "the child came back once, with its supervisor");
 });
 
-for (const [strategy, expected] of [
-  ["one_for_one", ["b"]],
-  ["one_for_all", ["c", "b", "a"].reverse()],
-  ["rest_for_one", ["b", "c"]],
-] as const) {
+for (
+  const [strategy, expected] of [
+    ["one_for_one", ["b"]],
+    ["one_for_all", ["c", "b", "a"].reverse()],
+    ["rest_for_one", ["b", "c"]],
+  ] as const
+) {
   t.test(`${strategy} restarts ${expected.join(", ")}`, async (t) => {
     const sys = system(t);
     const events: { name: string; at: number }[] = [];
@@ -150,7 +153,12 @@ t.test("a temporary child is removed after a failure, not restarted", async (t) 
 t.test("init failure at spawn rejects and leaves no child behind", async (t) => {
   const sys = system(t);
   await t.rejects(
-    spawn(sys.root, { init: () => { throw new Error("cannot connect"); }, receive: (s) => s }, { name: "x", capacity: 1 }),
+    spawn(sys.root, {
+      init: () => {
+        throw new Error("cannot connect");
+      },
+      receive: (s) => s,
+    }, { name: "x", capacity: 1 }),
     { message: "cannot connect" },
   );
   t.equal(sys.snapshot().children.length, 0);
@@ -163,6 +171,11 @@ t.test("ask rejects with a typed AskTimeout when no reply comes", async (t) => {
   const sys = system(t);
   const silent = await spawn(sys.root, { init: () => null, receive: (s: null) => s }, { name: "silent", capacity: 1 });
   const started = Date.now();
-  await t.rejects(ask(silent, () => null, { timeoutMs: 50 }), { code: "TROUPE_ERR_ASK_TIMEOUT", name: "AskTimeout", timeoutMs: 50, path: "/troupe/silent" });
+  await t.rejects(ask(silent, () => null, { timeoutMs: 50 }), {
+    code: "TROUPE_ERR_ASK_TIMEOUT",
+    name: "AskTimeout",
+    timeoutMs: 50,
+    path: "/troupe/silent",
+  });
   t.ok(Date.now() - started >= 45, "waited for the timeout");
 });

@@ -1,7 +1,19 @@
 import t from "tap";
-import { type ActorContext, findInSnapshot, LingerBatch, ManualClock, silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
+import {
+  type ActorContext,
+  findInSnapshot,
+  LingerBatch,
+  ManualClock,
+  silentLogger,
+  spawn,
+  startSystem,
+  supervise,
+} from "../../system/mod.ts";
 
-type Msg = { type: "arm"; key: string; ms: number; periodic?: boolean } | { type: "cancel"; key: string } | { type: "fired"; key: string } | { type: "crash" };
+type Msg = { type: "arm"; key: string; ms: number; periodic?: boolean } | { type: "cancel"; key: string } | {
+  type: "fired";
+  key: string;
+} | { type: "crash" };
 
 async function rig(t: { teardown(fn: () => unknown): void }) {
   const clock = new ManualClock();
@@ -13,8 +25,12 @@ async function rig(t: { teardown(fn: () => unknown): void }) {
   const ref = await spawn<Msg, null>(sup, {
     init: () => (inits++, null),
     receive: (s, msg, ctx: ActorContext<Msg>) => {
-      if (msg.type === "arm") (msg.periodic ? ctx.timers.startPeriodic : ctx.timers.startSingle).call(ctx.timers, msg.key, msg.ms, { type: "fired", key: msg.key });
-      else if (msg.type === "cancel") ctx.timers.cancel(msg.key);
+      if (msg.type === "arm") {
+        (msg.periodic ? ctx.timers.startPeriodic : ctx.timers.startSingle).call(ctx.timers, msg.key, msg.ms, {
+          type: "fired",
+          key: msg.key,
+        });
+      } else if (msg.type === "cancel") ctx.timers.cancel(msg.key);
       else if (msg.type === "fired") fired.push(`${msg.key}@${clock.now()}`);
       else throw new Error("crash on purpose");
       return s;
