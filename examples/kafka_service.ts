@@ -14,7 +14,7 @@ import {
   ensureTopics,
   type HandledNotice,
   type SourceOffset,
-  topicConsumer,
+  topicConsumerSpec,
   type TopicConsumerStats,
 } from "../actors/kafka/mod.ts";
 import {
@@ -24,6 +24,7 @@ import {
   createLogger,
   type Logger,
   spawn,
+  startChild,
   startSystem,
   supervise,
 } from "../system/mod.ts";
@@ -102,9 +103,9 @@ export async function startPaymentsService(options: PaymentsServiceOptions): Pro
     },
   }, { name: "ledger", capacity: options.ledgerCapacity ?? 4 });
   const consumer: TopicConsumerStats = { consumed: 0, handed: 0, deadLettered: {}, commits: 0, pauses: 0, inFlight: 0 };
-  await spawn(
+  await startChild(
     sup,
-    topicConsumer<Payment, LedgerMsg>({
+    topicConsumerSpec<Payment, LedgerMsg>({
       brokers: options.brokers,
       groupId: options.groupId,
       topics: [options.topic],
@@ -115,8 +116,7 @@ export async function startPaymentsService(options: PaymentsServiceOptions): Pro
       chunk: 50,
       readiness: system.readiness,
       stats: consumer,
-    }),
-    { name: "consumer", capacity: 16 },
+    }, { capacity: 16 }),
   );
   return {
     system,

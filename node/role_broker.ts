@@ -2,8 +2,8 @@
  * The `broker` role: a single-node Kafka broker (KRaft) whose JVM is a supervised
  * child process of the node.
  */
-import { brokerKeeper } from "../actors/broker/mod.ts";
-import { type ActorSystem, spawn, supervise } from "../system/mod.ts";
+import { brokerKeeperSpec } from "../actors/broker/mod.ts";
+import { type ActorSystem, startChild, supervise } from "../system/mod.ts";
 import type { TroupeConfig } from "./config.ts";
 
 /** Starts the broker subtree; resolves once the broker answers. */
@@ -15,9 +15,5 @@ export async function startBrokerRole(system: ActorSystem, config: TroupeConfig)
     periodMs: 120_000,
     backoff: { minMs: 500, maxMs: 15_000, jitter: 0.2 },
   });
-  await spawn(sup, brokerKeeper({ settings: config.broker, readiness: system.readiness }), {
-    name: "keeper",
-    capacity: 8,
-    shutdownMs: 20_000,
-  });
+  await startChild(sup, brokerKeeperSpec({ settings: config.broker, readiness: system.readiness }));
 }

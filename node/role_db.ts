@@ -3,11 +3,11 @@
  * Migrations run first; with no `DATABASE_URL` a local database is started
  * (ops/local_database.ts: a PostgreSQL cluster in `.troupe/postgres`, else PGlite).
  */
-import { type ConsumerStats, kafkaConsumer, newConsumerStats } from "../actors/db/mod.ts";
-import { newUpserterStats, pgUpserter, type UpserterStats } from "../actors/db/mod.ts";
+import { type ConsumerStats, kafkaConsumerSpec, newConsumerStats } from "../actors/db/mod.ts";
+import { newUpserterStats, pgUpserterSpec, type UpserterStats } from "../actors/db/mod.ts";
 import { connectPostgres, migrate } from "../actors/db/mod.ts";
 import { type LocalDatabase, startLocalDatabase } from "../infra/mod.ts";
-import { type ActorSystem, spawn, stateless, supervise } from "../system/mod.ts";
+import { type ActorSystem, spawn, startChild, stateless, supervise } from "../system/mod.ts";
 import { redactUrl, type TroupeConfig } from "./config.ts";
 import { ensurePipelineTopics, kafkaBrokersOf } from "./_kafka.ts";
 
@@ -57,20 +57,19 @@ export async function startDbRole(system: ActorSystem, config: TroupeConfig): Pr
   }
   const upserterStats = newUpserterStats();
   const consumerStats = newConsumerStats();
-  const upserter = await spawn(
+  const upserter = await startChild(
     sup,
-    pgUpserter({
+    pgUpserterSpec({
       connect: () => connectPostgres(databaseUrl, { schema: db.schema, max: pool }),
       batchSize: db.upsertBatch,
       lingerMs: db.upsertLingerMs,
       readiness: system.readiness,
       stats: upserterStats,
     }),
-    { name: "upserter", capacity: 8, shutdownMs: 10_000 },
   );
-  await spawn(
+  await startChild(
     sup,
-    kafkaConsumer({
+    kafkaConsumerSpec({
       brokers: kafkaBrokersOf(config),
       groupId: db.groupId,
       topics: config.topics,
@@ -80,7 +79,6 @@ export async function startDbRole(system: ActorSystem, config: TroupeConfig): Pr
       readiness: system.readiness,
       stats: consumerStats,
     }),
-    { name: "consumer", capacity: 64, shutdownMs: 10_000 },
   );
   system.log.info("db role started", { database: redactUrl(databaseUrl), schema: db.schema, group: db.groupId });
   const database = local?.kind ?? "external";

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import {
-  inferenceConsumer,
+  inferenceConsumerSpec,
   type InferenceConsumerStats,
   newInferenceConsumerStats,
 } from "../actors/inference_kafka/mod.ts";
@@ -14,7 +14,7 @@ import type { PoolStats } from "../actors/inference/mod.ts";
 import { createPredictApp, type PredictStats } from "../actors/inference/mod.ts";
 import { ensureResNet50, SYNTHETIC_RESNET50 } from "../actors/inference/mod.ts";
 import type { ModelDescription } from "../protocols/predict.ts";
-import { type ActorSystem, type HttpServer, serveHttp, spawn, supervise } from "../system/mod.ts";
+import { type ActorSystem, type HttpServer, serveHttp, spawn, startChild, supervise } from "../system/mod.ts";
 import type { TroupeConfig } from "./config.ts";
 import { startModelPoolTree } from "../actors/inference/mod.ts";
 import { ensurePipelineTopics, kafkaBrokersOf } from "./_kafka.ts";
@@ -117,9 +117,9 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
   }, { name: "api", capacity: 1 });
   await ensurePipelineTopics(config, system.log);
   const consumerStats = newInferenceConsumerStats();
-  await spawn(
+  await startChild(
     sup,
-    inferenceConsumer({
+    inferenceConsumerSpec({
       brokers: kafkaBrokersOf(config),
       groupId: inf.groupId,
       topics: config.topics,
@@ -130,7 +130,6 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
       readiness: system.readiness,
       stats: consumerStats,
     }),
-    { name: "consumer", capacity: 4, shutdownMs: 10_000 },
   );
   return {
     figures: () => ({

@@ -2,11 +2,11 @@
  * The `simulator` role: dataset reader -> device fleet -> encoder -> producer ->
  * `troupe.images`. Started in reverse data order so each actor's downstream exists.
  */
-import { type DatasetInfo, datasetReader, type DatasetReaderMsg } from "../actors/simulator/mod.ts";
-import { deviceFleet, type FleetStats } from "../actors/simulator/mod.ts";
-import { kafkaProducer, newProducerStats, type ProducerStats } from "../actors/kafka/mod.ts";
-import { pngEncoder } from "../actors/simulator/mod.ts";
-import { type ActorSystem, ask, spawn, supervise } from "../system/mod.ts";
+import { type DatasetInfo, type DatasetReaderMsg, datasetReaderSpec } from "../actors/simulator/mod.ts";
+import { deviceFleetSpec, type FleetStats } from "../actors/simulator/mod.ts";
+import { kafkaProducerSpec, newProducerStats, type ProducerStats } from "../actors/kafka/mod.ts";
+import { pngEncoderSpec } from "../actors/simulator/mod.ts";
+import { type ActorSystem, ask, startChild, supervise } from "../system/mod.ts";
 import type { TroupeConfig } from "./config.ts";
 import { ensurePipelineTopics, kafkaBrokersOf } from "./_kafka.ts";
 
@@ -33,18 +33,17 @@ export async function startSimulatorRole(system: ActorSystem, config: TroupeConf
     periodMs: 60_000,
     backoff: { minMs: 200, maxMs: 10_000, jitter: 0.2 },
   });
-  const reader = await spawn(
+  const reader = await startChild(
     sup,
-    datasetReader({ datasetDir: sim.datasetDir, split: sim.split, syntheticDir: sim.syntheticDir, seed: sim.seed }),
-    { name: "dataset_reader", capacity: 8 },
+    datasetReaderSpec({ datasetDir: sim.datasetDir, split: sim.split, syntheticDir: sim.syntheticDir, seed: sim.seed }),
   );
   const info = await ask<DatasetReaderMsg, DatasetInfo>(reader, (replyTo) => ({ type: "reader.info", replyTo }), {
     timeoutMs: 10_000,
   });
   const producerStats = newProducerStats();
-  const producer = await spawn(
+  const producer = await startChild(
     sup,
-    kafkaProducer({
+    kafkaProducerSpec({
       brokers: kafkaBrokersOf(config),
       batchSize: sim.producerBatch,
       lingerMs: sim.producerLingerMs,
@@ -52,16 +51,15 @@ export async function startSimulatorRole(system: ActorSystem, config: TroupeConf
       readiness: system.readiness,
       stats: producerStats,
     }),
-    { name: "producer", capacity: Math.max(64, sim.producerBatch * 2), shutdownMs: 10_000 },
   );
-  const encoder = await spawn(sup, pngEncoder({ topic: config.topics.images, producer, threads: sim.encoderThreads }), {
-    name: "encoder",
-    capacity: 64,
-  });
-  const fleet: FleetStats = { captured: 0, target: null, finished: false };
-  await spawn(
+  const encoder = await startChild(
     sup,
-    deviceFleet({
+    pngEncoderSpec({ topic: config.topics.images, producer, threads: sim.encoderThreads }),
+  );
+  const fleet: FleetStats = { captured: 0, target: null, finished: false };
+  await startChild(
+    sup,
+    deviceFleetSpec({
       devices: sim.devices,
       rate: sim.rate,
       count: sim.count,
@@ -72,7 +70,6 @@ export async function startSimulatorRole(system: ActorSystem, config: TroupeConf
       encoder,
       stats: fleet,
     }),
-    { name: "fleet", capacity: 4 },
   );
   system.log.info("simulator started", {
     devices: sim.devices,

@@ -92,6 +92,29 @@ export interface ActorProps {
   throughput?: number;
 }
 
+/**
+ * How a supervisor starts an actor (OTP's child spec): its behaviour and spawn
+ * options, typed by the messages other actors may send it. Each capability exports
+ * a spec function beside its behaviour factory, with the actor's usual name,
+ * capacity and shutdown time as defaults.
+ */
+export interface ChildSpec<M> {
+  // The state and carried types are the behaviour's own business.
+  // deno-lint-ignore no-explicit-any
+  readonly behaviour: Behaviour<M, any, any>;
+  readonly props: ActorProps;
+}
+
+/** A spec from a behaviour, its defaults, and the caller's overrides. */
+export function childSpec<M>(
+  // deno-lint-ignore no-explicit-any
+  behaviour: Behaviour<M, any, any>,
+  defaults: ActorProps,
+  overrides: Partial<ActorProps> = {},
+): ChildSpec<M> {
+  return { behaviour, props: { ...defaults, ...overrides } };
+}
+
 /** A behaviour from a plain handler with no state of its own. */
 export function stateless<M>(
   receive: (msg: M, ctx: ActorContext<M>) => void | Promise<void>,

@@ -9,11 +9,12 @@ export type {
   ActorProps,
   ActorRef,
   Behaviour,
+  ChildSpec,
   OverflowPolicy,
   RestartType,
   SendOptions,
 } from "./actor.ts";
-export { stateless } from "./actor.ts";
+export { childSpec, stateless } from "./actor.ts";
 export { ask, type AskOptions, type ReplyAddress, replyAddress, tryAsk } from "./ask.ts";
 export { backoffDelay, type BackoffOptions, RestartBudget, type RestartBudgetOptions } from "./backoff.ts";
 export {
@@ -45,6 +46,7 @@ export {
   ActorSystem,
   type ActorSystemOptions,
   spawn,
+  startChild,
   startSystem,
   supervise,
   type Supervisor,

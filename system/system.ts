@@ -6,7 +6,7 @@
 import { type NactRef, startNactSystem, stopNact } from "./_nact.ts";
 import type { ParentLink, TreeNode } from "./_node.ts";
 import { ActorCell } from "./_cell.ts";
-import type { ActorProps, ActorRef, Behaviour } from "./actor.ts";
+import type { ActorProps, ActorRef, Behaviour, ChildSpec } from "./actor.ts";
 import { errorMessage, InvalidSpec } from "./errors.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -137,6 +137,11 @@ export async function spawn<M, S, C = never>(
   const node = nodeOf(parent);
   const cell = new ActorCell<M, S, C>(node, behaviour, props);
   return (await start(node, cell, () => cell.start())).ref;
+}
+
+/** Starts the actor a {@link ChildSpec} describes under `parent`. */
+export function startChild<M>(parent: Supervisor, spec: ChildSpec<M>): Promise<ActorRef<M>> {
+  return spawn(parent, spec.behaviour, spec.props);
 }
 
 /** Creates a child supervisor under `parent`. */

@@ -7,7 +7,14 @@
 import type { ChildProcess } from "node:child_process";
 import { type LocalBrokerSettings, startBroker, terminate } from "../../infra/mod.ts";
 import { probeKafka } from "../kafka/mod.ts";
-import { type Behaviour, type Readiness, TroupeError } from "../../system/mod.ts";
+import {
+  type ActorProps,
+  type Behaviour,
+  type ChildSpec,
+  childSpec,
+  type Readiness,
+  TroupeError,
+} from "../../system/mod.ts";
 
 /** The keeper takes no messages from other actors. */
 export type BrokerKeeperMsg = never;
@@ -77,4 +84,12 @@ export function brokerKeeper(options: BrokerKeeperOptions): Behaviour<BrokerKeep
     }),
   };
   return behaviour;
+}
+
+/** The brokerKeeper actor as a supervisor's child: `keeper`, capacity 8, 20 s for the broker to stop. */
+export function brokerKeeperSpec(
+  options: BrokerKeeperOptions,
+  props: Partial<ActorProps> = {},
+): ChildSpec<BrokerKeeperMsg> {
+  return childSpec(brokerKeeper(options), { name: "keeper", capacity: 8, shutdownMs: 20_000 }, props);
 }

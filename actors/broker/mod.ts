@@ -4,4 +4,10 @@
  * supervisor restarts it under a budget.
  * @module
  */
-export { BrokerExited, brokerKeeper, type BrokerKeeperMsg, type BrokerKeeperOptions } from "./keeper.ts";
+export {
+  BrokerExited,
+  brokerKeeper,
+  type BrokerKeeperMsg,
+  type BrokerKeeperOptions,
+  brokerKeeperSpec,
+} from "./keeper.ts";

@@ -17,7 +17,14 @@ import {
 } from "../kafka/mod.ts";
 import { decodeImageEnvelope } from "../../protocols/image_envelope.ts";
 import { decodeInferenceEnvelope } from "../../protocols/inference_envelope.ts";
-import type { ActorRef, Behaviour, Readiness } from "../../system/mod.ts";
+import {
+  type ActorProps,
+  type ActorRef,
+  type Behaviour,
+  type ChildSpec,
+  childSpec,
+  type Readiness,
+} from "../../system/mod.ts";
 import type { ImageRow, InferenceRow } from "./pg_writes.ts";
 import type { UpserterMsg } from "./upserter.ts";
 
@@ -98,4 +105,12 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
     ...(options.stats ? { stats: options.stats } : {}),
     ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
   });
+}
+
+/** The kafkaConsumer actor as a supervisor's child: `consumer`, capacity 64, 10 s for the final flush and commit. */
+export function kafkaConsumerSpec(
+  options: KafkaConsumerOptions,
+  props: Partial<ActorProps> = {},
+): ChildSpec<ConsumerMsg> {
+  return childSpec(kafkaConsumer(options), { name: "consumer", capacity: 64, shutdownMs: 10_000 }, props);
 }

@@ -19,6 +19,7 @@ export {
   newUpserterStats,
   pgUpserter,
   type PgUpserterOptions,
+  pgUpserterSpec,
   type UpserterMsg,
   type UpserterStats,
   type WrittenNotice,
@@ -28,5 +29,6 @@ export {
   type ConsumerStats,
   kafkaConsumer,
   type KafkaConsumerOptions,
+  kafkaConsumerSpec,
   newConsumerStats,
 } from "./consumer.ts";

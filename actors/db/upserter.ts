@@ -16,8 +16,11 @@ import type { Sql } from "./postgres.ts";
 import type { HandledNotice, SourceOffset } from "../kafka/mod.ts";
 import {
   type ActorContext,
+  type ActorProps,
   type ActorRef,
   type Behaviour,
+  type ChildSpec,
+  childSpec,
   errorMessage,
   LingerBatch,
   MailboxClosed,
@@ -185,4 +188,9 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
       ...stats,
     }),
   };
+}
+
+/** The pgUpserter actor as a supervisor's child: `upserter`, capacity 8 chunks (the consumer pauses beyond), 10 s at shutdown. */
+export function pgUpserterSpec(options: PgUpserterOptions, props: Partial<ActorProps> = {}): ChildSpec<UpserterMsg> {
+  return childSpec(pgUpserter(options), { name: "upserter", capacity: 8, shutdownMs: 10_000 }, props);
 }

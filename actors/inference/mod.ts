@@ -9,6 +9,7 @@ export {
   modelPool,
   type ModelPoolMsg,
   type ModelPoolOptions,
+  modelPoolSpec,
   newPoolStats,
   type PoolFailure,
   type PoolReply,
@@ -18,6 +19,7 @@ export {
   modelWorker,
   type ModelWorkerMsg,
   type ModelWorkerOptions,
+  modelWorkerSpec,
   WorkerLost,
   type WorkerReply,
 } from "./model_worker.ts";

@@ -9,7 +9,16 @@
  */
 import type { TopClass } from "../../protocols/inference_envelope.ts";
 import { softmax, topK } from "./preprocess.ts";
-import { type ActorContext, type ActorRef, ask, type Behaviour, errorMessage } from "../../system/mod.ts";
+import {
+  type ActorContext,
+  type ActorProps,
+  type ActorRef,
+  ask,
+  type Behaviour,
+  type ChildSpec,
+  childSpec,
+  errorMessage,
+} from "../../system/mod.ts";
 import type { ModelWorkerMsg, WorkerReply } from "./model_worker.ts";
 
 /** Why an image got no result. `bad_image` is the caller's fault; the others are the service's. */
@@ -200,4 +209,9 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
     },
   };
   return behaviour;
+}
+
+/** The modelPool actor as a supervisor's child: `pool`, a queue of 64 images (override `capacity`), 10 s at shutdown. */
+export function modelPoolSpec(options: ModelPoolOptions, props: Partial<ActorProps> = {}): ChildSpec<ModelPoolMsg> {
+  return childSpec(modelPool(options), { name: "pool", capacity: 64, shutdownMs: 10_000 }, props);
 }

@@ -9,7 +9,15 @@ import type { Worker } from "node:worker_threads";
 import type { ModelInfo } from "./engine.ts";
 import { ModelMismatch } from "./engine.ts";
 import type { FromThread, ToThread, WorkerSpec } from "./worker_protocol.ts";
-import { type ActorRef, type Behaviour, startWorkerThread, TroupeError } from "../../system/mod.ts";
+import {
+  type ActorProps,
+  type ActorRef,
+  type Behaviour,
+  type ChildSpec,
+  childSpec,
+  startWorkerThread,
+  TroupeError,
+} from "../../system/mod.ts";
 
 /** The answer to a batch: raw outputs of the images that decoded, and each image's error. */
 export type WorkerReply =
@@ -174,4 +182,12 @@ function runOnThread(thread: Worker, run: ToThread, timeoutMs: number): Promise<
     thread.on("message", onMessage).on("exit", onExit).on("error", onError);
     thread.postMessage(run);
   });
+}
+
+/** The modelWorker actor as a supervisor's child: `worker`, capacity 2 batches, 10 s at shutdown. */
+export function modelWorkerSpec(
+  options: ModelWorkerOptions,
+  props: Partial<ActorProps> = {},
+): ChildSpec<ModelWorkerMsg> {
+  return childSpec(modelWorker(options), { name: "worker", capacity: 2, shutdownMs: 10_000 }, props);
 }

@@ -3,12 +3,12 @@
  * session each) and the pool that batches for them. Used by the inference role,
  * and by services embedding the pool.
  */
-import { modelPool, type ModelPoolMsg, newPoolStats, type PoolStats } from "./model_pool.ts";
-import { modelWorker } from "./model_worker.ts";
+import { type ModelPoolMsg, modelPoolSpec, newPoolStats, type PoolStats } from "./model_pool.ts";
+import { modelWorkerSpec } from "./model_worker.ts";
 import type { ModelInfo } from "./engine.ts";
 import type { InputSpec } from "./preprocess.ts";
 import type { WorkerSpec } from "./worker_protocol.ts";
-import { type ActorRef, spawn, supervise, type Supervisor } from "../../system/mod.ts";
+import { type ActorRef, startChild, supervise, type Supervisor } from "../../system/mod.ts";
 
 /** Options of {@link startModelPoolTree}. */
 export interface ModelPoolTreeOptions {
@@ -67,19 +67,20 @@ export async function startModelPoolTree(parent: Supervisor, options: ModelPoolT
   const workers = [];
   for (let i = 0; i < options.workers; i++) {
     workers.push(
-      await spawn(sup, modelWorker({ spec, batchTimeoutMs: options.batchTimeoutMs, onReady: (i) => (info ??= i) }), {
-        name: `worker_${i}`,
-        capacity: 2,
-        shutdownMs: 10_000,
-      }),
+      await startChild(
+        sup,
+        modelWorkerSpec({ spec, batchTimeoutMs: options.batchTimeoutMs, onReady: (i) => (info ??= i) }, {
+          name: `worker_${i}`,
+        }),
+      ),
     );
   }
   const loaded = info as ModelInfo | null;
   if (!loaded) throw new Error("no model worker reported the model");
   const stats = newPoolStats();
-  const pool = await spawn(
+  const pool = await startChild(
     sup,
-    modelPool({
+    modelPoolSpec({
       workers,
       model: options.modelName,
       classes: loaded.output.classes,
@@ -90,8 +91,7 @@ export async function startModelPoolTree(parent: Supervisor, options: ModelPoolT
       maxDelayMs: options.maxDelayMs,
       batchTimeoutMs: options.batchTimeoutMs,
       stats,
-    }),
-    { name: "pool", capacity: options.queue, shutdownMs: 10_000 },
+    }, { capacity: options.queue }),
   );
   return { pool, info: loaded, stats };
 }

@@ -14,8 +14,11 @@ import { decodeImageEnvelope } from "../../protocols/image_envelope.ts";
 import { encodeInferenceEnvelope, INFERENCE_ENVELOPE_VERSION } from "../../protocols/inference_envelope.ts";
 import {
   type ActorContext,
+  type ActorProps,
   type ActorRef,
   type Behaviour,
+  type ChildSpec,
+  childSpec,
   errorMessage,
   type Readiness,
   replyAddress,
@@ -198,4 +201,12 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
     }),
   };
   return behaviour;
+}
+
+/** The inferenceConsumer actor as a supervisor's child: `consumer`, capacity 4, 10 s at shutdown. */
+export function inferenceConsumerSpec(
+  options: InferenceConsumerOptions,
+  props: Partial<ActorProps> = {},
+): ChildSpec<InferenceConsumerMsg> {
+  return childSpec(inferenceConsumer(options), { name: "consumer", capacity: 4, shutdownMs: 10_000 }, props);
 }

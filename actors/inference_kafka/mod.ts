@@ -8,6 +8,7 @@ export {
   inferenceConsumer,
   type InferenceConsumerMsg,
   type InferenceConsumerOptions,
+  inferenceConsumerSpec,
   type InferenceConsumerStats,
   newInferenceConsumerStats,
 } from "./consumer.ts";

@@ -12,9 +12,12 @@
 import type { DeadLetterReason } from "../../protocols/deadletter.ts";
 import {
   type ActorContext,
+  type ActorProps,
   type ActorRef,
   ask,
   type Behaviour,
+  type ChildSpec,
+  childSpec,
   errorMessage,
   type Readiness,
 } from "../../system/mod.ts";
@@ -208,4 +211,12 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
     }),
   };
   return behaviour;
+}
+
+/** The topicConsumer actor as a supervisor's child: `consumer`, capacity 64, 10 s for the final drain and commit. */
+export function topicConsumerSpec<T, D>(
+  options: TopicConsumerOptions<T, D>,
+  props: Partial<ActorProps> = {},
+): ChildSpec<TopicConsumerMsg> {
+  return childSpec(topicConsumer(options), { name: "consumer", capacity: 64, shutdownMs: 10_000 }, props);
 }

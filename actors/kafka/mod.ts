@@ -25,6 +25,7 @@ export type {
 export {
   kafkaProducer,
   type KafkaProducerOptions,
+  kafkaProducerSpec,
   newProducerStats,
   ProduceFailed,
   type ProducerMsg,
@@ -50,6 +51,7 @@ export {
   topicConsumer,
   type TopicConsumerMsg,
   type TopicConsumerOptions,
+  topicConsumerSpec,
   type TopicConsumerState,
   type TopicConsumerStats,
 } from "./consumer.ts";

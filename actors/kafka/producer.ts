@@ -7,8 +7,11 @@
 import { createKafkaClient, type KafkaClient, type KafkaProducer, type OutgoingRecord } from "./client.ts";
 import {
   type ActorContext,
+  type ActorProps,
   type ActorRef,
   type Behaviour,
+  type ChildSpec,
+  childSpec,
   errorMessage,
   LingerBatch,
   type Readiness,
@@ -160,4 +163,16 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
       ...stats,
     }),
   };
+}
+
+/** The kafkaProducer actor as a supervisor's child: `producer`, room for two batches (at least 64), 10 s to send the last batch at shutdown. */
+export function kafkaProducerSpec(
+  options: KafkaProducerOptions,
+  props: Partial<ActorProps> = {},
+): ChildSpec<ProducerMsg> {
+  return childSpec(kafkaProducer(options), {
+    name: "producer",
+    capacity: Math.max(64, options.batchSize * 2),
+    shutdownMs: 10_000,
+  }, props);
 }

@@ -6,7 +6,7 @@
 import { type CifarDataset, openCifarDataset } from "./cifar_files.ts";
 import { ensureSyntheticCifar } from "./synthetic_cifar.ts";
 import type { CifarRecord } from "../../protocols/cifar100.ts";
-import type { ActorRef, Behaviour } from "../../system/mod.ts";
+import { type ActorProps, type ActorRef, type Behaviour, type ChildSpec, childSpec } from "../../system/mod.ts";
 
 /** What the reader says about its dataset. */
 export interface DatasetInfo {
@@ -85,4 +85,12 @@ export function datasetReader(options: DatasetReaderOptions): Behaviour<DatasetR
       reads: state.reads,
     }),
   };
+}
+
+/** The datasetReader actor as a supervisor's child: `dataset_reader`, capacity 8. */
+export function datasetReaderSpec(
+  options: DatasetReaderOptions,
+  props: Partial<ActorProps> = {},
+): ChildSpec<DatasetReaderMsg> {
+  return childSpec(datasetReader(options), { name: "dataset_reader", capacity: 8 }, props);
 }

@@ -10,7 +10,15 @@
 import { mulberry32 } from "../../protocols/mod.ts";
 import type { CifarRecord } from "../../protocols/cifar100.ts";
 import { imageIdOf } from "../../protocols/image_envelope.ts";
-import { type ActorContext, type ActorRef, ask, type Behaviour } from "../../system/mod.ts";
+import {
+  type ActorContext,
+  type ActorProps,
+  type ActorRef,
+  ask,
+  type Behaviour,
+  type ChildSpec,
+  childSpec,
+} from "../../system/mod.ts";
 import type { DatasetReaderMsg } from "./dataset_reader.ts";
 import type { EncoderMsg } from "./encoder.ts";
 
@@ -182,4 +190,12 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
     }),
   };
   return behaviour;
+}
+
+/** The deviceFleet actor as a supervisor's child: `fleet`, capacity 4 (its own ticks). */
+export function deviceFleetSpec(
+  options: DeviceFleetOptions,
+  props: Partial<ActorProps> = {},
+): ChildSpec<DeviceFleetMsg> {
+  return childSpec(deviceFleet(options), { name: "fleet", capacity: 4 }, props);
 }

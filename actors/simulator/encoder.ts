@@ -13,7 +13,15 @@
  * that cannot be encoded is logged and counted, never retried forever.
  */
 import type { Capture } from "../../protocols/capture.ts";
-import { type ActorContext, type ActorRef, type Behaviour, errorMessage } from "../../system/mod.ts";
+import {
+  type ActorContext,
+  type ActorProps,
+  type ActorRef,
+  type Behaviour,
+  type ChildSpec,
+  childSpec,
+  errorMessage,
+} from "../../system/mod.ts";
 import { type EncodePool, type EncodeResult, startEncodePool } from "./_encode_pool.ts";
 import type { ProducerMsg } from "../kafka/mod.ts";
 
@@ -203,4 +211,9 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
     }),
   };
   return behaviour;
+}
+
+/** The pngEncoder actor as a supervisor's child: `encoder`, capacity 64. */
+export function pngEncoderSpec(options: PngEncoderOptions, props: Partial<ActorProps> = {}): ChildSpec<EncoderMsg> {
+  return childSpec(pngEncoder(options), { name: "encoder", capacity: 64 }, props);
 }

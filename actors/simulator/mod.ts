@@ -13,12 +13,19 @@ export {
   syntheticImage,
   type SyntheticOptions,
 } from "./synthetic_cifar.ts";
-export { type DatasetInfo, datasetReader, type DatasetReaderMsg, type DatasetReaderOptions } from "./dataset_reader.ts";
+export {
+  type DatasetInfo,
+  datasetReader,
+  type DatasetReaderMsg,
+  type DatasetReaderOptions,
+  datasetReaderSpec,
+} from "./dataset_reader.ts";
 export {
   deviceFleet,
   type DeviceFleetMsg,
   type DeviceFleetOptions,
+  deviceFleetSpec,
   deviceIdOf,
   type FleetStats,
 } from "./device_fleet.ts";
-export { type EncoderMsg, pngEncoder, type PngEncoderOptions } from "./encoder.ts";
+export { type EncoderMsg, pngEncoder, type PngEncoderOptions, pngEncoderSpec } from "./encoder.ts";
