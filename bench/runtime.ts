@@ -47,18 +47,19 @@ async function spawnFigures(c: Contender, count: number): Promise<{ rate: number
 export async function benchRuntime(ctx: BenchContext): Promise<StageResult[]> {
   const quick = ctx.mode === "quick";
   const n = quick ? 1_000_000 : 3_000_000;
-  const asks = quick ? 100_000 : 300_000;
+  const asks = quick ? 200_000 : 500_000;
   const actors = 100_000;
   const contenders: Contender[] = [await troupeContender("troupe", "../system/mod.ts")];
   const baseline = process.env["BENCH_RUNTIME_BASELINE"];
   if (baseline) contenders.push(await troupeContender("troupe (baseline)", pathToFileURL(baseline).href));
   contenders.push(nactContender(), plainContender());
   if (!gc) ctx.say("runtime: run node with --expose-gc for steadier figures (npm run bench does)");
-  // One unmeasured pass per side first, so the first measured round is not the JIT's warm-up.
+  // One unmeasured full-size pass per side first (V8 needs a few hundred thousand round
+  // trips to optimise the ask path), so no measured round is the JIT's warm-up.
   for (const c of contenders) {
-    await c.oneSender(n / 10, 1000);
-    await c.manySenders(n / 10, 100, 100);
-    await c.ask(asks / 10);
+    await c.oneSender(n, 1000);
+    await c.manySenders(n, 100, 100);
+    await c.ask(asks);
     await (await c.spawn(actors / 100)).release();
   }
   ctx.say("runtime: warmed up");
