@@ -5,7 +5,13 @@
  * the order they are set, which is also the order they fall due, and one timer
  * waits for the earliest live one. A cancelled deadline is dropped when it reaches
  * the front. The timer keeps the process alive only while a deadline is live, as
- * a timer per request would. Private to system/.
+ * a timer per request would.
+ *
+ * A deadline starts counting at the next turn of the event loop, not when it is
+ * set: most requests are answered within the burst of microtasks that sent them,
+ * and those never take a clock reading or a place in the lane. A deadline may so
+ * fire late by the length of that burst (bounded by the scheduler's yield), never
+ * early. Private to system/.
  */
 import { keepTimerAlive } from "./platform.ts";
 
@@ -16,11 +22,15 @@ export interface Deadline {
 }
 
 class Entry implements Deadline {
-  constructor(readonly lane: Lane, readonly at: number, public fire: (() => void) | null) {}
+  /** When it falls due; -1 until the lane starts it. */
+  at = -1;
+
+  constructor(readonly lane: Lane, public fire: (() => void) | null) {}
 
   cancel(): void {
     if (this.fire === null) return;
     this.fire = null;
+    if (this.at < 0) return; // not started: the lane drops it when it starts the others
     this.lane.ended();
     this.lane.dropFront();
   }
@@ -30,18 +40,35 @@ class Lane {
   #entries: Entry[] = [];
   #head = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
-  /** Deadlines set and neither fired nor cancelled. */
+  /** Deadlines started and neither fired nor cancelled. */
   #live = 0;
+  /** Deadlines set since the event loop last had a turn. */
+  #starting: Entry[] = [];
 
   constructor(readonly ms: number) {}
 
   add(fire: () => void): Entry {
-    const e = new Entry(this, performance.now() + this.ms, fire);
-    this.#entries.push(e);
-    if (++this.#live === 1 && this.#timer !== null) keepTimerAlive(this.#timer, true);
-    if (this.#timer === null) this.#arm();
+    const e = new Entry(this, fire);
+    if (this.#starting.push(e) === 1) setImmediate(this.#start);
     return e;
   }
+
+  /** Starts the deadlines set meanwhile that are still wanted, all from now. */
+  #start = (): void => {
+    const starting = this.#starting;
+    this.#starting = [];
+    const at = performance.now() + this.ms;
+    const before = this.#live;
+    for (const e of starting) {
+      if (e.fire === null) continue;
+      e.at = at;
+      this.#entries.push(e);
+      this.#live++;
+    }
+    if (this.#live === before) return;
+    if (before === 0 && this.#timer !== null) keepTimerAlive(this.#timer, true);
+    if (this.#timer === null) this.#arm();
+  };
 
   /** A deadline fired or was cancelled. */
   ended(): void {
@@ -94,9 +121,9 @@ class Lane {
     if (this.#timer === null) this.#arm();
   };
 
-  /** Entries still held (live, or cancelled but not yet dropped). */
+  /** Entries still held (live, cancelled but not yet dropped, or not yet started). */
   get held(): number {
-    return this.#entries.length - this.#head;
+    return this.#entries.length - this.#head + this.#starting.length;
   }
 }
 

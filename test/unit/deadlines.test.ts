@@ -4,7 +4,8 @@ import { deadline, heldDeadlines } from "../../system/_deadlines.ts";
 t.test("deadlines cancelled in the order they were set leave nothing behind and never fire", async (t) => {
   let fired = 0;
   for (let i = 0; i < 10_000; i++) deadline(31, () => fired++).cancel();
-  t.equal(heldDeadlines(31), 0, "no cancelled deadline is kept");
+  await new Promise((r) => setImmediate(r));
+  t.equal(heldDeadlines(31), 0, "no cancelled deadline is kept past the event loop's next turn");
   const last = deadline(31, () => fired++);
   await new Promise((r) => setTimeout(r, 45));
   t.equal(fired, 1, "only the one left live fired");
