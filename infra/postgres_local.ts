@@ -99,31 +99,11 @@ export async function startPostgres(
       `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir}`,
     ]),
   );
-  const exists = await run("psql", [
-    "-h",
-    "127.0.0.1",
-    "-p",
-    String(port),
-    "-U",
-    "troupe",
-    "-d",
-    "postgres",
-    "-tAc",
-    "SELECT 1 FROM pg_database WHERE datname = 'troupe'",
-  ]);
+  const psql = (args: string[]) =>
+    run("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "troupe", "-d", "postgres", ...args]);
+  const exists = await psql(["-tAc", "SELECT 1 FROM pg_database WHERE datname = 'troupe'"]);
   if (exists.stdout.trim() !== "1") {
-    await run("psql", [
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-U",
-      "troupe",
-      "-d",
-      "postgres",
-      "-c",
-      "CREATE DATABASE troupe",
-    ]);
+    await psql(["-c", "CREATE DATABASE troupe"]);
   }
   const st: LocalPostgres = { url: `postgres://troupe@127.0.0.1:${port}/troupe`, port, dataDir: dir };
   writeFileSync(stateFile, JSON.stringify(st));

@@ -47,8 +47,6 @@ t.test("concurrent asks that get no answer each time out, in order, not before t
   ]);
   t.ok(waited >= 60, `waited ${waited.toFixed(1)} ms for a 60 ms timeout`);
   t.equal(held.length, 3);
-  // A reply after the timeout is ignored: the request already failed.
-  t.equal(held[0]!.replyTo.trySend(1), true);
 });
 
 t.test("asks with different timeouts fire each at its own time", async (t) => {

@@ -40,6 +40,7 @@ t.test("what an ending incarnation hands over reaches the next init, and /actors
   const sup = await supervise(sys.root, { name: "s", backoff: { minMs: 0, maxMs: 0, jitter: 0 } });
   const log = { carried: [] as (string[] | undefined)[], failInits: 0, stops: [] as string[] };
   const ref = await spawn(sup, keeper(log), { name: "k", capacity: 8 });
+  const started = Date.now();
   ref.trySend({ type: "take", item: "a" });
   ref.trySend({ type: "take", item: "b" });
   ref.trySend({ type: "crash" });
@@ -49,7 +50,8 @@ t.test("what an ending incarnation hands over reaches the next init, and /actors
   const node = findInSnapshot(sys.snapshot(), "/troupe/s/k");
   t.equal(node?.handover?.count, 1);
   t.equal(node?.handover?.waiting, false, "taken by the running incarnation");
-  t.type(node?.handover?.lastAt, "string");
+  const at = Date.parse(node?.handover?.lastAt ?? "");
+  t.ok(at >= started && at <= Date.now(), "handed over during this test");
 });
 
 t.test("a carried value waits through failed starts until one succeeds", async (t) => {
