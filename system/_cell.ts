@@ -5,8 +5,8 @@
  */
 import { failNact, type NactRef, spawnNact, stopNact } from "./_nact.ts";
 import { type ParentLink, type RestartType, type TreeNode, withDeadline } from "./_node.ts";
-import type { ActorContext, ActorProps, ActorRef, Behaviour } from "./actor.ts";
-import { IncarnationTimers } from "./timers.ts";
+import type { ActorProps, ActorRef, Behaviour } from "./actor.ts";
+import { Incarnation, MailboxRef } from "./_incarnation.ts";
 import { errorMessage, InvalidSpec } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { Mailbox } from "./mailbox.ts";
@@ -29,7 +29,7 @@ export class ActorCell<M, S, C = never> implements TreeNode {
   readonly #behaviour: Behaviour<M, S, C>;
   readonly #props: ActorProps;
   readonly #mailbox: Mailbox<M>;
-  readonly #log: Logger;
+  #logger: Logger | null = null;
   #state: S | undefined;
   #hasState = false;
   #status: ActorStatus = "starting";
@@ -38,18 +38,12 @@ export class ActorCell<M, S, C = never> implements TreeNode {
   /** A turn is queued or running: accepting more messages needs no new turn. */
   #scheduled = false;
   readonly #throughput: number;
-  readonly #runTurn = () => {
-    try {
-      this.#turn()?.catch((err: unknown) => this.#reportFailure(err));
-    } catch (err) {
-      this.#reportFailure(err);
-    }
-  };
+  /** {@link #runTurnNow} bound once (a bound method, not a named closure: see _incarnation.ts). */
+  readonly #runTurn: () => void;
   #stopRequested = false;
   #waiters: Waiter[] = [];
-  #incarnation = new AbortController();
-  #ctx: ActorContext<M>;
-  #timers: IncarnationTimers<M>;
+  /** The current incarnation (a new one once the last ended). */
+  #ctx: Incarnation<M>;
   /** What an ended incarnation handed over, until an `init` takes it. */
   #carried: { value: C } | null = null;
   #handovers = 0;
@@ -72,7 +66,6 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     this.#parent = parent;
     this.#behaviour = behaviour;
     this.#props = props;
-    this.#log = parent.log.child({ actor: this.path });
     this.#throughput = props.throughput ?? 64;
     if (!Number.isInteger(this.#throughput) || this.#throughput < 1) {
       throw new InvalidSpec(`${this.path}: throughput must be a whole number >= 1: got ${props.throughput}`);
@@ -80,14 +73,9 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     this.#mailbox = new Mailbox<M>(this.path, props, () => {
       if (!this.#scheduled) this.#schedule();
     });
-    const mailbox = this.#mailbox;
-    this.ref = {
-      path: this.path,
-      send: (msg, options) => mailbox.send(msg, options),
-      trySend: (msg) => mailbox.trySend(msg),
-    };
-    this.#timers = this.#newTimers();
-    this.#ctx = this.#newContext();
+    this.ref = new MailboxRef(this.path, this.#mailbox);
+    this.#runTurn = this.#runTurnNow.bind(this);
+    this.#ctx = this.#newIncarnation();
     this.nactRef = spawnNact(
       parent.nactRef,
       props.name,
@@ -108,8 +96,7 @@ export class ActorCell<M, S, C = never> implements TreeNode {
   }
 
   async teardown(carry: boolean): Promise<void> {
-    this.#incarnation.abort();
-    this.#timers.close();
+    this.#ctx.end();
     if (!this.#hasState) return;
     const state = this.#state as S;
     this.#state = undefined;
@@ -192,24 +179,21 @@ export class ActorCell<M, S, C = never> implements TreeNode {
       handover: this.#handovers === 0
         ? null
         : { count: this.#handovers, lastAt: this.#lastHandoverAt, waiting: this.#carried !== null },
-      timers: this.#hasState ? this.#timers.active : [],
+      timers: this.#hasState ? this.#ctx.timers.active : [],
       info,
       children: [],
     };
   }
 
   async #init(): Promise<void> {
-    this.#incarnation = new AbortController();
-    this.#timers = this.#newTimers();
-    this.#ctx = this.#newContext();
+    if (this.#ctx.ended) this.#ctx = this.#newIncarnation();
     try {
       this.#state = await this.#behaviour.init(this.#ctx, this.#carried?.value);
       this.#hasState = true;
       this.#carried = null;
     } catch (err) {
       // A failed start is an ended incarnation; what was carried waits for the next.
-      this.#incarnation.abort();
-      this.#timers.close();
+      this.#ctx.end();
       this.#recordFailure(err);
       this.#status = "failed";
       throw err;
@@ -219,6 +203,14 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     this.#suspended = false;
     this.#poke();
     this.#schedule();
+  }
+
+  #runTurnNow(): void {
+    try {
+      this.#turn()?.catch((err: unknown) => this.#reportFailure(err));
+    } catch (err) {
+      this.#reportFailure(err);
+    }
   }
 
   /** Queues a turn if there is something to handle and none is queued. */
@@ -323,26 +315,15 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     this.#lastError = toLastError(err);
   }
 
-  /** Timers of a new incarnation: a fired timer's message waits for room, until the incarnation ends. */
-  #newTimers(): IncarnationTimers<M> {
-    const signal = this.#incarnation.signal;
-    return new IncarnationTimers<M>(this.#parent.clock, (msg) => {
-      if (!this.#mailbox.trySend(msg)) this.#mailbox.send(msg, { signal }).catch(() => {});
+  #newIncarnation(): Incarnation<M> {
+    return new Incarnation<M>(this.ref, this.name, this.#parent.clock, () => this.#log, () => {
+      this.#stopRequested = true;
     });
   }
 
-  #newContext(): ActorContext<M> {
-    return {
-      self: this.ref,
-      path: this.path,
-      name: this.name,
-      log: this.#log,
-      signal: this.#incarnation.signal,
-      timers: this.#timers,
-      stopSelf: () => {
-        this.#stopRequested = true;
-      },
-    };
+  /** The actor's logger, made on first use. */
+  get #log(): Logger {
+    return this.#logger ??= this.#parent.log.child({ actor: this.path });
   }
 
   #waitFor(until: () => boolean): Promise<void> {

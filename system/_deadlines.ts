@@ -9,9 +9,10 @@
  *
  * A deadline starts counting at the next turn of the event loop, not when it is
  * set: most requests are answered within the burst of microtasks that sent them,
- * and those never take a clock reading or a place in the lane. A deadline may so
- * fire late by the length of that burst (bounded by the scheduler's yield), never
- * early. Private to system/.
+ * and those never take a clock reading or a place in the lane (every 256 set, the
+ * ones already cancelled are dropped, so they die young instead of being held
+ * until the burst ends). A deadline may so fire late by the length of that burst
+ * (bounded by the scheduler's yield), never early. Private to system/.
  */
 import { keepTimerAlive } from "./platform.ts";
 
@@ -49,8 +50,21 @@ class Lane {
 
   add(fire: () => void): Entry {
     const e = new Entry(this, fire);
-    if (this.#starting.push(e) === 1) setImmediate(this.#start);
+    const n = this.#starting.push(e);
+    if (n === 1) setImmediate(this.#start);
+    else if ((n & 255) === 0) this.#compact();
     return e;
+  }
+
+  /** Drops cancelled deadlines not yet started, so they die young instead of waiting for the event loop. */
+  #compact(): void {
+    const starting = this.#starting;
+    let kept = 0;
+    for (let i = 0; i < starting.length; i++) {
+      const e = starting[i] as Entry;
+      if (e.fire !== null) starting[kept++] = e;
+    }
+    starting.length = kept === 0 ? 1 : kept;
   }
 
   /** Starts the deadlines set meanwhile that are still wanted, all from now. */

@@ -39,26 +39,56 @@ const stderrSink: LogSink = (line) => {
   console.error(line);
 };
 
-/** Creates a JSON-lines logger. */
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const min = RANK[options.level ?? "info"];
-  const base = options.fields ?? {};
-  const sink = options.sink ?? stderrSink;
-  const write = (level: LogLevel, msg: string, fields?: LogFields) => {
-    if (RANK[level] < min) return;
-    const line: LogFields = { ts: new Date().toISOString(), level, msg, ...base };
+/**
+ * A JSON-lines logger. A class rather than an object of closures: every actor has
+ * a child logger, and methods on a prototype cost nothing per child.
+ */
+class JsonLogger implements Logger {
+  readonly #min: number;
+  readonly #base: LogFields;
+  readonly #sink: LogSink;
+  readonly #options: LoggerOptions;
+
+  constructor(options: LoggerOptions) {
+    this.#options = options;
+    this.#min = RANK[options.level ?? "info"];
+    this.#base = options.fields ?? {};
+    this.#sink = options.sink ?? stderrSink;
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    this.#write("debug", msg, fields);
+  }
+
+  info(msg: string, fields?: LogFields): void {
+    this.#write("info", msg, fields);
+  }
+
+  warn(msg: string, fields?: LogFields): void {
+    this.#write("warn", msg, fields);
+  }
+
+  error(msg: string, fields?: LogFields): void {
+    this.#write("error", msg, fields);
+  }
+
+  child(fields: LogFields): Logger {
+    return new JsonLogger({ ...this.#options, fields: { ...this.#base, ...fields } });
+  }
+
+  #write(level: LogLevel, msg: string, fields?: LogFields): void {
+    if (RANK[level] < this.#min) return;
+    const line: LogFields = { ts: new Date().toISOString(), level, msg, ...this.#base };
     if (fields) {
       for (const [k, v] of Object.entries(fields)) line[k] = v instanceof Error ? serializeError(v) : v;
     }
-    sink(JSON.stringify(line));
-  };
-  return {
-    debug: (m, f) => write("debug", m, f),
-    info: (m, f) => write("info", m, f),
-    warn: (m, f) => write("warn", m, f),
-    error: (m, f) => write("error", m, f),
-    child: (fields) => createLogger({ ...options, fields: { ...base, ...fields } }),
-  };
+    this.#sink(JSON.stringify(line));
+  }
+}
+
+/** Creates a JSON-lines logger. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  return new JsonLogger(options);
 }
 
 /** A logger that drops everything (for embedding and tests). */

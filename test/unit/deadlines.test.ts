@@ -12,6 +12,17 @@ t.test("deadlines cancelled in the order they were set leave nothing behind and 
   last.cancel();
 });
 
+t.test("within one burst, deadlines cancelled before they start are dropped as the burst goes on", async (t) => {
+  let fired = 0;
+  const live = deadline(43, () => fired++);
+  for (let i = 0; i < 10_000; i++) deadline(43, () => fired++).cancel();
+  t.ok(heldDeadlines(43) <= 300, `held ${heldDeadlines(43)} of 10,001 set before the event loop had a turn`);
+  live.cancel();
+  await new Promise((r) => setImmediate(r));
+  t.equal(heldDeadlines(43), 0);
+  t.equal(fired, 0);
+});
+
 t.test("live deadlines fire in order, never before their time; cancelled ones in between stay silent", async (t) => {
   const fired: number[] = [];
   const started = performance.now();

@@ -1,6 +1,6 @@
 import t, { type Test } from "tap";
 import { ask, findInSnapshot, silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
-import type { ActorRef, ActorSystem } from "../../system/mod.ts";
+import type { ActorContext, ActorRef, ActorSystem } from "../../system/mod.ts";
 import { counter, type CounterMsg } from "../helpers/actors.ts";
 import { until } from "../helpers/wait.ts";
 
@@ -178,4 +178,31 @@ t.test("ask rejects with a typed AskTimeout when no reply comes", async (t) => {
     path: "/troupe/silent",
   });
   t.ok(Date.now() - started >= 45, "waited for the timeout");
+});
+
+t.test("each incarnation's signal is aborted when it ends, even when first read afterwards", async (t) => {
+  const sys = system(t);
+  const sup = await supervise(sys.root, { name: "s", ...fast });
+  type Msg = { type: "crash" } | { type: "ctx"; replyTo: ActorRef<ActorContext<Msg>> };
+  const a = await spawn<Msg, null>(sup, {
+    init: () => null,
+    receive: (state, msg, ctx) => {
+      if (msg.type === "crash") throw new Error("crashed on purpose");
+      msg.replyTo.trySend(ctx);
+      return state;
+    },
+  }, { name: "a", capacity: 10 });
+  const ctxOf = () => ask<Msg, ActorContext<Msg>>(a, (replyTo) => ({ type: "ctx", replyTo }), { timeoutMs: 2000 });
+  const readEarly = await ctxOf();
+  const early = readEarly.signal;
+  const unread = await ctxOf(); // the same incarnation; its signal not read before it ends
+  t.equal(unread, readEarly, "one context per incarnation");
+  await a.send({ type: "crash" });
+  await until("restart", () => restartsOf(sys, "/troupe/s/a") === 1);
+  t.ok(early.aborted, "a signal read during the incarnation is aborted when it ends");
+  t.ok(unread.signal.aborted, "a signal first read after the incarnation ended is already aborted");
+  const next = await ctxOf();
+  t.not(next, readEarly, "the next incarnation has its own context");
+  t.notOk(next.signal.aborted, "and a live signal");
+  t.equal(next.log, readEarly.log, "the actor's logger is made once and kept across incarnations");
 });

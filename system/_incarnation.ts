@@ -1,0 +1,91 @@
+/**
+ * The per-actor objects a spawn creates besides the cell: the actor's reference
+ * and the context each incarnation's behaviour sees. Both are classes: methods on
+ * a prototype cost nothing per actor, while under tsx (esbuild's keepNames) every
+ * function written as a property or a variable gets a name defined on it, about
+ * 250 bytes per closure per actor. What most actors never use is made on first
+ * use: the abort signal and the actor's child logger. Private to system/.
+ */
+import type { ActorContext, ActorRef, SendOptions } from "./actor.ts";
+import type { Clock } from "./clock.ts";
+import type { Logger } from "./logger.ts";
+import type { Mailbox } from "./mailbox.ts";
+import { IncarnationTimers } from "./timers.ts";
+
+/** The reference of an actor: its path and its mailbox's two ways in. */
+export class MailboxRef<M> implements ActorRef<M> {
+  readonly path: string;
+  readonly #mailbox: Mailbox<M>;
+
+  constructor(path: string, mailbox: Mailbox<M>) {
+    this.path = path;
+    this.#mailbox = mailbox;
+  }
+
+  send(msg: M, options?: SendOptions): Promise<void> {
+    return this.#mailbox.send(msg, options);
+  }
+
+  trySend(msg: M): boolean {
+    return this.#mailbox.trySend(msg);
+  }
+}
+
+/** One incarnation of an actor, from `init` until it ends (restart or stop): the context its behaviour sees. */
+export class Incarnation<M> implements ActorContext<M> {
+  readonly self: ActorRef<M>;
+  readonly name: string;
+  readonly timers: IncarnationTimers<M>;
+  readonly #log: () => Logger;
+  readonly #stopSelf: () => void;
+  #controller: AbortController | null = null;
+  #ended = false;
+
+  /**
+   * @param log the actor's logger (called on first use)
+   * @param stopSelf marks the actor to stop after the current message
+   */
+  constructor(self: ActorRef<M>, name: string, clock: Clock, log: () => Logger, stopSelf: () => void) {
+    this.self = self;
+    this.name = name;
+    this.#log = log;
+    this.#stopSelf = stopSelf;
+    // A fired timer's message waits for room, until the incarnation ends.
+    this.timers = new IncarnationTimers<M>(clock, (msg) => {
+      if (!self.trySend(msg)) self.send(msg, { signal: this.signal }).catch(() => {});
+    });
+  }
+
+  get path(): string {
+    return this.self.path;
+  }
+
+  get log(): Logger {
+    return this.#log();
+  }
+
+  /** Aborted when the incarnation ends (already aborted if it has). */
+  get signal(): AbortSignal {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#ended) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  stopSelf(): void {
+    this.#stopSelf();
+  }
+
+  /** Ends the incarnation: aborts its signal and cancels its timers. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#controller?.abort();
+    this.timers.close();
+  }
+}
