@@ -50,6 +50,10 @@ export interface DbConfig {
   readonly upsertLingerMs: number;
   /** Larger Kafka values are dead-lettered as `oversize` (`MAX_MESSAGE_BYTES`). */
   readonly maxMessageBytes: number;
+  /** Server-side statement_timeout of the db role's connections; a batch may take twice that (`DB_STATEMENT_TIMEOUT_MS`). */
+  readonly statementTimeoutMs: number;
+  /** Seconds to wait for a connection (`DB_CONNECT_TIMEOUT_S`). */
+  readonly connectTimeoutS: number;
 }
 
 /** Variables of this section, with what they mean (shown by `--help`). */
@@ -75,6 +79,9 @@ export const PIPELINE_VARIABLES: Record<string, string> = {
   UPSERT_BATCH: "rows per upsert transaction (default 500)",
   UPSERT_LINGER_MS: "longest wait to fill an upsert batch (default 20)",
   MAX_MESSAGE_BYTES: "larger Kafka records are dead-lettered as oversize (default 1048576)",
+  DB_STATEMENT_TIMEOUT_MS:
+    "PostgreSQL statement_timeout of the db role; a batch not written within twice this counts as the database down (default 15000)",
+  DB_CONNECT_TIMEOUT_S: "seconds to wait for a PostgreSQL connection (default 5)",
 };
 
 type Getter = <T>(name: string, fallback: T, schema: z.ZodType<T>, allowed: string) => T;
@@ -127,6 +134,13 @@ export function readPipelineConfig(get: Getter): { topics: TopicsConfig; simulat
         int(1024, 100 * 1_048_576),
         "a number of bytes from 1024 to 104857600",
       ),
+      statementTimeoutMs: get(
+        "DB_STATEMENT_TIMEOUT_MS",
+        15_000,
+        int(100, 3_600_000),
+        "a whole number of milliseconds from 100 to 3600000",
+      ),
+      connectTimeoutS: get("DB_CONNECT_TIMEOUT_S", 5, int(1, 600), "a whole number of seconds from 1 to 600"),
     },
   };
 }

@@ -60,7 +60,14 @@ export async function startDbRole(system: ActorSystem, config: TroupeConfig): Pr
   const upserter = await startChild(
     sup,
     pgUpserterSpec({
-      connect: () => connectPostgres(databaseUrl, { schema: db.schema, max: pool }),
+      connect: () =>
+        connectPostgres(databaseUrl, {
+          schema: db.schema,
+          max: pool,
+          statementTimeoutMs: db.statementTimeoutMs,
+          connectTimeoutS: db.connectTimeoutS,
+        }),
+      writeTimeoutMs: 2 * db.statementTimeoutMs,
       batchSize: db.upsertBatch,
       lingerMs: db.upsertLingerMs,
       readiness: system.readiness,

@@ -11,6 +11,17 @@
  * | `troupe-source-offset`     | its offset                                      |
  * | `troupe-consumer`          | group id of the consumer that rejected it       |
  * | `troupe-rejected-at`       | ISO 8601 time of the rejection                  |
+ *
+ * and, where they apply:
+ *
+ * | header                     | value                                           |
+ * | -------------------------- | ----------------------------------------------- |
+ * | `troupe-sqlstate`          | `db_rejected`: the SQLSTATE PostgreSQL gave     |
+ * | `troupe-truncated`         | `true`: the value is a reference, not the bytes |
+ *
+ * `db_rejected` is a record that decoded but whose row PostgreSQL refused for the
+ * row's own sake (a data exception, a constraint, a trigger); `troupe-detail`
+ * then holds the server's message.
  */
 
 /** Why a record was rejected. */
@@ -23,6 +34,7 @@ export const DEAD_LETTER_REASONS = [
   "sha256_mismatch",
   "not_png",
   "inference_failed",
+  "db_rejected",
 ] as const;
 
 /** One of {@link DEAD_LETTER_REASONS}. */
@@ -37,6 +49,8 @@ export const DEAD_LETTER_HEADERS = {
   offset: "troupe-source-offset",
   consumer: "troupe-consumer",
   at: "troupe-rejected-at",
+  sqlstate: "troupe-sqlstate",
+  truncated: "troupe-truncated",
 } as const;
 
 /** Where a rejected record came from and why it was rejected. */
@@ -47,6 +61,8 @@ export interface Rejection {
   partition: number;
   offset: string;
   consumer: string;
+  /** More `troupe-` headers (e.g. `troupe-sqlstate`). */
+  extra?: Record<string, string>;
 }
 
 /** The headers of a dead-letter record: the original ones, then troupe's (which win). */
@@ -65,5 +81,6 @@ export function deadLetterHeaders(
     [h.offset]: r.offset,
     [h.consumer]: r.consumer,
     [h.at]: at.toISOString(),
+    ...r.extra,
   };
 }

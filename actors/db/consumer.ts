@@ -10,6 +10,7 @@
 import {
   type DecodedRecord,
   newTopicConsumerStats,
+  type SourceOffset,
   topicConsumer,
   type TopicConsumerMsg,
   type TopicConsumerState,
@@ -93,9 +94,7 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
     downstream: options.upserter,
     deliver: (rows, sources, replyTo) => ({
       type: "upsert.rows",
-      images: rows.flatMap((r) => ("image" in r ? [r.image] : [])),
-      inferences: rows.flatMap((r) => ("inference" in r ? [r.inference] : [])),
-      sources,
+      rows: rows.map((r, i) => ({ ...r, source: sources[i] as SourceOffset })),
       replyTo,
     }),
     drain: (replyTo) => ({ type: "upsert.flush", replyTo }),

@@ -12,14 +12,18 @@ export {
   type PostgresOptions,
   readMigrations,
   type Sql,
+  type Tx,
 } from "./postgres.ts";
-export { type BatchResult, type ImageRow, type InferenceRow, writeBatch } from "./pg_writes.ts";
+export { type BatchResult, type ImageRow, type InferenceRow, writeBatch, writeRows } from "./pg_writes.ts";
+export { isRowFault, type Refusal, sqlstateOf, writeIsolating } from "./refusals.ts";
 export {
+  DatabaseTimeout,
   DatabaseUnavailable,
   newUpserterStats,
   pgUpserter,
   type PgUpserterOptions,
   pgUpserterSpec,
+  type SourcedRow,
   type UpserterMsg,
   type UpserterStats,
   type WrittenNotice,

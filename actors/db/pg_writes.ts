@@ -11,7 +11,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { TopClass } from "../../protocols/inference_envelope.ts";
-import type { Sql } from "./postgres.ts";
+import type { Sql, Tx } from "./postgres.ts";
 
 /** One row of `images`. */
 export interface ImageRow {
@@ -66,15 +66,20 @@ const INFERENCE_COLUMNS: string[] = [
 ];
 
 /** Writes a batch in one transaction. */
-export async function writeBatch(
-  sql: Sql,
+export function writeBatch(sql: Sql, batch: { images: ImageRow[]; inferences: InferenceRow[] }): Promise<BatchResult> {
+  return sql.begin((tx) => writeRows(tx, batch)) as Promise<BatchResult>;
+}
+
+/** Writes a batch's rows within the transaction (or savepoint) `tx`. */
+export async function writeRows(
+  tx: Tx,
   batch: { images: ImageRow[]; inferences: InferenceRow[] },
 ): Promise<BatchResult> {
   const images = lastByKey(batch.images, (r) => r.imageId).sort((a, b) => cmp(a.imageId, b.imageId));
   const inferences = lastByKey(batch.inferences, (r) => `${r.imageId}\u0000${r.model}`).sort((a, b) =>
     cmp(a.imageId, b.imageId) || cmp(a.model, b.model)
   );
-  return sql.begin(async (tx) => {
+  {
     let imagesInserted = 0;
     let imagesUpdated = 0;
     if (images.length > 0) {
@@ -131,7 +136,7 @@ export async function writeBatch(
           latency_ms = excluded.latency_ms, inferred_at = excluded.inferred_at, updated_at = now()`;
     }
     return { imagesInserted, imagesUpdated, inferences: inferences.length };
-  });
+  }
 }
 
 /**

@@ -11,6 +11,9 @@ import { type Logger, TroupeError } from "../../system/mod.ts";
 /** A postgres.js client. */
 export type Sql = postgres.Sql;
 
+/** A postgres.js transaction (or savepoint) handle. */
+export type Tx = postgres.TransactionSql;
+
 /** Options of {@link connectPostgres}. */
 export interface PostgresOptions {
   /** Schema of troupe's tables (the connection's search_path). @default "public" */
@@ -19,6 +22,8 @@ export interface PostgresOptions {
   max?: number;
   /** Seconds to wait for a connection. @default 5 */
   connectTimeoutS?: number;
+  /** Server-side `statement_timeout` of each connection (0: none). @default 0 */
+  statementTimeoutMs?: number;
 }
 
 /** A migration file changed after it was applied, or is malformed. */
@@ -39,7 +44,11 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Sql
     connect_timeout: options.connectTimeoutS ?? 5,
     idle_timeout: 60,
     onnotice: () => {},
-    connection: { search_path: schema, application_name: "troupe" },
+    connection: {
+      search_path: schema,
+      application_name: "troupe",
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    },
   });
 }
 

@@ -1,19 +1,27 @@
 /**
  * PostgreSQL upserter: collects rows from the consumer and writes them in
  * batches (`batchSize` rows, or whatever arrived within `lingerMs`), one
- * transaction per batch (contract in clients/pg_writes.ts). After a batch
- * commits it tells each batch's `replyTo` which source offsets are written, so
- * the consumer can commit them. When PostgreSQL is unreachable a flush fails,
- * the actor fails and its supervisor restarts it with backoff; rows already
- * accepted are kept across restarts and written first by the next incarnation,
- * and its full mailbox makes the consumer pause. `upsert.flush` with a `replyTo`
- * writes what is pending now and answers with every source it wrote (the
- * consumer's last request before it stops).
+ * transaction per batch (contract in pg_writes.ts). After a batch commits it
+ * tells each batch's `replyTo` which source offsets are handled, so the consumer
+ * can commit them.
+ *
+ * Rows PostgreSQL refuses for their own sake (refusals.ts: a value out of range,
+ * a constraint, a trigger) are found by splitting the batch under savepoints; the
+ * rest is written, and the notice names the refused sources with their SQLSTATE
+ * and the server's message, for the consumer to dead-letter (`db_rejected`) with
+ * the original bytes. Any other failure (PostgreSQL unreachable, or not answering
+ * within `writeTimeoutMs`) fails the flush: the actor fails and its supervisor
+ * restarts it with backoff; rows already accepted are kept across restarts and
+ * written first by the next incarnation, and its full mailbox makes the consumer
+ * pause. `upsert.flush` with a `replyTo` writes what is pending now and answers
+ * with every source it handled (the consumer's last request before it stops).
  */
 import type { ImageRow, InferenceRow } from "./pg_writes.ts";
-import { writeBatch } from "./pg_writes.ts";
+import { writeBatch, writeRows } from "./pg_writes.ts";
 import type { Sql } from "./postgres.ts";
-import type { HandledNotice, SourceOffset } from "../kafka/mod.ts";
+import { isRowFault, type Refusal, sqlstateOf, writeIsolating } from "./refusals.ts";
+import type { HandledNotice, RefusedSource, SourceOffset } from "../kafka/mod.ts";
+import { DEAD_LETTER_HEADERS } from "../../protocols/deadletter.ts";
 import {
   type ActorContext,
   type ActorProps,
@@ -28,27 +36,36 @@ import {
   TroupeError,
 } from "../../system/mod.ts";
 
-/** Sent to `replyTo` after the rows of these sources are committed (the consumer then commits their offsets). */
+/**
+ * Sent to `replyTo` after the rows of these sources are committed, or refused
+ * (`refused`); the consumer then commits their offsets.
+ */
 export type WrittenNotice = HandledNotice;
+
+/** A row and the record it came from. */
+export type SourcedRow = { source: SourceOffset } & ({ image: ImageRow } | { inference: InferenceRow });
 
 /** Messages of the upserter. */
 export type UpserterMsg =
-  | {
-    type: "upsert.rows";
-    images: ImageRow[];
-    inferences: InferenceRow[];
-    sources: SourceOffset[];
-    replyTo: ActorRef<WrittenNotice>;
-  }
+  | { type: "upsert.rows"; rows: SourcedRow[]; replyTo: ActorRef<WrittenNotice> }
   | { type: "upsert.flush"; replyTo?: ActorRef<WrittenNotice> };
 
 /** PostgreSQL did not take a batch; retriable (the supervisor restarts the upserter). */
 export class DatabaseUnavailable extends TroupeError {
   constructor(cause: unknown) {
-    super("TROUPE_ERR_DATABASE", `PostgreSQL did not take the batch: ${errorMessage(cause)}`, {
-      cause,
-      retriable: true,
-    });
+    const state = sqlstateOf(cause);
+    super(
+      "TROUPE_ERR_DATABASE",
+      `PostgreSQL did not take the batch${state ? ` (SQLSTATE ${state})` : ""}: ${errorMessage(cause)}`,
+      { cause, retriable: true },
+    );
+  }
+}
+
+/** PostgreSQL did not answer within the write timeout (a frozen server, a lock held for long). */
+export class DatabaseTimeout extends TroupeError {
+  constructor(what: string, ms: number) {
+    super("TROUPE_ERR_DATABASE_TIMEOUT", `PostgreSQL did not answer ${what} within ${ms} ms`, { retriable: true });
   }
 }
 
@@ -59,6 +76,8 @@ export interface UpserterStats {
   imagesUpdated: number;
   inferences: number;
   failedFlushes: number;
+  /** Rows PostgreSQL refused for their own sake (dead-lettered by the consumer). */
+  rejectedRows: number;
 }
 
 /** Options of {@link pgUpserter}. */
@@ -71,13 +90,17 @@ export interface PgUpserterOptions {
   /** Name of the readiness dependency. @default "postgres" */
   dependency?: string;
   stats?: UpserterStats;
+  /**
+   * How long a batch's transaction (or the first query of an incarnation) may take
+   * before the database counts as unavailable; its connections are then closed.
+   * @default 30000
+   */
+  writeTimeoutMs?: number;
 }
 
 /** Rows accepted from one `upsert.rows` message, waiting for their transaction. */
 interface Accepted {
-  images: ImageRow[];
-  inferences: InferenceRow[];
-  sources: SourceOffset[];
+  rows: SourcedRow[];
   replyTo: ActorRef<WrittenNotice>;
 }
 
@@ -88,11 +111,43 @@ interface State {
 
 /** Zeroed stats. */
 export function newUpserterStats(): UpserterStats {
-  return { batches: 0, imagesInserted: 0, imagesUpdated: 0, inferences: 0, failedFlushes: 0 };
+  return { batches: 0, imagesInserted: 0, imagesUpdated: 0, inferences: 0, failedFlushes: 0, rejectedRows: 0 };
 }
 
 const FLUSH: UpserterMsg = { type: "upsert.flush" };
-const rowsOf = (a: Accepted) => a.images.length + a.inferences.length;
+const rowsOf = (a: Accepted) => a.rows.length;
+
+/** The images and inferences of `rows`, for one write. */
+function tables(rows: SourcedRow[]): { images: ImageRow[]; inferences: InferenceRow[] } {
+  const images: ImageRow[] = [];
+  const inferences: InferenceRow[] = [];
+  for (const r of rows) "image" in r ? images.push(r.image) : inferences.push(r.inference);
+  return { images, inferences };
+}
+
+/**
+ * `work` on `sql`, or a {@link DatabaseTimeout} after `ms`: the pool's connections
+ * are then closed, since a frozen server would hold them (and the actor) forever.
+ */
+async function bounded<T>(sql: Sql, what: string, ms: number, work: Promise<T>): Promise<T> {
+  const signal = AbortSignal.timeout(ms);
+  let onAbort!: () => void;
+  const timedOut = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new DatabaseTimeout(what, ms));
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, timedOut]);
+  } catch (err) {
+    if (err instanceof DatabaseTimeout) {
+      work.catch(() => {}); // it fails once its connection is closed
+      await sql.end({ timeout: 0 }).catch(() => {});
+    }
+    throw err;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
 
 /**
  * The upserter's behaviour. Rows accepted and not yet written are handed to the
@@ -103,36 +158,78 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
   const stats = options.stats ?? newUpserterStats();
   options.readiness?.declare(dep, "not connected yet");
 
-  /** Writes the batch in one transaction; tells each sender which of its offsets are written. */
-  const flush = async (state: State, ctx: ActorContext<UpserterMsg>): Promise<SourceOffset[]> => {
-    const accepted = state.batch.items;
-    if (accepted.length === 0) return [];
-    const replies = new Map<ActorRef<WrittenNotice>, SourceOffset[]>();
-    for (const a of accepted) replies.set(a.replyTo, [...(replies.get(a.replyTo) ?? []), ...a.sources]);
-    try {
-      const r = await writeBatch(state.sql, {
-        images: accepted.flatMap((a) => a.images),
-        inferences: accepted.flatMap((a) => a.inferences),
-      });
+  const timeoutMs = options.writeTimeoutMs ?? 30_000;
+
+  const unavailable = (err: unknown): never => {
+    stats.failedFlushes++;
+    options.readiness?.set(dep, false, `write failed: ${errorMessage(err)}`);
+    throw err instanceof DatabaseTimeout ? err : new DatabaseUnavailable(err);
+  };
+
+  /** Writes `rows` in one transaction; the refused ones are left out. Throws when the database is unavailable. */
+  const write = async (sql: Sql, rows: SourcedRow[]): Promise<Refusal<SourcedRow>[]> => {
+    const count = (r: { imagesInserted: number; imagesUpdated: number; inferences: number }) => {
       stats.imagesInserted += r.imagesInserted;
       stats.imagesUpdated += r.imagesUpdated;
       stats.inferences += r.inferences;
-      stats.batches++;
+    };
+    try {
+      count(await bounded(sql, "a batch", timeoutMs, writeBatch(sql, tables(rows))));
+      return [];
     } catch (err) {
-      stats.failedFlushes++;
-      options.readiness?.set(dep, false, `write failed: ${errorMessage(err)}`);
-      throw new DatabaseUnavailable(err);
+      if (!isRowFault(err)) unavailable(err);
+    }
+    try {
+      const out = await bounded(
+        sql,
+        "a batch",
+        timeoutMs,
+        writeIsolating(sql, rows, (tx, part) => writeRows(tx, tables(part))),
+      );
+      out.written.forEach(count);
+      return out.refused;
+    } catch (err) {
+      return unavailable(err);
+    }
+  };
+
+  /** Writes the batch; tells each sender which of its offsets are handled, and which rows were refused. */
+  const flush = async (state: State, ctx: ActorContext<UpserterMsg>): Promise<SourceOffset[]> => {
+    const accepted = state.batch.items;
+    if (accepted.length === 0) return [];
+    const refused = await write(state.sql, accepted.flatMap((a) => a.rows));
+    stats.batches++;
+    stats.rejectedRows += refused.length;
+    const refusedBy = new Map<SourcedRow, RefusedSource>();
+    for (const r of refused) {
+      ctx.log.warn("row refused by PostgreSQL", { sqlstate: r.sqlstate, error: r.message, source: r.item.source });
+      refusedBy.set(r.item, {
+        source: r.item.source,
+        reason: "db_rejected",
+        detail: r.message,
+        headers: { [DEAD_LETTER_HEADERS.sqlstate]: r.sqlstate },
+      });
+    }
+    const replies = new Map<ActorRef<WrittenNotice>, WrittenNotice>();
+    for (const a of accepted) {
+      let notice = replies.get(a.replyTo);
+      if (!notice) replies.set(a.replyTo, notice = { type: "kafka.handled", sources: [], refused: [] });
+      for (const row of a.rows) {
+        notice.sources.push(row.source);
+        const r = refusedBy.get(row);
+        if (r) notice.refused!.push(r);
+      }
     }
     state.batch.clear(ctx.timers);
     options.readiness?.set(dep, true, "connected");
-    for (const [replyTo, sources] of replies) {
-      await replyTo.send({ type: "kafka.handled", sources }).catch((err) => {
+    for (const [replyTo, notice] of replies) {
+      await replyTo.send(notice).catch((err) => {
         // A stopping consumer learns what was written from its final flush request instead.
         if (!(err instanceof MailboxClosed)) throw err;
-        ctx.log.debug("written notice not delivered: the consumer is stopping", { sources: sources.length });
+        ctx.log.debug("written notice not delivered: the consumer is stopping", { sources: notice.sources.length });
       });
     }
-    return [...replies.values()].flat();
+    return [...replies.values()].flatMap((n) => n.sources);
   };
 
   return {
@@ -146,7 +243,7 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
         ),
       };
       try {
-        await sql`SELECT 1`;
+        await bounded(sql, "a first query", timeoutMs, sql`SELECT 1`.execute());
       } catch (err) {
         options.readiness?.set(dep, false, `unreachable: ${errorMessage(err)}`);
         await sql.end({ timeout: 1 }).catch(() => {});
@@ -166,7 +263,7 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
     },
     async receive(state, msg, ctx) {
       if (msg.type === "upsert.rows") {
-        state.batch.add({ images: msg.images, inferences: msg.inferences, sources: msg.sources, replyTo: msg.replyTo });
+        state.batch.add({ rows: msg.rows, replyTo: msg.replyTo });
         if (state.batch.full) await flush(state, ctx);
         else state.batch.linger(ctx.timers, FLUSH);
         return state;

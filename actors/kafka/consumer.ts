@@ -40,8 +40,24 @@ export interface SourceOffset {
   offset: string;
 }
 
-/** The downstream's answer: the records of these sources are handled (written, applied...). */
-export type HandledNotice = { type: "kafka.handled"; sources: SourceOffset[] };
+/**
+ * A record the downstream refused for the record's own sake (the database refused
+ * its row): the consumer sends it to the dead-letter topic with its original bytes.
+ */
+export interface RefusedSource {
+  source: SourceOffset;
+  reason: DeadLetterReason;
+  detail: string;
+  /** More dead-letter headers (e.g. `troupe-sqlstate`). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * The downstream's answer: the records of these sources are handled (written,
+ * applied...); those in `refused` go to the dead-letter topic first. Refused
+ * sources count as handled once dead-lettered, listed in `sources` or not.
+ */
+export type HandledNotice = { type: "kafka.handled"; sources: SourceOffset[]; refused?: RefusedSource[] };
 
 /** A record's decoded value, or why it goes to the dead-letter topic. */
 export type DecodedRecord<T> = { ok: true; value: T } | { ok: false; reason: DeadLetterReason; detail: string };
@@ -96,7 +112,12 @@ export interface TopicConsumerOptions<T, D> {
 export interface TopicConsumerState extends GroupMember {
   ledger: OffsetLedger;
   pausedSince: string | null;
+  /** Records handed downstream and not yet handled, for dead-lettering one the downstream refuses. */
+  held: Map<string, ConsumedRecord>;
 }
+
+const keyOf = (s: { topic: string; partition: number; offset: string }) =>
+  `${s.topic}\u0000${s.partition}\u0000${s.offset}`;
 type State = TopicConsumerState;
 
 /** The consumer's behaviour. */
@@ -119,6 +140,26 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
     }
   };
 
+  /**
+   * Dead-letters what the downstream refused, before its offsets can be committed
+   * (a failure here fails the actor: the records are consumed again). A refused
+   * record this incarnation no longer holds was handed by an earlier one: it was
+   * not committed, so Kafka delivers it again and it is refused again.
+   */
+  const deadLetterRefused = async (state: State, ctx: ActorContext<Msg>, refused: RefusedSource[]) => {
+    const letters: Rejected[] = [];
+    for (const r of refused) {
+      const record = state.held.get(keyOf(r.source));
+      if (record) letters.push({ record, reason: r.reason, detail: r.detail, headers: r.headers ?? {} });
+      else ctx.log.info("refused record handed by an earlier incarnation: it is consumed again", { source: r.source });
+    }
+    await sendDeadLetters(state, ctx, {
+      topic: options.deadLetterTopic,
+      groupId: options.groupId,
+      counts: stats.deadLettered,
+    }, letters);
+  };
+
   const onBatch = async (state: State, ctx: ActorContext<Msg>, batch: PartitionBatch) => {
     for (let i = 0; i < batch.records.length; i += options.chunk) {
       if (!batch.active() || ctx.signal.aborted) return;
@@ -135,6 +176,7 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
         }
         values.push(d.value);
         sources.push({ topic: r.topic, partition: r.partition, offset: r.offset });
+        state.held.set(keyOf(r), r);
       }
       await sendDeadLetters(state, ctx, {
         topic: options.deadLetterTopic,
@@ -170,7 +212,7 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
         onBatch: (b) => onBatch(state, ctx, b),
         onCrash: (error) => ctx.self.trySend({ type: "consumer.crashed", error }),
       });
-      state = { ...member, ledger: new OffsetLedger(), pausedSince: null };
+      state = { ...member, ledger: new OffsetLedger(), pausedSince: null, held: new Map() };
       begin();
       return state;
     },
@@ -179,7 +221,11 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
         options.readiness?.set(dep, false, `crashed: ${errorMessage(msg.error)}`);
         throw new ConsumerCrashed(msg.error);
       }
-      for (const s of msg.sources) state.ledger.done(s.topic, s.partition, s.offset);
+      if (msg.refused && msg.refused.length > 0) await deadLetterRefused(state, ctx, msg.refused);
+      for (const s of [...msg.sources, ...(msg.refused ?? []).map((r) => r.source)]) {
+        state.ledger.done(s.topic, s.partition, s.offset);
+        state.held.delete(keyOf(s));
+      }
       stats.inFlight = state.ledger.inFlight;
       await commitDue(state, ctx);
       return state;

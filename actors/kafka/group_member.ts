@@ -78,6 +78,8 @@ export interface Rejected {
   record: ConsumedRecord;
   reason: DeadLetterReason;
   detail: string;
+  /** More dead-letter headers (e.g. `troupe-sqlstate`). */
+  headers?: Record<string, string>;
 }
 
 /** Sends `rejected` to `topic` with their original bytes and reason headers; counts and logs them. */
@@ -90,7 +92,7 @@ export async function sendDeadLetters<M>(
   if (rejected.length === 0) return;
   await member.producer.send(
     options.topic,
-    rejected.map(({ record, reason, detail }) => ({
+    rejected.map(({ record, reason, detail, headers }) => ({
       key: record.key ? new TextDecoder().decode(record.key) : null,
       value: record.value ?? new Uint8Array(0),
       headers: deadLetterHeaders({
@@ -100,6 +102,7 @@ export async function sendDeadLetters<M>(
         partition: record.partition,
         offset: record.offset,
         consumer: options.groupId,
+        ...(headers ? { extra: headers } : {}),
       }, record.headers),
     })),
   );

@@ -47,6 +47,7 @@ export {
   type DecodedRecord,
   type HandledNotice,
   newTopicConsumerStats,
+  type RefusedSource,
   type SourceOffset,
   topicConsumer,
   type TopicConsumerMsg,

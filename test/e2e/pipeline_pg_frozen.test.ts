@@ -1,0 +1,108 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import t from "tap";
+import { startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
+import { silentLogger } from "../../system/mod.ts";
+import { uniqueName } from "../helpers/infra.ts";
+import { startNodeProcess } from "../helpers/node_proc.ts";
+import { deviceImageSum, imageCount, pipelineEnv, shareOf, testSql, verifyImages } from "../helpers/pipeline.ts";
+import { until } from "../helpers/wait.ts";
+
+/** Sends `signal` to the cluster's postmaster and every backend it started. */
+function signalCluster(dir: string, signal: "STOP" | "CONT"): number {
+  const postmaster = readFileSync(join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]!.trim();
+  const children = execFileSync("pgrep", ["-P", postmaster], { encoding: "utf8" }).split("\n").filter(Boolean);
+  const pids = [postmaster, ...children];
+  execFileSync("kill", [`-${signal}`, ...pids]);
+  return pids.length;
+}
+
+t.test("PostgreSQL frozen (SIGSTOP) mid-run: found by the timeouts, the consumer pauses, the node answers", async (t) => {
+  const dir = `.troupe/${uniqueName("pg-frozen")}`;
+  const pg = await startPostgres(dir, silentLogger);
+  let frozen = false;
+  t.teardown(async () => {
+    if (frozen) signalCluster(dir, "CONT");
+    await stopPostgres(dir, silentLogger);
+    await rm(dir, { recursive: true, force: true });
+  });
+  const env = { ...pipelineEnv("frozen"), DATABASE_URL: pg.url };
+  const N = 1500;
+  const devices = 5;
+  const sql = testSql(env);
+  t.teardown(() => sql.end());
+  const db = await startNodeProcess(t, {
+    ...env,
+    ROLE: "db",
+    UPSERT_BATCH: "100",
+    DB_STATEMENT_TIMEOUT_MS: "1000",
+    DB_CONNECT_TIMEOUT_S: "2",
+  });
+  const sim = await startNodeProcess(t, {
+    ...env,
+    ROLE: "simulator",
+    SIM_DEVICES: String(devices),
+    SIM_RATE: "25",
+    SIM_COUNT: String(N),
+  });
+  await until("some rows written", async () => (await imageCount(sql)) >= 200, 120_000, 20);
+
+  const processes = signalCluster(dir, "STOP");
+  frozen = true;
+  t.comment(`froze ${processes} PostgreSQL processes`);
+  const upserter = await until(
+    "upserter failed on a timeout",
+    async () => {
+      const u = await db.actor("/troupe/db/upserter");
+      return u?.lastError?.code === "TROUPE_ERR_DATABASE_TIMEOUT" ? u : undefined;
+    },
+    60_000,
+    100,
+  );
+  t.match(upserter.lastError?.message, /did not answer .* within 2000 ms/);
+  await until(
+    "consumer paused",
+    async () => {
+      const c = await db.actor("/troupe/db/consumer");
+      return ((c?.info?.["paused"] as string[] | undefined) ?? []).length > 0;
+    },
+    60_000,
+    100,
+  );
+  const ready = await fetch(`${db.base}/readyz`);
+  t.equal(ready.status, 503, "not ready while PostgreSQL does not answer");
+  t.equal(
+    ((await ready.json()) as { dependencies: Record<string, { ok: boolean }> }).dependencies["postgres"]?.ok,
+    false,
+  );
+
+  signalCluster(dir, "CONT");
+  frozen = false;
+  const thawed = Date.now();
+  await until(
+    "simulator finished",
+    async () => (await sim.actor("/troupe/simulator/fleet"))?.info?.["finished"] === true,
+    180_000,
+    100,
+  );
+  await until(`${N} rows`, async () => (await imageCount(sql)) >= N, 120_000, 100);
+  t.comment(`all ${N} rows ${((Date.now() - thawed) / 1000).toFixed(1)} s after the thaw`);
+  await until(
+    "consumer idle and resumed",
+    async () => {
+      const c = await db.actor("/troupe/db/consumer");
+      return c?.info?.["inFlight"] === 0 && (c.info["paused"] as string[]).length === 0;
+    },
+    60_000,
+    100,
+  );
+  t.equal(await imageCount(sql), N, "exactly N rows");
+  t.equal(await deviceImageSum(sql), N);
+  t.same(await verifyImages(sql, devices, shareOf(N, devices)), []);
+  t.equal((await fetch(`${db.base}/readyz`)).status, 200, "ready again");
+  sim.proc.kill("SIGTERM");
+  db.proc.kill("SIGTERM");
+  t.equal(await db.exited, 0);
+});
