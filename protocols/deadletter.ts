@@ -22,7 +22,14 @@
  * `db_rejected` is a record that decoded but whose row PostgreSQL refused for the
  * row's own sake (a data exception, a constraint, a trigger); `troupe-detail`
  * then holds the server's message.
+ *
+ * A dead letter never exceeds what the dead-letter topic accepts: a value that
+ * would is replaced by a {@link DeadLetterReference} (JSON), with
+ * `troupe-truncated: true`; should the original headers or key still not fit,
+ * they are dropped too (`troupe-truncated: value,headers` or `value,headers,key`).
  */
+import { Buffer } from "node:buffer";
+import { sha256Hex } from "./image_envelope.ts";
 
 /** Why a record was rejected. */
 export const DEAD_LETTER_REASONS = [
@@ -82,5 +89,38 @@ export function deadLetterHeaders(
     [h.consumer]: r.consumer,
     [h.at]: at.toISOString(),
     ...r.extra,
+  };
+}
+
+/** What replaces a value too big for the dead-letter topic: where the original is, and how to know it. */
+export interface DeadLetterReference {
+  truncated: true;
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Size of the original value. */
+  bytes: number;
+  /** Lower-case hex sha256 of the original value. */
+  sha256: string;
+  /** Base64 of its first {@link REFERENCE_HEAD_BYTES} bytes. */
+  head: string;
+}
+
+/** Bytes of the original value a {@link DeadLetterReference} keeps. */
+export const REFERENCE_HEAD_BYTES = 1024;
+
+/** The reference to a value too big to dead-letter whole. */
+export function deadLetterReference(
+  source: { topic: string; partition: number; offset: string },
+  value: Uint8Array,
+): DeadLetterReference {
+  return {
+    truncated: true,
+    topic: source.topic,
+    partition: source.partition,
+    offset: source.offset,
+    bytes: value.byteLength,
+    sha256: sha256Hex(value),
+    head: Buffer.from(value.subarray(0, REFERENCE_HEAD_BYTES)).toString("base64"),
   };
 }

@@ -27,6 +27,9 @@ export {
   DEAD_LETTER_REASONS,
   deadLetterHeaders,
   type DeadLetterReason,
+  type DeadLetterReference,
+  deadLetterReference,
+  REFERENCE_HEAD_BYTES,
   type Rejection,
 } from "./deadletter.ts";
 export {

@@ -176,6 +176,7 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
       const { member, begin } = await joinGroup(ctx, {
         brokers: options.brokers,
         groupId: options.groupId,
+        deadLetterTopic: options.topics.deadletter,
         topics: [options.topics.images],
         readiness: options.readiness,
         dependency: dep,

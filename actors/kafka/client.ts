@@ -5,6 +5,7 @@
 import {
   type Admin,
   CompressionTypes,
+  type ConfigResourceTypes,
   Kafka,
   type LogEntry,
   logLevel as KafkaLogLevel,
@@ -61,12 +62,17 @@ export interface KafkaClient {
   /** Creates the topic if missing; says whether it created it. */
   ensureTopic(topic: string, options?: { partitions?: number; replicationFactor?: number }): Promise<boolean>;
   deleteTopics(topics: string[]): Promise<void>;
+  /** The largest record batch `topic` accepts (its `max.message.bytes`, the broker's default if not set). */
+  maxMessageBytes(topic: string): Promise<number>;
   /** An idempotent producer (acks=all). */
   producer(options?: ProducerOptions): Promise<KafkaProducer>;
   /** A consumer group member handing whole partition batches over, with manual commits and pause/resume. */
   batchConsumer(options: BatchConsumerOptions): Promise<BatchConsumer>;
   close(): Promise<void>;
 }
+
+/** kafkajs' `ConfigResourceTypes.TOPIC` (Kafka's resource type 2); the enum is not a named export under ESM. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /** Creates a client; nothing connects until a method needs it. */
 export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
@@ -121,6 +127,17 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     },
     async deleteTopics(topics) {
       await (await getAdmin()).deleteTopics({ topics });
+    },
+    async maxMessageBytes(topic) {
+      const r = await (await getAdmin()).describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ["max.message.bytes"] }],
+      });
+      const value = Number(
+        r.resources[0]?.configEntries.find((e) => e.configName === "max.message.bytes")?.configValue,
+      );
+      if (!Number.isInteger(value) || value <= 0) throw new Error(`topic ${topic}: no max.message.bytes in its config`);
+      return value;
     },
     async producer(popts = {}) {
       const compression = popts.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;

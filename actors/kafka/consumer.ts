@@ -205,6 +205,7 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
       const { member, begin } = await joinGroup(ctx, {
         brokers: options.brokers,
         groupId: options.groupId,
+        deadLetterTopic: options.deadLetterTopic,
         topics: options.topics,
         sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
         readiness: options.readiness,

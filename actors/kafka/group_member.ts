@@ -5,8 +5,13 @@
  * rejected records to the dead-letter topic with their reason.
  */
 import type { BatchConsumer, ConsumedRecord, PartitionBatch, TopicPartition } from "./batch_consumer.ts";
-import { createKafkaClient, type KafkaClient, type KafkaProducer } from "./client.ts";
-import { deadLetterHeaders, type DeadLetterReason } from "../../protocols/deadletter.ts";
+import { createKafkaClient, type KafkaClient, type KafkaProducer, type OutgoingRecord } from "./client.ts";
+import {
+  DEAD_LETTER_HEADERS,
+  deadLetterHeaders,
+  type DeadLetterReason,
+  deadLetterReference,
+} from "../../protocols/deadletter.ts";
 import { type ActorContext, type ActorRef, errorMessage, type Readiness, TroupeError } from "../../system/mod.ts";
 
 /** The Kafka consumer stopped and will not restart by itself. */
@@ -22,13 +27,20 @@ export interface GroupMember {
   consumer: BatchConsumer;
   /** Sends dead letters (and, for the inference loop, results). */
   producer: KafkaProducer;
+  /** The largest record batch the dead-letter topic accepts. */
+  deadLetterMaxBytes: number;
 }
+
+/** What a dead-letter topic is assumed to accept when its config cannot be read (the broker's default). */
+export const DEFAULT_DEAD_LETTER_MAX_BYTES = 1_048_588;
 
 /** Options of {@link joinGroup}. */
 export interface JoinOptions {
   brokers: readonly string[];
   groupId: string;
   topics: string[];
+  /** Its `max.message.bytes` bounds every dead letter. */
+  deadLetterTopic: string;
   sessionTimeoutMs?: number;
   readiness?: Readiness;
   dependency: string;
@@ -49,6 +61,14 @@ export async function joinGroup<M>(
   const client = createKafkaClient({ brokers: options.brokers, clientId: `troupe-${options.groupId}`, log: ctx.log });
   try {
     const producer = await client.producer();
+    const deadLetterMaxBytes = await client.maxMessageBytes(options.deadLetterTopic).catch((err: unknown) => {
+      ctx.log.warn("dead-letter topic's max.message.bytes not readable: assuming the broker default", {
+        topic: options.deadLetterTopic,
+        error: errorMessage(err),
+        assumed: DEFAULT_DEAD_LETTER_MAX_BYTES,
+      });
+      return DEFAULT_DEAD_LETTER_MAX_BYTES;
+    });
     let started!: () => void;
     const whenStarted = new Promise<void>((r) => (started = r));
     const consumer = await client.batchConsumer({
@@ -66,7 +86,7 @@ export async function joinGroup<M>(
       },
       onCrash: options.onCrash,
     });
-    return { member: { client, consumer, producer }, begin: started };
+    return { member: { client, consumer, producer, deadLetterMaxBytes }, begin: started };
   } catch (err) {
     await client.close();
     throw err;
@@ -82,7 +102,12 @@ export interface Rejected {
   headers?: Record<string, string>;
 }
 
-/** Sends `rejected` to `topic` with their original bytes and reason headers; counts and logs them. */
+/**
+ * Sends `rejected` to `topic` with their original bytes and reason headers; counts
+ * and logs them. A dead letter that would exceed the topic's limit carries a
+ * reference instead of the value (protocols/deadletter.ts); the records go in
+ * sends that each fit the limit.
+ */
 export async function sendDeadLetters<M>(
   member: GroupMember,
   ctx: ActorContext<M>,
@@ -90,32 +115,90 @@ export async function sendDeadLetters<M>(
   rejected: Rejected[],
 ): Promise<void> {
   if (rejected.length === 0) return;
-  await member.producer.send(
-    options.topic,
-    rejected.map(({ record, reason, detail, headers }) => ({
-      key: record.key ? new TextDecoder().decode(record.key) : null,
-      value: record.value ?? new Uint8Array(0),
-      headers: deadLetterHeaders({
-        reason,
-        detail,
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        consumer: options.groupId,
-        ...(headers ? { extra: headers } : {}),
-      }, record.headers),
-    })),
+  const letters = rejected.map(({ record, reason, detail, headers }) =>
+    fitDeadLetter(
+      {
+        key: record.key ? new TextDecoder().decode(record.key) : null,
+        value: record.value ?? new Uint8Array(0),
+        headers: deadLetterHeaders({
+          reason,
+          detail,
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          consumer: options.groupId,
+          ...(headers ? { extra: headers } : {}),
+        }, record.headers),
+      },
+      record,
+      member.deadLetterMaxBytes,
+    )
   );
-  for (const { record, reason, detail } of rejected) {
+  for (const send of fittingSends(letters, member.deadLetterMaxBytes)) await member.producer.send(options.topic, send);
+  rejected.forEach(({ record, reason, detail }, i) => {
     options.counts[reason] = (options.counts[reason] ?? 0) + 1;
+    const truncated = letters[i]?.headers?.[DEAD_LETTER_HEADERS.truncated];
     ctx.log.warn("record dead-lettered", {
       reason,
       detail,
       topic: record.topic,
       partition: record.partition,
       offset: record.offset,
+      ...(truncated ? { truncated, bytes: record.value?.byteLength ?? 0 } : {}),
     });
+  });
+}
+
+/** Room in a record batch beside the records themselves (its header is 61 bytes). */
+const BATCH_OVERHEAD = 256;
+/** Per record: length, attributes, timestamp and offset deltas, header counts (varints). */
+const RECORD_OVERHEAD = 64;
+
+/** The bytes a record takes in a batch, generously counted. */
+function recordBytes(r: OutgoingRecord): number {
+  let n = RECORD_OVERHEAD + byteLength(r.key ?? "") + byteLength(r.value);
+  for (const [k, v] of Object.entries(r.headers ?? {})) n += 8 + byteLength(k) + byteLength(v);
+  return n;
+}
+
+function byteLength(v: string | Uint8Array): number {
+  return typeof v === "string" ? new TextEncoder().encode(v).byteLength : v.byteLength;
+}
+
+/** `letter` as it fits in `maxBytes`: the value, then the original headers, then the key give way. */
+function fitDeadLetter(letter: OutgoingRecord, source: ConsumedRecord, maxBytes: number): OutgoingRecord {
+  const room = maxBytes - BATCH_OVERHEAD;
+  if (recordBytes(letter) <= room) return letter;
+  const value = JSON.stringify(deadLetterReference(source, source.value ?? new Uint8Array(0)));
+  const troupeOnly = Object.fromEntries(
+    Object.entries(letter.headers ?? {}).filter(([k]) => k.startsWith("troupe-")),
+  );
+  const steps: OutgoingRecord[] = [
+    { ...letter, value, headers: { ...letter.headers, [DEAD_LETTER_HEADERS.truncated]: "true" } },
+    { ...letter, value, headers: { ...troupeOnly, [DEAD_LETTER_HEADERS.truncated]: "value,headers" } },
+    { key: null, value, headers: { ...troupeOnly, [DEAD_LETTER_HEADERS.truncated]: "value,headers,key" } },
+  ];
+  for (const s of steps) if (recordBytes(s) <= room) return s;
+  return steps[steps.length - 1] as OutgoingRecord;
+}
+
+/** `letters` in consecutive groups whose records together fit one batch of `maxBytes`. */
+function fittingSends(letters: OutgoingRecord[], maxBytes: number): OutgoingRecord[][] {
+  const sends: OutgoingRecord[][] = [];
+  let current: OutgoingRecord[] = [];
+  let bytes = BATCH_OVERHEAD;
+  for (const l of letters) {
+    const n = recordBytes(l);
+    if (current.length > 0 && bytes + n > maxBytes) {
+      sends.push(current);
+      current = [];
+      bytes = BATCH_OVERHEAD;
+    }
+    current.push(l);
+    bytes += n;
   }
+  if (current.length > 0) sends.push(current);
+  return sends;
 }
 
 /** What {@link sendPausing} reads and updates of a consumer's state. */
