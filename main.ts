@@ -1,7 +1,8 @@
 /**
  * The troupe program: `ROLE=broker,db node --import tsx main.ts` (or `deno run -A main.ts`).
  * Exit codes: 0 after a graceful stop, 1 when a role fails to start or the root
- * supervisor gives up, 2 for a configuration error, 130 on a second interrupt.
+ * supervisor gives up, 2 for a configuration error, 3 when Kafka or PostgreSQL
+ * cannot be reached at start, 130 on a second interrupt.
  */
 import process from "node:process";
 import { startNodeCli } from "./node/cli/harness.ts";

@@ -70,7 +70,9 @@ export class ConfigError extends TroupeError {
 
 /** Every variable the configuration reads, with what it means; shown by `--help`. */
 export const CONFIG_VARIABLES: Record<string, string> = {
-  ROLE: `roles this node runs, comma separated: ${ROLES.join(", ")}, or all (default all)`,
+  ROLE: `roles this node runs, comma separated: ${
+    ROLES.join(", ")
+  }, or all (default all; all leaves out broker when KAFKA_BROKERS is set)`,
   NODE_ID: "name of this node in logs and metrics (default: host name)",
   LOG_LEVEL: "debug, info, warn or error (default info)",
   OPS_HOST: "address of the ops HTTP endpoint (default 127.0.0.1; any other needs OPS_TOKEN)",
@@ -117,7 +119,7 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
 
   let roles: Role[] = [...ROLES];
   try {
-    roles = parseRoles(raw("ROLE") ?? "all");
+    roles = parseRoles(raw("ROLE") ?? "all", { externalKafka: raw("KAFKA_BROKERS") !== undefined });
   } catch (err) {
     problems.push((err as Error).message);
   }

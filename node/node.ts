@@ -13,6 +13,7 @@ import {
 } from "../system/mod.ts";
 import { redactConfig, type TroupeConfig } from "./config.ts";
 import { type StartedRoles, startRoles } from "./start_roles.ts";
+import { checkDependencies } from "./preflight.ts";
 
 /** A running node. */
 export interface TroupeNode {
@@ -50,6 +51,7 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
   // Not ready until every role has started (dependencies are declared as actors start).
   system.readiness.declare("roles", `starting ${config.roles.join(", ")}`);
   try {
+    await checkDependencies(config, log);
     roles = await startRoles(system, config);
     system.readiness.set("roles", true, `started ${config.roles.join(", ")}`);
   } catch (err) {

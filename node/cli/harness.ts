@@ -1,13 +1,15 @@
 /**
  * What every troupe entry point does the same way (main.ts, `npm run local`,
  * `npm run simulate`): read the configuration (a bad value prints each problem and
- * exits 2), start the node (a failure exits 1), stop gracefully on the first
+ * exits 2), start the node (a dependency it cannot reach exits 3 with one line
+ * naming it, any other failure exits 1), stop gracefully on the first
  * SIGINT/SIGTERM (exit 0) or when the root supervisor gives up (exit 1), and exit
  * 130 at once on a second signal.
  */
 import { environment, errorMessage, exit, onShutdownSignal } from "../../system/mod.ts";
 import { ConfigError, type ConfigSource, loadConfig, type TroupeConfig } from "../config.ts";
 import { startNode, type TroupeNode } from "../node.ts";
+import { DependencyUnreachable } from "../preflight.ts";
 
 /** Options of {@link startNodeCli}. */
 export interface NodeCliOptions {
@@ -72,6 +74,10 @@ export async function startNodeCli(options: NodeCliOptions): Promise<NodeCli> {
   try {
     node = await startNode(config);
   } catch (err) {
+    if (err instanceof DependencyUnreachable) {
+      console.error(`${options.name}: ${err.message}`);
+      exit(3);
+    }
     console.error(`${options.name}: the node could not start: ${errorMessage(err)}`);
     exit(1);
   }

@@ -20,6 +20,7 @@ export function pipelineEnv(prefix: string): Record<string, string> {
     TOPIC_DEADLETTER: `${name}.deadletter`,
     TOPIC_PARTITIONS: "3",
     DB_GROUP_ID: `${name}-db`,
+    INFERENCE_GROUP_ID: `${name}-inference`,
     DATABASE_SCHEMA: name.toLowerCase(),
     SYNTHETIC_DIR: TEST_SYNTHETIC_DIR,
     SIM_SEED: "1",

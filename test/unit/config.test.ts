@@ -9,6 +9,15 @@ t.test("defaults and a role list", async (t) => {
   t.same(loadConfig({ env: { ROLE: "all" } }).roles, ["broker", "db", "inference", "simulator"]);
 });
 
+t.test("ROLE=all starts a local broker only when KAFKA_BROKERS is unset", async (t) => {
+  t.same(loadConfig({ env: { ROLE: "all", KAFKA_BROKERS: "kafka-1:9092" } }).roles, ["db", "inference", "simulator"]);
+  t.same(
+    loadConfig({ env: { ROLE: "broker,db", KAFKA_BROKERS: "kafka-1:9092" } }).roles,
+    ["broker", "db"],
+    "a broker named explicitly still starts",
+  );
+});
+
 t.test("bad values name the variable and what is allowed", async (t) => {
   t.throws(() => loadConfig({ env: { ROLE: "bogus" } }), {
     code: "TROUPE_ERR_CONFIG",

@@ -1,0 +1,62 @@
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import t from "tap";
+import { freePort } from "../../infra/process.ts";
+import { pipelineEnv } from "../helpers/pipeline.ts";
+
+/** Runs main.ts with `env`; resolves with its exit code, standard error and how long it ran. */
+function runNode(env: Record<string, string>): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const started = Date.now();
+  const p = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
+    env: { ...process.env, OPS_PORT: "0", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  p.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((r) => p.once("exit", (code) => r({ code, stderr, ms: Date.now() - started })));
+}
+
+/** The last line of standard error: what the operator reads first. */
+const lastLine = (stderr: string) => stderr.trim().split("\n").at(-1) ?? "";
+
+t.test("a Kafka host that does not resolve: one line naming the variable, exit 3, within seconds", async (t) => {
+  const r = await runNode({ ...pipelineEnv("unreach"), ROLE: "db", KAFKA_BROKERS: "nohost.invalid:1" });
+  t.equal(r.code, 3, "exit code 3: a dependency unreachable at start");
+  t.equal(lastLine(r.stderr), "troupe: KAFKA_BROKERS=nohost.invalid:1: host not found");
+  t.ok(r.ms < 15_000, `exited after ${r.ms} ms`);
+});
+
+t.test("a port where nothing listens, and one where something else answers", async (t) => {
+  const closed = await freePort();
+  const r = await runNode({ ...pipelineEnv("unreach"), ROLE: "simulator", KAFKA_BROKERS: `127.0.0.1:${closed}` });
+  t.equal(r.code, 3);
+  t.equal(lastLine(r.stderr), `troupe: KAFKA_BROKERS=127.0.0.1:${closed}: connection refused`);
+
+  // A server that accepts connections and never answers: not a Kafka broker.
+  const silent = createServer(() => {});
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+  t.teardown(() => silent.close());
+  const port = (silent.address() as { port: number }).port;
+  const s = await runNode({ ...pipelineEnv("unreach"), ROLE: "simulator", KAFKA_BROKERS: `127.0.0.1:${port}` });
+  t.equal(s.code, 3);
+  t.match(
+    lastLine(s.stderr),
+    new RegExp(`^troupe: KAFKA_BROKERS=127\\.0\\.0\\.1:${port}: no Kafka answer within \\d+ ms`),
+  );
+  t.ok(s.ms < 30_000, `exited after ${s.ms} ms`);
+});
+
+t.test("a database that cannot be reached names DATABASE_URL without its password", async (t) => {
+  const closed = await freePort();
+  const r = await runNode({
+    ...pipelineEnv("unreach"),
+    ROLE: "db",
+    DATABASE_URL: `postgres://troupe:sekret@127.0.0.1:${closed}/troupe`,
+  });
+  t.equal(r.code, 3);
+  t.equal(
+    lastLine(r.stderr),
+    `troupe: DATABASE_URL=postgres://troupe:***@127.0.0.1:${closed}/troupe: connection refused`,
+  );
+  t.notMatch(r.stderr, "sekret");
+});
