@@ -11,6 +11,12 @@ cleanup() {
   [ "$started_pg" = 1 ] && npm run -s postgres -- stop --dir .troupe/postgres-test || true
 }
 trap cleanup EXIT
+# The tests produce poison records with kcat (librdkafka): a Kafka client independent of the one under test.
+if ! command -v kcat >/dev/null; then
+  echo "with_infra: installing kcat (apt-get)" >&2
+  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q kcat) >/dev/null \
+    || { echo "with_infra: kcat is needed by the tests and could not be installed (apt-get install kcat)" >&2; exit 1; }
+fi
 if [ -z "${DATABASE_URL:-}" ]; then
   echo "with_infra: starting a private PostgreSQL cluster (.troupe/postgres-test)" >&2
   export "$(npm run -s postgres -- start --dir .troupe/postgres-test | tail -n 1)"

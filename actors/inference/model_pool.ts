@@ -5,7 +5,8 @@
  * images or `maxDelayMs` after its first, whichever comes first, and goes to a
  * free worker; while every worker is busy the pool waits, so its mailbox fills
  * and backpressure reaches the callers. Images of a batch whose worker crashed or
- * hung are retried once, then failed with the reason.
+ * hung are retried once, each alone in its batch, so the image that kills a
+ * worker fails by itself (with the reason) and its batch-mates get their results.
  */
 import type { TopClass } from "../../protocols/inference_envelope.ts";
 import { softmax, topK } from "./preprocess.ts";
@@ -138,7 +139,7 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
         await Promise.race(state.inflight);
         w = state.busy.indexOf(false);
       }
-      const items = state.forming.splice(0, options.maxBatch);
+      const items = state.forming.splice(0, batchLength(state.forming));
       state.busy[w] = true;
       const worker = options.workers[w] as ActorRef<ModelWorkerMsg>;
       const p: Promise<void> = ask<ModelWorkerMsg, WorkerReply>(
@@ -157,10 +158,18 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
           state.inflight.delete(p);
         });
       state.inflight.add(p);
-      // A partial batch waits for company; only full ones go out back to back.
-      if (state.forming.length < options.maxBatch) break;
+      // A partial batch waits for company; only full ones (and retries, which go alone) go out back to back.
+      if (state.forming.length < options.maxBatch && (state.forming[0]?.attempts ?? 0) === 0) break;
     }
     if (state.forming.length > 0) arm(ctx);
+  };
+
+  /** How many of `forming` go in the next batch: a retried image alone, else up to `maxBatch` first tries. */
+  const batchLength = (forming: Item[]): number => {
+    if ((forming[0] as Item).attempts > 0) return 1;
+    let n = 1;
+    while (n < options.maxBatch && n < forming.length && (forming[n] as Item).attempts === 0) n++;
+    return n;
   };
 
   /** A partial batch goes out `maxDelayMs` after its first image at the latest. */

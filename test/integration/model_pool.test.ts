@@ -93,6 +93,21 @@ t.test("a killed worker is replaced, its images retried once, and the pool keeps
   t.equal(after.ok, true, "the replacement worker answers");
 });
 
+t.test("an image that kills its worker fails alone: the images batched with it get their results", async (t) => {
+  const sys = startSystem({ logger: silentLogger });
+  t.teardown(() => sys.shutdown());
+  const engineModule = new URL("../helpers/faulty_engine.ts", import.meta.url).href;
+  const tree = await startModelPoolTree(sys.root, options({ workers: 1, engineModule, maxDelayMs: 50 }));
+  const images = Array.from({ length: 8 }, (_, i) => (i === 3 ? [251, ...image(i).slice(1)] : image(i)));
+  const replies = await Promise.all(images.map((rgb) => infer(tree.pool, rgb)));
+  t.same(replies.map((r) => (r.ok ? "ok" : r.reason)), ["ok", "ok", "ok", "worker_crashed", "ok", "ok", "ok", "ok"]);
+  t.ok(
+    replies.every((r, i) =>
+      i === 3 || (r.ok && Math.abs(r.top.find((c) => c.index === 0)!.prob - tinyExpected(images[i]!)[0]!) < 1e-5)
+    ),
+  );
+});
+
 t.test("a hung worker is terminated after the batch timeout and replaced", async (t) => {
   const sys = startSystem({ logger: silentLogger });
   t.teardown(() => sys.shutdown());

@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import t from "tap";
+import { startModelPoolTree } from "../../actors/inference/pool_tree.ts";
+import { inferenceConsumerSpec, newInferenceConsumerStats } from "../../actors/inference_kafka/mod.ts";
+import { ensureTopics } from "../../actors/kafka/mod.ts";
+import { decodeInferenceEnvelope, encodeImageEnvelope, sha256Hex } from "../../protocols/mod.ts";
+import { silentLogger, startChild, startSystem } from "../../system/mod.ts";
+import { kafkaBrokers, uniqueName } from "../helpers/infra.ts";
+import { TINY_INPUT, tinyExpected, tinyPng, writeTinyModel } from "../helpers/tiny_model.ts";
+import { readTopic } from "../helpers/topics.ts";
+
+t.test("inference through Kafka: each image's result is the tiny model's exact output; a failed one is dead-lettered", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "troupe-infk-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeTinyModel(join(dir, "tiny.onnx"));
+  const brokers = kafkaBrokers();
+  const name = uniqueName("infk");
+  const topics = { images: `${name}.images`, inferences: `${name}.inferences`, deadletter: `${name}.deadletter` };
+  await ensureTopics(brokers, Object.values(topics), { partitions: 2, log: silentLogger });
+
+  const sys = startSystem({ logger: silentLogger });
+  t.teardown(() => sys.shutdown());
+  const tree = await startModelPoolTree(sys.root, {
+    modelPath: join(dir, "tiny.onnx"),
+    modelName: "tiny",
+    input: TINY_INPUT,
+    workers: 1,
+    intraOpThreads: 1,
+    maxBatch: 8,
+    maxDelayMs: 5,
+    batchTimeoutMs: 5_000,
+    queue: 16,
+    topK: 3,
+    labels: ["a", "b", "c"],
+    outputs: "logits",
+    // Kills its worker thread on an image whose first value is 251 (the pool retries it once, then fails it).
+    engineModule: new URL("../helpers/faulty_engine.ts", import.meta.url).href,
+  });
+  const stats = newInferenceConsumerStats();
+  await startChild(
+    sys.root,
+    inferenceConsumerSpec({
+      brokers,
+      groupId: `${name}-inference`,
+      topics,
+      pool: tree.pool,
+      chunk: 8,
+      maxMessageBytes: 1_048_576,
+      timeoutMs: 10_000,
+      stats,
+    }),
+  );
+
+  const rgbOf = (i: number) => Array.from({ length: 12 }, (_, k) => (i * 37 + k * 11) % 250);
+  const N = 40;
+  const KILLER = 17; // its first value becomes 251
+  const images = Array.from({ length: N }, (_, i) => (i === KILLER ? [251, ...rgbOf(i).slice(1)] : rgbOf(i)));
+  const envelope = (i: number) => {
+    const png = tinyPng(images[i]!);
+    return Buffer.from(encodeImageEnvelope({
+      v: 1,
+      imageId: `cam-tiny/${i}`,
+      deviceId: "cam-tiny",
+      seq: i,
+      capturedAt: "2026-11-25T12:00:00.000Z",
+      label: { fine: 0, coarse: 0 },
+      width: 2,
+      height: 2,
+      format: "png",
+      sha256: sha256Hex(png),
+      data: Buffer.from(png).toString("base64"),
+    }));
+  };
+  const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  t.teardown(() => producer.disconnect());
+  await producer.send({
+    topic: topics.images,
+    messages: images.map((_, i) => ({ key: `cam-tiny/${i}`, value: envelope(i) })),
+  });
+
+  const results = await readTopic(t, brokers, topics.inferences, N - 1);
+  const byId = new Map<string, number[]>();
+  for (const r of results) {
+    const d = decodeInferenceEnvelope(r.value, { maxBytes: 1_048_576 });
+    if (!d.ok) return t.fail(`a result that does not decode: ${d.detail}`);
+    t.equal(d.value.model, "tiny");
+    byId.set(d.value.imageId, [0, 1, 2].map((k) => d.value.top.find((c) => c.index === k)!.prob));
+  }
+  t.equal(results.length, N - 1, "one result per image but the failed one");
+  for (let i = 0; i < N; i++) {
+    const got = byId.get(`cam-tiny/${i}`);
+    if (i === KILLER) {
+      t.notOk(got, "no result for the image that kills its worker");
+      continue;
+    }
+    const want = tinyExpected(images[i]!);
+    t.ok(
+      got && got.every((p, k) => Math.abs(p - want[k]!) < 1e-5),
+      `cam-tiny/${i}: ${got?.map((p) => p.toFixed(5))} = ${want.map((p) => p.toFixed(5))}`,
+    );
+  }
+  const [letter] = await readTopic(t, brokers, topics.deadletter, 1);
+  t.equal(letter?.headers["troupe-reason"], "inference_failed");
+  t.match(letter?.headers["troupe-detail"], /^worker_crashed: /);
+  t.equal(letter?.key, `cam-tiny/${KILLER}`);
+  t.ok(letter?.value.equals(envelope(KILLER)), "the original bytes");
+  t.same(stats.deadLettered, { inference_failed: 1 });
+});
