@@ -3,8 +3,8 @@
  * Prometheus metrics, the (redacted) configuration and a web view. A Hono app, so
  * an embedding service can mount it in its own server with `app.route()`.
  */
-import { timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
 import type { ActorSystem } from "../system/mod.ts";
 import { type HttpServer, serveHttp } from "../system/mod.ts";
 import { renderMetrics } from "./metrics.ts";
@@ -38,16 +38,17 @@ export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): 
   });
 
   if (token !== null) {
-    const expected = new TextEncoder().encode(token);
-    app.use("*", async (c, next) => {
-      const header = c.req.header("authorization") ?? "";
-      const given = new TextEncoder().encode(header.startsWith("Bearer ") ? header.slice(7) : "");
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        c.header("WWW-Authenticate", 'Bearer realm="troupe-ops"');
-        return c.json({ error: "a valid bearer token is required (Authorization: Bearer <OPS_TOKEN>)" }, 401);
-      }
-      await next();
-    });
+    const error = { error: "a valid bearer token is required (Authorization: Bearer <OPS_TOKEN>)" };
+    app.use(
+      "*",
+      bearerAuth({
+        token,
+        realm: "troupe-ops",
+        noAuthenticationHeaderMessage: error,
+        invalidAuthenticationHeaderMessage: error,
+        invalidTokenMessage: error,
+      }),
+    );
   }
 
   app.get("/actors", (c) => {

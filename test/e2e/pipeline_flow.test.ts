@@ -1,3 +1,4 @@
+import { Kafka, logLevel } from "kafkajs";
 import t from "tap";
 import { deviceImageSum, imageCount, pipelineEnv, shareOf, testSql, verifyImages } from "../helpers/pipeline.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
@@ -71,18 +72,34 @@ t.test("kill -9 of the db node mid-run loses and duplicates nothing", async (t) 
     SIM_COUNT: String(N),
   });
   const first = await startNodeProcess(t, { ...env, ROLE: "db" });
-  const atKill = await until(
-    "some rows written",
+  await until("some rows written", async () => (await imageCount(sql)) >= 500, 120_000, 20);
+  const admin = new Kafka({ brokers: env["KAFKA_BROKERS"]!.split(","), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  const committedOffsets = async () => {
+    const [offsets] = await admin.fetchOffsets({ groupId: env["DB_GROUP_ID"]!, topics: [env["TOPIC_IMAGES"]!] });
+    return offsets!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  };
+  // Kill it at a moment when it has written rows whose offsets it has not committed yet (frozen to look).
+  await until(
+    "a moment with rows written but not committed",
     async () => {
-      const n = await imageCount(sql);
-      return n >= 500 ? n : 0;
+      first.proc.kill("SIGSTOP");
+      if ((await imageCount(sql)) > (await committedOffsets())) return true;
+      first.proc.kill("SIGCONT");
+      return false;
     },
-    120_000,
-    20,
+    60_000,
+    5,
   );
   first.proc.kill("SIGKILL");
   t.equal(await first.exited, null, "killed");
-  t.ok(atKill < N, `killed mid-run, after ${atKill} of ${N} rows`);
+  // What the next node must replay: rows written whose offsets were not committed (the killed node sends nothing more).
+  const written = await imageCount(sql);
+  const committed = await committedOffsets();
+  const replay = written - committed;
+  t.ok(written < N, `killed mid-run, after ${written} of ${N} rows`);
+  t.ok(replay > 0, `at the kill: ${written} rows written, ${committed} offsets committed, so ${replay} to replay`);
   const second = await startNodeProcess(t, { ...env, ROLE: "db" });
   await until(
     "simulator finished",
@@ -100,6 +117,10 @@ t.test("kill -9 of the db node mid-run loses and duplicates nothing", async (t) 
   t.equal(await imageCount(sql), N, "exactly N rows");
   t.equal(await deviceImageSum(sql), N, "no image counted twice");
   t.same(await verifyImages(sql, devices, shareOf(N, devices)), [], "every image present and intact");
+  const upserter = await second.actor("/troupe/db/upserter");
+  t.equal(upserter?.info?.["imagesUpdated"], replay, `the replay happened: ${replay} rows updated, not added`);
+  const updated = await sql`SELECT count(*)::int AS n FROM images WHERE updated_at > received_at`;
+  t.equal(updated[0]!["n"], replay, "and they show as updated in the table");
   sim.proc.kill("SIGTERM");
   second.proc.kill("SIGTERM");
   t.equal(await second.exited, 0);
