@@ -3,6 +3,8 @@
  * predict API and the inference consumer. Parsed by `loadConfig`.
  */
 import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { z } from "zod";
 
 /** The `inference` role. */
@@ -24,6 +26,11 @@ export interface InferenceConfig {
     scale: number;
   };
   readonly outputs: "logits" | "probabilities";
+  /**
+   * The module each model worker loads its engine from (`MODEL_ENGINE_MODULE`, a
+   * file path or URL exporting `load(spec)`); null: onnxruntime-node.
+   */
+  readonly engineModule: string | null;
   readonly topK: number;
   readonly pool: {
     workers: number;
@@ -50,6 +57,8 @@ export const INFERENCE_VARIABLES: Record<string, string> = {
   MODEL_STD: "per-channel std, r,g,b (default 0.229,0.224,0.225)",
   MODEL_SCALE: "multiplies 0..255 pixel values first (default 1/255)",
   MODEL_OUTPUTS: "logits (softmax applied) or probabilities (default logits)",
+  MODEL_ENGINE_MODULE:
+    "module each model worker loads its engine from, exporting load(spec) (default: onnxruntime-node)",
   TOP_K: "classes in each result (default 5)",
   POOL_WORKERS: "model worker threads (default: half the cores, at least 1)",
   POOL_INTRA_THREADS: "threads per worker session (default: cores / workers); workers x threads <= cores",
@@ -131,6 +140,7 @@ export function readInferenceConfig(get: Getter, problems: string[]): InferenceC
       scale: get("MODEL_SCALE", 1 / 255, scale as unknown as z.ZodType<number>, "a number such as 1/255 or 1"),
     },
     outputs: get("MODEL_OUTPUTS", "logits" as const, z.enum(["logits", "probabilities"]), "logits or probabilities"),
+    engineModule: engineModuleUrl(get("MODEL_ENGINE_MODULE", null, z.string().min(1), "a file path or URL")),
     topK: get("TOP_K", 5, int(1, 100), "a whole number from 1 to 100"),
     pool: {
       workers,
@@ -170,4 +180,10 @@ export function readInferenceConfig(get: Getter, problems: string[]): InferenceC
       "1 to 249 letters, digits, '.', '_' or '-'",
     ),
   };
+}
+
+/** A file path (relative to the working directory) or URL as the URL a worker thread imports. */
+function engineModuleUrl(value: string | null): string | null {
+  if (value === null) return null;
+  return /^[a-z][a-z0-9+.-]*:/i.test(value) ? value : pathToFileURL(resolve(value)).href;
 }

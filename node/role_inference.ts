@@ -63,6 +63,7 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
   });
   const tree = await startModelPoolTree(sup, {
     modelPath: path,
+    ...(inf.engineModule ? { engineModule: inf.engineModule } : {}),
     modelName: name,
     input: inf.input,
     maxSide: inf.api.maxSide,

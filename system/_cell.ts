@@ -89,9 +89,17 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     await this.#init();
   }
 
+  /**
+   * Stops taking messages and ends the incarnation (its signal aborts, its timers
+   * stop), then waits for the handler in progress. A handler waiting on the signal
+   * (a send into a full mailbox, I/O) so returns at once: a restart never waits on
+   * a sibling's mailbox that only the restart would drain. What such a handler
+   * throws once its incarnation ended is not a failure of the actor.
+   */
   async suspend(): Promise<void> {
     this.#suspended = true;
     if (this.#status === "running") this.#status = "restarting";
+    this.#ctx.end();
     await this.#waitFor(() => !this.#busy);
   }
 
@@ -236,8 +244,8 @@ export class ActorCell<M, S, C = never> implements TreeNode {
       try {
         next = this.#behaviour.receive(this.#state as S, msg, this.#ctx);
       } catch (err) {
-        this.#endTurn(n, err);
-        throw err;
+        if (this.#endTurn(n, err)) throw err;
+        return undefined;
       }
       if (next instanceof Promise) return this.#turnAsync(next, n);
       this.#state = next;
@@ -264,8 +272,8 @@ export class ActorCell<M, S, C = never> implements TreeNode {
         this.#handled();
       }
     } catch (err) {
-      this.#endTurn(n, err);
-      throw err;
+      if (this.#endTurn(n, err)) throw err;
+      return;
     }
     this.#endTurn(n, null);
   }
@@ -282,18 +290,25 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     }
   }
 
-  /** Ends a turn: records a failure (the actor stays suspended), or queues the next turn. */
-  #endTurn(n: number, failure: unknown): void {
+  /**
+   * Ends a turn: records a failure (the actor stays suspended; true: report it), or
+   * queues the next turn.
+   */
+  #endTurn(n: number, failure: unknown): boolean {
     noteHandled(n);
     this.#scheduled = false;
     if (failure !== null) {
-      this.#recordFailure(failure);
+      // After the incarnation ended (a restart or stop under way), a handler's error is its ending, not a failure.
+      const counts = !this.#ctx.ended;
+      if (counts) this.#recordFailure(failure);
+      else this.#log.debug("a handler ended with its incarnation", { err: failure });
       this.#suspended = true;
       this.#busy = false;
       this.#poke();
-      return;
+      return counts;
     }
     this.#schedule();
+    return false;
   }
 
   /** A turn that ran outside nact failed: nact runs the crash path, unless the actor already stopped. */

@@ -2,7 +2,7 @@
  * The folders of troupe as a one-way graph: which folder may import which. Read by
  * tools/check_layers.ts (run in CI) and shown in the README's layout section.
  * Capability folders under actors/ are units of their own; the node (node/ and
- * main.ts) is on top and nothing imports it. test/, bench/, examples/ and tools/
+ * main.ts) is on top and nothing imports it. test/, bench/, chaos/, examples/ and tools/
  * may import anything (test/ may also reach into `_private` files: white-box
  * tests), and nothing imports them.
  */
@@ -34,7 +34,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Units that may import anything and that nothing else imports. */
-export const FREE_UNITS: readonly string[] = ["test", "bench", "examples", "tools"];
+export const FREE_UNITS: readonly string[] = ["test", "bench", "chaos", "examples", "tools"];
 
 /** Units allowed to import another folder's `_private` files. */
 export const WHITE_BOX_UNITS: readonly string[] = ["test"];

@@ -206,3 +206,40 @@ t.test("each incarnation's signal is aborted when it ends, even when first read 
   t.notOk(next.signal.aborted, "and a live signal");
   t.equal(next.log, readEarly.log, "the actor's logger is made once and kept across incarnations");
 });
+
+t.test("a restart does not wait forever on a sibling blocked sending to the failed actor (rest_for_one)", async (t) => {
+  const sys = system(t);
+  const sup = await supervise(sys.root, { name: "s", strategy: "rest_for_one", ...fast });
+  let fail!: (err: Error) => void;
+  const gate = new Promise<never>((_, reject) => (fail = reject));
+  gate.catch(() => {});
+  // a: its first message waits on the gate, then fails; its mailbox (capacity 1) stays full meanwhile.
+  let first = true;
+  const a = await spawn<string, null>(sup, {
+    init: () => null,
+    receive: async (s) => {
+      if (first) {
+        first = false;
+        await gate;
+      }
+      return s;
+    },
+  }, { name: "a", capacity: 1 });
+  // b: sends to a with its incarnation's signal, so it blocks while a's mailbox is full.
+  const b = await spawn<string, null>(sup, {
+    init: () => null,
+    receive: async (s, msg, ctx) => {
+      await a.send(msg, { signal: ctx.signal });
+      return s;
+    },
+  }, { name: "b", capacity: 4 });
+  await a.send("slow");
+  await a.send("fills the mailbox");
+  await b.send("blocked");
+  await until("b blocked in its send", () => findInSnapshot(sys.snapshot(), "/troupe/s/b")?.mailbox?.depth === 0);
+  fail(new Error("a failed on purpose"));
+  await until("a and b restarted", () => restartsOf(sys, "/troupe/s/a") === 1 && restartsOf(sys, "/troupe/s/b") === 1);
+  const bSnap = findInSnapshot(sys.snapshot(), "/troupe/s/b");
+  t.equal(bSnap?.failures, 0, "b's send, aborted because its incarnation ended, is not a failure of b");
+  t.equal(bSnap?.status, "running");
+});

@@ -1,0 +1,181 @@
+/**
+ * The four hosts of the original system, on network namespaces: the broker host
+ * (the `broker` role), the db host (PostgreSQL and the `db` role), the inference
+ * host (the `inference` role, serving the tiny test model so a run takes seconds)
+ * and the camera host (the `simulator` role). Runs from the observer host, which
+ * reads the nodes' ops endpoints and Kafka over the bridge, and PostgreSQL on the
+ * db host through psql.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import type { Host, Network } from "./netns.ts";
+import { type HostProcess, runOnHost, startOnHost } from "./processes.ts";
+
+/** The ops token every node of the suite requires (their ops endpoints are off loopback). */
+export const OPS_TOKEN = "chaos-suite-ops-token-0123456789";
+const OPS_PORT = 7070;
+const KAFKA_PORT = 9092;
+const NODE = [process.execPath, "--import", "tsx"];
+
+/** The running infrastructure and where the run's files go. */
+export interface Cluster {
+  net: Network;
+  dir: string;
+  broker: HostProcess;
+  databaseUrl: string;
+  brokers: string[];
+  modelPath: string;
+  log(line: string): void;
+}
+
+/** Polls `check` every `everyMs` until it returns a truthy value; fails naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, check: () => Promise<T> | T, timeoutMs: number, everyMs = 200) {
+  const end = Date.now() + timeoutMs;
+  let last: unknown = null;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** GET of a node's ops route (with the token); the parsed JSON or null when it does not answer. */
+export async function ops(host: Host, path: string): Promise<Record<string, unknown> | null> {
+  try {
+    const r = await fetch(`http://${host.ip}:${OPS_PORT}${path}`, {
+      headers: { authorization: `Bearer ${OPS_TOKEN}` },
+      signal: AbortSignal.timeout(2_000),
+    });
+    return (await r.json()) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** The `info` of the actor at `path` in a node's `/actors`, or null. */
+export async function actorInfo(host: Host, path: string): Promise<Record<string, unknown> | null> {
+  type Node = { path: string; info: Record<string, unknown> | null; restarts: number; children: Node[] };
+  const body = (await ops(host, "/actors")) as { tree?: Node } | null;
+  const find = (n: Node): Node | undefined => (n.path === path ? n : n.children.map(find).find(Boolean));
+  const node = body?.tree ? find(body.tree) : undefined;
+  return node ? { ...node.info, restarts: node.restarts } : null;
+}
+
+/** Starts a troupe node with `role` on `host`, and waits until its `/readyz` says ready (unless `ready` is false). */
+export async function startNode(
+  c: Cluster,
+  host: Host,
+  role: string,
+  env: Record<string, string>,
+  options: { ready?: boolean; tag?: string } = {},
+): Promise<HostProcess> {
+  const p = startOnHost(role, host, NODE[0]!, [...NODE.slice(1), "main.ts"], {
+    ROLE: role,
+    NODE_ID: `${role}${options.tag ? `-${options.tag}` : ""}`,
+    OPS_HOST: host.ip,
+    OPS_PORT: String(OPS_PORT),
+    OPS_TOKEN,
+    LOG_LEVEL: "info",
+    ...env,
+  }, join(c.dir, `${host.name}.log`));
+  if (options.ready !== false) {
+    await until(`${role} on ${host.name} ready`, async () => {
+      if (p.proc.exitCode !== null) throw new Error(`${role} exited with ${p.proc.exitCode} (see ${host.name}.log)`);
+      return (await ops(host, "/readyz"))?.["ready"] === true;
+    }, 120_000);
+  }
+  return p;
+}
+
+/** Starts the broker host's node (the `broker` role, advertised on its bridge address). */
+export function startBroker(c: Omit<Cluster, "broker">, options: { ready?: boolean } = {}): Promise<HostProcess> {
+  const host = c.net.hosts["broker"]!;
+  return startNode(c as Cluster, host, "broker", {
+    KAFKA_ADVERTISED_HOST: host.ip,
+    KAFKA_PORT: String(KAFKA_PORT),
+    KAFKA_CONTROLLER_PORT: String(KAFKA_PORT + 1),
+    KAFKA_DATA_DIR: join(c.dir, "kafka"),
+  }, options);
+}
+
+/** The brokers' address as the other hosts reach it. */
+export function brokersOf(net: Network): string[] {
+  return [`${net.hosts["broker"]!.ip}:${KAFKA_PORT}`];
+}
+
+/** Starts (or restarts) PostgreSQL on the db host; resolves with its URL (reachable on that host only). */
+export async function startDatabase(net: Network, dir: string): Promise<string> {
+  const out = await runOnHost(net.hosts["db"]!, NODE[0]!, [
+    ...NODE.slice(1),
+    "node/cli/postgres.ts",
+    "start",
+    "--dir",
+    dir,
+  ]);
+  const line = out.trim().split("\n").find((l) => l.startsWith("DATABASE_URL="));
+  if (!line) throw new Error(`PostgreSQL did not start on the db host: ${out}`);
+  return line.slice("DATABASE_URL=".length);
+}
+
+/** Stops PostgreSQL on the db host (fast shutdown). */
+export async function stopDatabase(net: Network, dir: string): Promise<void> {
+  await runOnHost(net.hosts["db"]!, NODE[0]!, [...NODE.slice(1), "node/cli/postgres.ts", "stop", "--dir", dir]);
+}
+
+/** Sends `signal` to PostgreSQL's postmaster and every backend (SIGSTOP freezes the server, SIGCONT thaws it). */
+export async function signalDatabase(dir: string, signal: "STOP" | "CONT"): Promise<void> {
+  const postmaster = readFileSync(join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]!.trim();
+  const { execFileSync } = await import("node:child_process");
+  let children: string[] = [];
+  try {
+    children = execFileSync("pgrep", ["-P", postmaster], { encoding: "utf8" }).split("\n").filter(Boolean);
+  } catch { /* no backends */ }
+  execFileSync("kill", [`-${signal}`, postmaster, ...children]);
+}
+
+/** One value from PostgreSQL on the db host (psql). */
+export async function sqlValue(c: Cluster, query: string): Promise<number> {
+  const out = await runOnHost(c.net.hosts["db"]!, "psql", [c.databaseUrl, "-tAc", query]);
+  return Number(out.trim());
+}
+
+/** Dead letters in `topic`, counted by reason (reads the whole topic from the observer host). */
+export async function deadLettersByReason(brokers: string[], topic: string): Promise<Record<string, number>> {
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING, clientId: "chaos-observer" });
+  const admin = kafka.admin();
+  await admin.connect();
+  let total = 0;
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+    total = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+  const counts: Record<string, number> = {};
+  if (total === 0) return counts;
+  const consumer = kafka.consumer({ groupId: `chaos-reader-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+  await consumer.connect();
+  let seen = 0;
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const reason = String(message.headers?.["troupe-reason"] ?? "none");
+        counts[reason] = (counts[reason] ?? 0) + 1;
+        seen++;
+      },
+    });
+    await until(`${total} dead letters read`, () => seen >= total, 60_000, 50);
+  } finally {
+    await consumer.disconnect();
+  }
+  return counts;
+}

@@ -1,0 +1,143 @@
+/**
+ * `npm run chaos [-- --quick] [--only <name>]`: the pipeline on four hosts under
+ * faults. The four roles run as four hosts on this machine, each in a network
+ * namespace of its own joined to a bridge (chaos/netns.ts); this process makes
+ * the namespaces, then runs the scenarios from a fifth host (the observer) and
+ * removes every namespace at the end. Writes bench/results/chaos.{json,md}.
+ * Needs root, iproute2, Java 17 and Maven (the broker), PostgreSQL (installed with
+ * apt-get when missing) and kcat. Exit code 0 when every scenario that can run
+ * here passed, 1 otherwise.
+ */
+import { spawn } from "node:child_process";
+import { cpus, totalmem } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { hasCommand } from "../infra/process.ts";
+import { writeTinyModel } from "../test/helpers/tiny_model.ts";
+import { brokersOf, type Cluster, startBroker, startDatabase, stopDatabase } from "./cluster.ts";
+import { checkNamespaces, createHosts, type Network, removeHosts } from "./netns.ts";
+import { renderChaosMarkdown } from "./report.ts";
+import { runScenario, type RunShape, type ScenarioResult, SCENARIOS, stopNodes } from "./scenarios.ts";
+
+const HOSTS = ["broker", "db", "inference", "camera", "observer"];
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean" },
+    only: { type: "string" },
+    inside: { type: "string" },
+    out: { type: "string", default: "bench/results" },
+  },
+});
+const say = (line: string) => process.stdout.write(`chaos [${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+if (values.inside === undefined) await outside();
+else await inside(values.inside);
+
+/** In the machine's own namespace: checks, makes the hosts, runs this program on the observer host, cleans up. */
+async function outside(): Promise<void> {
+  const prefix = `trp${process.pid}`;
+  for (const cmd of ["ip", "kcat", "java", "mvn"]) {
+    if (!(await hasCommand(cmd))) {
+      console.error(`chaos: '${cmd}' is needed and not installed`);
+      process.exit(1);
+    }
+  }
+  try {
+    checkNamespaces(prefix);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  say(`making hosts ${HOSTS.join(", ")} (namespaces ${prefix}-*, 198.18.0.0/24 on a bridge of their own)`);
+  const net = createHosts(prefix, HOSTS);
+  const cleanup = () => removeHosts(prefix);
+  process.once("SIGINT", () => {
+    cleanup();
+    process.exit(130);
+  });
+  let code = 1;
+  try {
+    const args = [process.execArgv, process.argv.slice(1), ["--inside", JSON.stringify(net)]].flat();
+    const child = spawn("ip", ["netns", "exec", net.hosts["observer"]!.ns, process.execPath, ...args], {
+      stdio: "inherit",
+    });
+    code = await new Promise<number>((r) => child.once("exit", (c) => r(c ?? 1)));
+  } finally {
+    cleanup();
+    say("hosts removed");
+  }
+  process.exit(code);
+}
+
+/** On the observer host: the infrastructure, then each scenario. */
+async function inside(netJson: string): Promise<void> {
+  const net = JSON.parse(netJson) as Network;
+  const quick = values.quick === true;
+  const shape: RunShape = quick
+    ? { images: 600, devices: 6, rate: 20, outageMs: 10_000, settleMs: 150_000 }
+    : { images: 1500, devices: 6, rate: 20, outageMs: 30_000, settleMs: 240_000 };
+  const run = Date.now().toString(36);
+  const dir = resolve(`.troupe/chaos-${run}`);
+  mkdirSync(dir, { recursive: true });
+  const modelPath = join(dir, "tiny.onnx");
+  writeTinyModel(modelPath);
+  say(
+    `${quick ? "quick" : "full"} mode: ${shape.images} images per scenario, outages of ${
+      shape.outageMs / 1000
+    } s; logs in ${dir}`,
+  );
+  const partial = { net, dir, brokers: brokersOf(net), modelPath, log: say, databaseUrl: "" };
+  say("starting PostgreSQL on the db host");
+  partial.databaseUrl = await startDatabase(net, join(dir, "postgres"));
+  say("starting the broker role on the broker host");
+  const c: Cluster = { ...partial, broker: await startBroker(partial) };
+  const wanted = SCENARIOS.filter((s) => (values.only ? s.name.includes(values.only) : !quick || s.quick));
+  const results: (ScenarioResult | { scenario: string; skipped: string })[] = [];
+  const started = new Date();
+  try {
+    for (const [i, s] of wanted.entries()) {
+      const why = await s.unavailable?.(c);
+      if (why) {
+        say(`${i + 1}/${wanted.length} ${s.name}: not run here: ${why}`);
+        results.push({ scenario: s.name, skipped: why });
+        continue;
+      }
+      say(`${i + 1}/${wanted.length} ${s.name}: running`);
+      const r = await runScenario(c, s, shape, `${run}_${i}`);
+      say(
+        `${i + 1}/${wanted.length} ${s.name}: ${
+          r.ok ? "passed" : `FAILED: ${r.problems.join("; ")}`
+        } (sent ${r.sent}, ${r.imageRows} image rows, ${r.inferenceRows} inference rows, replayed ${r.replayed}, recovery ${
+          r.recoverySeconds ?? "—"
+        } s)`,
+      );
+      results.push(r);
+    }
+  } finally {
+    await stopNodes([c.broker]);
+    await stopDatabase(net, join(dir, "postgres")).catch(() => {});
+  }
+  const report = {
+    mode: quick ? "quick" : "full",
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? "unknown",
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    shape,
+    results,
+  };
+  mkdirSync(values.out!, { recursive: true });
+  const base = quick ? "chaos-quick" : "chaos";
+  writeFileSync(join(values.out!, `${base}.json`), JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(join(values.out!, `${base}.md`), renderChaosMarkdown(report));
+  process.stdout.write("\n" + renderChaosMarkdown(report));
+  say(`wrote ${values.out}/${base}.json and ${base}.md`);
+  const failed = results.filter((r) => "ok" in r && !r.ok);
+  process.exit(failed.length === 0 ? 0 : 1);
+}

@@ -1,0 +1,47 @@
+/** The chaos suite's markdown table. */
+import type { RunShape, ScenarioResult } from "./scenarios.ts";
+
+/** A chaos run as written to JSON. */
+export interface ChaosReport {
+  mode: string;
+  started: string;
+  finished: string;
+  machine: { cores: number; cpu: string; memoryGiB: number; node: string };
+  shape: RunShape;
+  results: (ScenarioResult | { scenario: string; skipped: string })[];
+}
+
+const letters = (m: Record<string, number>) =>
+  Object.keys(m).length === 0 ? "0" : Object.entries(m).sort().map(([k, v]) => `${k} ${v}`).join(", ");
+
+/** The report as a markdown table with the machine it ran on. */
+export function renderChaosMarkdown(r: ChaosReport): string {
+  const lines = [
+    `Chaos suite (${r.mode} mode), ${
+      r.started.slice(0, 16).replace("T", " ")
+    } UTC on ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. Four hosts (network namespaces on one bridge); ${r.shape.images} images per scenario from ${r.shape.devices} cameras at ${r.shape.rate}/s each; outages of ${
+      r.shape.outageMs / 1000
+    } s.`,
+    "",
+    "| scenario | result | sent | image rows | inference rows | counted twice | replayed rows | dead letters (expected) | recovery |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const s of r.results) {
+    if ("skipped" in s) {
+      lines.push(`| ${s.scenario} | not run: ${s.skipped} | | | | | | | |`);
+      continue;
+    }
+    const expected = letters(s.expectedDeadLetters);
+    lines.push(
+      `| ${s.scenario} | ${
+        s.ok ? "passed" : `**failed**: ${s.problems.join("; ")}`
+      } | ${s.sent} | ${s.imageRows} | ${s.inferenceRows} | ${s.duplicates} | ${s.replayed} | ${
+        letters(s.deadLetters)
+      }${expected === letters(s.deadLetters) ? "" : ` (${expected})`} | ${
+        s.recoverySeconds === null ? "—" : `${s.recoverySeconds} s`
+      } |`,
+    );
+  }
+  const notes = r.results.flatMap((s) => ("notes" in s ? s.notes.map((n) => `- ${s.scenario}: ${n}`) : []));
+  return [...lines, "", ...notes, ""].join("\n");
+}

@@ -1,0 +1,458 @@
+/**
+ * The chaos scenarios. Each runs the pipeline on the four hosts with topics,
+ * groups and a schema of its own: a simulator sending N images, the db and
+ * inference roles, one fault injected mid-run and healed, and ends in exact
+ * counts: N image rows, N inference rows, no image counted twice, every dead
+ * letter accounted for by reason, and the time from the heal until every count
+ * was reached.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import { encodeImageEnvelope, sha256Hex } from "../protocols/mod.ts";
+import { tinyPng } from "../test/helpers/tiny_model.ts";
+import {
+  actorInfo,
+  brokersOf,
+  type Cluster,
+  deadLettersByReason,
+  signalDatabase,
+  sqlValue,
+  startBroker,
+  startDatabase,
+  startNode,
+  stopDatabase,
+  until,
+} from "./cluster.ts";
+import { setLink } from "./netns.ts";
+import { type HostProcess, runOnHost } from "./processes.ts";
+
+/** How big and how long a run is. */
+export interface RunShape {
+  images: number;
+  devices: number;
+  /** Images per second per camera. */
+  rate: number;
+  /** How long a fault lasts before it is healed. */
+  outageMs: number;
+  /** Longest wait for every count after the heal. */
+  settleMs: number;
+}
+
+/** What one scenario measured. */
+export interface ScenarioResult {
+  scenario: string;
+  ok: boolean;
+  problems: string[];
+  sent: number;
+  imageRows: number;
+  inferenceRows: number;
+  /** Images counted twice in `devices` (0 when nothing was duplicated). */
+  duplicates: number;
+  /** Image rows written again by a replay (updated, not added). */
+  replayed: number;
+  deadLetters: Record<string, number>;
+  expectedDeadLetters: Record<string, number>;
+  /** From the end of the fault (a kill, or the heal of an outage) until every count was reached. */
+  recoverySeconds: number | null;
+  notes: string[];
+}
+
+/** The roles of a scenario, restartable. */
+export interface Run {
+  c: Cluster;
+  shape: RunShape;
+  env: Record<string, string>;
+  schema: string;
+  nodes: Record<"db" | "inference" | "simulator", HostProcess>;
+  start(role: "db" | "inference" | "simulator"): Promise<void>;
+  rows(): Promise<number>;
+  notes: string[];
+}
+
+/** A scenario: a fault (resolving with when it ended: the kill, or the heal) and what it adds to the expected counts. */
+export interface Scenario {
+  name: string;
+  quick: boolean;
+  /** Why it cannot run on this machine, or null. */
+  unavailable?(c: Cluster): Promise<string | null>;
+  fault(run: Run): Promise<number>;
+  /** Extra image rows and inference rows beyond N, and dead letters expected. */
+  expect?: { images?: number; inferences?: number; deadLetters?: Record<string, number> };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until a quarter of the images are stored: the fault comes mid-run. */
+const midRun = (run: Run) =>
+  until("a quarter of the images stored", async () => (await run.rows()) >= run.shape.images / 4, 120_000);
+
+/** kill -9 of a role's whole process group, then the role started again on its host. */
+function killRole(role: "db" | "inference" | "simulator"): Scenario {
+  return {
+    name: `kill -9 ${role === "simulator" ? "simulator" : role} node`,
+    quick: role === "db",
+    async fault(run) {
+      await midRun(run);
+      if (role === "db") await momentWithUncommittedRows(run);
+      run.nodes[role].signal("SIGKILL");
+      await run.nodes[role].exited;
+      const killedAt = Date.now();
+      await run.start(role);
+      return killedAt;
+    },
+  };
+}
+
+/** Freezes the db node until it has written rows whose offsets are not committed yet, so its kill shows a replay. */
+async function momentWithUncommittedRows(run: Run): Promise<void> {
+  const admin = new Kafka({ brokers: run.c.brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await until(
+      "a moment with rows written but not committed",
+      async () => {
+        run.nodes.db.signal("SIGSTOP");
+        const [o] = await admin.fetchOffsets({ groupId: run.env["DB_GROUP_ID"]!, topics: [run.env["TOPIC_IMAGES"]!] });
+        const committed = o!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+        if ((await run.rows()) > committed) return true;
+        run.nodes.db.signal("SIGCONT");
+        return false;
+      },
+      60_000,
+      5,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const killBroker: Scenario = {
+  name: "kill -9 broker",
+  quick: true,
+  async fault(run) {
+    await midRun(run);
+    run.c.broker.signal("SIGKILL");
+    await run.c.broker.exited;
+    const killedAt = Date.now();
+    run.c.broker = await startBroker(run.c);
+    return killedAt;
+  },
+};
+
+const databaseStopped: Scenario = {
+  name: "PostgreSQL stopped",
+  quick: false,
+  async fault(run) {
+    await midRun(run);
+    await stopDatabase(run.c.net, join(run.c.dir, "postgres"));
+    await sleep(run.shape.outageMs);
+    await startDatabase(run.c.net, join(run.c.dir, "postgres"));
+    return Date.now();
+  },
+};
+
+const databaseFrozen: Scenario = {
+  name: "PostgreSQL frozen (SIGSTOP)",
+  quick: true,
+  async fault(run) {
+    await midRun(run);
+    await signalDatabase(join(run.c.dir, "postgres"), "STOP");
+    try {
+      await sleep(run.shape.outageMs);
+    } finally {
+      await signalDatabase(join(run.c.dir, "postgres"), "CONT");
+    }
+    return Date.now();
+  },
+};
+
+function cutOff(host: "db" | "inference"): Scenario {
+  return {
+    name: `${host} host cut off`,
+    quick: host === "db",
+    async fault(run) {
+      await midRun(run);
+      setLink(run.c.net, host, false);
+      try {
+        await sleep(run.shape.outageMs);
+      } finally {
+        setLink(run.c.net, host, true);
+      }
+      return Date.now();
+    },
+  };
+}
+
+const slowLossyBroker: Scenario = {
+  name: "broker link 200 ms + 5% loss",
+  quick: false,
+  async unavailable(c) {
+    const host = c.net.hosts["broker"]!;
+    try {
+      await runOnHost(host, "tc", ["qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"]);
+      await runOnHost(host, "tc", ["qdisc", "del", "dev", "lo", "root"]);
+      return null;
+    } catch (err) {
+      return `tc netem is not available in this kernel (${(err as Error).message.trim().split("\n").at(-1)})`;
+    }
+  },
+  async fault(run) {
+    const host = run.c.net.hosts["broker"]!;
+    await runOnHost(host, "tc", ["qdisc", "add", "dev", host.dev, "root", "netem", "delay", "200ms", "loss", "5%"]);
+    return Date.now();
+  },
+};
+
+/** Records of every dead-letter reason, produced with kcat from the camera host while the run goes on. */
+const POISON_IMAGES: Record<string, (good: Record<string, unknown>) => Buffer> = {
+  not_json: () => Buffer.from([0xde, 0xad, 0xbe, 0xef]),
+  unknown_version: (g) => Buffer.from(JSON.stringify({ ...g, v: 2 })),
+  invalid_envelope: (g) => Buffer.from(JSON.stringify({ ...g, deviceId: undefined })),
+  bad_base64: (g) => Buffer.from(JSON.stringify({ ...g, data: "@@@@" })),
+  sha256_mismatch: (g) => Buffer.from(JSON.stringify({ ...g, sha256: "f".repeat(64) })),
+  not_png: (g) => {
+    const gif = Buffer.from("GIF89a not a png");
+    return Buffer.from(JSON.stringify({ ...g, data: gif.toString("base64"), sha256: sha256Hex(gif) }));
+  },
+  oversize: (g) => Buffer.from(JSON.stringify({ ...g, padding: "x".repeat(80_000) })),
+};
+
+/** A valid 2x2 image whose first value makes the suite's engine kill its worker (inference_failed). */
+function killerImage(): Buffer {
+  const png = tinyPng([251, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]);
+  return Buffer.from(encodeImageEnvelope({
+    v: 1,
+    imageId: "cam-poison/killer",
+    deviceId: "cam-poison",
+    seq: 0,
+    capturedAt: "2026-11-25T12:00:00.000Z",
+    label: { fine: 0, coarse: 0 },
+    width: 2,
+    height: 2,
+    format: "png",
+    sha256: sha256Hex(png),
+    data: Buffer.from(png).toString("base64"),
+  }));
+}
+
+const poison: Scenario = {
+  name: "poison of every reason",
+  quick: true,
+  // The killer image is a good image for the db role (one more row); each bad image is
+  // dead-lettered by both consumers of the images topic.
+  expect: {
+    images: 1,
+    deadLetters: {
+      ...Object.fromEntries(Object.keys(POISON_IMAGES).map((r) => [r, 2])),
+      inference_failed: 1,
+      db_rejected: 1,
+    },
+  },
+  async fault(run) {
+    await midRun(run);
+    const good = JSON.parse(killerImage().toString()) as Record<string, unknown>;
+    const files = Object.entries(POISON_IMAGES).map(([reason, make]) => {
+      const f = join(run.c.dir, `poison-${reason}`);
+      writeFileSync(f, make({ ...good, imageId: `cam-poison/${reason}`, sha256: good["sha256"] }));
+      return f;
+    });
+    const killer = join(run.c.dir, "poison-killer");
+    writeFileSync(killer, killerImage());
+    // Valid for the envelope, refused by PostgreSQL: year 1 at +01:00 is year 0 in UTC.
+    const refused = join(run.c.dir, "poison-db-rejected");
+    writeFileSync(
+      refused,
+      JSON.stringify({
+        v: 1,
+        imageId: "cam-poison/refused",
+        model: "tiny",
+        top: [{ index: 0, label: "a", prob: 1 }],
+        latencyMs: 1,
+        inferredAt: "0001-01-01T00:00:00+01:00",
+      }),
+    );
+    const camera = run.c.net.hosts["camera"]!;
+    const kcat = (topic: string, paths: string[]) =>
+      runOnHost(camera, "kcat", ["-P", "-b", run.c.brokers.join(","), "-t", topic, "-k", "cam-poison", ...paths]);
+    await kcat(run.env["TOPIC_IMAGES"]!, [...files, killer]);
+    await kcat(run.env["TOPIC_INFERENCES"]!, [refused]);
+    return Date.now();
+  },
+};
+
+/** Every scenario, in the order they run. */
+export const SCENARIOS: Scenario[] = [
+  killRole("db"),
+  killRole("inference"),
+  killRole("simulator"),
+  killBroker,
+  databaseStopped,
+  databaseFrozen,
+  cutOff("db"),
+  cutOff("inference"),
+  slowLossyBroker,
+  poison,
+];
+
+/** Runs one scenario on the cluster and checks its counts. */
+export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag: string): Promise<ScenarioResult> {
+  const name = `chaos_${tag}`;
+  const schema = name.toLowerCase();
+  const env: Record<string, string> = {
+    KAFKA_BROKERS: brokersOf(c.net).join(","),
+    TOPIC_IMAGES: `${name}.images`,
+    TOPIC_INFERENCES: `${name}.inferences`,
+    TOPIC_DEADLETTER: `${name}.deadletter`,
+    TOPIC_PARTITIONS: "3",
+    DB_GROUP_ID: `${name}-db`,
+    INFERENCE_GROUP_ID: `${name}-inference`,
+    DATABASE_SCHEMA: schema,
+    SYNTHETIC_DIR: join(c.dir, "synthetic"),
+    SIM_SEED: "1",
+    MAX_MESSAGE_BYTES: "65536",
+    DB_STATEMENT_TIMEOUT_MS: "2000",
+    DB_CONNECT_TIMEOUT_S: "2",
+  };
+  const roleEnv: Record<string, Record<string, string>> = {
+    db: { DATABASE_URL: c.databaseUrl, UPSERT_BATCH: "100" },
+    inference: {
+      MODEL_PATH: c.modelPath,
+      MODEL_NAME: "tiny",
+      MODEL_INPUT_SIZE: "2",
+      MODEL_MEAN: "0,0,0",
+      MODEL_STD: "1,1,1",
+      MODEL_SCALE: "1",
+      MODEL_ENGINE_MODULE: "chaos/killer_engine.ts",
+      API_PORT: "0",
+      POOL_WORKERS: "1",
+    },
+    simulator: {
+      SIM_COUNT: String(shape.images),
+      SIM_RATE: String(shape.rate),
+      SIM_DEVICES: String(shape.devices),
+    },
+  };
+  const hostOf = { db: "db", inference: "inference", simulator: "camera" } as const;
+  const notes: string[] = [];
+  const run: Run = {
+    c,
+    shape,
+    env,
+    schema,
+    nodes: {} as Run["nodes"],
+    notes,
+    async start(role) {
+      run.nodes[role] = await startNode(c, c.net.hosts[hostOf[role]]!, role, { ...env, ...roleEnv[role] }, {
+        tag,
+      });
+    },
+    rows: () => sqlValue(c, `SELECT count(*) FROM "${schema}".images`).catch(() => 0),
+  };
+  const result: ScenarioResult = {
+    scenario: s.name,
+    ok: false,
+    problems: [],
+    sent: 0,
+    imageRows: 0,
+    inferenceRows: 0,
+    duplicates: 0,
+    replayed: 0,
+    deadLetters: {},
+    expectedDeadLetters: s.expect?.deadLetters ?? {},
+    recoverySeconds: null,
+    notes,
+  };
+  const wantImages = shape.images + (s.expect?.images ?? 0);
+  const wantInferences = shape.images + (s.expect?.inferences ?? 0);
+  const wantLetters = Object.values(result.expectedDeadLetters).reduce((a, b) => a + b, 0);
+  try {
+    await Promise.all([run.start("db"), run.start("inference")]);
+    await run.start("simulator");
+    const healedAt = await s.fault(run);
+    c.log(`${s.name}: fault healed; waiting for every count`);
+    const counts = async () => ({
+      finished: (await actorInfo(c.net.hosts["camera"]!, "/troupe/simulator/fleet"))?.["finished"] === true,
+      images: await run.rows(),
+      inferences: await sqlValue(c, `SELECT count(*) FROM "${schema}".inferences`).catch(() => 0),
+      idle: (await actorInfo(c.net.hosts["db"]!, "/troupe/db/consumer"))?.["inFlight"] === 0,
+      letters: await letterCount(c, env["TOPIC_DEADLETTER"]!),
+    });
+    let last = await counts();
+    try {
+      await until(
+        "every count",
+        async () => {
+          last = await counts();
+          return last.finished && last.images >= wantImages && last.inferences >= wantInferences && last.idle &&
+            last.letters >= wantLetters;
+        },
+        shape.settleMs,
+        250,
+      );
+      result.recoverySeconds = Math.round((Date.now() - healedAt) / 100) / 10;
+    } catch {
+      result.problems.push(
+        `counts not reached within ${shape.settleMs / 1000} s: ${JSON.stringify(last)}`,
+      );
+    }
+    const fleet = await actorInfo(c.net.hosts["camera"]!, "/troupe/simulator/fleet");
+    result.sent = Number(fleet?.["captured"] ?? 0);
+    result.imageRows = await run.rows();
+    result.inferenceRows = await sqlValue(c, `SELECT count(*) FROM "${schema}".inferences`);
+    const counted = await sqlValue(c, `SELECT coalesce(sum(images), 0) FROM "${schema}".devices`);
+    result.duplicates = counted - result.imageRows;
+    result.replayed = await sqlValue(c, `SELECT count(*) FROM "${schema}".images WHERE updated_at > received_at`);
+    result.deadLetters = await deadLettersByReason(c.brokers, env["TOPIC_DEADLETTER"]!);
+    if (result.sent !== shape.images) result.problems.push(`sent ${result.sent}, not ${shape.images}`);
+    if (result.imageRows !== wantImages) result.problems.push(`${result.imageRows} image rows, not ${wantImages}`);
+    if (result.inferenceRows !== wantInferences) {
+      result.problems.push(`${result.inferenceRows} inference rows, not ${wantInferences}`);
+    }
+    if (result.duplicates !== 0) result.problems.push(`${result.duplicates} images counted twice`);
+    const reasons = new Set([...Object.keys(result.deadLetters), ...Object.keys(result.expectedDeadLetters)]);
+    for (const r of reasons) {
+      if ((result.deadLetters[r] ?? 0) !== (result.expectedDeadLetters[r] ?? 0)) {
+        result.problems.push(
+          `${result.deadLetters[r] ?? 0} dead letters '${r}', not ${result.expectedDeadLetters[r] ?? 0}`,
+        );
+      }
+    }
+    const restarts = await actorInfo(c.net.hosts["db"]!, "/troupe/db/upserter");
+    if (restarts?.["restarts"]) notes.push(`db upserter restarts: ${restarts["restarts"]}`);
+  } catch (err) {
+    result.problems.push(`the scenario failed: ${(err as Error).message}`);
+  } finally {
+    await stopNodes(Object.values(run.nodes));
+    if (s.name === slowLossyBroker.name) {
+      const host = c.net.hosts["broker"]!;
+      await runOnHost(host, "tc", ["qdisc", "del", "dev", host.dev, "root"]).catch(() => {});
+    }
+  }
+  result.ok = result.problems.length === 0;
+  return result;
+}
+
+/** Dead letters in `topic` so far (end offsets; 0 while it does not exist). */
+async function letterCount(c: Cluster, topic: string): Promise<number> {
+  const admin = new Kafka({ brokers: c.brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+    return offsets.reduce((n, p) => n + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** SIGTERM to each node, SIGKILL to any still running after 20 s. */
+export async function stopNodes(nodes: HostProcess[]): Promise<void> {
+  await Promise.all(nodes.map(async (n) => {
+    n.signal("SIGTERM");
+    const stopped = await Promise.race([n.exited.then(() => true), sleep(20_000).then(() => false)]);
+    if (!stopped) {
+      n.signal("SIGKILL");
+      await n.exited;
+    }
+  }));
+}
