@@ -15,8 +15,10 @@ import { type HostProcess, runOnHost, startOnHost } from "./processes.ts";
 /** The ops token every node of the suite requires (their ops endpoints are off loopback). */
 export const OPS_TOKEN = "chaos-suite-ops-token-0123456789";
 const OPS_PORT = 7070;
-const KAFKA_PORT = 9092;
-const NODE = [process.execPath, "--import", "tsx"];
+/** The broker's client port. */
+export const KAFKA_PORT = 9092;
+/** How the suite runs a TypeScript entry point. */
+export const NODE: readonly string[] = [process.execPath, "--import", "tsx"];
 
 /** The running infrastructure and where the run's files go. */
 export interface Cluster {
@@ -95,15 +97,21 @@ export async function startNode(
   return p;
 }
 
-/** Starts the broker host's node (the `broker` role, advertised on its bridge address). */
-export function startBroker(c: Omit<Cluster, "broker">, options: { ready?: boolean } = {}): Promise<HostProcess> {
+/**
+ * Starts the broker host's node (the `broker` role), advertised on its bridge
+ * address or on `advertise` (the slow link's relay, which forwards to it).
+ */
+export function startBroker(
+  c: Omit<Cluster, "broker">,
+  options: { ready?: boolean; advertise?: string } = {},
+): Promise<HostProcess> {
   const host = c.net.hosts["broker"]!;
   return startNode(c as Cluster, host, "broker", {
-    KAFKA_ADVERTISED_HOST: host.ip,
+    KAFKA_ADVERTISED_HOST: options.advertise ?? host.ip,
     KAFKA_PORT: String(KAFKA_PORT),
     KAFKA_CONTROLLER_PORT: String(KAFKA_PORT + 1),
     KAFKA_DATA_DIR: join(c.dir, "kafka"),
-  }, options);
+  }, { ...(options.ready !== undefined ? { ready: options.ready } : {}) });
 }
 
 /** The brokers' address as the other hosts reach it. */

@@ -21,7 +21,7 @@ import { checkNamespaces, createHosts, type Network, removeHosts } from "./netns
 import { renderChaosMarkdown } from "./report.ts";
 import { runScenario, type RunShape, type ScenarioResult, SCENARIOS, stopNodes } from "./scenarios.ts";
 
-const HOSTS = ["broker", "db", "inference", "camera", "observer"];
+const HOSTS = ["broker", "db", "inference", "camera", "observer", "link"];
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean" },
