@@ -117,7 +117,9 @@ async function reach(address: string): Promise<string | null> {
   try {
     ip = (await bounded(lookup(host))).address;
   } catch (err) {
-    if (err instanceof StepTimeout) return `host lookup took over ${PREFLIGHT_STEP_MS} ms`;
+    if (err instanceof StepTimeout) {
+      return `host not found (no answer to the name lookup within ${PREFLIGHT_STEP_MS} ms)`;
+    }
     const code = (err as { code?: string }).code;
     return code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME" ? "host not found" : errorMessage(err);
   }

@@ -22,7 +22,8 @@ const lastLine = (stderr: string) => stderr.trim().split("\n").at(-1) ?? "";
 t.test("a Kafka host that does not resolve: one line naming the variable, exit 3, within seconds", async (t) => {
   const r = await runNode({ ...pipelineEnv("unreach"), ROLE: "db", KAFKA_BROKERS: "nohost.invalid:1" });
   t.equal(r.code, 3, "exit code 3: a dependency unreachable at start");
-  t.equal(lastLine(r.stderr), "troupe: KAFKA_BROKERS=nohost.invalid:1: host not found");
+  // "host not found", whether the name service says so or does not answer within the bound.
+  t.match(lastLine(r.stderr), /^troupe: KAFKA_BROKERS=nohost\.invalid:1: host not found( \(no answer .*\))?$/);
   t.ok(r.ms < 15_000, `exited after ${r.ms} ms`);
 });
 
