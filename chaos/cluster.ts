@@ -6,9 +6,9 @@
  * reads the nodes' ops endpoints and Kafka over the bridge, and PostgreSQL on the
  * db host through psql.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
+import { until } from "../test/helpers/wait.ts";
 import type { Host, Network } from "./netns.ts";
 import { type HostProcess, runOnHost, startOnHost } from "./processes.ts";
 
@@ -29,24 +29,6 @@ export interface Cluster {
   brokers: string[];
   modelPath: string;
   log(line: string): void;
-}
-
-/** Polls `check` every `everyMs` until it returns a truthy value; fails naming `what` after `timeoutMs`. */
-export async function until<T>(what: string, check: () => Promise<T> | T, timeoutMs: number, everyMs = 200) {
-  const end = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /** GET of a node's ops route (with the token); the parsed JSON or null when it does not answer. */
@@ -89,10 +71,15 @@ export async function startNode(
     ...env,
   }, join(c.dir, `${host.name}.log`));
   if (options.ready !== false) {
-    await until(`${role} on ${host.name} ready`, async () => {
-      if (p.proc.exitCode !== null) throw new Error(`${role} exited with ${p.proc.exitCode} (see ${host.name}.log)`);
-      return (await ops(host, "/readyz"))?.["ready"] === true;
-    }, 120_000);
+    await until(
+      `${role} on ${host.name} ready`,
+      async () => {
+        if (p.proc.exitCode !== null) throw new Error(`${role} exited with ${p.proc.exitCode} (see ${host.name}.log)`);
+        return (await ops(host, "/readyz"))?.["ready"] === true;
+      },
+      120_000,
+      200,
+    );
   }
   return p;
 }
@@ -136,17 +123,6 @@ export async function startDatabase(net: Network, dir: string): Promise<string> 
 /** Stops PostgreSQL on the db host (fast shutdown). */
 export async function stopDatabase(net: Network, dir: string): Promise<void> {
   await runOnHost(net.hosts["db"]!, NODE[0]!, [...NODE.slice(1), "node/cli/postgres.ts", "stop", "--dir", dir]);
-}
-
-/** Sends `signal` to PostgreSQL's postmaster and every backend (SIGSTOP freezes the server, SIGCONT thaws it). */
-export async function signalDatabase(dir: string, signal: "STOP" | "CONT"): Promise<void> {
-  const postmaster = readFileSync(join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]!.trim();
-  const { execFileSync } = await import("node:child_process");
-  let children: string[] = [];
-  try {
-    children = execFileSync("pgrep", ["-P", postmaster], { encoding: "utf8" }).split("\n").filter(Boolean);
-  } catch { /* no backends */ }
-  execFileSync("kill", [`-${signal}`, postmaster, ...children]);
 }
 
 /** One value from PostgreSQL on the db host (psql). */

@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { encodeImageEnvelope, sha256Hex } from "../protocols/mod.ts";
-import { tinyPng } from "../test/helpers/tiny_model.ts";
+import { tinyEnvelope } from "../test/helpers/tiny_model.ts";
 import {
   actorInfo,
   brokersOf,
@@ -18,14 +18,14 @@ import {
   deadLettersByReason,
   KAFKA_PORT,
   NODE,
-  signalDatabase,
   sqlValue,
   startBroker,
   startDatabase,
   startNode,
   stopDatabase,
-  until,
 } from "./cluster.ts";
+import { signalPostgres } from "../infra/mod.ts";
+import { until } from "../test/helpers/wait.ts";
 import { setLink } from "./netns.ts";
 import { type HostProcess, runOnHost, startOnHost } from "./processes.ts";
 
@@ -94,7 +94,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until a quarter of the images are stored: the fault comes mid-run. */
 const midRun = (run: Run) =>
-  until("a quarter of the images stored", async () => (await run.rows()) >= run.shape.images / 4, 120_000);
+  until("a quarter of the images stored", async () => (await run.rows()) >= run.shape.images / 4, 120_000, 200);
 
 /** kill -9 of a role's whole process group, then the role started again on its host. */
 function killRole(role: "db" | "inference" | "simulator"): Scenario {
@@ -166,11 +166,11 @@ const databaseFrozen: Scenario = {
   quick: true,
   async fault(run) {
     await midRun(run);
-    await signalDatabase(join(run.c.dir, "postgres"), "STOP");
+    signalPostgres(join(run.c.dir, "postgres"), "SIGSTOP");
     try {
       await sleep(run.shape.outageMs);
     } finally {
-      await signalDatabase(join(run.c.dir, "postgres"), "CONT");
+      signalPostgres(join(run.c.dir, "postgres"), "SIGCONT");
     }
     return Date.now();
   },
@@ -254,23 +254,9 @@ const POISON_IMAGES: Record<string, (good: Record<string, unknown>) => Buffer> =
   oversize: (g) => Buffer.from(JSON.stringify({ ...g, padding: "x".repeat(80_000) })),
 };
 
-/** A valid 2x2 image whose first value makes the suite's engine kill its worker (inference_failed). */
-function killerImage(): Buffer {
-  const png = tinyPng([251, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]);
-  return Buffer.from(encodeImageEnvelope({
-    v: 1,
-    imageId: "cam-poison/killer",
-    deviceId: "cam-poison",
-    seq: 0,
-    capturedAt: "2026-11-25T12:00:00.000Z",
-    label: { fine: 0, coarse: 0 },
-    width: 2,
-    height: 2,
-    format: "png",
-    sha256: sha256Hex(png),
-    data: Buffer.from(png).toString("base64"),
-  }));
-}
+/** A valid 2x2 image whose first values make the suite's engine kill its worker (inference_failed). */
+const killerImage = () =>
+  tinyEnvelope([251, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10], "cam-poison", 0, "cam-poison/killer");
 
 const poison: Scenario = {
   name: "poison of every reason",

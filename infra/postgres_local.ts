@@ -4,6 +4,7 @@
  * trust auth on loopback only, a `troupe` role and database. Works as root (the
  * server runs as the `postgres` user).
  */
+import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
@@ -116,4 +117,20 @@ export async function stopPostgres(dataDir: string, log: Logger): Promise<void> 
   const dir = resolve(dataDir);
   const bin = await pgBin(log);
   await run(...asPostgres(join(bin, "pg_ctl"), ["stop", "-m", "fast", "-D", join(dir, "data")]), { allowFail: true });
+}
+
+/**
+ * Sends `signal` to the cluster's postmaster and every backend it started: SIGSTOP
+ * freezes the server (it answers nothing, and enforces no timeout of its own),
+ * SIGCONT thaws it. For fault tests.
+ */
+export function signalPostgres(dataDir: string, signal: "SIGSTOP" | "SIGCONT"): number {
+  const postmaster = Number(readFileSync(join(resolve(dataDir), "data", "postmaster.pid"), "utf8").split("\n")[0]);
+  let children: number[] = [];
+  try {
+    children = execFileSync("pgrep", ["-P", String(postmaster)], { encoding: "utf8" }).split("\n").filter(Boolean)
+      .map(Number);
+  } catch { /* no backends */ }
+  for (const pid of [postmaster, ...children]) process.kill(pid, signal);
+  return 1 + children.length;
 }

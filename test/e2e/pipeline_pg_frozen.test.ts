@@ -1,30 +1,18 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import t from "tap";
-import { startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
+import { signalPostgres, startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
 import { silentLogger } from "../../system/mod.ts";
 import { uniqueName } from "../helpers/infra.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
-import { deviceImageSum, imageCount, pipelineEnv, shareOf, testSql, verifyImages } from "../helpers/pipeline.ts";
+import { expectRecovered, imageCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
 import { until } from "../helpers/wait.ts";
-
-/** Sends `signal` to the cluster's postmaster and every backend it started. */
-function signalCluster(dir: string, signal: "STOP" | "CONT"): number {
-  const postmaster = readFileSync(join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]!.trim();
-  const children = execFileSync("pgrep", ["-P", postmaster], { encoding: "utf8" }).split("\n").filter(Boolean);
-  const pids = [postmaster, ...children];
-  execFileSync("kill", [`-${signal}`, ...pids]);
-  return pids.length;
-}
 
 t.test("PostgreSQL frozen (SIGSTOP) mid-run: found by the timeouts, the consumer pauses, the node answers", async (t) => {
   const dir = `.troupe/${uniqueName("pg-frozen")}`;
   const pg = await startPostgres(dir, silentLogger);
   let frozen = false;
   t.teardown(async () => {
-    if (frozen) signalCluster(dir, "CONT");
+    if (frozen) signalPostgres(dir, "SIGCONT");
     await stopPostgres(dir, silentLogger);
     await rm(dir, { recursive: true, force: true });
   });
@@ -49,7 +37,7 @@ t.test("PostgreSQL frozen (SIGSTOP) mid-run: found by the timeouts, the consumer
   });
   await until("some rows written", async () => (await imageCount(sql)) >= 200, 120_000, 20);
 
-  const processes = signalCluster(dir, "STOP");
+  const processes = signalPostgres(dir, "SIGSTOP");
   frozen = true;
   t.comment(`froze ${processes} PostgreSQL processes`);
   const upserter = await until(
@@ -78,30 +66,11 @@ t.test("PostgreSQL frozen (SIGSTOP) mid-run: found by the timeouts, the consumer
     false,
   );
 
-  signalCluster(dir, "CONT");
+  signalPostgres(dir, "SIGCONT");
   frozen = false;
   const thawed = Date.now();
-  await until(
-    "simulator finished",
-    async () => (await sim.actor("/troupe/simulator/fleet"))?.info?.["finished"] === true,
-    180_000,
-    100,
-  );
-  await until(`${N} rows`, async () => (await imageCount(sql)) >= N, 120_000, 100);
-  t.comment(`all ${N} rows ${((Date.now() - thawed) / 1000).toFixed(1)} s after the thaw`);
-  await until(
-    "consumer idle and resumed",
-    async () => {
-      const c = await db.actor("/troupe/db/consumer");
-      return c?.info?.["inFlight"] === 0 && (c.info["paused"] as string[]).length === 0;
-    },
-    60_000,
-    100,
-  );
-  t.equal(await imageCount(sql), N, "exactly N rows");
-  t.equal(await deviceImageSum(sql), N);
-  t.same(await verifyImages(sql, devices, shareOf(N, devices)), []);
-  t.equal((await fetch(`${db.base}/readyz`)).status, 200, "ready again");
+  await expectRecovered(t, { sim, db, sql, images: N, devices });
+  t.comment(`recovered ${((Date.now() - thawed) / 1000).toFixed(1)} s after the thaw`);
   sim.proc.kill("SIGTERM");
   db.proc.kill("SIGTERM");
   t.equal(await db.exited, 0);

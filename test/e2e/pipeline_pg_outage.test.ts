@@ -4,7 +4,7 @@ import { startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
 import { silentLogger } from "../../system/mod.ts";
 import { uniqueName } from "../helpers/infra.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
-import { deviceImageSum, imageCount, pipelineEnv, shareOf, testSql, verifyImages } from "../helpers/pipeline.ts";
+import { expectRecovered, imageCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
 import { until } from "../helpers/wait.ts";
 
 t.test("PostgreSQL stopped mid-run: the consumer pauses, nothing is lost, the flow resumes by itself", async (t) => {
@@ -60,26 +60,7 @@ t.test("PostgreSQL stopped mid-run: the consumer pauses, nothing is lost, the fl
   t.equal(upserter.lastError?.code, "TROUPE_ERR_DATABASE", "the upserter fails with a database error and is restarted");
 
   await startPostgres(dir, silentLogger);
-  await until(
-    "simulator finished",
-    async () => (await sim.actor("/troupe/simulator/fleet"))?.info?.["finished"] === true,
-    180_000,
-    100,
-  );
-  await until(`${N} rows`, async () => (await imageCount(sql)) >= N, 120_000, 100);
-  await until(
-    "consumer idle and resumed",
-    async () => {
-      const c = await db.actor("/troupe/db/consumer");
-      return c?.info?.["inFlight"] === 0 && (c.info["paused"] as string[]).length === 0;
-    },
-    60_000,
-    100,
-  );
-  t.equal(await imageCount(sql), N, "exactly N rows");
-  t.equal(await deviceImageSum(sql), N);
-  t.same(await verifyImages(sql, devices, shareOf(N, devices)), []);
-  t.equal((await fetch(`${db.base}/readyz`)).status, 200, "ready again");
+  await expectRecovered(t, { sim, db, sql, images: N, devices });
   t.ok((await db.actor("/troupe/db/consumer"))!.info!["pauses"]! as number >= 1);
   sim.proc.kill("SIGTERM");
   db.proc.kill("SIGTERM");

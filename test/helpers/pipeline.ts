@@ -4,7 +4,10 @@ import { deviceIdOf } from "../../actors/simulator/device_fleet.ts";
 import { connectPostgres, type Sql } from "../../actors/db/mod.ts";
 import { openCifarDataset } from "../../actors/simulator/mod.ts";
 import { sha256Hex } from "../../protocols/mod.ts";
+import type { Test } from "tap";
 import { databaseUrl, kafkaBrokers, uniqueName } from "./infra.ts";
+import type { NodeProcess } from "./node_proc.ts";
+import { until } from "./wait.ts";
 
 /** Where every test's synthetic dataset lives (generated once, reused). */
 export const TEST_SYNTHETIC_DIR = ".troupe/test-synthetic";
@@ -95,4 +98,41 @@ export async function deviceImageSum(sql: Sql): Promise<number> {
 /** How many images camera `d` of `devices` takes out of `count`. */
 export function shareOf(count: number, devices: number): (d: number) => number {
   return (d) => Math.floor(count / devices) + (d < count % devices ? 1 : 0);
+}
+
+/** What {@link expectRecovered} needs of a run: a simulator and a db node sharing `sql`. */
+export interface RecoveredRun {
+  sim: NodeProcess;
+  db: NodeProcess;
+  sql: Sql;
+  images: number;
+  devices: number;
+}
+
+/**
+ * After a fault has healed: waits until the simulator finished, every image is
+ * stored and the db consumer is idle and resumed, then checks exactly N rows,
+ * each image counted once, every image intact, and the node ready again.
+ */
+export async function expectRecovered(t: Test, r: RecoveredRun): Promise<void> {
+  await until(
+    "simulator finished",
+    async () => (await r.sim.actor("/troupe/simulator/fleet"))?.info?.["finished"] === true,
+    180_000,
+    100,
+  );
+  await until(`${r.images} rows`, async () => (await imageCount(r.sql)) >= r.images, 120_000, 100);
+  await until(
+    "consumer idle and resumed",
+    async () => {
+      const c = await r.db.actor("/troupe/db/consumer");
+      return c?.info?.["inFlight"] === 0 && (c.info["paused"] as string[]).length === 0;
+    },
+    60_000,
+    100,
+  );
+  t.equal(await imageCount(r.sql), r.images, "exactly N rows");
+  t.equal(await deviceImageSum(r.sql), r.images, "no image counted twice");
+  t.same(await verifyImages(r.sql, r.devices, shareOf(r.images, r.devices)), [], "every image present and intact");
+  t.equal((await fetch(`${r.db.base}/readyz`)).status, 200, "ready again");
 }

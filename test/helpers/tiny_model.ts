@@ -1,5 +1,7 @@
 /** A tiny linear classifier over 2x2 RGB images, with known weights, for pool tests. */
+import { Buffer } from "node:buffer";
 import { writeFileSync } from "node:fs";
+import { encodeImageEnvelope, sha256Hex } from "../../protocols/mod.ts";
 import { encode as encodePng } from "fast-png";
 import { OnnxGraph } from "../../actors/inference/onnx_graph.ts";
 import type { InputSpec } from "../../actors/inference/preprocess.ts";
@@ -29,4 +31,22 @@ export function tinyExpected(rgb: number[]): number[] {
   const e = logits.map((l) => Math.exp(l - m));
   const sum = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / sum);
+}
+
+/** An image envelope (JSON bytes) carrying the 2x2 PNG of `rgb` as `imageId` of camera `deviceId`, number `seq`. */
+export function tinyEnvelope(rgb: number[], deviceId: string, seq: number, imageId = `${deviceId}/${seq}`): Buffer {
+  const png = tinyPng(rgb);
+  return Buffer.from(encodeImageEnvelope({
+    v: 1,
+    imageId,
+    deviceId,
+    seq,
+    capturedAt: "2026-11-25T12:00:00.000Z",
+    label: { fine: 0, coarse: 0 },
+    width: 2,
+    height: 2,
+    format: "png",
+    sha256: sha256Hex(png),
+    data: Buffer.from(png).toString("base64"),
+  }));
 }

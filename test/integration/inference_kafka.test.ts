@@ -6,10 +6,10 @@ import t from "tap";
 import { startModelPoolTree } from "../../actors/inference/pool_tree.ts";
 import { inferenceConsumerSpec, newInferenceConsumerStats } from "../../actors/inference_kafka/mod.ts";
 import { ensureTopics } from "../../actors/kafka/mod.ts";
-import { decodeInferenceEnvelope, encodeImageEnvelope, sha256Hex } from "../../protocols/mod.ts";
+import { decodeInferenceEnvelope } from "../../protocols/mod.ts";
 import { silentLogger, startChild, startSystem } from "../../system/mod.ts";
 import { kafkaBrokers, uniqueName } from "../helpers/infra.ts";
-import { TINY_INPUT, tinyExpected, tinyPng, writeTinyModel } from "../helpers/tiny_model.ts";
+import { TINY_INPUT, tinyEnvelope, tinyExpected, writeTinyModel } from "../helpers/tiny_model.ts";
 import { readTopic } from "../helpers/topics.ts";
 
 t.test("inference through Kafka: each image's result is the tiny model's exact output; a failed one is dead-lettered", async (t) => {
@@ -58,22 +58,7 @@ t.test("inference through Kafka: each image's result is the tiny model's exact o
   const N = 40;
   const KILLER = 17; // its first value becomes 251
   const images = Array.from({ length: N }, (_, i) => (i === KILLER ? [251, ...rgbOf(i).slice(1)] : rgbOf(i)));
-  const envelope = (i: number) => {
-    const png = tinyPng(images[i]!);
-    return Buffer.from(encodeImageEnvelope({
-      v: 1,
-      imageId: `cam-tiny/${i}`,
-      deviceId: "cam-tiny",
-      seq: i,
-      capturedAt: "2026-11-25T12:00:00.000Z",
-      label: { fine: 0, coarse: 0 },
-      width: 2,
-      height: 2,
-      format: "png",
-      sha256: sha256Hex(png),
-      data: Buffer.from(png).toString("base64"),
-    }));
-  };
+  const envelope = (i: number) => tinyEnvelope(images[i]!, "cam-tiny", i);
   const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   t.teardown(() => producer.disconnect());
