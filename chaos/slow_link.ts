@@ -39,17 +39,34 @@ const random = mulberry32(Number(values.seed));
 let chunks = 0;
 let delayed = 0;
 
-/** Relays `from` to `into`, each chunk after the link's delay, in order. */
+/**
+ * Relays `from` to `into`, each chunk after the link's delay, strictly in order: one
+ * queue and one timer per direction (timers of different lengths that fall due in the
+ * same millisecond may run in either order, which would reorder the stream).
+ */
 function relay(from: Socket, into: Socket): void {
-  let last = 0;
+  const queue: { at: number; chunk: Buffer | null }[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const pump = () => {
+    timer = null;
+    const now = Date.now();
+    while (queue.length > 0 && (queue[0] as { at: number }).at <= now) {
+      const { chunk } = queue.shift() as { at: number; chunk: Buffer | null };
+      if (chunk === null) into.end();
+      else if (into.writable) into.write(chunk);
+    }
+    if (queue.length > 0) timer = setTimeout(pump, (queue[0] as { at: number }).at - now);
+  };
+  const push = (chunk: Buffer | null, extra: number) => {
+    const last = queue.length > 0 ? (queue[queue.length - 1] as { at: number }).at : 0;
+    queue.push({ at: Math.max(Date.now() + delayMs + extra, last), chunk });
+    if (timer === null) timer = setTimeout(pump, Math.max(0, (queue[0] as { at: number }).at - Date.now()));
+  };
   from.on("data", (chunk: Buffer) => {
     chunks++;
-    const extra = random() < loss ? (delayed++, retransmitMs) : 0;
-    const at = Math.max(Date.now() + delayMs + extra, last);
-    last = at;
-    setTimeout(() => into.writable && into.write(chunk), at - Date.now());
+    push(chunk, random() < loss ? (delayed++, retransmitMs) : 0);
   });
-  from.on("end", () => setTimeout(() => into.end(), Math.max(0, last - Date.now())));
+  from.on("end", () => push(null, 0));
   from.on("error", () => into.destroy());
 }
 
