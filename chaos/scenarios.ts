@@ -122,9 +122,17 @@ async function momentWithUncommittedRows(run: Run): Promise<void> {
       "a moment with rows written but not committed",
       async () => {
         run.nodes.db.signal("SIGSTOP");
-        const [o] = await admin.fetchOffsets({ groupId: run.env["DB_GROUP_ID"]!, topics: [run.env["TOPIC_IMAGES"]!] });
-        const committed = o!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-        if ((await run.rows()) > committed) return true;
+        const committed = async () => {
+          const [o] = await admin.fetchOffsets({
+            groupId: run.env["DB_GROUP_ID"]!,
+            topics: [run.env["TOPIC_IMAGES"]!],
+          });
+          return o!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+        };
+        // Read twice: a commit the node sent just before it froze has landed by the second read.
+        const rows = await run.rows();
+        const first = await committed();
+        if (rows > first && first === (await committed())) return true;
         run.nodes.db.signal("SIGCONT");
         return false;
       },
