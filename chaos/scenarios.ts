@@ -9,7 +9,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { encodeImageEnvelope, sha256Hex } from "../protocols/mod.ts";
+import { sha256Hex } from "../protocols/mod.ts";
 import { tinyEnvelope } from "../test/helpers/tiny_model.ts";
 import {
   actorInfo,
