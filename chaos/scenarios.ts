@@ -157,49 +157,49 @@ const killBroker: Scenario = {
   },
 };
 
-const databaseStopped: Scenario = {
-  name: "PostgreSQL stopped",
-  quick: false,
-  async fault(run) {
-    await midRun(run);
-    await stopDatabase(run.c.net, join(run.c.dir, "postgres"));
-    await sleep(run.shape.outageMs);
-    await startDatabase(run.c.net, join(run.c.dir, "postgres"));
-    return Date.now();
-  },
-};
-
-const databaseFrozen: Scenario = {
-  name: "PostgreSQL frozen (SIGSTOP)",
-  quick: true,
-  async fault(run) {
-    await midRun(run);
-    signalPostgres(join(run.c.dir, "postgres"), "SIGSTOP");
-    try {
-      await sleep(run.shape.outageMs);
-    } finally {
-      signalPostgres(join(run.c.dir, "postgres"), "SIGCONT");
-    }
-    return Date.now();
-  },
-};
-
-function cutOff(host: "db" | "inference"): Scenario {
+/** A fault that begins mid-run, lasts the run's outage and is healed (also when the wait fails). */
+function outage(
+  name: string,
+  quick: boolean,
+  begin: (run: Run) => Promise<void> | void,
+  heal: (run: Run) => Promise<void> | void,
+): Scenario {
   return {
-    name: `${host} host cut off`,
-    quick: host === "db",
+    name,
+    quick,
     async fault(run) {
       await midRun(run);
-      setLink(run.c.net, host, false);
+      await begin(run);
       try {
         await sleep(run.shape.outageMs);
       } finally {
-        setLink(run.c.net, host, true);
+        await heal(run);
       }
       return Date.now();
     },
   };
 }
+
+const pgDir = (run: Run) => join(run.c.dir, "postgres");
+const databaseStopped = outage(
+  "PostgreSQL stopped",
+  false,
+  (run) => stopDatabase(run.c.net, pgDir(run)),
+  async (run) => void (await startDatabase(run.c.net, pgDir(run))),
+);
+const databaseFrozen = outage(
+  "PostgreSQL frozen (SIGSTOP)",
+  true,
+  (run) => void signalPostgres(pgDir(run), "SIGSTOP"),
+  (run) => void signalPostgres(pgDir(run), "SIGCONT"),
+);
+const cutOff = (host: "db" | "inference") =>
+  outage(
+    `${host} host cut off`,
+    host === "db",
+    (run) => setLink(run.c.net, host, false),
+    (run) => setLink(run.c.net, host, true),
+  );
 
 let relay: HostProcess | null = null;
 

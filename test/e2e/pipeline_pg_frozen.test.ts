@@ -1,22 +1,12 @@
-import { rm } from "node:fs/promises";
 import t from "tap";
-import { signalPostgres, startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
-import { silentLogger } from "../../system/mod.ts";
-import { uniqueName } from "../helpers/infra.ts";
+import { signalPostgres } from "../../infra/postgres_local.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
-import { expectRecovered, imageCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
+import { expectRecovered, imageCount, pipelineEnv, privatePostgres, testSql } from "../helpers/pipeline.ts";
 import { until } from "../helpers/wait.ts";
 
 t.test("PostgreSQL frozen (SIGSTOP) mid-run: found by the timeouts, the consumer pauses, the node answers", async (t) => {
-  const dir = `.troupe/${uniqueName("pg-frozen")}`;
-  const pg = await startPostgres(dir, silentLogger);
-  let frozen = false;
-  t.teardown(async () => {
-    if (frozen) signalPostgres(dir, "SIGCONT");
-    await stopPostgres(dir, silentLogger);
-    await rm(dir, { recursive: true, force: true });
-  });
-  const env = { ...pipelineEnv("frozen"), DATABASE_URL: pg.url };
+  const { dir, url } = await privatePostgres(t, "pg-frozen");
+  const env = { ...pipelineEnv("frozen"), DATABASE_URL: url };
   const N = 1500;
   const devices = 5;
   const sql = testSql(env);
@@ -38,7 +28,6 @@ t.test("PostgreSQL frozen (SIGSTOP) mid-run: found by the timeouts, the consumer
   await until("some rows written", async () => (await imageCount(sql)) >= 200, 120_000, 20);
 
   const processes = signalPostgres(dir, "SIGSTOP");
-  frozen = true;
   t.comment(`froze ${processes} PostgreSQL processes`);
   const upserter = await until(
     "upserter failed on a timeout",
@@ -67,7 +56,6 @@ t.test("PostgreSQL frozen (SIGSTOP) mid-run: found by the timeouts, the consumer
   );
 
   signalPostgres(dir, "SIGCONT");
-  frozen = false;
   const thawed = Date.now();
   await expectRecovered(t, { sim, db, sql, images: N, devices });
   t.comment(`recovered ${((Date.now() - thawed) / 1000).toFixed(1)} s after the thaw`);

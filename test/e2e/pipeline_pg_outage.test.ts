@@ -1,21 +1,13 @@
-import { rm } from "node:fs/promises";
 import t from "tap";
 import { startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
 import { silentLogger } from "../../system/mod.ts";
-import { uniqueName } from "../helpers/infra.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
-import { expectRecovered, imageCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
+import { expectRecovered, imageCount, pipelineEnv, privatePostgres, testSql } from "../helpers/pipeline.ts";
 import { until } from "../helpers/wait.ts";
 
 t.test("PostgreSQL stopped mid-run: the consumer pauses, nothing is lost, the flow resumes by itself", async (t) => {
-  // A private cluster, so stopping it does not disturb other tests.
-  const dir = `.troupe/${uniqueName("pg-outage")}`;
-  const pg = await startPostgres(dir, silentLogger);
-  t.teardown(async () => {
-    await stopPostgres(dir, silentLogger);
-    await rm(dir, { recursive: true, force: true });
-  });
-  const env = { ...pipelineEnv("outage"), DATABASE_URL: pg.url };
+  const { dir, url } = await privatePostgres(t, "pg-outage");
+  const env = { ...pipelineEnv("outage"), DATABASE_URL: url };
   const N = 2500;
   const devices = 10;
   const sql = testSql(env);

@@ -4,7 +4,10 @@ import { deviceIdOf } from "../../actors/simulator/device_fleet.ts";
 import { connectPostgres, type Sql } from "../../actors/db/mod.ts";
 import { openCifarDataset } from "../../actors/simulator/mod.ts";
 import { sha256Hex } from "../../protocols/mod.ts";
+import { rm } from "node:fs/promises";
 import type { Test } from "tap";
+import { signalPostgres, startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
+import { silentLogger } from "../../system/mod.ts";
 import { databaseUrl, kafkaBrokers, uniqueName } from "./infra.ts";
 import type { NodeProcess } from "./node_proc.ts";
 import { until } from "./wait.ts";
@@ -135,4 +138,21 @@ export async function expectRecovered(t: Test, r: RecoveredRun): Promise<void> {
   t.equal(await deviceImageSum(r.sql), r.images, "no image counted twice");
   t.same(await verifyImages(r.sql, r.devices, shareOf(r.images, r.devices)), [], "every image present and intact");
   t.equal((await fetch(`${r.db.base}/readyz`)).status, 200, "ready again");
+}
+
+/**
+ * A PostgreSQL cluster of the test's own, so stopping or freezing it disturbs no
+ * other test; thawed, stopped and removed at teardown.
+ */
+export async function privatePostgres(t: Test, prefix: string): Promise<{ dir: string; url: string }> {
+  const dir = `.troupe/${uniqueName(prefix)}`;
+  const pg = await startPostgres(dir, silentLogger);
+  t.teardown(async () => {
+    try {
+      signalPostgres(dir, "SIGCONT");
+    } catch { /* not running */ }
+    await stopPostgres(dir, silentLogger);
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { dir, url: pg.url };
 }
