@@ -61,6 +61,7 @@ export async function createModelService(options: ModelServiceOptions): Promise<
     pool: tree.pool,
     model: {
       name: options.modelName,
+      engine: "onnx",
       untrained: options.modelName === SYNTHETIC_RESNET50,
       path: options.modelPath,
       input: { ...options.input },

@@ -9,7 +9,7 @@ import { z } from "zod";
 
 /** The `inference` role. */
 export interface InferenceConfig {
-  /** An ONNX image classifier (`MODEL_PATH`); null: the generated, untrained ResNet50. */
+  /** The classifier (`MODEL_PATH`): ONNX file, SavedModel dir or model.json; null: the generated, untrained ResNet50. */
   readonly modelPath: string | null;
   /** Where the generated model is cached (`MODEL_DIR`). */
   readonly modelDir: string;
@@ -26,6 +26,17 @@ export interface InferenceConfig {
     scale: number;
   };
   readonly outputs: "logits" | "probabilities";
+  /** The inference engine (`MODEL_ENGINE`): onnxruntime-node or tfjs-node. */
+  readonly engine: "onnx" | "tfjs";
+  /** tfjs engine: where `npm run setup:tfjs` installed tfjs-node (`TFJS_DIR`); null: .troupe/engines/tfjs, then the project. */
+  readonly tfjsDir: string | null;
+  /** tfjs engine, SavedModels: meta graph tags, signature, input and output keys; null: discovered. */
+  readonly savedModel: {
+    tags: string | null;
+    signature: string | null;
+    inputName: string | null;
+    outputName: string | null;
+  };
   /**
    * The module each model worker loads its engine from (`MODEL_ENGINE_MODULE`, a
    * file path or URL exporting `load(spec)`); null: onnxruntime-node.
@@ -47,7 +58,14 @@ export interface InferenceConfig {
 
 /** Variables of this section (shown by `--help`). */
 export const INFERENCE_VARIABLES: Record<string, string> = {
-  MODEL_PATH: "ONNX image classifier to serve (default: a generated ResNet50 with UNTRAINED weights)",
+  MODEL_ENGINE: "onnx (onnxruntime-node) or tfjs (tfjs-node; run npm run setup:tfjs first) (default onnx)",
+  MODEL_PATH:
+    "classifier to serve: an ONNX file (onnx), a SavedModel directory or TF.js model.json (tfjs) (default: a generated ResNet50 with UNTRAINED weights)",
+  MODEL_TAGS: "tfjs, SavedModel: meta graph tags, comma-separated (default: the only one, or serve)",
+  MODEL_SIGNATURE: "tfjs, SavedModel: signature (default: the only one, or serving_default)",
+  MODEL_INPUT_NAME: "tfjs, SavedModel: the signature's input key (default: its only input)",
+  MODEL_OUTPUT_NAME: "tfjs, SavedModel: the signature's output key (default: its only output)",
+  TFJS_DIR: "tfjs: where npm run setup:tfjs installed tfjs-node (default .troupe/engines/tfjs)",
   MODEL_DIR: "where the generated model is cached (default .troupe/models)",
   MODEL_NAME: "model name in responses and rows (default: the file name, or resnet50-v1-untrained)",
   LABELS_PATH: "class names, one per line (default class_<index>)",
@@ -57,8 +75,7 @@ export const INFERENCE_VARIABLES: Record<string, string> = {
   MODEL_STD: "per-channel std, r,g,b (default 0.229,0.224,0.225)",
   MODEL_SCALE: "multiplies 0..255 pixel values first (default 1/255)",
   MODEL_OUTPUTS: "logits (softmax applied) or probabilities (default logits)",
-  MODEL_ENGINE_MODULE:
-    "module each model worker loads its engine from, exporting load(spec) (default: onnxruntime-node)",
+  MODEL_ENGINE_MODULE: "module each model worker loads its engine from, exporting load(spec) (default: MODEL_ENGINE's)",
   TOP_K: "classes in each result (default 5)",
   POOL_WORKERS: "model worker threads (default: half the cores, at least 1)",
   POOL_INTRA_THREADS: "threads per worker session (default: cores / workers); workers x threads <= cores",
@@ -112,7 +129,15 @@ export function readInferenceConfig(get: Getter, problems: string[]): InferenceC
     "a size such as 224 or 299x299",
   );
   return {
-    modelPath: get("MODEL_PATH", null, z.string().min(1), "a file path"),
+    engine: get("MODEL_ENGINE", "onnx" as const, z.enum(["onnx", "tfjs"]), "onnx or tfjs"),
+    tfjsDir: get("TFJS_DIR", null, z.string().min(1), "a directory path"),
+    savedModel: {
+      tags: get("MODEL_TAGS", null, z.string().regex(/^[A-Za-z0-9_.,-]{1,256}$/), "tags such as serve or serve,gpu"),
+      signature: get("MODEL_SIGNATURE", null, z.string().min(1).max(256), "a signature name"),
+      inputName: get("MODEL_INPUT_NAME", null, z.string().min(1).max(256), "an input key"),
+      outputName: get("MODEL_OUTPUT_NAME", null, z.string().min(1).max(256), "an output key"),
+    },
+    modelPath: get("MODEL_PATH", null, z.string().min(1), "a file or directory path"),
     modelDir: get("MODEL_DIR", ".troupe/models", z.string().min(1), "a directory path"),
     modelName: get(
       "MODEL_NAME",

@@ -4,7 +4,8 @@
  * (images -> pool -> inferences).
  */
 import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
+import process from "node:process";
 import {
   inferenceConsumerSpec,
   type InferenceConsumerStats,
@@ -12,10 +13,15 @@ import {
 } from "../actors/inference_kafka/mod.ts";
 import type { PoolStats } from "../actors/inference/mod.ts";
 import { createPredictApp, type PredictStats } from "../actors/inference/mod.ts";
-import { ensureResNet50, SYNTHETIC_RESNET50 } from "../actors/inference/mod.ts";
+import {
+  ENGINE_MODULES,
+  ensureResNet50,
+  ensureResNet50SavedModel,
+  SYNTHETIC_RESNET50,
+} from "../actors/inference/mod.ts";
 import type { ModelDescription } from "../protocols/predict.ts";
 import { type ActorSystem, type HttpServer, serveHttp, spawn, startChild, supervise } from "../system/mod.ts";
-import type { TroupeConfig } from "./config.ts";
+import type { InferenceConfig, TroupeConfig } from "./config.ts";
 import { startModelPoolTree } from "../actors/inference/mod.ts";
 import { ensurePipelineTopics, kafkaBrokersOf } from "./_kafka.ts";
 
@@ -36,21 +42,11 @@ export interface InferenceRole {
 /** Starts the inference subtree; rejects if the model cannot be loaded or does not fit. */
 export async function startInferenceRole(system: ActorSystem, config: TroupeConfig): Promise<InferenceRole> {
   const inf = config.inference;
-  let path = inf.modelPath;
-  if (path === null) {
-    const g = await ensureResNet50(inf.modelDir, 1);
-    system.log.warn(
-      "UNTRAINED MODEL: no MODEL_PATH was given, so the node serves a generated ResNet50 v1 with seeded random weights; its classes mean nothing (set MODEL_PATH to a trained ONNX classifier)",
-      {
-        path: g.path,
-        sha256: g.sha256,
-        generatedNow: g.generated,
-      },
-    );
-    path = g.path;
-  }
-  const untrained = inf.modelPath === null;
-  const name = inf.modelName ?? (untrained ? SYNTHETIC_RESNET50 : basename(path).replace(/\.onnx$/i, ""));
+  const { path, untrained } = await resolveModel(system, inf);
+  const name = inf.modelName ??
+    (untrained
+      ? SYNTHETIC_RESNET50
+      : basename(path).replace(/\.onnx$/i, "").replace(/^model\.json$/, basename(dirname(path))));
   const labels = inf.labelsPath
     ? (await readFile(inf.labelsPath, "utf8")).split(/\r?\n/).map((l) => l.trim()).filter(Boolean)
     : [];
@@ -63,7 +59,8 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
   });
   const tree = await startModelPoolTree(sup, {
     modelPath: path,
-    ...(inf.engineModule ? { engineModule: inf.engineModule } : {}),
+    engineModule: inf.engineModule ?? ENGINE_MODULES[inf.engine],
+    ...(inf.engine === "tfjs" ? { engineOptions: tfjsOptions(inf) } : {}),
     modelName: name,
     input: inf.input,
     maxSide: inf.api.maxSide,
@@ -86,6 +83,7 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
   }
   const model: ModelDescription = {
     name,
+    engine: inf.engineModule ? "custom" : inf.engine,
     untrained,
     path,
     input: { ...inf.input },
@@ -141,4 +139,33 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
       api: { ...apiStats },
     }),
   };
+}
+
+/** MODEL_PATH, or the generated ResNet50 in the engine's format (ONNX file, or SavedModel translated from it). */
+async function resolveModel(system: ActorSystem, inf: InferenceConfig): Promise<{ path: string; untrained: boolean }> {
+  if (inf.engine === "tfjs") {
+    // libtensorflow logs to stderr, unstructured, unless told not to (the threads inherit this).
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+  }
+  if (inf.modelPath !== null) return { path: inf.modelPath, untrained: false };
+  const g = inf.engine === "tfjs"
+    ? await ensureResNet50SavedModel(inf.modelDir, 1)
+    : await ensureResNet50(inf.modelDir, 1);
+  system.log.warn(
+    "UNTRAINED MODEL: no MODEL_PATH was given, so the node serves a generated ResNet50 v1 with seeded random weights; its classes mean nothing (set MODEL_PATH to a trained classifier)",
+    { engine: inf.engine, path: g.path, sha256: g.sha256, generatedNow: g.generated },
+  );
+  return { path: g.path, untrained: true };
+}
+
+/** The tfjs engine's options for its worker threads. */
+function tfjsOptions(inf: InferenceConfig): Record<string, string> {
+  const o: Record<string, string> = {};
+  const { tags, signature, inputName, outputName } = inf.savedModel;
+  if (tags) o.tags = tags;
+  if (signature) o.signature = signature;
+  if (inputName) o.input = inputName;
+  if (outputName) o.output = outputName;
+  if (inf.tfjsDir) o.tfjsDir = inf.tfjsDir;
+  return o;
 }

@@ -24,6 +24,8 @@ export interface PredictResponse {
 /** What `GET /v1/models` says of the loaded model. */
 export interface ModelDescription {
   name: string;
+  /** The engine serving it: onnxruntime-node, tfjs-node, or a MODEL_ENGINE_MODULE. */
+  engine: "onnx" | "tfjs" | "custom";
   untrained: boolean;
   /** The model file. */
   path: string;

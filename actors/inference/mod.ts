@@ -1,6 +1,6 @@
 /**
  * Image classification: a supervised pool of model worker threads (each with its
- * own onnxruntime session) behind a dynamic-batching pool actor, the predict API
+ * own onnxruntime-node or tfjs-node session) behind a dynamic-batching pool actor, the predict API
  * as a Hono app, preprocessing, and the generated ResNet50. Loads no Kafka client.
  * @module
  */
@@ -26,5 +26,20 @@ export {
 export { createPredictApp, type PredictAppOptions, type PredictStats } from "./predict_app.ts";
 export { type InferenceEngine, type ModelInfo, ModelMismatch } from "./engine.ts";
 export { ImageError, IMAGENET_INPUT, type InputSpec, pngSize, preprocessPng, softmax, topK } from "./preprocess.ts";
-export { buildResNet50, ensureResNet50, type GeneratedModel, SYNTHETIC_RESNET50 } from "./resnet50.ts";
+export {
+  buildResNet50,
+  ensureResNet50,
+  ensureResNet50SavedModel,
+  type GeneratedModel,
+  SYNTHETIC_RESNET50,
+} from "./resnet50.ts";
+export { onnxToSavedModel, writeSavedModel } from "./onnx_to_tf.ts";
+export { loadTfjsEngine, type TfjsEngineOptions } from "./tfjs_engine.ts";
+export { DEFAULT_TFJS_DIR, requireTfjsNode, TFJS_NODE_VERSION, TfjsMissing } from "./tfjs_module.ts";
+
+/** The engine modules a worker thread can load (`WorkerSpec.engineModule`). */
+export const ENGINE_MODULES: { readonly onnx: string; readonly tfjs: string } = {
+  onnx: new URL("./onnx_worker_engine.ts", import.meta.url).href,
+  tfjs: new URL("./tfjs_worker_engine.ts", import.meta.url).href,
+} as const;
 export type { WorkerSpec } from "./worker_protocol.ts";

@@ -34,6 +34,8 @@ export interface ModelPoolTreeOptions {
   outputs: "logits" | "probabilities";
   /** Engine module URL for the threads. @default models/onnx_worker_engine.ts */
   engineModule?: string;
+  /** Options of the engine module (see tfjs_worker_engine.ts). */
+  engineOptions?: Record<string, string>;
   /** Worker restarts allowed within a minute before the pool gives up. @default 5 */
   restarts?: number;
 }
@@ -62,6 +64,7 @@ export async function startModelPoolTree(parent: Supervisor, options: ModelPoolT
     maxSide: options.maxSide ?? 4096,
     intraOpThreads: options.intraOpThreads,
     spin: options.spin ?? false,
+    ...(options.engineOptions ? { options: options.engineOptions } : {}),
   };
   let info: ModelInfo | null = null;
   const workers = [];

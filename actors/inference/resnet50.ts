@@ -16,6 +16,7 @@ import process from "node:process";
 import { mulberry32 } from "../../protocols/mod.ts";
 import { sha256Hex } from "../../protocols/image_envelope.ts";
 import { OnnxGraph } from "./onnx_graph.ts";
+import { writeSavedModel } from "./onnx_to_tf.ts";
 
 /** Name of the synthetic model in responses and rows. */
 export const SYNTHETIC_RESNET50 = "resnet50-v1-untrained";
@@ -112,4 +113,26 @@ export async function ensureResNet50(dir: string, seed = 1): Promise<GeneratedMo
   const sha256 = sha256Hex(bytes);
   await writeFile(marker, JSON.stringify({ sha256, bytes: bytes.length, seed }));
   return { path, sha256, bytes: bytes.length, generated: true };
+}
+
+/**
+ * The same model as a TensorFlow SavedModel (a directory; input `data` NCHW like
+ * the ONNX file), for the TensorFlow engine: translated from the ONNX file, so
+ * both engines serve the same weights.
+ */
+export async function ensureResNet50SavedModel(dir: string, seed = 1): Promise<GeneratedModel> {
+  const onnxModel = await ensureResNet50(dir, seed);
+  const path = join(dir, `${SYNTHETIC_RESNET50}-seed${seed}.savedmodel`);
+  const marker = `${path}.json`;
+  const known = await readFile(marker, "utf8").then((t) => JSON.parse(t) as { from: string; bytes: number }).catch(
+    () => null,
+  );
+  if (known?.from === onnxModel.sha256) {
+    return { path, sha256: onnxModel.sha256, bytes: known.bytes, generated: false };
+  }
+  const bytes = await readFile(onnxModel.path);
+  await writeSavedModel(bytes, path);
+  const pb = await readFile(join(path, "saved_model.pb"));
+  await writeFile(marker, JSON.stringify({ from: onnxModel.sha256, bytes: pb.length, seed }));
+  return { path, sha256: onnxModel.sha256, bytes: pb.length, generated: true };
 }

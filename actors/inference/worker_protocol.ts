@@ -21,6 +21,8 @@ export interface WorkerSpec {
   intraOpThreads: number;
   /** Idle session threads spin instead of sleeping. */
   spin?: boolean;
+  /** Options of the engine module (strings; each engine names its own). */
+  options?: Record<string, string>;
 }
 
 /** Thread to actor. */

@@ -36,6 +36,7 @@ async function setup(t: Test, over: { queue?: number; workers?: number; engineMo
   });
   const model: ModelDescription = {
     name: "tiny",
+    engine: "onnx",
     untrained: false,
     path: modelPath,
     input: { ...TINY_INPUT },

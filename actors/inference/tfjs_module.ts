@@ -1,0 +1,87 @@
+/**
+ * Finds and loads `@tensorflow/tfjs-node`, which `npm ci` does not install (its
+ * own install downloads libtensorflow from a host these machines cannot reach):
+ * `npm run setup:tfjs` builds it into `.troupe/engines/tfjs` from the npm
+ * registry and PyPI. Looked up there (or in `TFJS_DIR`) first, then from the
+ * project as any package, so a service that installed it itself needs no setup.
+ * Declares the small part of its API the engine uses, so type checks do not
+ * depend on the setup.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { TroupeError } from "../../system/mod.ts";
+
+/** The version `npm run setup:tfjs` installs. */
+export const TFJS_NODE_VERSION = "4.22.0";
+/** Where `npm run setup:tfjs` installs it. */
+export const DEFAULT_TFJS_DIR = ".troupe/engines/tfjs";
+
+/** A tensor, as far as the engine uses one. */
+export interface TfTensor {
+  readonly shape: number[];
+  readonly dtype: string;
+  data(): Promise<Float32Array>;
+  dispose(): void;
+}
+type NamedTensors = Record<string, TfTensor>;
+/** A loaded SavedModel, graph model or layers model. */
+export interface TfModel {
+  predict(inputs: TfTensor | NamedTensors): TfTensor | TfTensor[] | NamedTensors;
+  dispose?(): void;
+}
+/** A SavedModel's description of one input or output. */
+export interface TfTensorInfo {
+  dtype: string;
+  name: string;
+  shape?: { getSize(): number }[];
+}
+/** One meta graph of a SavedModel. */
+export interface TfMetaGraph {
+  tags: string[];
+  signatureDefs: Record<string, { inputs: Record<string, TfTensorInfo>; outputs: Record<string, TfTensorInfo> }>;
+}
+/** What the engine uses of `@tensorflow/tfjs-node`. */
+export interface TfjsNode {
+  version: Record<string, string>;
+  tensor(values: Float32Array, shape: number[], dtype?: "float32"): TfTensor;
+  node: {
+    loadSavedModel(path: string, tags?: string[], signature?: string): Promise<TfModel & { dispose(): void }>;
+    getMetaGraphsFromSavedModel(path: string): Promise<TfMetaGraph[]>;
+  };
+  io: { fileSystem(path: string): unknown };
+  loadGraphModel(handler: unknown): Promise<TfModel & { inputs: { name: string; shape?: number[]; dtype: string }[] }>;
+  loadLayersModel(handler: unknown): Promise<TfModel & { inputs: { name: string; shape: (number | null)[] }[] }>;
+}
+
+/** The TensorFlow engine is not installed. Not retriable. */
+export class TfjsMissing extends TroupeError {
+  constructor(message: string) {
+    super("TROUPE_ERR_ENGINE_MISSING", message);
+  }
+}
+
+/** Loads tfjs-node from `dir` (default `.troupe/engines/tfjs`), or else from the project. */
+export function requireTfjsNode(dir: string | null = null): TfjsNode {
+  const where = resolve(dir ?? DEFAULT_TFJS_DIR);
+  const local = existsSync(join(where, "node_modules", "@tensorflow", "tfjs-node", "package.json"));
+  if (dir !== null && !local) {
+    throw new TfjsMissing(
+      `TFJS_DIR=${dir} holds no node_modules/@tensorflow/tfjs-node: run 'npm run setup:tfjs -- --dir ${dir}'`,
+    );
+  }
+  const require = createRequire(local ? join(where, "package.json") : import.meta.url);
+  // tfjs-node calls util.isNullOrUndefined and util.isArray, which Deno (and Node 23+) lack.
+  const util = require("node:util") as Record<string, unknown>;
+  util.isNullOrUndefined ??= (v: unknown) => v === null || v === undefined;
+  util.isArray ??= Array.isArray;
+  try {
+    return require("@tensorflow/tfjs-node") as TfjsNode;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const hint = local
+      ? `its native addon did not load (${e.message.split("\n")[0]}): run 'npm run setup:tfjs' again`
+      : `@tensorflow/tfjs-node is not installed: run 'npm run setup:tfjs' (it builds tfjs-node ${TFJS_NODE_VERSION} into ${DEFAULT_TFJS_DIR} from the npm registry and PyPI)`;
+    throw new TfjsMissing(`the TensorFlow engine is not available: ${hint}`);
+  }
+}
