@@ -18,3 +18,4 @@ export { type LocalPglite, startPglite } from "./pglite_local.ts";
 export { LOCAL_PGLITE_DIR, LOCAL_POSTGRES_DIR, type LocalDatabase, startLocalDatabase } from "./local_database.ts";
 export { freePort, pidAlive, run, type RunResult, terminate } from "./process.ts";
 export { setupTfjs, TF_WHEEL, type TfjsSetup, type TfjsSetupOptions } from "./tfjs_setup.ts";
+export { ensureVenv, type PythonVenv } from "./python_venv.ts";

@@ -1,6 +1,7 @@
 /**
  * A troupe node: an actor system, its ops endpoint, and the subtrees of its roles.
  */
+import { Registry } from "prom-client";
 import { createOpsApp, serveOps } from "../ops/mod.ts";
 import {
   type ActorSystem,
@@ -36,7 +37,13 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
   const log = options.log ?? createLogger({ level: config.logLevel, fields: { node: config.nodeId } });
   log.info("starting troupe node", { roles: config.roles, runtime, config: redactConfig(config) });
   const system = startSystem({ logger: log, root: { intensity: 3, periodMs: 60_000 } });
-  const app = createOpsApp(system, { nodeId: config.nodeId, token: config.ops.token, config: redactConfig(config) });
+  const registry = new Registry();
+  const app = createOpsApp(system, {
+    nodeId: config.nodeId,
+    token: config.ops.token,
+    config: redactConfig(config),
+    metrics: () => registry.metrics(),
+  });
   const ops = await serveOps(app, config.ops);
   const opsUrl = `http://${ops.host.includes(":") ? `[${ops.host}]` : ops.host}:${ops.port}`;
   log.info("ops endpoint listening", { url: opsUrl, auth: config.ops.token ? "bearer token" : "none (loopback)" });
@@ -52,7 +59,7 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
   system.readiness.declare("roles", `starting ${config.roles.join(", ")}`);
   try {
     await checkDependencies(config, log);
-    roles = await startRoles(system, config);
+    roles = await startRoles(system, config, { registry });
     system.readiness.set("roles", true, `started ${config.roles.join(", ")}`);
   } catch (err) {
     log.error("a role failed to start", { error: errorMessage(err) });

@@ -4,6 +4,7 @@
  * (images -> pool -> inferences).
  */
 import { readFile } from "node:fs/promises";
+import type { Registry } from "prom-client";
 import { basename, dirname } from "node:path";
 import process from "node:process";
 import {
@@ -14,6 +15,7 @@ import {
 import type { PoolStats } from "../actors/inference/mod.ts";
 import { createPredictApp, type PredictStats } from "../actors/inference/mod.ts";
 import {
+  createServingMetrics,
   ENGINE_MODULES,
   ensureResNet50,
   ensureResNet50SavedModel,
@@ -40,7 +42,11 @@ export interface InferenceRole {
 }
 
 /** Starts the inference subtree; rejects if the model cannot be loaded or does not fit. */
-export async function startInferenceRole(system: ActorSystem, config: TroupeConfig): Promise<InferenceRole> {
+export async function startInferenceRole(
+  system: ActorSystem,
+  config: TroupeConfig,
+  registry: Registry,
+): Promise<InferenceRole> {
   const inf = config.inference;
   const { path, untrained } = await resolveModel(system, inf);
   const name = inf.modelName ??
@@ -57,7 +63,9 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
     periodMs: 60_000,
     backoff: { minMs: 250, maxMs: 10_000, jitter: 0.2 },
   });
+  const metrics = createServingMetrics(registry, name);
   const tree = await startModelPoolTree(sup, {
+    observer: metrics,
     modelPath: path,
     engineModule: inf.engineModule ?? ENGINE_MODULES[inf.engine],
     ...(inf.engine === "tfjs" ? { engineOptions: tfjsOptions(inf) } : {}),
@@ -101,7 +109,15 @@ export async function startInferenceRole(system: ActorSystem, config: TroupeConf
     limits: { maxBodyBytes: inf.api.maxBodyBytes, maxSide: inf.api.maxSide, timeoutMs: inf.api.timeoutMs },
   };
   const apiStats: PredictStats = {};
-  const app = createPredictApp({ pool: tree.pool, model, stats: apiStats });
+  const app = createPredictApp({
+    pool: tree.pool,
+    model,
+    stats: apiStats,
+    info: tree.info,
+    labels,
+    metrics,
+    ready: () => system.ready,
+  });
   let apiUrl = "";
   await spawn(sup, {
     async init() {

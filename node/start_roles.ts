@@ -3,6 +3,7 @@
  * `ROLES` (infrastructure first) under the root supervisor.
  * @module
  */
+import type { Registry } from "prom-client";
 import type { ActorSystem } from "../system/mod.ts";
 import type { Role } from "./roles.ts";
 import type { TroupeConfig } from "./config.ts";
@@ -23,7 +24,13 @@ export interface StartedRoles {
   simulator?: SimulatorRole;
 }
 
-type Starter = (system: ActorSystem, config: TroupeConfig, out: StartedRoles) => Promise<void>;
+/** What the node shares with its roles. */
+export interface NodeServices {
+  /** Metrics of the roles' own, served at the ops endpoint's /metrics. */
+  registry: Registry;
+}
+
+type Starter = (system: ActorSystem, config: TroupeConfig, out: StartedRoles, services: NodeServices) => Promise<void>;
 
 const STARTERS: Record<Role, Starter> = {
   broker: async (system, config, out) => {
@@ -33,8 +40,8 @@ const STARTERS: Record<Role, Starter> = {
   db: async (system, config, out) => {
     out.db = await startDbRole(system, config);
   },
-  inference: async (system, config, out) => {
-    out.inference = await startInferenceRole(system, config);
+  inference: async (system, config, out, services) => {
+    out.inference = await startInferenceRole(system, config, services.registry);
   },
   simulator: async (system, config, out) => {
     out.simulator = await startSimulatorRole(system, config);
@@ -42,11 +49,15 @@ const STARTERS: Record<Role, Starter> = {
 };
 
 /** Starts every role of the node, in order (broker, db, inference, simulator). */
-export async function startRoles(system: ActorSystem, config: TroupeConfig): Promise<StartedRoles> {
+export async function startRoles(
+  system: ActorSystem,
+  config: TroupeConfig,
+  services: NodeServices,
+): Promise<StartedRoles> {
   const out: StartedRoles = {};
   for (const role of config.roles) {
     system.log.info("starting role", { role });
-    await STARTERS[role](system, config, out);
+    await STARTERS[role](system, config, out, services);
   }
   return out;
 }

@@ -19,6 +19,8 @@ export interface OpsAppOptions {
   token?: string | null;
   /** Served at `GET /config` (pass it redacted). @default {} */
   config?: Record<string, unknown>;
+  /** More Prometheus text appended to `/metrics` (a prom-client registry's `metrics()`, say). */
+  metrics?: () => Promise<string> | string;
 }
 
 /** Builds the ops routes for a system. */
@@ -55,14 +57,17 @@ export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): 
     const body: ActorsResponse = { node: nodeId, ready: system.ready, status: system.status, tree: system.snapshot() };
     return c.json(body);
   });
-  app.get("/metrics", (c) => {
+  app.get("/metrics", async (c) => {
+    const more = options.metrics ? await options.metrics() : "";
     const body = renderMetrics({
       nodeId,
       ready: system.ready,
       tree: system.snapshot(),
       dependencies: system.readiness.report(),
     });
-    return c.body(body, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+    return c.body(more ? `${body}${body.endsWith("\n") ? "" : "\n"}${more}` : body, 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    });
   });
   app.get("/config", (c) => c.json(options.config ?? {}));
   app.get("/", (c) => c.html(renderWebView(nodeId, system.ready, system.snapshot())));

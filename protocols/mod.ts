@@ -1,14 +1,33 @@
 /**
  * Wire contracts, no I/O: the Kafka envelopes and their codecs (a capture's
  * encoding, the PNG check), the dead-letter headers, the CIFAR-100 record layout,
- * the seeded generator of the synthetic data, and the JSON of the predict API and
- * the ops endpoint.
+ * the seeded generator of the synthetic data, the JSON of the predict API, the
+ * Open Inference Protocol (v2) and the ops endpoint.
  * @module
  */
 export type { Decoded } from "./_decode.ts";
 export { decodeStrictBase64 } from "./base64.ts";
 export { mulberry32 } from "./seeded_random.ts";
 export type { ModelDescription, PredictError, PredictErrorCode, PredictResponse } from "./predict.ts";
+export {
+  classify,
+  encodeBinaryOutput,
+  flattenData,
+  INFERENCE_HEADER,
+  OipBadRequest,
+  type OipError,
+  type OipInferRequest,
+  type OipInferResponse,
+  type OipModelMetadata,
+  type OipParsedBody,
+  type OipRequestInput,
+  type OipRequestOutput,
+  type OipResponseOutput,
+  type OipServerMetadata,
+  parseInferBody,
+  readFloats,
+  splitBytesElements,
+} from "./open_inference.ts";
 export {
   CIFAR_COARSE_CLASSES,
   CIFAR_FINE_CLASSES,

@@ -12,6 +12,7 @@ export {
   modelPoolSpec,
   newPoolStats,
   type PoolFailure,
+  type PoolObserver,
   type PoolReply,
   type PoolStats,
 } from "./model_pool.ts";
@@ -24,6 +25,8 @@ export {
   type WorkerReply,
 } from "./model_worker.ts";
 export { createPredictApp, type PredictAppOptions, type PredictStats } from "./predict_app.ts";
+export { createOipApp, type OipAppOptions } from "./oip_app.ts";
+export { createServingMetrics, type RequestFailure, type ServingMetrics } from "./serving_metrics.ts";
 export { type InferenceEngine, type ModelInfo, ModelMismatch } from "./engine.ts";
 export { ImageError, IMAGENET_INPUT, type InputSpec, pngSize, preprocessPng, softmax, topK } from "./preprocess.ts";
 export {

@@ -27,11 +27,42 @@ export type PoolFailure = "bad_image" | "worker_crashed" | "worker_hung" | "engi
 
 /** The answer to one image. */
 export type PoolReply =
-  | { type: "pool.result"; ok: true; model: string; top: TopClass[]; latencyMs: number; batchSize: number }
+  | {
+    type: "pool.result";
+    ok: true;
+    model: string;
+    top: TopClass[];
+    latencyMs: number;
+    batchSize: number;
+    /** Waiting in the pool for a batch and a free worker. */
+    queueMs: number;
+    /** The batch's preprocessing and inference (shared by its images). */
+    computeMs: number;
+    /** The model's raw output for this image (`classes` values), when asked with `raw`. */
+    raw?: Float32Array;
+  }
   | { type: "pool.result"; ok: false; reason: PoolFailure; message: string };
 
-/** Messages of the pool. */
-export type ModelPoolMsg = { type: "pool.infer"; png: Uint8Array; replyTo: ActorRef<PoolReply> };
+/**
+ * Messages of the pool: a PNG (decoded and preprocessed by the worker thread), or
+ * an input tensor already preprocessed (the model's input dims, float32).
+ * `raw`: the reply carries the model's raw output too.
+ */
+export type ModelPoolMsg =
+  | { type: "pool.infer"; png: Uint8Array; raw?: boolean; replyTo: ActorRef<PoolReply> }
+  | { type: "pool.inferTensor"; tensor: Float32Array; raw?: boolean; replyTo: ActorRef<PoolReply> };
+
+/** Sees each request, batch and outcome of a pool (serving metrics). */
+export interface PoolObserver {
+  /** A request entered the pool. */
+  received(): void;
+  /** A batch ran: its size and its worker's preprocessing and inference times. */
+  executed(size: number, preprocessMs: number, inferMs: number): void;
+  /** A request got its result. */
+  succeeded(queueMs: number, preprocessMs: number, inferMs: number): void;
+  /** A request failed. */
+  failed(reason: PoolFailure): void;
+}
 
 /** The pool's own: a partial batch waited long enough. */
 type Msg = ModelPoolMsg | { type: "pool.flush" };
@@ -62,12 +93,16 @@ export interface ModelPoolOptions {
   /** Longest wait for a worker's answer beyond its own batch timeout. */
   batchTimeoutMs: number;
   stats?: PoolStats;
+  observer?: PoolObserver;
 }
 
 interface Item {
-  png: Uint8Array;
+  input: Uint8Array | Float32Array;
+  raw: boolean;
   replyTo: ActorRef<PoolReply>;
   at: number;
+  /** When its (last) batch went to a worker. */
+  sentAt: number;
   attempts: number;
 }
 
@@ -88,9 +123,11 @@ export function newPoolStats(): PoolStats {
 /** The pool's behaviour. */
 export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, State> {
   const stats = options.stats ?? newPoolStats();
+  const observer = options.observer;
 
   const fail = (item: Item, reason: PoolFailure, message: string) => {
     stats.failed[reason] = (stats.failed[reason] ?? 0) + 1;
+    observer?.failed(reason);
     item.replyTo.trySend({ type: "pool.result", ok: false, reason, message });
   };
 
@@ -108,6 +145,7 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
     }
     stats.batches++;
     stats.batchSizes[String(items.length)] = (stats.batchSizes[String(items.length)] ?? 0) + 1;
+    observer?.executed(items.length, reply.preprocessMs, reply.inferMs);
     let k = 0;
     const now = performance.now();
     items.forEach((item, i) => {
@@ -120,6 +158,8 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
       stats.images++;
       stats.recentLatencyMs.push(latencyMs);
       if (stats.recentLatencyMs.length > LATENCY_WINDOW) stats.recentLatencyMs.shift();
+      const queueMs = Math.round((item.sentAt - item.at) * 10) / 10;
+      observer?.succeeded(queueMs, reply.preprocessMs, reply.inferMs);
       item.replyTo.trySend({
         type: "pool.result",
         ok: true,
@@ -127,6 +167,9 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
         top: topK(probs, options.topK, options.labels),
         latencyMs,
         batchSize: items.length,
+        queueMs,
+        computeMs: Math.round((reply.preprocessMs + reply.inferMs) * 10) / 10,
+        ...(item.raw ? { raw: raw.slice() } : {}),
       });
     });
   };
@@ -140,11 +183,13 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
         w = state.busy.indexOf(false);
       }
       const items = state.forming.splice(0, batchLength(state.forming));
+      const sentAt = performance.now();
+      for (const item of items) item.sentAt = sentAt;
       state.busy[w] = true;
       const worker = options.workers[w] as ActorRef<ModelWorkerMsg>;
       const p: Promise<void> = ask<ModelWorkerMsg, WorkerReply>(
         worker,
-        (replyTo) => ({ type: "worker.run", images: items.map((i) => i.png), replyTo }),
+        (replyTo) => ({ type: "worker.run", images: items.map((i) => i.input), replyTo }),
         { timeoutMs: options.batchTimeoutMs + 30_000 },
       )
         .catch((err: unknown): WorkerReply => ({
@@ -180,8 +225,11 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
   const behaviour: Behaviour<Msg, State> = {
     init: () => ({ forming: [], busy: options.workers.map(() => false), inflight: new Set() }),
     async receive(state, msg, ctx) {
-      if (msg.type === "pool.infer") {
-        state.forming.push({ png: msg.png, replyTo: msg.replyTo, at: performance.now(), attempts: 0 });
+      if (msg.type === "pool.infer" || msg.type === "pool.inferTensor") {
+        const at = performance.now();
+        const input = msg.type === "pool.infer" ? msg.png : msg.tensor;
+        state.forming.push({ input, raw: msg.raw === true, replyTo: msg.replyTo, at, sentAt: at, attempts: 0 });
+        observer?.received();
         if (state.forming.length >= options.maxBatch) await dispatch(state, ctx);
         else arm(ctx);
         return state;

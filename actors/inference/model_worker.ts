@@ -25,7 +25,12 @@ export type WorkerReply =
   | { type: "worker.failed"; reason: "worker_crashed" | "worker_hung" | "engine_error"; message: string };
 
 /** Messages of a worker. */
-export type ModelWorkerMsg = { type: "worker.run"; images: Uint8Array[]; replyTo: ActorRef<WorkerReply> };
+/** A batch: PNGs, or input tensors already preprocessed (see ModelPoolMsg). */
+export type ModelWorkerMsg = {
+  type: "worker.run";
+  images: (Uint8Array | Float32Array)[];
+  replyTo: ActorRef<WorkerReply>;
+};
 
 /** The worker's own: its thread died between batches. */
 type Msg = ModelWorkerMsg | { type: "worker.exited"; threadId: number; code: number };

@@ -3,7 +3,7 @@
  * session each) and the pool that batches for them. Used by the inference role,
  * and by services embedding the pool.
  */
-import { type ModelPoolMsg, modelPoolSpec, newPoolStats, type PoolStats } from "./model_pool.ts";
+import { type ModelPoolMsg, modelPoolSpec, newPoolStats, type PoolObserver, type PoolStats } from "./model_pool.ts";
 import { modelWorkerSpec } from "./model_worker.ts";
 import type { ModelInfo } from "./engine.ts";
 import type { InputSpec } from "./preprocess.ts";
@@ -36,6 +36,8 @@ export interface ModelPoolTreeOptions {
   engineModule?: string;
   /** Options of the engine module (see tfjs_worker_engine.ts). */
   engineOptions?: Record<string, string>;
+  /** Sees requests, batches and outcomes (serving metrics). */
+  observer?: PoolObserver;
   /** Worker restarts allowed within a minute before the pool gives up. @default 5 */
   restarts?: number;
 }
@@ -94,6 +96,7 @@ export async function startModelPoolTree(parent: Supervisor, options: ModelPoolT
       maxDelayMs: options.maxDelayMs,
       batchTimeoutMs: options.batchTimeoutMs,
       stats,
+      ...(options.observer ? { observer: options.observer } : {}),
     }, { capacity: options.queue }),
   );
   return { pool, info: loaded, stats };

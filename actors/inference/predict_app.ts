@@ -7,6 +7,9 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ModelPoolMsg, PoolReply } from "./model_pool.ts";
+import type { ModelInfo } from "./engine.ts";
+import { createOipApp } from "./oip_app.ts";
+import type { ServingMetrics } from "./serving_metrics.ts";
 import { ImageError, pngSize } from "./preprocess.ts";
 import { decodeStrictBase64 } from "../../protocols/mod.ts";
 import type { ModelDescription, PredictError, PredictErrorCode, PredictResponse } from "../../protocols/predict.ts";
@@ -22,9 +25,17 @@ export interface PredictAppOptions {
   /** Seconds a client is told to wait after a 429. @default 1 */
   retryAfterS?: number;
   stats?: PredictStats;
+  /** What the workers loaded; given, the Open Inference Protocol routes (/v2) are served too. */
+  info?: ModelInfo;
+  /** Class names (the v2 classification extension). */
+  labels?: readonly string[];
+  /** Serving metrics: refusals and timeouts of both APIs are counted here. */
+  metrics?: ServingMetrics;
+  /** Server readiness for /v2/health/ready. @default always */
+  ready?: () => boolean;
 }
 
-/** The app: `POST /v1/predict`, `GET /v1/models`. */
+/** The app: `POST /v1/predict`, `GET /v1/models`, and with `info` the v2 routes (oip_app.ts). */
 export function createPredictApp(options: PredictAppOptions): Hono {
   const { model } = options;
   const stats = options.stats ?? {};
@@ -88,6 +99,7 @@ export function createPredictApp(options: PredictAppOptions): Hono {
         { timeoutMs: model.limits.timeoutMs },
       );
       if (!pending) {
+        options.metrics?.rejected("overloaded");
         c.header("Retry-After", String(options.retryAfterS ?? 1));
         return fail(c, 429, "overloaded", `the model queue is full (${model.pool.queue} images): retry later`);
       }
@@ -96,6 +108,7 @@ export function createPredictApp(options: PredictAppOptions): Hono {
         reply = await pending;
       } catch (err) {
         if (err instanceof AskTimeout) {
+          options.metrics?.rejected("timeout");
           return fail(c, 504, "timeout", `no prediction within ${model.limits.timeoutMs} ms`);
         }
         throw err;
@@ -114,6 +127,19 @@ export function createPredictApp(options: PredictAppOptions): Hono {
       return c.json(res);
     },
   );
+  if (options.info) {
+    const oip = createOipApp({
+      pool: options.pool,
+      model,
+      info: options.info,
+      labels: options.labels ?? [],
+      stats,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.ready ? { ready: options.ready } : {}),
+      ...(options.retryAfterS ? { retryAfterS: options.retryAfterS } : {}),
+    });
+    app.route("/", oip);
+  }
   app.onError((err, c) => c.json({ error: { code: "internal", message: err.message } }, 500));
   return app;
 }

@@ -33,8 +33,8 @@ export type FromThread =
   | { type: "result"; id: number; out: Float32Array; errors: (string | null)[]; preprocessMs: number; inferMs: number }
   | { type: "error"; id: number; message: string };
 
-/** Actor to thread. */
-export type ToThread = { type: "run"; id: number; images: Uint8Array[] };
+/** Actor to thread: PNGs to decode, or float32 inputs of the model's dims, as they come. */
+export type ToThread = { type: "run"; id: number; images: (Uint8Array | Float32Array)[] };
 
 /** The model's input dims (without batch) for a spec: [3, H, W] or [H, W, 3]. */
 export function inputDims(input: InputSpec): number[] {

@@ -29,9 +29,14 @@ port.on("message", (m: ToThread) => {
   const errors: (string | null)[] = [];
   const batch = new Float32Array(m.images.length * perImage);
   let n = 0;
-  for (const png of m.images) {
+  for (const image of m.images) {
     try {
-      batch.set(preprocessPng(png, spec.input, { maxSide: spec.maxSide }), n * perImage);
+      if (image instanceof Float32Array) {
+        if (image.length !== perImage) {
+          throw new Error(`an input tensor of ${image.length} values: the model takes ${perImage} per image`);
+        }
+        batch.set(image, n * perImage);
+      } else batch.set(preprocessPng(image, spec.input, { maxSide: spec.maxSide }), n * perImage);
       errors.push(null);
       n++;
     } catch (err) {

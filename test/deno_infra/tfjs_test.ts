@@ -52,6 +52,27 @@ Deno.test({
       assert.equal(res.status, 200);
       assert.equal(body.top.length, 5);
       assert.equal(body.untrained, true);
+      const v2 = await fetch(`${figures.apiUrl}/v2/models/${figures.model.name}/infer`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          inputs: [{
+            name: "image",
+            shape: [1],
+            datatype: "BYTES",
+            data: [btoa(String.fromCharCode(...cifarPngs(1)[0]!))],
+          }],
+          outputs: [{ name: "logits", parameters: { classification: 3 } }],
+        }),
+      });
+      const oip = await v2.json() as { outputs: { datatype: string; data: string[] }[] };
+      assert.equal(v2.status, 200);
+      assert.equal(oip.outputs[0]!.datatype, "BYTES");
+      assert.match(
+        oip.outputs[0]!.data[0]!,
+        new RegExp(`^[-\\d.e]+:${body.top[0]!.index}$`),
+        "the v2 top-1 is the v1 top-1",
+      );
     } finally {
       await sql.end();
       await node.stop();

@@ -66,6 +66,12 @@ t.test("simulator + db + inference (the default, untrained ResNet50): every imag
     /troupe_actor_stat\{[^}]*actor="\/troupe\/inference\/model_pool\/worker_0",stat="imagesPerBusySecond"\} [\d.]+/,
     "images/s per worker in /metrics",
   );
+  t.match(
+    metrics,
+    new RegExp(`^nv_inference_request_success\\{model="resnet50-v1-untrained",version="1"\\} ${N}$`, "m"),
+    "Triton's request count in /metrics: every image through Kafka",
+  );
+  t.match(metrics, /^troupe_inference_batch_size_bucket\{le="8",model="resnet50-v1-untrained",version="1"\} \d+$/m);
   for (const n of [sim, inf, db]) n.proc.kill("SIGTERM");
   t.equal(await inf.exited, 0);
 });
