@@ -18,7 +18,8 @@ const png = (n = 1) => ({ inputs: [{ name: "image", shape: [n], datatype: "BYTES
 
 t.test("requests that break the protocol get 4xx and an error naming the problem", async (t) => {
   const { app } = await servePredict(t, { queue: 8, maxBodyBytes: 4096 });
-  const infer = (body: unknown, init: RequestInit = json(body)) => app.request("/v2/models/tiny/infer", init);
+  const infer = async (body: unknown, init: RequestInit = json(body)) =>
+    await app.request("/v2/models/tiny/infer", init);
   const sized = JSON.stringify({
     inputs: [{ name: "i", shape: [1], datatype: "BYTES", parameters: { binary_data_size: 99 } }],
   });
@@ -82,11 +83,16 @@ t.test("requests that break the protocol get 4xx and an error naming the problem
     ],
     [
       "unknown model",
-      infer(null, json(png())).then(() => app.request("/v2/models/nope/infer", json(png()))),
+      Promise.resolve(app.request("/v2/models/nope/infer", json(png()))),
       404,
       /unknown model 'nope'/,
     ],
-    ["unknown version", app.request("/v2/models/tiny/versions/2/infer", json(png())), 404, /unknown version '2'/],
+    [
+      "unknown version",
+      Promise.resolve(app.request("/v2/models/tiny/versions/2/infer", json(png()))),
+      404,
+      /unknown version '2'/,
+    ],
     ["too large", infer({ pad: "x".repeat(5000), ...png() }), 413, /larger than 4096 bytes/],
   ];
   for (const [label, pending, status, message] of cases) {
