@@ -3,7 +3,6 @@
  * pipeline measured beside its anchor in the same run, rounds alternating, medians
  * and ratios reported. Writes bench/results/latest.{json,md,svg}.
  */
-import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import process from "node:process";
@@ -17,19 +16,7 @@ import { benchEndToEnd } from "./end_to_end.ts";
 import { benchOverload } from "./overload.ts";
 import { benchRuntime } from "./runtime.ts";
 import { renderMarkdown, renderSvg } from "./report.ts";
-
-/** The CPU's vector extensions that matter to inference (from /proc/cpuinfo; empty elsewhere). */
-function simdFlags(): string[] {
-  try {
-    const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("flags")) ?? "";
-    const have = new Set(line.split(":")[1]?.trim().split(/\s+/) ?? []);
-    return ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_tile"].filter((f) =>
-      have.has(f)
-    );
-  } catch {
-    return [];
-  }
-}
+import { cpuSimdFlags } from "../infra/cpu.ts";
 
 type Ctx = Awaited<ReturnType<typeof benchContext>>;
 
@@ -72,7 +59,7 @@ for (const name of wanted) {
 const machine = {
   cores: availableParallelism(),
   cpu: cpus()[0]?.model ?? "unknown",
-  cpuFlags: simdFlags(),
+  cpuFlags: cpuSimdFlags(),
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   node: process.version,
 };

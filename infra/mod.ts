@@ -19,3 +19,4 @@ export { LOCAL_PGLITE_DIR, LOCAL_POSTGRES_DIR, type LocalDatabase, startLocalDat
 export { freePort, pidAlive, run, type RunResult, terminate } from "./process.ts";
 export { setupTfjs, TF_WHEEL, type TfjsSetup, type TfjsSetupOptions } from "./tfjs_setup.ts";
 export { ensureVenv, type PythonVenv } from "./python_venv.ts";
+export { cpuSimdFlags, hasVnni } from "./cpu.ts";

@@ -28,6 +28,17 @@ export interface InferenceConfig {
   readonly outputs: "logits" | "probabilities";
   /** The inference engine (`MODEL_ENGINE`): onnxruntime-node or tfjs-node. */
   readonly engine: "onnx" | "tfjs";
+  /** `MODEL_PRECISION`: fp32 serves the model as it is; int8 a static INT8 quantization of it (onnx engine). */
+  readonly precision: "fp32" | "int8";
+  /** How the INT8 model is made and when it is refused. */
+  readonly int8: {
+    calibrationImages: number;
+    evaluationImages: number;
+    minCosine: number;
+    minTop1: number;
+    /** 7-bit weights; auto: unless the CPU has VNNI. */
+    reduceRange: "auto" | "true" | "false";
+  };
   /** tfjs engine: where `npm run setup:tfjs` installed tfjs-node (`TFJS_DIR`); null: .troupe/engines/tfjs, then the project. */
   readonly tfjsDir: string | null;
   /** tfjs engine, SavedModels: meta graph tags, signature, input and output keys; null: discovered. */
@@ -61,6 +72,13 @@ export const INFERENCE_VARIABLES: Record<string, string> = {
   MODEL_ENGINE: "onnx (onnxruntime-node) or tfjs (tfjs-node; run npm run setup:tfjs first) (default onnx)",
   MODEL_PATH:
     "classifier to serve: an ONNX file (onnx), a SavedModel directory or TF.js model.json (tfjs) (default: a generated ResNet50 with UNTRAINED weights)",
+  MODEL_PRECISION:
+    "fp32, or int8: serve a static INT8 quantization of the model, made once and cached in MODEL_DIR (onnx engine) (default fp32)",
+  INT8_CALIBRATION_IMAGES: "images of the dataset the INT8 activation ranges are calibrated on (default 64)",
+  INT8_EVALUATION_IMAGES: "other images the INT8 model is compared to the fp32 one on (default 128)",
+  INT8_MIN_COSINE: "refuse an INT8 model whose mean output cosine similarity is below this (default 0.99)",
+  INT8_MIN_TOP1: "refuse an INT8 model whose top-1 agreement with fp32 is below this (default 0.8)",
+  INT8_REDUCE_RANGE: "7-bit INT8 weights: auto (unless the CPU has VNNI), true or false (default auto)",
   MODEL_TAGS: "tfjs, SavedModel: meta graph tags, comma-separated (default: the only one, or serve)",
   MODEL_SIGNATURE: "tfjs, SavedModel: signature (default: the only one, or serving_default)",
   MODEL_INPUT_NAME: "tfjs, SavedModel: the signature's input key (default: its only input)",
@@ -122,6 +140,11 @@ export function readInferenceConfig(get: Getter, problems: string[]): InferenceC
       `POOL_WORKERS x POOL_INTRA_THREADS must not exceed the ${cores} cores of this machine: got ${workers} x ${intraOpThreads}`,
     );
   }
+  const engine = get("MODEL_ENGINE", "onnx" as const, z.enum(["onnx", "tfjs"]), "onnx or tfjs");
+  const precision = get("MODEL_PRECISION", "fp32" as const, z.enum(["fp32", "int8"]), "fp32 or int8");
+  if (precision === "int8" && engine !== "onnx") {
+    problems.push("MODEL_PRECISION=int8 quantizes an ONNX model: it needs MODEL_ENGINE=onnx");
+  }
   const { width, height } = get(
     "MODEL_INPUT_SIZE",
     { width: 224, height: 224 },
@@ -129,7 +152,15 @@ export function readInferenceConfig(get: Getter, problems: string[]): InferenceC
     "a size such as 224 or 299x299",
   );
   return {
-    engine: get("MODEL_ENGINE", "onnx" as const, z.enum(["onnx", "tfjs"]), "onnx or tfjs"),
+    engine,
+    precision,
+    int8: {
+      calibrationImages: get("INT8_CALIBRATION_IMAGES", 64, int(1, 100_000), "a whole number from 1 to 100000"),
+      evaluationImages: get("INT8_EVALUATION_IMAGES", 128, int(1, 100_000), "a whole number from 1 to 100000"),
+      minCosine: get("INT8_MIN_COSINE", 0.99, z.coerce.number().min(-1).max(1), "a number from -1 to 1"),
+      minTop1: get("INT8_MIN_TOP1", 0.8, z.coerce.number().min(0).max(1), "a number from 0 to 1"),
+      reduceRange: get("INT8_REDUCE_RANGE", "auto" as const, z.enum(["auto", "true", "false"]), "auto, true or false"),
+    },
     tfjsDir: get("TFJS_DIR", null, z.string().min(1), "a directory path"),
     savedModel: {
       tags: get("MODEL_TAGS", null, z.string().regex(/^[A-Za-z0-9_.,-]{1,256}$/), "tags such as serve or serve,gpu"),

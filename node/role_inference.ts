@@ -26,6 +26,7 @@ import { type ActorSystem, type HttpServer, serveHttp, spawn, startChild, superv
 import type { InferenceConfig, TroupeConfig } from "./config.ts";
 import { startModelPoolTree } from "../actors/inference/mod.ts";
 import { ensurePipelineTopics, kafkaBrokersOf } from "./_kafka.ts";
+import { ensureInt8Model } from "./int8_model.ts";
 
 /** Live figures of an inference role. */
 export interface InferenceFigures {
@@ -48,11 +49,16 @@ export async function startInferenceRole(
   registry: Registry,
 ): Promise<InferenceRole> {
   const inf = config.inference;
-  const { path, untrained } = await resolveModel(system, inf);
+  const fp32 = await resolveModel(system, inf);
+  const { untrained } = fp32;
+  let path = fp32.path;
+  if (inf.precision === "int8") {
+    const q = await ensureInt8Model(path, config, system.log);
+    system.log.info("serving the INT8 model", { path: q.path, from: path, cachedBefore: !q.generated, ...q.report });
+    path = q.path;
+  }
   const name = inf.modelName ??
-    (untrained
-      ? SYNTHETIC_RESNET50
-      : basename(path).replace(/\.onnx$/i, "").replace(/^model\.json$/, basename(dirname(path))));
+    (inf.precision === "int8" ? `${baseName(fp32.path, untrained)}-int8` : baseName(path, untrained));
   const labels = inf.labelsPath
     ? (await readFile(inf.labelsPath, "utf8")).split(/\r?\n/).map((l) => l.trim()).filter(Boolean)
     : [];
@@ -92,6 +98,7 @@ export async function startInferenceRole(
   const model: ModelDescription = {
     name,
     engine: inf.engineModule ? "custom" : inf.engine,
+    precision: inf.precision,
     untrained,
     path,
     input: { ...inf.input },
@@ -184,4 +191,10 @@ function tfjsOptions(inf: InferenceConfig): Record<string, string> {
   if (outputName) o.output = outputName;
   if (inf.tfjsDir) o.tfjsDir = inf.tfjsDir;
   return o;
+}
+
+/** A model's default name: the generated one's, or the file's (a TF.js model.json: its folder's). */
+function baseName(path: string, untrained: boolean): string {
+  if (untrained) return SYNTHETIC_RESNET50;
+  return basename(path).replace(/\.onnx$/i, "").replace(/^model\.json$/, basename(dirname(path)));
 }

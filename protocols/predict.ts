@@ -26,6 +26,8 @@ export interface ModelDescription {
   name: string;
   /** The engine serving it: onnxruntime-node, tfjs-node, or a MODEL_ENGINE_MODULE. */
   engine: "onnx" | "tfjs" | "custom";
+  /** fp32, or int8: a static INT8 quantization of the configured model (MODEL_PRECISION). */
+  precision?: "fp32" | "int8";
   untrained: boolean;
   /** The model file. */
   path: string;

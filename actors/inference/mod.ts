@@ -26,6 +26,17 @@ export {
 } from "./model_worker.ts";
 export { createPredictApp, type PredictAppOptions, type PredictStats } from "./predict_app.ts";
 export { createOipApp, type OipAppOptions } from "./oip_app.ts";
+export {
+  calibrate,
+  compareModels,
+  type FidelityReport,
+  QuantizationRefused,
+  type Quantized,
+  quantizeOnnx,
+  type QuantizeOptions,
+} from "./int8.ts";
+export { activationParams, calibrationTensors, quantizeGraph, type QuantizeGraphOptions } from "./int8_graph.ts";
+export { inputDims } from "./worker_protocol.ts";
 export { createServingMetrics, type RequestFailure, type ServingMetrics } from "./serving_metrics.ts";
 export { type InferenceEngine, type ModelInfo, ModelMismatch } from "./engine.ts";
 export { ImageError, IMAGENET_INPUT, type InputSpec, pngSize, preprocessPng, softmax, topK } from "./preprocess.ts";

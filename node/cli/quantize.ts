@@ -1,0 +1,54 @@
+/**
+ * `npm run quantize [-- --model PATH] [--out PATH] [--force]`: a static INT8
+ * quantization of an ONNX classifier (default MODEL_PATH, else the generated
+ * ResNet50), calibrated and compared on the configured dataset, with its fidelity
+ * report. Refuses (exit 1, nothing written) below INT8_MIN_COSINE or
+ * INT8_MIN_TOP1 unless --force. Settings come from the environment, as for a node
+ * (MODEL_INPUT_SIZE, MODEL_LAYOUT, DATASET_DIR, INT8_*; see --help of main.ts).
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { ensureResNet50, QuantizationRefused } from "../../actors/inference/mod.ts";
+import { createLogger } from "../../system/mod.ts";
+import { loadConfig } from "../config.ts";
+import { ensureInt8Model } from "../int8_model.ts";
+
+const { values } = parseArgs({
+  options: {
+    model: { type: "string" },
+    out: { type: "string" },
+    force: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (values.help) {
+  console.log("usage: npm run quantize [-- --model model.onnx] [--out model.int8.onnx] [--force]");
+  process.exit(0);
+}
+const log = createLogger({ fields: { script: "quantize" } });
+try {
+  const config = loadConfig({ env: { ...process.env, ROLE: "inference", KAFKA_BROKERS: "unused:9092" } });
+  const source = values.model ?? config.inference.modelPath ??
+    (await ensureResNet50(config.inference.modelDir, 1)).path;
+  log.info("quantizing to INT8", { source, int8: config.inference.int8 });
+  const q = await ensureInt8Model(source, config, log, {
+    force: values.force!,
+    progress: (line) => log.info(line),
+    ...(values.out ? { out: values.out } : {}),
+  });
+  log.info(q.generated ? "done" : "done: the INT8 model was already made (cached)", {
+    path: q.path,
+    report: `${q.path}.json`,
+    reduceRange: q.reduceRange,
+    belowThreshold: q.belowThreshold,
+    ...q.report,
+  });
+  process.stdout.write(`${JSON.stringify({ path: q.path, reduceRange: q.reduceRange, ...q.report })}\n`);
+} catch (err) {
+  if (err instanceof QuantizationRefused) {
+    log.error("refused", { error: err.message, ...err.report });
+    process.exit(1);
+  }
+  log.error("quantize failed", { error: (err as Error).message });
+  process.exit(1);
+}
