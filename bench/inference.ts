@@ -1,7 +1,10 @@
 /**
- * Inference stage: images/s of the model worker pool through the predict API and
- * through Kafka, beside a bare loop of onnxruntime-node sessions (no troupe, no
- * preprocessing) at its best batch size and thread split on the same cores. The
+ * Inference stage, for each engine (onnxruntime fp32, onnxruntime INT8, tfjs-node
+ * when set up): images/s of the model worker pool through the predict API (and,
+ * fp32, through Kafka), beside a bare loop of the same engine's sessions (no
+ * troupe, no preprocessing) at its best batch size and thread split on the same
+ * cores; then INT8 against fp32, and troupe against the original system's Keras
+ * `model.predict` at batch 1 and at the pool's batch size. Rounds alternate. The
  * pool then runs with that split and batch size and its own default of idle
  * threads sleeping (POOL_SPIN=false): spinning threads take the CPU the rest of
  * the node needs (measured: 0.92-0.94x spinning against 0.96-0.98x sleeping, at
@@ -11,13 +14,20 @@ import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Buffer } from "node:buffer";
 import { loadOnnxEngine } from "../actors/inference/onnxruntime_engine.ts";
-import { ensureResNet50 } from "../actors/inference/resnet50.ts";
+import { ensureResNet50, ensureResNet50SavedModel } from "../actors/inference/resnet50.ts";
+import { loadTfjsEngine, requireTfjsNode } from "../actors/inference/mod.ts";
+import { hasVnni } from "../infra/mod.ts";
+import { loadConfig } from "../node/config.ts";
+import { ensureInt8Model } from "../node/int8_model.ts";
+import { kerasRates, originalVenv } from "./original_stack.ts";
 import { capturePng } from "../protocols/capture.ts";
 import { openCifarDataset } from "../actors/simulator/cifar_files.ts";
 import { ensureSyntheticCifar } from "../actors/simulator/mod.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, fillImages, isolated, waitFor } from "./_nodes.ts";
-import { type StageResult, stageResult } from "./_stats.ts";
+import { median, type StageResult, stageResult } from "./_stats.ts";
+
+type Engine = "onnx" | "tfjs";
 
 interface Split {
   sessions: number;
@@ -28,15 +38,25 @@ interface Split {
 }
 
 /** Images/s of `split.sessions` sessions running batches back to back for `ms`. */
-async function bareLoop(model: Uint8Array, split: Split, ms: number): Promise<number> {
+async function bareLoop(
+  model: Uint8Array | string,
+  split: Split,
+  ms: number,
+  engine: Engine = "onnx",
+): Promise<number> {
   const engines = await Promise.all(
-    Array.from({ length: split.sessions }, () =>
-      loadOnnxEngine(model, {
-        name: "bare",
-        inputDims: [3, 224, 224],
-        intraOpThreads: split.threads,
-        spin: split.spin,
-      })),
+    Array.from(
+      { length: split.sessions },
+      () =>
+        engine === "tfjs"
+          ? loadTfjsEngine(model as string, { name: "bare", inputDims: [3, 224, 224] })
+          : loadOnnxEngine(model, {
+            name: "bare",
+            inputDims: [3, 224, 224],
+            intraOpThreads: split.threads,
+            spin: split.spin,
+          }),
+    ),
   );
   try {
     const input = new Float32Array(split.batch * 3 * 224 * 224).map((_, i) => Math.sin(i) * 2);
@@ -105,6 +125,7 @@ async function poolRound(
   images: Uint8Array[],
   ms: number,
   n: number,
+  vars: Record<string, string> = {},
 ): Promise<{ api: number; kafka: number }> {
   const env = isolated(ctx, "pool");
   const node = await benchNode(ctx, {
@@ -113,6 +134,7 @@ async function poolRound(
     POOL_WORKERS: String(split.sessions),
     POOL_INTRA_THREADS: String(split.threads),
     POOL_MAX_BATCH: String(Math.max(split.batch, 1)),
+    ...vars,
   });
   try {
     const inf = node.roles.inference!;
@@ -123,6 +145,7 @@ async function poolRound(
       Math.max(split.batch, 1),
       ms,
     );
+    if (n === 0) return { api, kafka: NaN };
     await fillImages(ctx, env, n);
     const c = () => inf.figures().consumer;
     await waitFor("the first results", () => c().inferred > 0, 120_000);
@@ -135,10 +158,31 @@ async function poolRound(
   }
 }
 
-/** Runs the stage. */
-export async function benchInference(ctx: BenchContext): Promise<StageResult> {
+/** Images/s of an inference node (the default split, batch 8) through Kafka: for the end-to-end stage. */
+export async function inferenceViaKafka(ctx: BenchContext, n: number): Promise<number> {
   const cores = availableParallelism();
-  const model = await readFile((await ensureResNet50(".troupe/models", 1)).path);
+  const sessions = Math.max(1, Math.floor(cores / 2));
+  const split = { sessions, threads: Math.max(1, Math.floor(cores / sessions)), batch: 8, spin: false };
+  return (await poolRound(ctx, split, [], 0, n)).kafka;
+}
+
+/** One engine's sides. */
+interface Side {
+  label: string;
+  /** The node's settings. */
+  vars: Record<string, string>;
+  /** The bare loop's model and engine. */
+  model: Uint8Array | string;
+  engine: Engine;
+  bareLabel: string;
+  api: number[];
+  bare: number[];
+}
+
+/** Runs the stage. */
+export async function benchInference(ctx: BenchContext): Promise<StageResult[]> {
+  const cores = availableParallelism();
+  const fp32 = await readFile((await ensureResNet50(".troupe/models", 1)).path);
   const ms = ctx.mode === "quick" ? 3_000 : 15_000;
   const splits: Split[] = [];
   // Full mode surveys every split, batch size and spin setting; quick mode only the
@@ -157,43 +201,144 @@ export async function benchInference(ctx: BenchContext): Promise<StageResult> {
   let best = { split: splits[0]!, rate: 0 };
   const survey: Record<string, number> = {};
   for (const split of splits) {
-    const rate = await bareLoop(model, split, ms / 2);
+    const rate = await bareLoop(fp32, split, ms / 2);
     const name = `${split.sessions}x${split.threads} threads, batch ${split.batch}${split.spin ? ", spinning" : ""}`;
     survey[name] = Math.round(rate * 10) / 10;
     ctx.say(`inference survey: ${name}: ${rate.toFixed(1)} img/s`);
     if (rate > best.rate) best = { split, rate };
   }
+  const split = best.split;
+  const splitLabel = `${split.sessions} session(s) x ${split.threads} thread(s), batch ${split.batch}${
+    split.spin ? ", spinning" : ""
+  }`;
+
+  // The INT8 model the node will serve (same settings, same cache), and the tfjs SavedModel.
+  const config = loadConfig({ env: { SYNTHETIC_DIR: ".troupe/bench-synthetic", MODEL_DIR: ".troupe/models" } });
+  const int8 = await ensureInt8Model((await ensureResNet50(".troupe/models", 1)).path, config, ctx.log, {
+    progress: (l) => ctx.say(`int8: ${l}`),
+  });
+  const sides: Side[] = [
+    { label: "onnx fp32", vars: {}, model: fp32, engine: "onnx", bareLabel: "onnxruntime-node", api: [], bare: [] },
+    {
+      label: "onnx int8",
+      vars: { MODEL_PRECISION: "int8" },
+      model: await readFile(int8.path),
+      engine: "onnx",
+      bareLabel: "onnxruntime-node, the same INT8 model",
+      api: [],
+      bare: [],
+    },
+  ];
+  let tfjsMissing: string | null = null;
+  try {
+    requireTfjsNode();
+    sides.push({
+      label: "tfjs",
+      vars: { MODEL_ENGINE: "tfjs" },
+      model: (await ensureResNet50SavedModel(".troupe/models", 1)).path,
+      engine: "tfjs",
+      bareLabel: "tfjs-node on the same SavedModel",
+      api: [],
+      bare: [],
+    });
+  } catch (err) {
+    tfjsMissing = (err as Error).message;
+    ctx.say(`inference: tfjs not measured: ${tfjsMissing}`);
+  }
+  const venv = await originalVenv(ctx);
   const images = await pngs(64);
-  const api: number[] = [];
-  const anchor: number[] = [];
   const kafka: number[] = [];
+  const keras1: number[] = [];
+  const kerasB: number[] = [];
+  let tensorflow = "";
   const n = ctx.mode === "quick" ? 100 : 600;
   for (let r = 0; r < ctx.rounds; r++) {
-    const pool = await poolRound(ctx, best.split, images, ms, n);
-    api.push(pool.api);
-    kafka.push(pool.kafka);
-    anchor.push(await bareLoop(model, best.split, ms));
+    for (const side of sides) {
+      const pool = await poolRound(ctx, split, images, ms, side.label === "onnx fp32" ? n : 0, side.vars);
+      side.api.push(pool.api);
+      if (side.label === "onnx fp32") kafka.push(pool.kafka);
+      side.bare.push(await bareLoop(side.model, split, ms, side.engine));
+      ctx.say(
+        `inference round ${r + 1}/${ctx.rounds}, ${side.label}: API ${pool.api.toFixed(1)}, bare loop ${
+          side.bare[r]!.toFixed(1)
+        }${side.label === "onnx fp32" ? `, Kafka ${pool.kafka.toFixed(1)}` : ""} img/s`,
+      );
+    }
+    const keras = await kerasRates(venv, ms / 1000, [1, split.batch]);
+    tensorflow = keras.tensorflow;
+    keras1.push(keras.rates["1"]!);
+    kerasB.push(keras.rates[String(split.batch)]!);
     ctx.say(
-      `inference round ${r + 1}/${ctx.rounds}: API ${api[r]!.toFixed(1)}, bare loop ${anchor[r]!.toFixed(1)}, Kafka ${
-        kafka[r]!.toFixed(1)
-      } img/s`,
+      `inference round ${r + 1}/${ctx.rounds}, Keras model.predict: batch 1 ${
+        keras1[r]!.toFixed(1)
+      }, batch ${split.batch} ${kerasB[r]!.toFixed(1)} img/s`,
     );
   }
-  const viaKafka = stageResult({ stage: "x", unit: "", troupe: ["", kafka], anchor: ["", anchor], target: 0.95 });
-  return stageResult({
-    stage: "inference",
+  const fp = sides[0]!;
+  const i8 = sides[1]!;
+  const viaKafka = stageResult({ stage: "x", unit: "", troupe: ["", kafka], anchor: ["", fp.bare], target: 0.95 });
+  const results = sides.map((side) =>
+    stageResult({
+      stage: `inference, ${side.label}`,
+      unit: "images/s",
+      troupe: ["model pool through the predict API (PNG decode + resize included)", side.api],
+      anchor: [`bare ${side.bareLabel} loop, ${splitLabel}`, side.bare],
+      target: 0.95,
+      extra: side.label === "onnx fp32"
+        ? { viaKafkaImagesPerS: viaKafka.troupe.median, viaKafkaRatio: viaKafka.ratio, survey }
+        : side.label === "onnx int8"
+        ? { ...int8.report, reduceRange: int8.reduceRange }
+        : {},
+      notes: side.label === "onnx fp32"
+        ? [
+          "the pool runs with the bare loop's best split and batch size, and its default POOL_SPIN=false; the bare loop feeds a ready tensor, troupe decodes and resizes each PNG in the worker; the HTTP clients run in the bench process, on the same cores",
+        ]
+        : side.label === "tfjs"
+        ? ["TensorFlow sizes its own thread pools (POOL_INTRA_THREADS does not apply)"]
+        : ["fidelity of the INT8 model against fp32 on the bench dataset (cosine, top-1 and top-5 agreement)"],
+    })
+  );
+  if (tfjsMissing) {
+    results.push(stageResult({
+      stage: "inference, tfjs",
+      unit: "images/s",
+      troupe: ["not measured", []],
+      anchor: null,
+      target: null,
+      notes: [tfjsMissing],
+    }));
+  }
+  const vnni = hasVnni();
+  results.push(stageResult({
+    stage: "INT8 pool vs fp32 pool",
     unit: "images/s",
-    troupe: ["model pool through the predict API (PNG decode + resize included)", api],
-    anchor: [
-      `bare onnxruntime-node loop, ${best.split.sessions} session(s) x ${best.split.threads} thread(s), batch ${best.split.batch}${
-        best.split.spin ? ", spinning" : ""
-      }`,
-      anchor,
-    ],
-    target: 0.95,
-    extra: { viaKafkaImagesPerS: viaKafka.troupe.median, viaKafkaRatio: viaKafka.ratio, survey },
+    troupe: ["INT8 model pool through the predict API", i8.api],
+    anchor: ["fp32 model pool through the predict API", fp.api],
+    target: vnni ? 2.5 : null,
     notes: [
-      "the pool runs with the bare loop's best split and batch size, and its default POOL_SPIN=false; the bare loop feeds a ready tensor, troupe decodes and resizes each PNG in the worker; the HTTP clients run in the bench process, on the same cores",
+      vnni
+        ? "this CPU has VNNI: 8-bit dot products at full speed"
+        : "this CPU has no VNNI (the 2.5x target is for VNNI machines): uint8 x int8 products run on AVX2, 7-bit weights avoid their saturation",
     ],
-  });
+  }));
+  results.push(stageResult({
+    stage: "vs original, batch 1",
+    unit: "images/s",
+    troupe: ["fp32 pool through the predict API, one image per request", fp.api],
+    anchor: [`Keras ${tensorflow} ResNet50 model.predict, batch 1 (the Flask API's path)`, keras1],
+    target: 5,
+    extra: {
+      int8PoolRatio: median(i8.api) / median(keras1),
+      ...(sides[2] ? { tfjsPoolRatio: median(sides[2].api) / median(keras1) } : {}),
+    },
+  }));
+  results.push(stageResult({
+    stage: `vs original, batch ${split.batch}`,
+    unit: "images/s",
+    troupe: ["fp32 pool through the predict API", fp.api],
+    anchor: [`Keras ResNet50 model.predict, batch ${split.batch} (the pool's batch size)`, kerasB],
+    target: null,
+    extra: { int8PoolRatio: median(i8.api) / median(kerasB) },
+  }));
+  return results;
 }

@@ -1,13 +1,21 @@
 /**
  * Producer stage: images/s the simulator sends (PNG + base64 + produce, acks=all),
  * beside Kafka's own kafka-producer-perf-test (ProducerPerformance from the same
- * Maven jars) sending records of the same size with acks=all.
+ * Maven jars) sending records of the same size with acks=all and troupe's
+ * batching (batch.size = PRODUCER_BATCH records, linger.ms = PRODUCER_LINGER_MS;
+ * its defaults reported too), and beside the original system's producer
+ * (kafka-python, acks=all, sending the same envelopes). Rounds alternate.
  */
 import { run } from "../infra/process.ts";
 import { createKafkaClient } from "../actors/kafka/client.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, isolated, waitFor } from "./_nodes.ts";
-import { type StageResult, stageResult } from "./_stats.ts";
+import { median, type StageResult, stageResult } from "./_stats.ts";
+import { loadConfig } from "../node/config.ts";
+import { envelopeFile, kafkaPythonRound, originalVenv } from "./original_stack.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 async function troupeRound(ctx: BenchContext, n: number): Promise<{ rate: number; recordBytes: number }> {
   const env = isolated(ctx, "producer");
@@ -30,7 +38,13 @@ async function troupeRound(ctx: BenchContext, n: number): Promise<{ rate: number
   }
 }
 
-async function anchorRound(ctx: BenchContext, n: number, recordBytes: number): Promise<number> {
+/** Records/s of ProducerPerformance; `batching` null: the Java client's defaults (batch.size 16 KiB, linger.ms 5). */
+async function anchorRound(
+  ctx: BenchContext,
+  n: number,
+  recordBytes: number,
+  batching: { records: number; lingerMs: number } | null,
+): Promise<number> {
   const topic = `${ctx.unique("perftest")}`;
   const admin = createKafkaClient({ brokers: ctx.brokers });
   await admin.ensureTopic(topic, { partitions: 6 });
@@ -51,41 +65,77 @@ async function anchorRound(ctx: BenchContext, n: number, recordBytes: number): P
     "--producer-props",
     `bootstrap.servers=${ctx.brokers.join(",")}`,
     "acks=all",
+    ...(batching ? [`batch.size=${batching.records * recordBytes}`, `linger.ms=${batching.lingerMs}`] : []),
   ]);
   const m = /(\d+) records sent, ([\d.]+) records\/sec/.exec(out.stdout.split("\n").filter(Boolean).pop() ?? "");
   if (!m) throw new Error(`kafka-producer-perf-test printed no summary: ${out.stdout.slice(-500)}`);
   return Number(m[2]);
 }
 
-/** Runs the stage: rounds alternate troupe and anchor. */
-export async function benchProducer(ctx: BenchContext): Promise<StageResult> {
-  // Enough records for the JVM to warm up: at 6,000 the Java side measured its JIT
-  // (about 6,600 records/s against about 17,000 at 30,000 records, same machine).
-  const n = ctx.mode === "quick" ? 20_000 : 40_000;
+/** Runs the stage: rounds alternate troupe, the Java tool (troupe's batching, then its defaults) and kafka-python. */
+export async function benchProducer(ctx: BenchContext): Promise<StageResult[]> {
+  // Enough records for the JVM to be warm in quick mode too: at 6,000 the Java side
+  // measured its JIT (about 6,600 records/s), at 20,000 about 7,600 in quick mode
+  // against 17,400 at 40,000 in full mode.
+  const n = ctx.mode === "quick" ? 40_000 : 60_000;
+  const sim = loadConfig({ env: {} }).simulator;
+  const batching = { records: sim.producerBatch, lingerMs: sim.producerLingerMs };
+  const venv = await originalVenv(ctx);
+  const dir = await mkdtemp(join(tmpdir(), "troupe-bench-"));
+  const pyRecords = ctx.mode === "quick" ? 8_000 : 20_000;
+  const file = await envelopeFile(join(dir, "envelopes.tsv"), pyRecords);
   const troupe: number[] = [];
   const anchor: number[] = [];
+  const javaDefaults: number[] = [];
+  const kafkaPython: number[] = [];
   let recordBytes = 0;
-  for (let r = 0; r < ctx.rounds; r++) {
-    const t = await troupeRound(ctx, n);
-    troupe.push(t.rate);
-    recordBytes = t.recordBytes;
-    ctx.say(`producer round ${r + 1}/${ctx.rounds}: troupe ${t.rate.toFixed(0)} img/s (records of ${t.recordBytes} B)`);
-    anchor.push(await anchorRound(ctx, n, recordBytes));
-    ctx.say(
-      `producer round ${r + 1}/${ctx.rounds}: kafka-producer-perf-test ${
-        anchor[anchor.length - 1]!.toFixed(0)
-      } records/s`,
-    );
+  try {
+    for (let r = 0; r < ctx.rounds; r++) {
+      const t = await troupeRound(ctx, n);
+      troupe.push(t.rate);
+      recordBytes = t.recordBytes;
+      anchor.push(await anchorRound(ctx, n, recordBytes, batching));
+      javaDefaults.push(await anchorRound(ctx, n, recordBytes, null));
+      kafkaPython.push(await kafkaPythonRound(ctx, venv, file));
+      ctx.say(
+        `producer round ${r + 1}/${ctx.rounds}: troupe ${t.rate.toFixed(0)} img/s (${t.recordBytes} B records); Java ${
+          anchor[r]!.toFixed(0)
+        } (troupe's batching), ${javaDefaults[r]!.toFixed(0)} (its defaults); kafka-python ${
+          kafkaPython[r]!.toFixed(0)
+        } records/s`,
+      );
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  return stageResult({
-    stage: "producer",
-    unit: "images/s",
-    troupe: ["simulator: PNG + base64 + produce, acks=all", troupe],
-    anchor: [`kafka-producer-perf-test, ${recordBytes} B records, acks=all`, anchor],
-    target: 0.7,
-    extra: { records: n, recordBytes },
-    notes: [
-      "each side with its own client defaults (kafkajs batches of 200 records; the Java producer's batch.size 16 KiB)",
-    ],
-  });
+  return [
+    stageResult({
+      stage: "producer",
+      unit: "images/s",
+      troupe: ["simulator: PNG + base64 + produce, acks=all", troupe],
+      anchor: [
+        `kafka-producer-perf-test, ${recordBytes} B records, acks=all, batch.size ${batching.records} records, linger.ms ${batching.lingerMs}`,
+        anchor,
+      ],
+      target: 0.7,
+      extra: {
+        records: n,
+        recordBytes,
+        javaDefaultsRecordsPerS: median(javaDefaults),
+        ratioToJavaDefaults: median(troupe) / median(javaDefaults),
+      },
+      notes: [
+        "the Java tool sends pre-made bytes with troupe's batching (PRODUCER_BATCH records per batch, PRODUCER_LINGER_MS); javaDefaults: the same tool with its own defaults (batch.size 16 KiB, linger.ms 5)",
+      ],
+    }),
+    stageResult({
+      stage: "producer vs original",
+      unit: "images/s",
+      troupe: ["simulator: PNG + base64 + produce, acks=all", troupe],
+      anchor: [`kafka-python ${"3.0.12"} sending the same envelopes (pre-made), acks=all, its defaults`, kafkaPython],
+      target: null,
+      extra: { kafkaPythonRecords: pyRecords },
+      notes: ["the original system's producer; it is given the envelopes made, troupe makes its own"],
+    }),
+  ];
 }

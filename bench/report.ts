@@ -43,7 +43,7 @@ export function renderMarkdown(r: BenchReport): string {
     lines.push("");
     for (const s of extras) {
       const kv = Object.entries(s.extra).map(([k, v]) =>
-        `${k} ${typeof v === "number" ? fmt(v, Number.isInteger(v) ? 0 : 1) : JSON.stringify(v)}`
+        `${k} ${typeof v === "number" ? fmt(v, Number.isInteger(v) ? 0 : Math.abs(v) < 10 ? 3 : 1) : JSON.stringify(v)}`
       ).join(", ");
       lines.push(`- ${s.stage}: ${[kv, ...s.notes].filter(Boolean).join("; ")}`);
     }

@@ -23,7 +23,7 @@ type Ctx = Awaited<ReturnType<typeof benchContext>>;
 /** The slowest stage measured so far, in images (or rows) per second. */
 function slowest(results: StageResult[]): { stage: string; rate: number } | null {
   const rates = results.flatMap((s) => {
-    if (s.stage === "inference") {
+    if (s.stage === "inference, onnx fp32") {
       return [{ stage: "inference via Kafka", rate: s.extra["viaKafkaImagesPerS"] as number }];
     }
     return s.stage === "producer" || s.stage === "sink" ? [{ stage: s.stage, rate: s.troupe.median }] : [];
@@ -41,6 +41,8 @@ const STAGES: Record<string, (ctx: Ctx, done: StageResult[]) => Promise<StageRes
     benchOverload(ctx, done.find((s) => s.stage === "end to end")?.troupe.median ?? slowest(done)?.rate ?? 10),
 };
 
+// libtensorflow (the tfjs engine) logs to stderr unless told not to.
+process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
 const { values } = parseArgs({
   options: { full: { type: "boolean" }, stages: { type: "string" }, out: { type: "string" } },
 });
