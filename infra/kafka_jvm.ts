@@ -148,12 +148,21 @@ export async function formatStorage(
   serverProperties: string,
   logDir: string,
   log: Logger,
+  // A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
+  clusterId: string = randomBytes(16).toString("base64url"),
 ): Promise<void> {
   if (existsSync(join(logDir, "meta.properties"))) return;
-  // A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
-  const clusterId = randomBytes(16).toString("base64url");
   log.info("formatting KRaft storage", { logDir, clusterId });
-  await run("java", ["-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", serverProperties]);
+  // `--cluster-id=<id>` in one argument: an id may start with '-' (one in 64 do), which the tool's
+  // parser takes for an option when the id is a separate argument.
+  await run("java", [
+    "-cp",
+    classpath,
+    "kafka.tools.StorageTool",
+    "format",
+    `--cluster-id=${clusterId}`,
+    `--config=${serverProperties}`,
+  ]);
 }
 
 /** A running broker process. */

@@ -1,4 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import t from "tap";
+import { formatStorage, kafkaClasspath, writeBrokerConfig } from "../../infra/kafka_jvm.ts";
+import { createLogger } from "../../system/mod.ts";
 import postgres from "postgres";
 import { type ConsumedRecord, createKafkaClient } from "../../actors/kafka/mod.ts";
 import { databaseUrl, kafkaBrokers, uniqueName } from "../helpers/infra.ts";
@@ -51,4 +56,14 @@ t.test("a query against the real PostgreSQL", async (t) => {
   t.equal(rows.length, 2);
   t.same([...rows[0]!["v"]], [1, 2, 255]);
   t.ok(rows[0]!["ver"] >= 130000, "a real PostgreSQL server answered");
+});
+
+t.test("KRaft storage formats with a cluster id that starts with '-' (1 in 64 random ids do)", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "troupe-format-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const log = createLogger({ level: "warn" });
+  const files = writeBrokerConfig({ version: "3.9.1", port: 1, controllerPort: 2, dataDir: dir, heap: "256m" });
+  const classpath = await kafkaClasspath("3.9.1", log);
+  await formatStorage(classpath, files.serverProperties, files.logDir, log, "-fvlB4_0WU0MJG1QWOlJpg");
+  t.match(readFileSync(join(files.logDir, "meta.properties"), "utf8"), /^cluster\.id=-fvlB4_0WU0MJG1QWOlJpg$/m);
 });
