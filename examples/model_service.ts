@@ -1,7 +1,8 @@
 /**
  * A Hono service of its own that embeds troupe's model pool: the pool runs under
  * the service's own supervisor with its own model and worker count, and the
- * service mounts troupe's predict API and ops routes beside its own routes.
+ * service mounts troupe's predict API (v1 and the Open Inference Protocol) and ops
+ * routes beside its own routes, with the pool's serving metrics in its /ops/metrics.
  *
  * Run: node --import tsx examples/model_service.ts [model.onnx]   (or deno run -A examples/model_service.ts)
  * Without a model it serves the generated, untrained ResNet50 (see README).
@@ -9,8 +10,10 @@
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { Hono } from "hono";
+import { Registry } from "prom-client";
 import {
   createPredictApp,
+  createServingMetrics,
   ensureResNet50,
   IMAGENET_INPUT,
   type InputSpec,
@@ -35,7 +38,7 @@ export interface ModelServiceOptions {
   logger?: Logger;
 }
 
-/** The service: its own routes, `POST /v1/predict`, `GET /v1/models`, and troupe's ops routes under `/ops`. */
+/** The service: its own routes, `/v1/predict`, `/v1/models`, the `/v2` routes, and troupe's ops routes under `/ops`. */
 export async function createModelService(options: ModelServiceOptions): Promise<{ app: Hono; system: ActorSystem }> {
   const system = startSystem({ name: "classifier", logger: options.logger ?? createLogger() });
   const vision = await supervise(system.root, {
@@ -46,8 +49,11 @@ export async function createModelService(options: ModelServiceOptions): Promise<
   });
   const workers = options.workers ?? 1;
   const pool = { workers, intraOpThreads: 1, maxBatch: 4, maxDelayMs: 5, queue: 16 };
+  const registry = new Registry();
+  const metrics = createServingMetrics(registry, options.modelName);
   const tree = await startModelPoolTree(vision, {
     ...pool,
+    observer: metrics,
     modelPath: options.modelPath,
     modelName: options.modelName,
     input: options.input,
@@ -72,14 +78,21 @@ export async function createModelService(options: ModelServiceOptions): Promise<
       pool,
       limits,
     },
+    info: tree.info,
+    labels: options.labels ?? [],
+    metrics,
   });
   const app = new Hono();
   app.get(
     "/",
-    (c) => c.json({ service: "classifier", try: ["POST /v1/predict", "GET /v1/models", "GET /ops/actors"] }),
+    (c) =>
+      c.json({
+        service: "classifier",
+        try: ["POST /v1/predict", "GET /v1/models", "POST /v2/models/{name}/infer", "GET /ops/actors"],
+      }),
   );
   app.route("/", predict);
-  app.route("/ops", createOpsApp(system, { nodeId: "classifier" }));
+  app.route("/ops", createOpsApp(system, { nodeId: "classifier", metrics: () => registry.metrics() }));
   return { app, system };
 }
 

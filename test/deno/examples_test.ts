@@ -18,5 +18,7 @@ Deno.test({
       "/classifier/vision/model_pool/pool",
     ]);
     assert.equal(seen.ready, 200);
+    assert.equal(seen.v2.status, 200);
+    assert.equal(seen.metricsSuccess, 2);
   },
 });

@@ -5,7 +5,10 @@ t.test("a Hono service embeds the model pool under its own supervisor, with trou
   const seen = await modelServiceScenario();
   t.same(
     seen.own,
-    { service: "classifier", try: ["POST /v1/predict", "GET /v1/models", "GET /ops/actors"] },
+    {
+      service: "classifier",
+      try: ["POST /v1/predict", "GET /v1/models", "POST /v2/models/{name}/infer", "GET /ops/actors"],
+    },
     "the service's own route",
   );
   t.equal(seen.predict.status, 200);
@@ -24,4 +27,7 @@ t.test("a Hono service embeds the model pool under its own supervisor, with trou
     "/classifier/vision/model_pool/pool",
   ]);
   t.equal(seen.ready, 200);
+  t.equal(seen.v2.status, 200, "the Open Inference Protocol route, embedded");
+  t.match(seen.v2.top1, new RegExp(`^[-\\d.e]+:${order[0]}:${["cat", "dog", "eel"][order[0]!]}$`), "its top-1 is v1's");
+  t.equal(seen.metricsSuccess, 2, "both requests counted in the service's /ops/metrics");
 });

@@ -21,6 +21,9 @@ export interface ModelServiceObserved {
   expected: number[];
   workerPaths: string[];
   ready: number;
+  /** The v2 classification answer (top-1 string) and the request count in /ops/metrics. */
+  v2: { status: number; top1: string };
+  metricsSuccess: number;
 }
 
 /** Starts the model service on the tiny model, asks it for a prediction and looks at its ops routes. */
@@ -47,7 +50,21 @@ export async function modelServiceScenario(): Promise<ModelServiceObserved> {
     const tree = (await (await app.request("/ops/actors")).json()) as {
       tree: { children: { children: { children: { path: string }[] }[] }[] };
     };
+    const v2res = await app.request("/v2/models/tiny/infer", {
+      method: "POST",
+      body: JSON.stringify({
+        inputs: [{ name: "image", shape: [1], datatype: "BYTES", data: [btoa(String.fromCharCode(...tinyPng(rgb)))] }],
+        outputs: [{ name: "y", parameters: { classification: 1 } }],
+      }),
+      headers: { "content-type": "application/json" },
+    });
+    const v2 = (await v2res.json()) as { outputs: { data: string[] }[] };
+    const metricsText = await (await app.request("/ops/metrics")).text();
     return {
+      v2: { status: v2res.status, top1: v2.outputs[0]!.data[0]! },
+      metricsSuccess: Number(
+        /^nv_inference_request_success\{model="tiny",version="1"\} (\d+)$/m.exec(metricsText)?.[1],
+      ),
       own: await (await app.request("/")).json(),
       predict: { status: res.status, labels: body.top.map((c) => c.label), probs: body.top.map((c) => c.prob) },
       expected: tinyExpected(rgb),
