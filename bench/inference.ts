@@ -214,7 +214,9 @@ export async function benchInference(ctx: BenchContext): Promise<StageResult[]> 
 
   // The INT8 model the node will serve (same settings, same cache), and the tfjs SavedModel.
   const config = loadConfig({ env: { SYNTHETIC_DIR: ".troupe/bench-synthetic", MODEL_DIR: ".troupe/models" } });
-  const int8 = await ensureInt8Model((await ensureResNet50(".troupe/models", 1)).path, config, ctx.log, {
+  const int8 = await ensureInt8Model((await ensureResNet50(".troupe/models", 1)).path, {
+    config,
+    log: ctx.log,
     progress: (l) => ctx.say(`int8: ${l}`),
   });
   const sides: Side[] = [

@@ -50,7 +50,7 @@ export async function createModelService(options: ModelServiceOptions): Promise<
   const workers = options.workers ?? 1;
   const pool = { workers, intraOpThreads: 1, maxBatch: 4, maxDelayMs: 5, queue: 16 };
   const registry = new Registry();
-  const metrics = createServingMetrics(registry, options.modelName);
+  const metrics = createServingMetrics(registry, { model: options.modelName });
   const tree = await startModelPoolTree(vision, {
     ...pool,
     observer: metrics,

@@ -75,6 +75,9 @@ async function datasetInputs(
 
 /** Options of {@link ensureInt8Model}. */
 export interface EnsureInt8Options {
+  /** The node's configuration: input, dataset, MODEL_DIR, INT8 settings. */
+  config: TroupeConfig;
+  log: Logger;
   /** Write here instead of the cache (the quantize command's --out). */
   out?: string;
   /** Write even below the thresholds. */
@@ -83,12 +86,8 @@ export interface EnsureInt8Options {
 }
 
 /** The INT8 model of `source` (an fp32 ONNX file): from the cache, or made now. */
-export async function ensureInt8Model(
-  source: string,
-  config: TroupeConfig,
-  log: Logger,
-  options: EnsureInt8Options = {},
-): Promise<Int8Model> {
+export async function ensureInt8Model(source: string, options: EnsureInt8Options): Promise<Int8Model> {
+  const { config, log } = options;
   const q = config.inference.int8;
   const flags = cpuSimdFlags();
   const reduceRange = q.reduceRange === "auto" ? !hasVnni(flags) : q.reduceRange === "true";

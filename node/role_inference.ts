@@ -53,7 +53,7 @@ export async function startInferenceRole(
   const { untrained } = fp32;
   let path = fp32.path;
   if (inf.precision === "int8") {
-    const q = await ensureInt8Model(path, config, system.log);
+    const q = await ensureInt8Model(path, { config, log: system.log });
     system.log.info("serving the INT8 model", { path: q.path, from: path, cachedBefore: !q.generated, ...q.report });
     path = q.path;
   }
@@ -69,7 +69,7 @@ export async function startInferenceRole(
     periodMs: 60_000,
     backoff: { minMs: 250, maxMs: 10_000, jitter: 0.2 },
   });
-  const metrics = createServingMetrics(registry, name);
+  const metrics = createServingMetrics(registry, { model: name });
   const tree = await startModelPoolTree(sup, {
     observer: metrics,
     modelPath: path,

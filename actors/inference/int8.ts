@@ -95,12 +95,18 @@ async function runAll(
   }
 }
 
-/** Activation ranges of `tensors` over the images. */
+/** What a model runs on: its input dims (without batch), the preprocessed images, onnxruntime's threads. */
+export interface ModelRunOptions {
+  inputDims: number[];
+  images: Float32Array[];
+  /** @default 2 */
+  threads?: number;
+}
+
+/** Activation ranges ([min, max]) of the tensors the quantization needs, over the images. */
 export async function calibrate(
   bytes: Uint8Array,
-  dims: number[],
-  images: Float32Array[],
-  threads = 2,
+  { inputDims: dims, images, threads = 2 }: ModelRunOptions,
 ): Promise<Map<string, [number, number]>> {
   const model = decodeModel(bytes);
   const tensors = calibrationTensors(model);
@@ -129,13 +135,10 @@ export async function calibrate(
 const argTop = (row: Float32Array, k: number) =>
   Array.from(row.keys()).sort((a, b) => row[b]! - row[a]! || a - b).slice(0, k);
 
-/** Compares two models' outputs on the same images. */
+/** Compares two models' outputs on the same images (`reference`: the fp32 one). */
 export async function compareModels(
-  fp32: Uint8Array,
-  int8: Uint8Array,
-  dims: number[],
-  images: Float32Array[],
-  threads = 2,
+  models: { reference: Uint8Array; candidate: Uint8Array },
+  { inputDims: dims, images, threads = 2 }: ModelRunOptions,
 ): Promise<FidelityReport> {
   const outputsOf = async (bytes: Uint8Array) => {
     const s = await session(bytes, threads);
@@ -152,8 +155,8 @@ export async function compareModels(
     }
     return rows;
   };
-  const a = await outputsOf(fp32);
-  const b = await outputsOf(int8);
+  const a = await outputsOf(models.reference);
+  const b = await outputsOf(models.candidate);
   let cosSum = 0, cosMin = 1, top1 = 0, top5 = 0;
   a.forEach((x, i) => {
     const y = b[i]!;
@@ -189,7 +192,7 @@ export async function quantizeOnnx(bytes: Uint8Array, options: QuantizeOptions):
     throw new RangeError("quantization needs calibration and evaluation images");
   }
   p(`calibrating activation ranges on ${options.calibration.length} images`);
-  const ranges = await calibrate(bytes, options.inputDims, options.calibration, threads);
+  const ranges = await calibrate(bytes, { inputDims: options.inputDims, images: options.calibration, threads });
   const model = decodeModel(bytes);
   quantizeGraph(model, ranges, { reduceRange: options.reduceRange });
   model.producerName = "troupe-int8";
@@ -198,7 +201,11 @@ export async function quantizeOnnx(bytes: Uint8Array, options: QuantizeOptions):
   } per-channel weights, uint8 activations calibrated on ${options.calibration.length} images)`;
   const int8 = encodeModel(model);
   p(`comparing fp32 and int8 on ${options.evaluation.length} other images`);
-  const report = await compareModels(bytes, int8, options.inputDims, options.evaluation, threads);
+  const report = await compareModels({ reference: bytes, candidate: int8 }, {
+    inputDims: options.inputDims,
+    images: options.evaluation,
+    threads,
+  });
   const minCosine = options.minCosine ?? 0.99;
   const minTop1 = options.minTop1 ?? 0.8;
   const below = report.cosineMean < minCosine || report.top1Agreement < minTop1;

@@ -30,6 +30,7 @@ export {
   calibrate,
   compareModels,
   type FidelityReport,
+  type ModelRunOptions,
   QuantizationRefused,
   type Quantized,
   quantizeOnnx,
@@ -37,7 +38,12 @@ export {
 } from "./int8.ts";
 export { activationParams, calibrationTensors, quantizeGraph, type QuantizeGraphOptions } from "./int8_graph.ts";
 export { inputDims } from "./worker_protocol.ts";
-export { createServingMetrics, type RequestFailure, type ServingMetrics } from "./serving_metrics.ts";
+export {
+  createServingMetrics,
+  type RequestFailure,
+  type ServingMetrics,
+  type ServingMetricsOptions,
+} from "./serving_metrics.ts";
 export { type InferenceEngine, type ModelInfo, ModelMismatch } from "./engine.ts";
 export { ImageError, IMAGENET_INPUT, type InputSpec, pngSize, preprocessPng, softmax, topK } from "./preprocess.ts";
 export {

@@ -18,10 +18,24 @@ export interface ServingMetrics extends PoolObserver {
   rejected(reason: "overloaded" | "timeout"): void;
 }
 
+/** Each registry's pools, by model and version: what the pending gauge reads when scraped. */
+const PENDING = new WeakMap<Registry, Map<string, () => number>>();
+
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** Registers the metrics of model `model` in `registry`. */
-export function createServingMetrics(registry: Registry, model: string, version = "1"): ServingMetrics {
+/** Options of {@link createServingMetrics}. */
+export interface ServingMetricsOptions {
+  /** The model's name (label `model`). */
+  model: string;
+  /** Its version (label `version`). @default "1" */
+  version?: string;
+}
+
+/** Registers a model's serving metrics in `registry` (once per name; a second call shares them). */
+export function createServingMetrics(
+  registry: Registry,
+  { model, version = "1" }: ServingMetricsOptions,
+): ServingMetrics {
   const registers = [registry];
   const labels = { model, version };
   const metric = <T>(make: () => T, name: string): T => (registry.getSingleMetric(name) as T | undefined) ?? make();
@@ -42,6 +56,9 @@ export function createServingMetrics(registry: Registry, model: string, version 
   const inputUs = counter("nv_inference_compute_input_duration_us", "Cumulative preprocessing time of requests, us.");
   const inferUs = counter("nv_inference_compute_infer_duration_us", "Cumulative model execution time of requests, us.");
   let pending = 0;
+  const pools = PENDING.get(registry) ?? new Map<string, () => number>();
+  PENDING.set(registry, pools);
+  pools.set(JSON.stringify([model, version]), () => pending);
   metric(
     () =>
       new Gauge({
@@ -50,7 +67,10 @@ export function createServingMetrics(registry: Registry, model: string, version 
         labelNames: ["model", "version"],
         registers,
         collect() {
-          this.set(labels, pending);
+          for (const [key, read] of pools) {
+            const [m, v] = JSON.parse(key) as [string, string];
+            this.set({ model: m, version: v }, read());
+          }
         },
       }),
     "nv_inference_pending_request_count",

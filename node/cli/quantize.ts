@@ -31,7 +31,9 @@ try {
   const source = values.model ?? config.inference.modelPath ??
     (await ensureResNet50(config.inference.modelDir, 1)).path;
   log.info("quantizing to INT8", { source, int8: config.inference.int8 });
-  const q = await ensureInt8Model(source, config, log, {
+  const q = await ensureInt8Model(source, {
+    config,
+    log,
     force: values.force!,
     progress: (line) => log.info(line),
     ...(values.out ? { out: values.out } : {}),

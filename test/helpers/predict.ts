@@ -16,6 +16,8 @@ export interface PredictServer {
   /** `host:port` of the served app. */
   hostPort: string;
   registry: Registry;
+  /** What `GET /v1/models` answers. */
+  model: ModelDescription;
 }
 
 /** Serves the tiny model (classes cat, dog, eel) with `queue` images of queue and `workers` workers. */
@@ -30,7 +32,7 @@ export async function servePredict(
   const sys = startSystem({ logger: silentLogger });
   t.teardown(() => sys.shutdown());
   const registry = new Registry();
-  const metrics = createServingMetrics(registry, "tiny");
+  const metrics = createServingMetrics(registry, { model: "tiny" });
   const queue = over.queue ?? 64;
   const labels = ["cat", "dog", "eel"];
   const tree = await startModelPoolTree(sys.root, {
@@ -65,5 +67,5 @@ export async function servePredict(
   const app = createPredictApp({ pool: tree.pool, model, info: tree.info, labels, metrics });
   const server = await serveHttp(app.fetch, { host: "127.0.0.1", port: 0 });
   t.teardown(() => server.close());
-  return { sys, app, hostPort: `127.0.0.1:${server.port}`, registry };
+  return { sys, app, hostPort: `127.0.0.1:${server.port}`, registry, model };
 }

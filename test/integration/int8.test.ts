@@ -67,7 +67,10 @@ t.test("the generated ResNet50: onnxruntime fuses every convolution, and the rep
   t.equal(ops["QLinearAdd"], 16, "all 16 residual additions too");
   t.notOk(ops["Conv"], "no float convolution left");
   // The report is the comparison's: measured again independently, it agrees.
-  const again = await compareModels(model, q.bytes, [3, 224, 224], images.slice(16));
+  const again = await compareModels({ reference: model, candidate: q.bytes }, {
+    inputDims: [3, 224, 224],
+    images: images.slice(16),
+  });
   t.same(again, q.report);
 });
 

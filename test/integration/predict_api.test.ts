@@ -1,54 +1,13 @@
 import { Buffer } from "node:buffer";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { encode as encodePng } from "fast-png";
 import t, { type Test } from "tap";
-import { createPredictApp } from "../../actors/inference/predict_app.ts";
-import type { ModelDescription } from "../../protocols/mod.ts";
-import { startModelPoolTree } from "../../actors/inference/pool_tree.ts";
-import { findInSnapshot, silentLogger, startSystem } from "../../system/mod.ts";
-import { TINY_INPUT, tinyExpected, tinyPng, writeTinyModel } from "../helpers/tiny_model.ts";
+import { findInSnapshot } from "../../system/mod.ts";
+import { tinyExpected, tinyPng } from "../helpers/tiny_model.ts";
+import { servePredict } from "../helpers/predict.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "troupe-api-"));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const modelPath = join(dir, "tiny.onnx");
-writeTinyModel(modelPath);
-
-async function setup(t: Test, over: { queue?: number; workers?: number; engineModule?: string } = {}) {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown());
-  const queue = over.queue ?? 64;
-  const tree = await startModelPoolTree(sys.root, {
-    modelPath,
-    modelName: "tiny",
-    input: TINY_INPUT,
-    workers: over.workers ?? 1,
-    intraOpThreads: 1,
-    maxBatch: 8,
-    maxDelayMs: 5,
-    batchTimeoutMs: 5_000,
-    queue,
-    topK: 2,
-    labels: ["cat", "dog", "eel"],
-    outputs: "logits",
-    ...(over.engineModule ? { engineModule: over.engineModule } : {}),
-  });
-  const model: ModelDescription = {
-    name: "tiny",
-    engine: "onnx",
-    untrained: false,
-    path: modelPath,
-    input: { ...TINY_INPUT },
-    classes: 3,
-    outputs: "logits",
-    labels: "test",
-    topK: 2,
-    pool: { workers: 1, intraOpThreads: 1, maxBatch: 8, maxDelayMs: 5, queue },
-    limits: { maxBodyBytes: 4096, maxSide: 64, timeoutMs: 10_000 },
-  };
-  return { sys, app: createPredictApp({ pool: tree.pool, model }), model };
-}
+/** The tiny model behind the API, with bodies limited to 4096 bytes and images to 64 pixels a side. */
+const setup = (t: Test, over: { queue?: number; workers?: number; engineModule?: string } = {}) =>
+  servePredict(t, { ...over, maxBodyBytes: 4096 });
 
 const rgb = [10, 200, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120];
 const post = (body: string | Uint8Array, type: string): RequestInit => ({
