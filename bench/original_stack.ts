@@ -57,12 +57,17 @@ export async function envelopeFile(path: string, n: number): Promise<string> {
   return path;
 }
 
-/** Records/s of kafka-python sending the file's envelopes with acks=all to a fresh 6-partition topic. */
-export async function kafkaPythonRound(ctx: BenchContext, venv: PythonVenv, file: string): Promise<number> {
+/** Records/s of kafka-python sending the file's envelopes with acks=all to a fresh 6-partition topic, and its version. */
+export async function kafkaPythonRound(
+  ctx: BenchContext,
+  venv: PythonVenv,
+  file: string,
+): Promise<{ rate: number; version: string }> {
   const topic = ctx.unique("kafkapython");
   const admin = createKafkaClient({ brokers: ctx.brokers });
   await admin.ensureTopic(topic, { partitions: 6 });
   await admin.close();
   const out = await run(venv.python, [script("kafka_python_producer.py"), ctx.brokers.join(","), topic, file]);
-  return (JSON.parse(out.stdout.trim().split("\n").pop()!) as { recordsPerS: number }).recordsPerS;
+  const r = JSON.parse(out.stdout.trim().split("\n").pop()!) as { recordsPerS: number; kafkaPython: string };
+  return { rate: r.recordsPerS, version: r.kafkaPython };
 }

@@ -89,6 +89,7 @@ export async function benchProducer(ctx: BenchContext): Promise<StageResult[]> {
   const javaDefaults: number[] = [];
   const kafkaPython: number[] = [];
   let recordBytes = 0;
+  let kafkaPythonVersion = "";
   try {
     for (let r = 0; r < ctx.rounds; r++) {
       const t = await troupeRound(ctx, n);
@@ -96,7 +97,9 @@ export async function benchProducer(ctx: BenchContext): Promise<StageResult[]> {
       recordBytes = t.recordBytes;
       anchor.push(await anchorRound(ctx, n, recordBytes, batching));
       javaDefaults.push(await anchorRound(ctx, n, recordBytes, null));
-      kafkaPython.push(await kafkaPythonRound(ctx, venv, file));
+      const py = await kafkaPythonRound(ctx, venv, file);
+      kafkaPython.push(py.rate);
+      kafkaPythonVersion = py.version;
       ctx.say(
         `producer round ${r + 1}/${ctx.rounds}: troupe ${t.rate.toFixed(0)} img/s (${t.recordBytes} B records); Java ${
           anchor[r]!.toFixed(0)
@@ -132,7 +135,10 @@ export async function benchProducer(ctx: BenchContext): Promise<StageResult[]> {
       stage: "producer vs original",
       unit: "images/s",
       troupe: ["simulator: PNG + base64 + produce, acks=all", troupe],
-      anchor: [`kafka-python ${"3.0.12"} sending the same envelopes (pre-made), acks=all, its defaults`, kafkaPython],
+      anchor: [
+        `kafka-python ${kafkaPythonVersion} sending the same envelopes (pre-made), acks=all, its defaults`,
+        kafkaPython,
+      ],
       target: null,
       extra: { kafkaPythonRecords: pyRecords },
       notes: ["the original system's producer; it is given the envelopes made, troupe makes its own"],

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import process from "node:process";
 import { encode as encodePng } from "fast-png";
 import { type FidelityReport, inputDims, preprocessPng, quantizeOnnx } from "../actors/inference/mod.ts";
@@ -141,7 +141,7 @@ export async function ensureInt8Model(source: string, options: EnsureInt8Options
     cpuFlags: flags,
     thresholds: { minCosine: q.minCosine, minTop1: q.minTop1 },
   };
-  await mkdir(join(path, ".."), { recursive: true });
+  await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, made.bytes);
   await rename(tmp, path);

@@ -49,6 +49,10 @@ export async function startInferenceRole(
   registry: Registry,
 ): Promise<InferenceRole> {
   const inf = config.inference;
+  if (inf.engine === "tfjs") {
+    // libtensorflow logs to stderr, unstructured, unless told not to (the worker threads read the process's environment).
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+  }
   const fp32 = await resolveModel(system, inf);
   const { untrained } = fp32;
   let path = fp32.path;
@@ -166,10 +170,6 @@ export async function startInferenceRole(
 
 /** MODEL_PATH, or the generated ResNet50 in the engine's format (ONNX file, or SavedModel translated from it). */
 async function resolveModel(system: ActorSystem, inf: InferenceConfig): Promise<{ path: string; untrained: boolean }> {
-  if (inf.engine === "tfjs") {
-    // libtensorflow logs to stderr, unstructured, unless told not to (the threads inherit this).
-    process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
-  }
   if (inf.modelPath !== null) return { path: inf.modelPath, untrained: false };
   const g = inf.engine === "tfjs"
     ? await ensureResNet50SavedModel(inf.modelDir, 1)

@@ -3,17 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { startNodeProcess } from "../helpers/node_proc.ts";
-import { imageCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
+import { imageCount, inferenceCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
 import { writeTinyModel } from "../helpers/tiny_model.ts";
 import { until } from "../helpers/wait.ts";
-
-const inferenceCount = async (sql: ReturnType<typeof testSql>) => {
-  try {
-    return Number((await sql`SELECT count(*)::int AS n FROM inferences`)[0]!["n"]);
-  } catch {
-    return 0;
-  }
-};
 
 t.test("simulator + db + inference (the default, untrained ResNet50): every image gets exactly one inference row", async (t) => {
   const env = { ...pipelineEnv("inf"), MODEL_DIR: ".troupe/test-models" };

@@ -8,7 +8,7 @@ import { ensureResNet50, IMAGENET_INPUT } from "../../actors/inference/mod.ts";
 import { loadOnnxEngine } from "../../actors/inference/onnxruntime_engine.ts";
 import { inputDims } from "../../actors/inference/worker_protocol.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
-import { imageCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
+import { imageCount, inferenceCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
 import { argmaxRows, batchOf } from "../helpers/tfjs.ts";
 import { until } from "../helpers/wait.ts";
 
@@ -34,14 +34,7 @@ t.test("simulator + db + inference on the INT8 model: one row per image, top-1 m
     SIM_RATE: "0",
     SIM_COUNT: String(N),
   });
-  const count = async () => {
-    try {
-      return Number((await sql`SELECT count(*)::int AS n FROM inferences`)[0]!["n"]);
-    } catch {
-      return 0;
-    }
-  };
-  await until(`${N} inference rows`, async () => (await count()) >= N, 240_000, 200);
+  await until(`${N} inference rows`, async () => (await inferenceCount(sql)) >= N, 240_000, 200);
   await until(`${N} image rows`, async () => (await imageCount(sql)) >= N, 60_000, 100);
   const rows = await sql<{ model: string; png: Uint8Array; top: { index: number }[] }[]>`
     SELECT i.model, m.png, i.top FROM inferences i JOIN images m USING (image_id) ORDER BY i.image_id`;

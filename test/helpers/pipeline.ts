@@ -38,6 +38,15 @@ export function testSql(env: Record<string, string>): Sql {
   return connectPostgres(env["DATABASE_URL"]!, { schema: env["DATABASE_SCHEMA"]!, max: 2 });
 }
 
+/** Rows in `inferences` (0 while the table does not exist yet). */
+export async function inferenceCount(sql: Sql): Promise<number> {
+  try {
+    return Number((await sql`SELECT count(*)::int AS n FROM inferences`)[0]!["n"]);
+  } catch {
+    return 0;
+  }
+}
+
 /** Rows in `images` (0 while the table does not exist yet). */
 export async function imageCount(sql: Sql): Promise<number> {
   try {

@@ -66,7 +66,7 @@ t.test("the generated ResNet50: onnxruntime fuses every convolution, and the rep
   t.equal(ops["QLinearConv"], 53, `all 53 convolutions run quantized: ${JSON.stringify(ops)}`);
   t.equal(ops["QLinearAdd"], 16, "all 16 residual additions too");
   t.notOk(ops["Conv"], "no float convolution left");
-  // The report is the comparison's: measured again independently, it agrees.
+  // The report is reproducible: the same comparison run again gives the same figures.
   const again = await compareModels({ reference: model, candidate: q.bytes }, {
     inputDims: [3, 224, 224],
     images: images.slice(16),

@@ -116,7 +116,6 @@ t.test("the generated ResNet50: both engines give the same top-1 on the same ima
   const modelDir = join(dir, "models");
   const onnxModel = await ensureResNet50(modelDir, 1);
   const saved = await ensureResNet50SavedModel(modelDir, 1);
-  t.equal(saved.sha256, onnxModel.sha256, "translated from that ONNX file");
   t.equal((await ensureResNet50SavedModel(modelDir, 1)).generated, false, "cached the second time");
   const dims = inputDims(IMAGENET_INPUT);
   const onnx = await loadOnnxEngine(readFileSync(onnxModel.path), { name: "r50", inputDims: dims, intraOpThreads: 2 });
