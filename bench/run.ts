@@ -1,7 +1,10 @@
 /**
- * `npm run bench [-- --full] [-- --stages producer,sink]`: each stage of the
- * pipeline measured beside its anchor in the same run, rounds alternating, medians
- * and ratios reported. Writes bench/results/latest.{json,md,svg}.
+ * `npm run bench [-- --full] [-- --stages producer,sink] [-- --baseline <git rev>]`: each
+ * stage of the pipeline measured beside its anchor in the same run, rounds
+ * alternating, medians and ratios reported. `--baseline` adds the runtime of
+ * another commit (its `system/`, taken with `git archive`) as a side of the runtime
+ * stage, so a change's cost is measured in one run. Writes
+ * bench/results/latest.{json,md,svg}.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, totalmem } from "node:os";
@@ -17,6 +20,7 @@ import { benchOverload } from "./overload.ts";
 import { benchRuntime } from "./runtime.ts";
 import { renderMarkdown, renderSvg } from "./report.ts";
 import { cpuSimdFlags } from "../infra/cpu.ts";
+import { checkoutRuntime } from "./_baseline.ts";
 
 type Ctx = Awaited<ReturnType<typeof benchContext>>;
 
@@ -44,8 +48,14 @@ const STAGES: Record<string, (ctx: Ctx, done: StageResult[]) => Promise<StageRes
 // libtensorflow (the tfjs engine) logs to stderr unless told not to.
 process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
 const { values } = parseArgs({
-  options: { full: { type: "boolean" }, stages: { type: "string" }, out: { type: "string" } },
+  options: {
+    full: { type: "boolean" },
+    stages: { type: "string" },
+    out: { type: "string" },
+    baseline: { type: "string" },
+  },
 });
+if (values.baseline) process.env["BENCH_RUNTIME_BASELINE"] = await checkoutRuntime(values.baseline);
 const mode = values.full ? "full" : "quick";
 const wanted = values.stages ? values.stages.split(",") : Object.keys(STAGES);
 const ctx = await benchContext(mode, process.env);

@@ -38,6 +38,8 @@ export interface TroupeConfig {
     readonly host: string;
     readonly port: number;
     readonly token: string | null;
+    /** `OPS_CONTROL`: operator controls and tracing on the ops endpoint (needs the token). */
+    readonly control: boolean;
   };
   /** Kafka bootstrap servers (`KAFKA_BROKERS`); null: the local broker role's own address. */
   readonly kafkaBrokers: readonly string[] | null;
@@ -78,6 +80,8 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   OPS_HOST: "address of the ops HTTP endpoint (default 127.0.0.1; any other needs OPS_TOKEN)",
   OPS_PORT: "port of the ops HTTP endpoint (default 7070; 0 picks a free one)",
   OPS_TOKEN: "bearer token required by the ops endpoint (secret; required off loopback)",
+  OPS_CONTROL:
+    "on: the ops endpoint may restart, stop, suspend, resume and trace actors (needs OPS_TOKEN; default off)",
   KAFKA_BROKERS: "Kafka bootstrap servers, comma separated host:port (default: the broker role's own)",
   KAFKA_PORT: "broker role: client port of the local Kafka broker (default 9092)",
   KAFKA_CONTROLLER_PORT: "broker role: KRaft controller port (default 9093)",
@@ -127,7 +131,16 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
     host: get("OPS_HOST", "127.0.0.1", z.string().regex(/^[A-Za-z0-9.:\-[\]]+$/), "a host name or IP address"),
     port: get("OPS_PORT", 7070, port(true), "a port number from 0 to 65535"),
     token: raw("OPS_TOKEN") ?? null,
+    control: get(
+      "OPS_CONTROL",
+      false,
+      z.enum(["on", "off"]).transform((v) => v === "on") as unknown as z.ZodType<boolean>,
+      "on or off",
+    ),
   };
+  if (ops.control && ops.token === null) {
+    problems.push("OPS_CONTROL=on needs OPS_TOKEN: the control routes are always behind the token");
+  }
   if (!isLoopback(ops.host) && ops.token === null) {
     problems.push(`OPS_TOKEN must be set when OPS_HOST is not a loopback address: got OPS_HOST '${ops.host}'`);
   }

@@ -41,12 +41,17 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
   const app = createOpsApp(system, {
     nodeId: config.nodeId,
     token: config.ops.token,
+    control: config.ops.control,
     config: redactConfig(config),
     metrics: () => registry.metrics(),
   });
   const ops = await serveOps(app, config.ops);
   const opsUrl = `http://${ops.host.includes(":") ? `[${ops.host}]` : ops.host}:${ops.port}`;
-  log.info("ops endpoint listening", { url: opsUrl, auth: config.ops.token ? "bearer token" : "none (loopback)" });
+  log.info("ops endpoint listening", {
+    url: opsUrl,
+    auth: config.ops.token ? "bearer token" : "none (loopback)",
+    control: config.ops.control ? "on" : "off",
+  });
   let stopping: Promise<void> | null = null;
   const stop = () => (stopping ??= (async () => {
     log.info("stopping node", { deadlineMs: config.shutdownDeadlineMs });

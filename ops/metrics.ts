@@ -1,11 +1,22 @@
 /**
- * Prometheus text exposition (version 0.0.4) of a node: per-actor mailbox depth
- * and capacity, processed messages, failures, restarts, drops; node readiness and
- * dependency states; dead-lettered records by reason; and every numeric figure an
- * actor reports in its `info` (records sent, rows inserted...) as `troupe_actor_stat`.
+ * Prometheus text exposition of a node's tree, through prom-client: per actor
+ * mailbox depth, high-water mark and capacity, messages in (accepted) and out
+ * (processed), failures, restarts, drops; processing time and time in the mailbox
+ * as histograms of the runtime's sampled messages; each supervisor's restart budget
+ * left; node readiness and dependencies; dead-lettered records by reason; and every
+ * numeric figure an actor reports in its `info` as `troupe_actor_stat`. Labels are
+ * the node, the actor's path and (for stats) a key the actor chose: bounded by the
+ * tree, never per message.
  */
-import type { ActorSnapshot, DependencyState } from "../system/mod.ts";
-import { walkSnapshot } from "../system/mod.ts";
+import { Counter, Gauge, Registry } from "prom-client";
+import {
+  type ActorSnapshot,
+  type DependencyState,
+  HISTOGRAM_BOUNDS,
+  type HistogramData,
+  walkSnapshot,
+} from "../system/mod.ts";
+import { TreeHistogram } from "./tree_histogram.ts";
 
 /** What the metrics are made from. */
 export interface MetricsInput {
@@ -15,90 +26,104 @@ export interface MetricsInput {
   dependencies: Record<string, DependencyState>;
 }
 
-interface Family {
-  name: string;
-  type: "gauge" | "counter";
-  help: string;
-  samples: [labels: Record<string, string>, value: number][];
-}
-
 /** Renders the Prometheus text format. */
-export function renderMetrics(input: MetricsInput): string {
-  const fam = (name: string, type: Family["type"], help: string): Family => ({ name, type, help, samples: [] });
-  const depth = fam("troupe_mailbox_depth", "gauge", "Messages queued in the actor's mailbox.");
-  const capacity = fam("troupe_mailbox_capacity", "gauge", "Capacity of the actor's mailbox.");
-  const waiting = fam("troupe_mailbox_waiting_senders", "gauge", "Senders blocked on a full mailbox.");
-  const processed = fam("troupe_actor_processed_total", "counter", "Messages handled without error.");
-  const failures = fam("troupe_actor_failures_total", "counter", "Failures of the actor or supervisor.");
-  const restarts = fam("troupe_actor_restarts_total", "counter", "Restarts of the actor or supervisor.");
-  const dropped = fam(
-    "troupe_mailbox_dropped_total",
-    "counter",
-    "Messages dropped (lossy overflow or cleared on restart).",
+export function renderMetrics(input: MetricsInput): Promise<string> {
+  const registry = new Registry();
+  const labelNames = ["node", "actor"] as const;
+  const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames, registers: [registry] });
+  const counter = (name: string, help: string, extra: string[] = []) =>
+    new Counter({ name, help, labelNames: [...labelNames, ...extra], registers: [registry] });
+  const ready = new Gauge({
+    name: "troupe_node_ready",
+    help: "1 when the node is ready.",
+    labelNames: ["node"],
+    registers: [registry],
+  });
+  const deps = new Gauge({
+    name: "troupe_dependency_up",
+    help: "1 when the dependency is connected.",
+    labelNames: ["node", "dependency"],
+    registers: [registry],
+  });
+  const up = gauge("troupe_actor_up", "1 when the actor is running.");
+  const depth = gauge("troupe_mailbox_depth", "Messages queued in the actor's mailbox.");
+  const highWater = gauge("troupe_mailbox_high_water", "The deepest the actor's mailbox has been.");
+  const capacity = gauge("troupe_mailbox_capacity", "Capacity of the actor's mailbox.");
+  const waiting = gauge("troupe_mailbox_waiting_senders", "Senders blocked on a full mailbox.");
+  const accepted = counter("troupe_mailbox_accepted_total", "Messages accepted into the mailbox (messages in).");
+  const processed = counter("troupe_actor_processed_total", "Messages handled without error (messages out).");
+  const failures = counter("troupe_actor_failures_total", "Failures of the actor or supervisor.");
+  const restarts = counter("troupe_actor_restarts_total", "Restarts of the actor or supervisor.");
+  const dropped = counter("troupe_mailbox_dropped_total", "Messages dropped (lossy overflow or cleared on restart).");
+  const rejected = counter("troupe_mailbox_rejected_total", "Messages refused by a full reject-policy mailbox.");
+  const budget = gauge("troupe_supervisor_budget_left", "Restarts a supervisor may still make in its window.");
+  const deadLettered = counter("troupe_deadletter_total", "Records sent to the dead-letter topic, by reason.", [
+    "reason",
+  ]);
+  const stat = new Gauge({
+    name: "troupe_actor_stat",
+    help: "A figure an actor reports about itself (see GET /actors, info).",
+    labelNames: ["node", "actor", "stat", "key"],
+    registers: [registry],
+  });
+  const processing = new TreeHistogram(
+    "troupe_actor_processing_seconds",
+    "Handling time of sampled messages (about one turn in 64).",
   );
-  const rejected = fam("troupe_mailbox_rejected_total", "counter", "Messages refused by a full reject-policy mailbox.");
-  const up = fam("troupe_actor_up", "gauge", "1 when the actor is running.");
-  const stat = fam("troupe_actor_stat", "gauge", "A figure an actor reports about itself (see GET /actors, info).");
-  const deadLettered = fam("troupe_deadletter_total", "counter", "Records sent to the dead-letter topic, by reason.");
+  const wait = new TreeHistogram(
+    "troupe_mailbox_wait_seconds",
+    "Time sampled messages spent in the mailbox (about one in 128).",
+  );
+  const infoSeconds = new TreeHistogram(
+    "troupe_actor_info_seconds",
+    "Durations an actor reports in its info (write, queue and compute times), by stat.",
+  );
+  processing.registerIn(registry);
+  wait.registerIn(registry);
+  infoSeconds.registerIn(registry);
+
+  ready.set({ node: input.nodeId }, input.ready ? 1 : 0);
+  for (const [name, d] of Object.entries(input.dependencies)) {
+    deps.set({ node: input.nodeId, dependency: name }, d.ok ? 1 : 0);
+  }
   walkSnapshot(input.tree, (n) => {
     const l = { node: input.nodeId, actor: n.path };
-    failures.samples.push([l, n.failures]);
-    restarts.samples.push([l, n.restarts]);
-    up.samples.push([l, n.status === "running" ? 1 : 0]);
+    failures.inc(l, n.failures);
+    restarts.inc(l, n.restarts);
+    up.set(l, n.status === "running" ? 1 : 0);
+    if (n.supervision) budget.set(l, n.supervision.budgetLeft);
     for (const [k, v] of Object.entries(n.info ?? {})) {
-      if (typeof v === "number" && Number.isFinite(v)) stat.samples.push([{ ...l, stat: k }, v]);
+      if (typeof v === "number" && Number.isFinite(v)) stat.set({ ...l, stat: k }, v);
+      else if (isHistogram(v)) infoSeconds.add({ ...l, stat: k }, v);
       // Maps of counts (a batch-size histogram, failures by reason) become one sample per key.
       else if (v && typeof v === "object" && !Array.isArray(v)) {
         for (const [key, c] of Object.entries(v)) {
-          if (typeof c === "number" && Number.isFinite(c)) stat.samples.push([{ ...l, stat: k, key }, c]);
+          if (typeof c === "number" && Number.isFinite(c)) stat.set({ ...l, stat: k, key }, c);
         }
       }
     }
     const dl = n.info?.["deadLettered"];
     if (dl && typeof dl === "object") {
-      for (const [reason, v] of Object.entries(dl)) {
-        if (typeof v === "number") deadLettered.samples.push([{ ...l, reason }, v]);
-      }
+      for (const [reason, v] of Object.entries(dl)) if (typeof v === "number") deadLettered.inc({ ...l, reason }, v);
     }
     if (n.kind !== "actor" || !n.mailbox) return;
-    depth.samples.push([l, n.mailbox.depth]);
-    capacity.samples.push([l, n.mailbox.capacity]);
-    waiting.samples.push([l, n.mailbox.waitingSenders]);
-    processed.samples.push([l, n.processed]);
-    dropped.samples.push([l, n.mailbox.dropped]);
-    rejected.samples.push([l, n.mailbox.rejected]);
+    depth.set(l, n.mailbox.depth);
+    highWater.set(l, n.mailbox.highWater);
+    capacity.set(l, n.mailbox.capacity);
+    waiting.set(l, n.mailbox.waitingSenders);
+    accepted.inc(l, n.mailbox.accepted);
+    processed.inc(l, n.processed);
+    dropped.inc(l, n.mailbox.dropped);
+    rejected.inc(l, n.mailbox.rejected);
+    processing.add(l, n.processing ?? EMPTY);
+    wait.add(l, n.mailbox.wait ?? EMPTY);
   });
-  const ready = fam("troupe_node_ready", "gauge", "1 when the node is ready.");
-  ready.samples.push([{ node: input.nodeId }, input.ready ? 1 : 0]);
-  const deps = fam("troupe_dependency_up", "gauge", "1 when the dependency is connected.");
-  for (const [name, d] of Object.entries(input.dependencies)) {
-    deps.samples.push([{ node: input.nodeId, dependency: name }, d.ok ? 1 : 0]);
-  }
-  return [
-    ready,
-    deps,
-    up,
-    depth,
-    capacity,
-    waiting,
-    processed,
-    failures,
-    restarts,
-    dropped,
-    rejected,
-    deadLettered,
-    stat,
-  ].map(renderFamily).join("");
+  return registry.metrics();
 }
 
-function renderFamily(f: Family): string {
-  let out = `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n`;
-  for (const [labels, value] of f.samples) out += `${f.name}{${renderLabels(labels)}} ${value}\n`;
-  return out;
+function isHistogram(v: unknown): v is HistogramData {
+  const h = v as HistogramData | null;
+  return !!h && typeof h === "object" && Array.isArray(h.counts) && typeof h.count === "number";
 }
 
-function renderLabels(labels: Record<string, string>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"')}"`)
-    .join(",");
-}
+const EMPTY: HistogramData = { counts: new Array(HISTOGRAM_BOUNDS.length + 1).fill(0), sum: 0, count: 0 };

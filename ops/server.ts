@@ -1,32 +1,50 @@
 /**
- * The ops HTTP endpoint of a node: health, readiness, the live actor tree,
- * Prometheus metrics, the (redacted) configuration and a web view. A Hono app, so
- * an embedding service can mount it in its own server with `app.route()`.
+ * The ops HTTP endpoint of a node: health, readiness, the live actor tree with its
+ * figures (JSON, a server-sent event stream, a live page), top-N lists, Prometheus
+ * metrics, the (redacted) configuration, and, when enabled, operator controls and
+ * message tracing. A Hono app, so an embedding service can mount it in its own
+ * server with `app.route()`, at any path.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import type { ActorSystem } from "../system/mod.ts";
-import { type HttpServer, serveHttp } from "../system/mod.ts";
+import { type HttpServer, InvalidSpec, serveHttp } from "../system/mod.ts";
 import { renderMetrics } from "./metrics.ts";
-import { renderWebView } from "./web_view.ts";
-import type { ActorsResponse, HealthResponse, ReadyResponse } from "../protocols/ops_responses.ts";
+import { Observer } from "./observer.ts";
+import { controlRoutes } from "./control_routes.ts";
+import { treeRoutes } from "./tree_routes.ts";
+import { renderPage } from "./page.ts";
+import type { HealthResponse, ReadyResponse } from "../protocols/ops_responses.ts";
 
 /** Options of {@link createOpsApp}. */
 export interface OpsAppOptions {
-  /** Shown in metrics and the web view. @default "troupe" */
+  /** Shown in metrics and the page. @default "troupe" */
   nodeId?: string;
-  /** Bearer token required on every route but /healthz and /readyz; null: none. @default null */
+  /** Bearer token required on every route but /healthz, /readyz and the page's shell; null: none. @default null */
   token?: string | null;
   /** Served at `GET /config` (pass it redacted). @default {} */
   config?: Record<string, unknown>;
   /** More Prometheus text appended to `/metrics` (a prom-client registry's `metrics()`, say). */
   metrics?: () => Promise<string> | string;
+  /**
+   * Operator controls (restart, stop, suspend, resume) and message tracing. Off
+   * unless true; true requires a `token` (the routes are always behind it).
+   * @default false
+   */
+  control?: boolean;
+  /** Where the figures come from; one sampling every second is made and started if not given. */
+  observer?: Observer;
 }
 
 /** Builds the ops routes for a system. */
 export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): Hono {
   const nodeId = options.nodeId ?? "troupe";
   const token = options.token ?? null;
+  const control = options.control ?? false;
+  if (control && token === null) {
+    throw new InvalidSpec("ops controls need a bearer token: set a token (OPS_TOKEN) or leave controls off");
+  }
+  const observer = options.observer ?? new Observer(system).start();
   const app = new Hono();
 
   app.get("/healthz", (c) => {
@@ -38,28 +56,28 @@ export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): 
     const body: ReadyResponse = { ready: system.ready, status: system.status, dependencies: system.readiness.report() };
     return c.json(body, body.ready ? 200 : 503);
   });
+  // The page's shell holds no figures: it fetches them with the token it asks for.
+  const page = (c: Context) => c.html(renderPage({ nodeId, tokenRequired: token !== null }));
+  app.get("/", page);
 
   if (token !== null) {
     const error = { error: "a valid bearer token is required (Authorization: Bearer <OPS_TOKEN>)" };
-    app.use(
-      "*",
-      bearerAuth({
-        token,
-        realm: "troupe-ops",
-        noAuthenticationHeaderMessage: error,
-        invalidAuthenticationHeaderMessage: error,
-        invalidTokenMessage: error,
-      }),
-    );
+    const auth = bearerAuth({
+      token,
+      realm: "troupe-ops",
+      noAuthenticationHeaderMessage: error,
+      invalidAuthenticationHeaderMessage: error,
+      invalidTokenMessage: error,
+    });
+    // A GET ending in "/" reaches no data route: at most the shell (see the last route) or a 404.
+    app.use("*", (c, next) => (c.req.method === "GET" && c.req.path.endsWith("/") ? next() : auth(c, next)));
   }
 
-  app.get("/actors", (c) => {
-    const body: ActorsResponse = { node: nodeId, ready: system.ready, status: system.status, tree: system.snapshot() };
-    return c.json(body);
-  });
+  app.route("/", treeRoutes(system, observer, { nodeId, control }));
+  app.route("/", controlRoutes(system, { enabled: control }));
   app.get("/metrics", async (c) => {
     const more = options.metrics ? await options.metrics() : "";
-    const body = renderMetrics({
+    const body = await renderMetrics({
       nodeId,
       ready: system.ready,
       tree: system.snapshot(),
@@ -70,8 +88,10 @@ export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): 
     });
   });
   app.get("/config", (c) => c.json(options.config ?? {}));
-  app.get("/", (c) => c.html(renderWebView(nodeId, system.ready, system.snapshot())));
-  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  const notFound = (c: Context) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404);
+  // Mounted under a prefix (`/ops`), the page answers at `/ops/` too; the prefix is what the route matched under.
+  app.get("/*", (c) => (c.req.path === `${c.req.routePath.replace(/\/\*$/, "")}/` ? page(c) : notFound(c)));
+  app.notFound(notFound);
   return app;
 }
 

@@ -15,6 +15,8 @@ export interface Capture {
   imageId: string;
   capturedAt: string;
   record: CifarRecord;
+  /** W3C trace context started at capture; sent as the record's `traceparent` header (protocols/trace_context.ts). */
+  traceparent?: string;
 }
 
 /** The PNG bytes of a capture's planes (deflate level 1: fast, and CIFAR-sized images gain little more). */

@@ -67,4 +67,26 @@ export {
   type InferenceEnvelope,
   type TopClass,
 } from "./inference_envelope.ts";
-export type { ActorsResponse, HealthResponse, ReadyResponse } from "./ops_responses.ts";
+export type {
+  ActorFigures,
+  ActorsResponse,
+  ConsumerFigures,
+  HealthResponse,
+  LatencySummary,
+  ObservedSnapshot,
+  PipelinePanel,
+  PoolFigures,
+  ReadyResponse,
+  TopBy,
+  TopEntry,
+  TopResponse,
+  WriterFigures,
+} from "./ops_responses.ts";
+export {
+  childTraceparent,
+  newTraceparent,
+  parseTraceparent,
+  traceIdOf,
+  type TraceParent,
+  TRACEPARENT_HEADER,
+} from "./trace_context.ts";

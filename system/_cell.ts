@@ -8,10 +8,23 @@ import { type ParentLink, type RestartType, type TreeNode, withDeadline } from "
 import type { ActorProps, ActorRef, Behaviour } from "./actor.ts";
 import { Incarnation, MailboxRef } from "./_incarnation.ts";
 import { errorMessage, InvalidSpec } from "./errors.ts";
+import { Histogram } from "./histogram.ts";
 import type { Logger } from "./logger.ts";
 import { Mailbox } from "./mailbox.ts";
 import { noteHandled, scheduleTurn } from "./_scheduler.ts";
-import { type ActorSnapshot, type ActorStatus, type LastError, toLastError } from "./snapshot.ts";
+import { sampleStride } from "./_sampling.ts";
+import {
+  type ActorSnapshot,
+  type ActorStatus,
+  type FailureRecord,
+  type LastError,
+  pushHistory,
+  toLastError,
+} from "./snapshot.ts";
+import { MessageTrace, type TraceOptions, type TraceReport } from "./trace.ts";
+
+/** Turns, across all actors, until the next one is timed (see _sampling.ts). */
+let turnsToSample = sampleStride();
 
 interface Waiter {
   until: () => boolean;
@@ -53,6 +66,15 @@ export class ActorCell<M, S, C = never> implements TreeNode {
   #restarts = 0;
   #lastError: LastError | null = null;
   #startedAt = 0;
+  /** Paused by an operator (see {@link pause}). */
+  #paused = false;
+  /** Handling time of sampled messages, made on the first sample. */
+  #processing: Histogram | null = null;
+  #history: FailureRecord[] | null = null;
+  /** The trace recording messages now, if any. */
+  #tracing: MessageTrace | null = null;
+  /** The last trace started, kept for reading once it ended. */
+  #trace: MessageTrace | null = null;
 
   constructor(parent: ParentLink, behaviour: Behaviour<M, S, C>, props: ActorProps) {
     if (props.overflow === "dropOldest" && props.lossy !== true) {
@@ -138,6 +160,7 @@ export class ActorCell<M, S, C = never> implements TreeNode {
 
   async shutdown(deadline: number): Promise<void> {
     if (this.#status === "stopped") return;
+    if (this.#paused) this.resume();
     const wasSuspended = this.#suspended;
     this.#status = "stopping";
     this.#mailbox.close();
@@ -154,6 +177,48 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     this.#status = "stopped";
     stopNact(this.nactRef);
     this.#poke();
+  }
+
+  /** An operator's pause: no message is handled until {@link resume}; the mailbox keeps taking them. */
+  async pause(): Promise<void> {
+    if (this.#status !== "running") return;
+    this.#paused = true;
+    this.#suspended = true;
+    this.#status = "suspended";
+    await this.#waitFor(() => !this.#busy);
+  }
+
+  /** Ends an operator's pause. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#status !== "suspended") return;
+    this.#status = "running";
+    this.#suspended = false;
+    this.#schedule();
+  }
+
+  noteFailure(record: FailureRecord): void {
+    this.#history = pushHistory(this.#history, record);
+  }
+
+  /** Starts recording the messages this actor handles (replacing a trace under way). */
+  startTrace(options: TraceOptions = {}): TraceReport {
+    this.#tracing?.stop();
+    this.#trace = this.#tracing = new MessageTrace(this.path, options);
+    return this.#trace.report();
+  }
+
+  stopTrace(): TraceReport | null {
+    this.#tracing?.stop();
+    this.#tracing = null;
+    return this.#trace?.report() ?? null;
+  }
+
+  /** The current or last trace. */
+  traceReport(): TraceReport | null {
+    if (this.#tracing !== null && !this.#tracing.active) this.#tracing = null;
+    return this.#trace?.report() ?? null;
   }
 
   markFailed(err: unknown): void {
@@ -182,8 +247,11 @@ export class ActorCell<M, S, C = never> implements TreeNode {
       failures: this.#failures,
       restarts: this.#restarts,
       lastError: this.#lastError,
-      uptimeMs: this.#status === "running" ? Date.now() - this.#startedAt : 0,
+      uptimeMs: this.#status === "running" || this.#status === "suspended" ? Date.now() - this.#startedAt : 0,
       supervision: null,
+      processing: this.#processing?.data() ?? null,
+      history: this.#history ? [...this.#history] : [],
+      traced: this.#tracing !== null && this.#tracing.active,
       handover: this.#handovers === 0
         ? null
         : { count: this.#handovers, lastAt: this.#lastHandoverAt, waiting: this.#carried !== null },
@@ -209,6 +277,7 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     this.#startedAt = Date.now();
     this.#status = "running";
     this.#suspended = false;
+    this.#paused = false;
     this.#poke();
     this.#schedule();
   }
@@ -236,6 +305,13 @@ export class ActorCell<M, S, C = never> implements TreeNode {
    * A failure suspends the actor and is thrown (nact's crash path takes it).
    */
   #turn(): Promise<void> | undefined {
+    this.#mailbox.noteDepth();
+    if (this.#tracing !== null || --turnsToSample === 0) return this.#observedTurn();
+    return this.#plainTurn();
+  }
+
+  /** A turn's loop, kept in a function of its own so V8 optimises it as it did before turns were sampled. */
+  #plainTurn(): Promise<void> | undefined {
     let n = 0;
     while (n < this.#throughput && !this.#suspended && this.#mailbox.depth > 0) {
       const msg = this.#mailbox.shift() as M;
@@ -264,6 +340,8 @@ export class ActorCell<M, S, C = never> implements TreeNode {
       n++;
       this.#handled();
       while (n < this.#throughput && !this.#suspended && this.#mailbox.depth > 0) {
+        // Messages came in while the handler awaited: the depth may be at a peak.
+        this.#mailbox.noteDepth();
         const msg = this.#mailbox.shift() as M;
         this.#busy = true;
         const next = this.#behaviour.receive(this.#state as S, msg, this.#ctx);
@@ -276,6 +354,55 @@ export class ActorCell<M, S, C = never> implements TreeNode {
       return;
     }
     this.#endTurn(n, null);
+  }
+
+  /**
+   * A turn of one message, timed, and recorded when the actor is traced. About one
+   * turn in 32 across the process is one of these (every turn of a traced actor).
+   */
+  #observedTurn(): Promise<void> | undefined {
+    if (turnsToSample <= 0) turnsToSample = sampleStride();
+    if (this.#suspended || this.#mailbox.depth === 0) {
+      this.#endTurn(0, null);
+      return undefined;
+    }
+    const msg = this.#mailbox.shift() as M;
+    this.#busy = true;
+    const at = this.#tracing === null ? 0 : Date.now();
+    const t0 = performance.now();
+    let next: S | Promise<S>;
+    try {
+      next = this.#behaviour.receive(this.#state as S, msg, this.#ctx);
+    } catch (err) {
+      this.#observed(msg, at, t0, err);
+      if (this.#endTurn(0, err)) throw err;
+      return undefined;
+    }
+    if (next instanceof Promise) return this.#observedAsync(next, msg, at, t0);
+    this.#state = next;
+    this.#observed(msg, at, t0, null);
+    this.#handled();
+    this.#endTurn(1, null);
+    return undefined;
+  }
+
+  async #observedAsync(pending: Promise<S>, msg: M, at: number, t0: number): Promise<void> {
+    try {
+      this.#state = await pending;
+    } catch (err) {
+      this.#observed(msg, at, t0, err);
+      if (this.#endTurn(0, err)) throw err;
+      return;
+    }
+    this.#observed(msg, at, t0, null);
+    this.#handled();
+    this.#endTurn(1, null);
+  }
+
+  #observed(msg: M, at: number, t0: number, failure: unknown): void {
+    const ms = performance.now() - t0;
+    (this.#processing ??= new Histogram()).recordMs(ms);
+    if (this.#tracing !== null && !this.#tracing.record(msg, at, ms, failure)) this.#tracing = null;
   }
 
   /** Bookkeeping after a message was handled. */

@@ -5,7 +5,7 @@
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
 import type { NactRef } from "./_nact.ts";
-import type { ActorSnapshot } from "./snapshot.ts";
+import type { ActorSnapshot, FailureRecord } from "./snapshot.ts";
 
 /**
  * When a child is restarted (OTP's words):
@@ -35,6 +35,12 @@ export interface TreeNode {
   shutdown(deadline: number): Promise<void>;
   /** Marks the node as failed for good (its supervisor gave up on it). */
   markFailed(err: unknown): void;
+  /** An operator's pause: stops handling messages (a supervisor pauses its subtree). */
+  pause(): Promise<void>;
+  /** Ends an operator's pause. */
+  resume(): void;
+  /** Appends to the node's restart history (its supervisor or an operator acted). */
+  noteFailure(record: FailureRecord): void;
   snapshot(): ActorSnapshot;
 }
 

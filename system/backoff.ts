@@ -42,6 +42,13 @@ export class RestartBudget {
     return { count: this.#times.length, exceeded: this.#times.length > this.intensity };
   }
 
+  /** Restarts within the window ending at `now`. */
+  inWindow(now: number): number {
+    let n = 0;
+    for (const t of this.#times) if (now - t < this.periodMs) n++;
+    return n;
+  }
+
   /** Forgets past restarts (after the supervisor itself was restarted). */
   reset(): void {
     this.#times = [];

@@ -84,3 +84,17 @@ export function isRetriable(err: unknown): boolean {
   return !(err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError ||
     err instanceof ReferenceError);
 }
+
+/** No actor or supervisor has that path. */
+export class NoSuchActor extends TroupeError {
+  constructor(readonly path: string) {
+    super("TROUPE_ERR_NO_SUCH_ACTOR", `no actor or supervisor at ${path}`);
+  }
+}
+
+/** An operator action was refused: it would break an invariant, or the node is not in a state that allows it. */
+export class ControlRefused extends TroupeError {
+  constructor(readonly path: string, readonly action: string, why: string) {
+    super("TROUPE_ERR_CONTROL_REFUSED", `cannot ${action} ${path}: ${why}`);
+  }
+}

@@ -7,6 +7,8 @@
  * exceeds its capacity; what happens at capacity is the overflow policy.
  */
 import { MailboxClosed, MailboxFull } from "./errors.ts";
+import { Histogram, type HistogramData } from "./histogram.ts";
+import { waitStride } from "./_sampling.ts";
 
 /**
  * What a full mailbox does with one more message.
@@ -52,6 +54,10 @@ export interface MailboxStats {
   dropped: number;
   rejected: number;
   closed: boolean;
+  /** The deepest the mailbox has been since it was made, as its owner noted it (see `noteDepth`). */
+  highWater: number;
+  /** Time sampled messages spent queued (one in about 128; null before the first). */
+  wait: HistogramData | null;
 }
 
 /** A bounded FIFO of messages with an overflow policy. */
@@ -65,6 +71,13 @@ export class Mailbox<M> {
   #accepted = 0;
   #dropped = 0;
   #rejected = 0;
+  #highWater = 0;
+  /** The next message timed is the first accepted once `#accepted` reaches this. */
+  #probeNext = waitStride();
+  /** Index in `#items` of the message being timed; -1: none. */
+  #probeIdx = -1;
+  #probeAt = 0;
+  #wait: Histogram | null = null;
   #onAccept: () => void;
 
   /**
@@ -123,6 +136,7 @@ export class Mailbox<M> {
     if (this.#closed) return false;
     if (this.depth >= this.capacity) {
       if (this.overflow !== "dropOldest") return false;
+      if (this.#head === this.#probeIdx) this.#probeIdx = -1;
       this.#shiftRaw();
       this.#dropped++;
     }
@@ -133,7 +147,9 @@ export class Mailbox<M> {
   /** Takes the oldest message, letting one waiting sender in. */
   shift(): M | undefined {
     if (this.depth === 0) return undefined;
+    const timed = this.#head === this.#probeIdx;
     const msg = this.#shiftRaw();
+    if (timed) this.#probeDone();
     this.#admitWaiter();
     return msg;
   }
@@ -144,6 +160,7 @@ export class Mailbox<M> {
     this.#items = [];
     this.#head = 0;
     this.#dropped += n;
+    this.#probeIdx = -1;
     while (this.depth < this.capacity && this.#waiters.length > 0) this.#admitWaiter();
     return n;
   }
@@ -169,13 +186,38 @@ export class Mailbox<M> {
       dropped: this.#dropped,
       rejected: this.#rejected,
       closed: this.#closed,
+      highWater: Math.max(this.#highWater, this.depth),
+      wait: this.#wait?.data() ?? null,
     };
   }
 
   #push(msg: M): void {
-    this.#items.push(msg);
-    this.#accepted++;
+    const length = this.#items.push(msg);
+    if (++this.#accepted >= this.#probeNext && this.#probeIdx < 0) this.#startProbe(length - 1);
     this.#onAccept();
+  }
+
+  /** Times the message at `index` (kept out of `#push`, which stays small enough to inline). */
+  #startProbe(index: number): void {
+    this.#probeNext = this.#accepted + waitStride();
+    this.#probeIdx = index;
+    this.#probeAt = performance.now();
+  }
+
+  /**
+   * Records the depth now as a candidate high-water mark. The owner calls it when
+   * the depth may be at a peak (the start of a turn, and between messages of a turn
+   * that awaited); `stats()` counts the depth at the time of reading too.
+   */
+  noteDepth(): void {
+    const depth = this.#items.length - this.#head;
+    if (depth > this.#highWater) this.#highWater = depth;
+  }
+
+  /** The timed message is out: records how long it waited. */
+  #probeDone(): void {
+    this.#probeIdx = -1;
+    (this.#wait ??= new Histogram()).recordMs(performance.now() - this.#probeAt);
   }
 
   #shiftRaw(): M {
@@ -183,6 +225,7 @@ export class Mailbox<M> {
     this.#items[this.#head] = undefined as M;
     this.#head++;
     if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      if (this.#probeIdx >= 0) this.#probeIdx -= this.#head;
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }

@@ -19,6 +19,7 @@ export { ask, type AskOptions, type ReplyAddress, replyAddress, tryAsk } from ".
 export { backoffDelay, type BackoffOptions, RestartBudget, type RestartBudgetOptions } from "./backoff.ts";
 export {
   AskTimeout,
+  ControlRefused,
   errorCode,
   errorMessage,
   Escalated,
@@ -26,6 +27,7 @@ export {
   isRetriable,
   MailboxClosed,
   MailboxFull,
+  NoSuchActor,
   TroupeError,
   type TroupeErrorOptions,
 } from "./errors.ts";
@@ -40,11 +42,25 @@ export {
 } from "./logger.ts";
 export { Mailbox, type MailboxOptions, type MailboxStats } from "./mailbox.ts";
 export { type DependencyState, Readiness } from "./readiness.ts";
-export { type ActorSnapshot, type ActorStatus, findInSnapshot, type LastError, walkSnapshot } from "./snapshot.ts";
+export {
+  type ActorSnapshot,
+  type ActorStatus,
+  type FailureAction,
+  type FailureRecord,
+  findInSnapshot,
+  HISTORY_KEEP,
+  type LastError,
+  type SupervisionState,
+  walkSnapshot,
+} from "./snapshot.ts";
+export { Histogram, HISTOGRAM_BOUNDS, type HistogramData, histogramDelta, histogramQuantile } from "./histogram.ts";
+export { summarise, type TraceEntry, type TraceOptions, type TraceReport } from "./trace.ts";
 export type { Strategy, SupervisorProps } from "./supervisor.ts";
 export {
   ActorSystem,
   type ActorSystemOptions,
+  CONTROL_ACTIONS,
+  type ControlAction,
   spawn,
   startChild,
   startSystem,
@@ -59,6 +75,7 @@ export {
   environment,
   exit,
   type HttpServer,
+  keepTimerAlive,
   onShutdownSignal,
   runtime,
   serveHttp,

@@ -3,10 +3,46 @@
  * Plain JSON data: every field is a number, string, boolean, null, array or object.
  */
 import { errorCode, errorMessage } from "./errors.ts";
+import type { HistogramData } from "./histogram.ts";
 import type { MailboxStats } from "./mailbox.ts";
 
-/** Life-cycle status of an actor or supervisor. */
-export type ActorStatus = "starting" | "running" | "restarting" | "stopping" | "stopped" | "failed";
+/**
+ * Life-cycle status of an actor or supervisor (`suspended`: paused by an operator,
+ * its mailbox still taking messages up to its capacity).
+ */
+export type ActorStatus = "starting" | "running" | "suspended" | "restarting" | "stopping" | "stopped" | "failed";
+
+/** What a supervisor did about one failure of a child (or what an operator did). */
+export type FailureAction = "restart" | "escalate" | "remove" | "operator";
+
+/** One entry of a node's restart history. */
+export interface FailureRecord {
+  /** ISO 8601 time the supervisor (or operator) acted. */
+  at: string;
+  code: string | null;
+  message: string;
+  /** `restart`: restarted with the listed nodes; `escalate`: the supervisor gave up; `remove`: a temporary child was dropped; `operator`: an operator's action. */
+  action: FailureAction;
+  /** Path of the supervisor that acted, or "operator". */
+  by: string;
+  /** Nodes restarted together (the strategy's choice). */
+  restarted: string[];
+  /** Wait before the restart, in milliseconds. */
+  backoffMs: number | null;
+}
+
+/** A supervisor's strategy and the state of its restart budget. */
+export interface SupervisionState {
+  strategy: string;
+  intensity: number;
+  periodMs: number;
+  /** Restarts within the current window. */
+  restartsInWindow: number;
+  /** Restarts left before the next failure escalates. */
+  budgetLeft: number;
+  /** Delay before the next restart, without jitter, in milliseconds. */
+  nextBackoffMs: number;
+}
 
 /** The last failure of an actor. */
 export interface LastError {
@@ -32,7 +68,13 @@ export interface ActorSnapshot {
   /** Milliseconds since the last (re)start; 0 when not running. */
   uptimeMs: number;
   /** Supervisors: strategy and restart budget. */
-  supervision: { strategy: string; intensity: number; periodMs: number } | null;
+  supervision: SupervisionState | null;
+  /** Actors: handling time of sampled messages (about one turn in 64 across the process), cumulative. */
+  processing?: HistogramData | null;
+  /** The last failures (at most 10, oldest first) and what was done about each. */
+  history?: FailureRecord[];
+  /** Actors: whether a message trace is on. */
+  traced?: boolean;
   /**
    * Actors whose incarnations handed something to the next (`Behaviour.handover`):
    * how often, when last, and whether it still waits for an `init` to take it.
@@ -63,4 +105,15 @@ export function findInSnapshot(root: ActorSnapshot, path: string): ActorSnapshot
 /** The {@link LastError} record of a failure, stamped now. */
 export function toLastError(err: unknown): LastError {
   return { message: errorMessage(err), code: errorCode(err) ?? null, at: new Date().toISOString() };
+}
+
+/** Most entries of a node's restart history. */
+export const HISTORY_KEEP = 10;
+
+/** Appends to a restart history, keeping the last {@link HISTORY_KEEP}. */
+export function pushHistory(history: FailureRecord[] | null, record: FailureRecord): FailureRecord[] {
+  const h = history ?? [];
+  h.push(record);
+  if (h.length > HISTORY_KEEP) h.shift();
+  return h;
 }

@@ -7,10 +7,18 @@
 import { type NactRef, spawnNact, stopNact } from "./_nact.ts";
 import { delay, type ParentLink, type RestartType, type TreeNode, withDeadline } from "./_node.ts";
 import { backoffDelay, type BackoffOptions, RestartBudget } from "./backoff.ts";
-import { errorCode, errorMessage, Escalated, InvalidSpec, isRetriable } from "./errors.ts";
+import { ControlRefused, errorCode, errorMessage, Escalated, InvalidSpec, isRetriable } from "./errors.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
-import { type ActorSnapshot, type ActorStatus, type LastError, toLastError } from "./snapshot.ts";
+import {
+  type ActorSnapshot,
+  type ActorStatus,
+  type FailureAction,
+  type FailureRecord,
+  type LastError,
+  pushHistory,
+  toLastError,
+} from "./snapshot.ts";
 
 /**
  * Which children a failure restarts:
@@ -59,6 +67,7 @@ export class SupervisorNode implements TreeNode, ParentLink {
   #failures = 0;
   #lastError: LastError | null = null;
   #startedAt = Date.now();
+  #history: FailureRecord[] | null = null;
 
   constructor(parent: ParentLink, props: SupervisorProps) {
     this.name = props.name;
@@ -76,7 +85,7 @@ export class SupervisorNode implements TreeNode, ParentLink {
 
   /** Whether new children may still be added. */
   get accepting(): boolean {
-    return this.#status === "running" || this.#status === "restarting";
+    return this.#status === "running" || this.#status === "restarting" || this.#status === "suspended";
   }
 
   /** Adds a child that was already constructed; names are unique among siblings. */
@@ -85,6 +94,11 @@ export class SupervisorNode implements TreeNode, ParentLink {
     if (this.#names.has(child.name)) throw new InvalidSpec(`${this.path} already has a child named '${child.name}'`);
     this.#names.add(child.name);
     this.#children.push(child);
+  }
+
+  /** The children, in start order. */
+  get children(): readonly TreeNode[] {
+    return this.#children;
   }
 
   /** Removes a child that failed to start. */
@@ -138,6 +152,73 @@ export class SupervisorNode implements TreeNode, ParentLink {
     stopNact(this.nactRef);
   }
 
+  async pause(): Promise<void> {
+    if (this.#status !== "running") return;
+    this.#status = "suspended";
+    for (const c of [...this.#children].reverse()) await c.pause();
+  }
+
+  resume(): void {
+    if (this.#status !== "suspended") return;
+    this.#status = "running";
+    for (const c of this.#children) c.resume();
+  }
+
+  noteFailure(record: FailureRecord): void {
+    this.#history = pushHistory(this.#history, record);
+  }
+
+  /**
+   * An operator's restart of one child (and its subtree), done in the order of the
+   * supervisor's other work. It does not count against the restart budget.
+   */
+  restartChild(child: TreeNode): Promise<void> {
+    return this.#operate(child, "restart", async () => {
+      await child.suspend();
+      await child.teardown(true);
+      await child.reinit();
+    });
+  }
+
+  /** An operator's stop of one child: it drains and stops, and stays in the tree as stopped. */
+  stopChild(child: TreeNode, deadline: number): Promise<void> {
+    return this.#operate(child, "stop", () => child.shutdown(deadline));
+  }
+
+  #operate(child: TreeNode, action: string, run: () => Promise<void>): Promise<void> {
+    const job = this.#jobs.then(async () => {
+      if (!this.#children.includes(child)) throw new ControlRefused(child.path, action, "it is no longer in the tree");
+      if (this.#status !== "running" && this.#status !== "suspended") {
+        throw new ControlRefused(child.path, action, `its supervisor ${this.path} is ${this.#status}`);
+      }
+      this.log.warn("operator action", { child: child.path, action });
+      await run();
+      child.noteFailure(
+        this.#record(`${action} by an operator`, null, "operator", action === "restart" ? [child] : [], null),
+      );
+    });
+    this.#jobs = job.catch(() => {});
+    return job;
+  }
+
+  #record(
+    message: string,
+    err: unknown,
+    action: FailureAction,
+    restarted: TreeNode[],
+    backoffMs: number | null,
+  ): FailureRecord {
+    return {
+      at: new Date().toISOString(),
+      code: err === null ? null : errorCode(err) ?? null,
+      message,
+      action,
+      by: action === "operator" ? "operator" : this.path,
+      restarted: restarted.map((t) => t.path),
+      backoffMs,
+    };
+  }
+
   markFailed(err: unknown): void {
     this.#status = "failed";
     this.#lastError ??= toLastError(err);
@@ -156,10 +237,23 @@ export class SupervisorNode implements TreeNode, ParentLink {
       failures: this.#failures,
       restarts: this.#restarts,
       lastError: this.#lastError,
-      uptimeMs: this.#status === "running" ? Date.now() - this.#startedAt : 0,
-      supervision: { strategy: this.strategy, intensity: this.#budget.intensity, periodMs: this.#budget.periodMs },
+      uptimeMs: this.#status === "running" || this.#status === "suspended" ? Date.now() - this.#startedAt : 0,
+      supervision: this.#supervision(),
+      history: this.#history ? [...this.#history] : [],
       info: null,
       children,
+    };
+  }
+
+  #supervision(): ActorSnapshot["supervision"] {
+    const inWindow = this.#budget.inWindow(Date.now());
+    return {
+      strategy: this.strategy,
+      intensity: this.#budget.intensity,
+      periodMs: this.#budget.periodMs,
+      restartsInWindow: inWindow,
+      budgetLeft: Math.max(0, this.#budget.intensity - inWindow),
+      nextBackoffMs: backoffDelay(inWindow + 1, { ...this.#props.backoff, jitter: 0 }),
     };
   }
 
@@ -167,19 +261,23 @@ export class SupervisorNode implements TreeNode, ParentLink {
     if (!this.accepting || !this.#children.includes(child)) return;
     if (child.restartType === "temporary") {
       this.log.warn("temporary child failed; removing it", { child: child.path, err });
+      child.noteFailure(this.#record(errorMessage(err), err, "remove", [], null));
       await child.shutdown(Date.now() + 5_000);
       this.disown(child);
       return;
     }
     if (!isRetriable(err)) {
+      child.noteFailure(this.#record(errorMessage(err), err, "escalate", [], null));
       return this.#giveUp(err, `not retriable (${errorCode(err) ?? (err as Error)?.name ?? "error"})`);
     }
     const { count, exceeded } = this.#budget.record(Date.now());
     if (exceeded) {
+      child.noteFailure(this.#record(errorMessage(err), err, "escalate", [], null));
       return this.#giveUp(err, `restart budget spent (${this.#budget.intensity} in ${this.#budget.periodMs} ms)`);
     }
     const targets = this.#targets(child);
     const wait = backoffDelay(count, this.#props.backoff, this.#props.random);
+    child.noteFailure(this.#record(errorMessage(err), err, "restart", targets, wait));
     this.log.warn("restarting", {
       child: child.path,
       strategy: this.strategy,

@@ -7,11 +7,12 @@ import { type NactRef, startNactSystem, stopNact } from "./_nact.ts";
 import type { ParentLink, TreeNode } from "./_node.ts";
 import { ActorCell } from "./_cell.ts";
 import type { ActorProps, ActorRef, Behaviour, ChildSpec } from "./actor.ts";
-import { errorMessage, InvalidSpec } from "./errors.ts";
+import { ControlRefused, errorMessage, InvalidSpec, NoSuchActor } from "./errors.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { Readiness } from "./readiness.ts";
 import type { ActorSnapshot } from "./snapshot.ts";
+import type { TraceOptions, TraceReport } from "./trace.ts";
 import { SupervisorNode, type SupervisorProps } from "./supervisor.ts";
 
 /** A supervisor handle: the parent argument of {@link spawn} and {@link supervise}. */
@@ -31,6 +32,16 @@ export interface ActorSystemOptions {
   /** Where actor timers get their time (tests pass a {@link ManualClock}). @default realClock */
   clock?: Clock;
 }
+
+/**
+ * What an operator may do to a live actor or subtree: `restart` it (not counted
+ * against its supervisor's budget), `stop` it for good (it drains, stops and stays
+ * in the tree as stopped), `suspend` its message handling, `resume` it.
+ */
+export type ControlAction = "restart" | "stop" | "suspend" | "resume";
+
+/** The actions of {@link ControlAction}, for validation. */
+export const CONTROL_ACTIONS: readonly ControlAction[] = ["restart", "stop", "suspend", "resume"];
 
 /** Life-cycle of a whole system. */
 export type SystemStatus = "running" | "stopping" | "stopped" | "failed";
@@ -88,6 +99,77 @@ export class ActorSystem {
   /** The whole tree, for introspection. */
   snapshot(): ActorSnapshot {
     return this.#root.snapshot();
+  }
+
+  /**
+   * An operator's action on the actor or supervisor at `path` (a supervisor's acts
+   * on its subtree). Resolves with the node's snapshot once done. Rejects with
+   * {@link NoSuchActor}, or {@link ControlRefused} when the action would break an
+   * invariant (stopping or restarting the root, acting on a stopped node, while
+   * the system shuts down).
+   */
+  async control(path: string, action: ControlAction): Promise<ActorSnapshot> {
+    if (!CONTROL_ACTIONS.includes(action)) {
+      throw new ControlRefused(path, String(action), `the action must be one of ${CONTROL_ACTIONS.join(", ")}`);
+    }
+    const { node, parent } = this.#find(path);
+    if (this.#status !== "running") throw new ControlRefused(path, action, `the system is ${this.#status}`);
+    const status = node.snapshot().status;
+    if (status !== "running" && status !== "suspended") throw new ControlRefused(path, action, `it is ${status}`);
+    if (parent === null && (action === "restart" || action === "stop")) {
+      throw new ControlRefused(
+        path,
+        action,
+        action === "stop"
+          ? "it is the root supervisor; stopping it stops the node (send the process SIGTERM instead)"
+          : "it is the root supervisor, which nothing supervises (restart the node, or its children one by one)",
+      );
+    }
+    this.log.warn("operator action requested", { path, action });
+    if (action === "suspend") await node.pause();
+    else if (action === "resume") node.resume();
+    else if (action === "restart") await parent!.restartChild(node);
+    else await parent!.stopChild(node, Date.now() + 10_000);
+    return node.snapshot();
+  }
+
+  /** Starts tracing the messages of the actor at `path` (see {@link TraceOptions}). */
+  startTrace(path: string, options: TraceOptions = {}): TraceReport {
+    const cell = this.#cell(path, "trace");
+    const report = cell.startTrace(options);
+    this.log.info("trace started", { path, limit: report.limit, endsAt: new Date(report.endsAt).toISOString() });
+    return report;
+  }
+
+  /** Stops the trace of the actor at `path`; returns what it recorded (null: never traced). */
+  stopTrace(path: string): TraceReport | null {
+    return this.#cell(path, "stop tracing").stopTrace();
+  }
+
+  /** The current or last trace of the actor at `path` (null: never traced). */
+  trace(path: string): TraceReport | null {
+    return this.#cell(path, "read the trace of").traceReport();
+  }
+
+  #cell(path: string, action: string): ActorCell<unknown, unknown, unknown> {
+    const { node } = this.#find(path);
+    if (!(node instanceof ActorCell)) {
+      throw new ControlRefused(path, action, "it is a supervisor (trace the actors under it)");
+    }
+    return node;
+  }
+
+  #find(path: string): { node: TreeNode; parent: SupervisorNode | null } {
+    if (path === this.#root.path) return { node: this.#root, parent: null };
+    let parent = this.#root;
+    if (!path.startsWith(`${parent.path}/`)) throw new NoSuchActor(path);
+    for (;;) {
+      const child = parent.children.find((c) => path === c.path || path.startsWith(`${c.path}/`));
+      if (!child) throw new NoSuchActor(path);
+      if (child.path === path) return { node: child, parent };
+      if (!(child instanceof SupervisorNode)) throw new NoSuchActor(path);
+      parent = child;
+    }
   }
 
   /**

@@ -8,6 +8,7 @@
  * it holds and the consumer commits up to there.
  */
 import {
+  type ConsumedRecord,
   type DecodedRecord,
   newTopicConsumerStats,
   type SourceOffset,
@@ -17,6 +18,7 @@ import {
   type TopicConsumerStats,
 } from "../kafka/mod.ts";
 import { decodeImageEnvelope } from "../../protocols/image_envelope.ts";
+import { TRACEPARENT_HEADER } from "../../protocols/trace_context.ts";
 import { decodeInferenceEnvelope } from "../../protocols/inference_envelope.ts";
 import {
   type ActorProps,
@@ -59,10 +61,12 @@ type Row = { image: ImageRow } | { inference: InferenceRow };
 
 /** The consumer's behaviour. */
 export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<ConsumerMsg, TopicConsumerState> {
-  const decode = (r: { topic: string; value: Uint8Array | null }): DecodedRecord<Row> => {
+  const decode = (r: ConsumedRecord): DecodedRecord<Row> => {
+    const traceparent = r.headers[TRACEPARENT_HEADER];
+    const traced = traceparent ? { traceparent } : {};
     if (r.topic === options.topics.inferences) {
       const d = decodeInferenceEnvelope(r.value, { maxBytes: options.maxMessageBytes });
-      return d.ok ? { ok: true, value: { inference: d.value } } : d;
+      return d.ok ? { ok: true, value: { inference: { ...d.value, ...traced } } } : d;
     }
     const d = decodeImageEnvelope(r.value, { maxBytes: options.maxMessageBytes });
     if (!d.ok) return d;
@@ -81,6 +85,7 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
           height: e.height,
           png: d.value.png,
           sha256: e.sha256,
+          ...traced,
         },
       },
     };

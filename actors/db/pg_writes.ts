@@ -11,6 +11,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { TopClass } from "../../protocols/inference_envelope.ts";
+import { traceIdOf } from "../../protocols/trace_context.ts";
 import type { Sql, Tx } from "./postgres.ts";
 
 /** One row of `images`. */
@@ -25,6 +26,8 @@ export interface ImageRow {
   height: number;
   png: Uint8Array;
   sha256: string;
+  /** The record's W3C trace context; its trace id is stored as `trace_id`. */
+  traceparent?: string;
 }
 
 /** One row of `inferences`. */
@@ -34,6 +37,8 @@ export interface InferenceRow {
   top: TopClass[];
   latencyMs: number;
   inferredAt: string;
+  /** The result record's W3C trace context; its trace id is stored as `trace_id`. */
+  traceparent?: string;
 }
 
 /** What a batch did. */
@@ -54,6 +59,7 @@ const IMAGE_COLUMNS: string[] = [
   "height",
   "png",
   "sha256",
+  "trace_id",
 ];
 const INFERENCE_COLUMNS: string[] = [
   "image_id",
@@ -63,6 +69,7 @@ const INFERENCE_COLUMNS: string[] = [
   "top1_prob",
   "latency_ms",
   "inferred_at",
+  "trace_id",
 ];
 
 /** Writes a batch in one transaction. */
@@ -94,6 +101,7 @@ export async function writeRows(
         height: r.height,
         png: Buffer.from(r.png.buffer, r.png.byteOffset, r.png.byteLength),
         sha256: r.sha256,
+        trace_id: traceIdOf(r.traceparent),
       }));
       const counts: { inserted: number; updated: number }[] = await tx`
         WITH up AS (
@@ -102,7 +110,7 @@ export async function writeRows(
             device_id = excluded.device_id, seq = excluded.seq, captured_at = excluded.captured_at,
             fine_label = excluded.fine_label, coarse_label = excluded.coarse_label,
             width = excluded.width, height = excluded.height, png = excluded.png,
-            sha256 = excluded.sha256, updated_at = now()
+            sha256 = excluded.sha256, trace_id = excluded.trace_id, updated_at = now()
           RETURNING device_id, captured_at, (xmax = 0) AS inserted
         ), dev AS (
           INSERT INTO devices AS d (device_id, first_seen, last_seen, images)
@@ -128,12 +136,14 @@ export async function writeRows(
         top1_prob: r.top[0]?.prob ?? 0,
         latency_ms: r.latencyMs,
         inferred_at: r.inferredAt,
+        trace_id: traceIdOf(r.traceparent),
       }));
       await tx`
         INSERT INTO inferences ${values(tx, rows, INFERENCE_COLUMNS)}
         ON CONFLICT (image_id, model) DO UPDATE SET
           top = excluded.top, top1_label = excluded.top1_label, top1_prob = excluded.top1_prob,
-          latency_ms = excluded.latency_ms, inferred_at = excluded.inferred_at, updated_at = now()`;
+          latency_ms = excluded.latency_ms, inferred_at = excluded.inferred_at, trace_id = excluded.trace_id,
+          updated_at = now()`;
     }
     return { imagesInserted, imagesUpdated, inferences: inferences.length };
   }

@@ -30,6 +30,7 @@ import {
   type ChildSpec,
   childSpec,
   errorMessage,
+  Histogram,
   LingerBatch,
   MailboxClosed,
   type Readiness,
@@ -115,6 +116,13 @@ export function newUpserterStats(): UpserterStats {
 }
 
 const FLUSH: UpserterMsg = { type: "upsert.flush" };
+
+/** The power-of-two range a count falls in: 1, 2, 3-4, 5-8, 9-16... */
+function sizeRange(n: number): string {
+  if (n <= 2) return String(n);
+  const hi = 2 ** Math.ceil(Math.log2(n));
+  return `${hi / 2 + 1}-${hi}`;
+}
 const rowsOf = (a: Accepted) => a.rows.length;
 
 /** The images and inferences of `rows`, for one write. */
@@ -157,6 +165,9 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
   const dep = options.dependency ?? "postgres";
   const stats = options.stats ?? newUpserterStats();
   options.readiness?.declare(dep, "not connected yet");
+  /** Time each batch's write took; rows per write in power-of-two ranges (a bounded set of keys). */
+  const writeTimes = new Histogram();
+  const rowsPerWrite: Record<string, number> = {};
 
   const timeoutMs = options.writeTimeoutMs ?? 30_000;
 
@@ -197,7 +208,12 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
   const flush = async (state: State, ctx: ActorContext<UpserterMsg>): Promise<SourceOffset[]> => {
     const accepted = state.batch.items;
     if (accepted.length === 0) return [];
-    const refused = await write(state.sql, accepted.flatMap((a) => a.rows));
+    const rows = accepted.flatMap((a) => a.rows);
+    const t0 = performance.now();
+    const refused = await write(state.sql, rows);
+    writeTimes.recordMs(performance.now() - t0);
+    const range = sizeRange(rows.length);
+    rowsPerWrite[range] = (rowsPerWrite[range] ?? 0) + 1;
     stats.batches++;
     stats.rejectedRows += refused.length;
     const refusedBy = new Map<SourcedRow, RefusedSource>();
@@ -283,6 +299,8 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
       batchSize: options.batchSize,
       lingerMs: options.lingerMs,
       ...stats,
+      writeSeconds: writeTimes.data(),
+      rowsPerWrite: { ...rowsPerWrite },
     }),
   };
 }

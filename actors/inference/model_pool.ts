@@ -19,6 +19,7 @@ import {
   type ChildSpec,
   childSpec,
   errorMessage,
+  Histogram,
 } from "../../system/mod.ts";
 import type { ModelWorkerMsg, WorkerReply } from "./model_worker.ts";
 
@@ -49,8 +50,21 @@ export type PoolReply =
  * `raw`: the reply carries the model's raw output too.
  */
 export type ModelPoolMsg =
-  | { type: "pool.infer"; png: Uint8Array; raw?: boolean; replyTo: ActorRef<PoolReply> }
-  | { type: "pool.inferTensor"; tensor: Float32Array; raw?: boolean; replyTo: ActorRef<PoolReply> };
+  | {
+    type: "pool.infer";
+    png: Uint8Array;
+    raw?: boolean;
+    /** The request's W3C trace context, if it has one (seen in message traces; protocols/trace_context.ts). */
+    traceparent?: string;
+    replyTo: ActorRef<PoolReply>;
+  }
+  | {
+    type: "pool.inferTensor";
+    tensor: Float32Array;
+    raw?: boolean;
+    traceparent?: string;
+    replyTo: ActorRef<PoolReply>;
+  };
 
 /** Sees each request, batch and outcome of a pool (serving metrics). */
 export interface PoolObserver {
@@ -124,6 +138,9 @@ export function newPoolStats(): PoolStats {
 export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, State> {
   const stats = options.stats ?? newPoolStats();
   const observer = options.observer;
+  /** Time each image waited for a worker; time each batch took on one (decode, resize and inference). */
+  const queueTimes = new Histogram();
+  const computeTimes = new Histogram();
 
   const fail = (item: Item, reason: PoolFailure, message: string) => {
     stats.failed[reason] = (stats.failed[reason] ?? 0) + 1;
@@ -146,6 +163,7 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
     stats.batches++;
     stats.batchSizes[String(items.length)] = (stats.batchSizes[String(items.length)] ?? 0) + 1;
     observer?.executed(items.length, reply.preprocessMs, reply.inferMs);
+    computeTimes.recordMs(reply.preprocessMs + reply.inferMs);
     let k = 0;
     const now = performance.now();
     items.forEach((item, i) => {
@@ -159,6 +177,7 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
       stats.recentLatencyMs.push(latencyMs);
       if (stats.recentLatencyMs.length > LATENCY_WINDOW) stats.recentLatencyMs.shift();
       const queueMs = Math.round((item.sentAt - item.at) * 10) / 10;
+      queueTimes.recordMs(item.sentAt - item.at);
       observer?.succeeded(queueMs, reply.preprocessMs, reply.inferMs);
       item.replyTo.trySend({
         type: "pool.result",
@@ -262,6 +281,8 @@ export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, St
         latencyP99Ms: q(0.99),
         retried: stats.retried,
         failed: { ...stats.failed },
+        queueSeconds: queueTimes.data(),
+        computeSeconds: computeTimes.data(),
       };
     },
   };

@@ -11,6 +11,7 @@
 import type { ConsumedRecord, PartitionBatch } from "../kafka/mod.ts";
 import type { DeadLetterReason } from "../../protocols/deadletter.ts";
 import { decodeImageEnvelope } from "../../protocols/image_envelope.ts";
+import { childTraceparent, TRACEPARENT_HEADER } from "../../protocols/trace_context.ts";
 import { encodeInferenceEnvelope, INFERENCE_ENVELOPE_VERSION } from "../../protocols/inference_envelope.ts";
 import {
   type ActorContext,
@@ -85,11 +86,16 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
     ctx: ActorContext<Msg>,
     batch: PartitionBatch,
     png: Uint8Array,
+    traceparent: string | undefined,
   ): Promise<{ reply: Promise<PoolReply> } | null> => {
     const address = replyAddress<PoolReply>(options.pool, options.timeoutMs);
-    if (
-      !(await sendPausing(state, ctx, batch, options.pool, { type: "pool.infer", png, replyTo: address.ref }, stats))
-    ) return null;
+    const msg: ModelPoolMsg = {
+      type: "pool.infer",
+      png,
+      replyTo: address.ref,
+      ...(traceparent ? { traceparent } : {}),
+    };
+    if (!(await sendPausing(state, ctx, batch, options.pool, msg, stats))) return null;
     address.arm();
     // The reply is awaited later, with the rest of its chunk: it must never reject unhandled.
     return {
@@ -114,14 +120,14 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
           rejected.push({ record, reason: d.reason, detail: d.detail });
           continue;
         }
-        const submitted = await submit(state, ctx, batch, d.value.png);
+        const submitted = await submit(state, ctx, batch, d.value.png, record.headers[TRACEPARENT_HEADER]);
         if (!submitted) return; // rebalance or stop: the chunk is fetched again
         pending.push({ record, imageId: d.value.envelope.imageId, reply: submitted.reply });
       }
       const results = [];
       for (const p of pending) {
         const reply = await p.reply;
-        if (reply.ok) results.push({ imageId: p.imageId, reply });
+        if (reply.ok) results.push({ imageId: p.imageId, reply, traceparent: p.record.headers[TRACEPARENT_HEADER] });
         else {rejected.push({
             record: p.record,
             reason: reply.reason === "bad_image" ? "not_png" : "inference_failed",
@@ -132,8 +138,10 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
       if (results.length > 0) {
         await state.producer.send(
           options.topics.inferences,
-          results.map(({ imageId, reply }) => ({
+          results.map(({ imageId, reply, traceparent }) => ({
             key: imageId,
+            // The result is the next hop of the image's trace (a new trace when the image came without one).
+            headers: { [TRACEPARENT_HEADER]: childTraceparent(traceparent) },
             value: encodeInferenceEnvelope({
               v: INFERENCE_ENVELOPE_VERSION,
               imageId,

@@ -62,6 +62,11 @@ export interface BatchConsumer {
   paused(): TopicPartition[];
   /** Partitions assigned to this member now. */
   assigned(): TopicPartition[];
+  /**
+   * Records between each assigned partition's last fetched batch and its high
+   * watermark at that fetch, by `topic:partition` (a partition not fetched yet is absent).
+   */
+  lag(): Record<string, number>;
   /** Commits `offset` (the next offset to read) of each partition. */
   commit(offsets: (TopicPartition & { offset: string })[]): Promise<void>;
   stop(): Promise<void>;
@@ -78,10 +83,13 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     maxWaitTimeInMs: 500,
   });
   let assigned: TopicPartition[] = [];
+  const lag = new Map<string, number>();
   c.on(c.events.GROUP_JOIN, (e) => {
     assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) =>
       ps.map((partition) => ({ topic, partition }))
     );
+    const keys = new Set(assigned.map((tp) => `${tp.topic}:${tp.partition}`));
+    for (const k of lag.keys()) if (!keys.has(k)) lag.delete(k);
     options.onAssign?.(assigned);
   });
   c.on(c.events.CRASH, (e) => {
@@ -96,6 +104,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
       partitionsConsumedConcurrently: 1,
       eachBatch: async (p: EachBatchPayload) => {
         const { batch } = p;
+        lag.set(`${batch.topic}:${batch.partition}`, Number(batch.offsetLag()));
         await options.onBatch({
           topic: batch.topic,
           partition: batch.partition,
@@ -123,6 +132,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     resume: (tps) => c.resume(group(tps)),
     paused: () => c.paused().flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))),
     assigned: () => assigned,
+    lag: () => Object.fromEntries(lag),
     commit: (offsets) =>
       c.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }))),
     stop: () => (stopped ??= c.disconnect()),

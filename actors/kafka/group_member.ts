@@ -253,6 +253,7 @@ export function memberFigures(groupId: string, member: PausableMember): Record<s
     groupId,
     assigned: member.consumer.assigned().length,
     paused: member.consumer.paused().map((tp) => `${tp.topic}:${tp.partition}`),
+    lag: member.consumer.lag(),
     pausedSince: member.pausedSince,
   };
 }

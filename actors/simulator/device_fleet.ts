@@ -7,7 +7,7 @@
  * pixels under the same ids. Backpressure: the fleet waits on the encoder's
  * mailbox, so a slow Kafka slows the cameras instead of queueing without bound.
  */
-import { mulberry32 } from "../../protocols/mod.ts";
+import { mulberry32, newTraceparent } from "../../protocols/mod.ts";
 import type { CifarRecord } from "../../protocols/cifar100.ts";
 import { imageIdOf } from "../../protocols/image_envelope.ts";
 import {
@@ -167,6 +167,7 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
               imageId: imageIdOf(d.id, d.seq),
               capturedAt,
               record: records[i] as CifarRecord,
+              traceparent: newTraceparent(),
             },
           }, { signal: ctx.signal });
           d.seq++;

@@ -13,6 +13,7 @@
  * that cannot be encoded is logged and counted, never retried forever.
  */
 import type { Capture } from "../../protocols/capture.ts";
+import { TRACEPARENT_HEADER } from "../../protocols/trace_context.ts";
 import {
   type ActorContext,
   type ActorProps,
@@ -110,7 +111,13 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
       const c = b.captures[b.forwarded] as Capture;
       const r = results[b.forwarded] as EncodeResult;
       if ("value" in r) {
-        const msg: ProducerMsg = { type: "producer.record", topic: options.topic, key: c.deviceId, value: r.value };
+        const msg: ProducerMsg = {
+          type: "producer.record",
+          topic: options.topic,
+          key: c.deviceId,
+          value: r.value,
+          ...(c.traceparent ? { headers: { [TRACEPARENT_HEADER]: c.traceparent } } : {}),
+        };
         if (!draining) await options.producer.send(msg, { signal: ctx.signal });
         else if (!options.producer.trySend(msg)) return false;
         stats.encoded++;

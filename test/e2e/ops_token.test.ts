@@ -14,15 +14,21 @@ t.test("a node bound off loopback enforces its ops token on every route but heal
   });
   const get = (path: string, authorization?: string) =>
     fetch(`${node.base}${path}`, authorization ? { headers: { authorization } } : {});
-  for (const path of ["/", "/actors", "/metrics", "/config", "/no-such-route"]) {
+  for (const path of ["/actors", "/actors/top", "/events", "/metrics", "/config", "/trace", "/no-such-route"]) {
     const none = await get(path);
     t.equal(none.status, 401, `${path}: no token, 401`);
     t.match(none.headers.get("www-authenticate"), /^Bearer realm="troupe-ops"/);
     t.match(await none.json(), { error: /bearer token is required/ });
     t.equal((await get(path, `Bearer ${token.replace(/.$/, "x")}`)).status, 401, `${path}: a wrong token, 401`);
-    t.equal((await get(path, `Bearer ${token}`)).status, path === "/no-such-route" ? 404 : 200, `${path}: the token`);
+    const ok = await get(path, `Bearer ${token}`);
+    // With the token: /trace is refused only because controls are off, the unknown route is unknown.
+    t.equal(ok.status, path === "/no-such-route" ? 404 : path === "/trace" ? 403 : 200, `${path}: the token`);
+    await ok.body?.cancel();
   }
   for (const path of ["/healthz", "/readyz"]) t.equal((await get(path)).status, 200, `${path} needs no token`);
+  const shell = await get("/");
+  t.equal(shell.status, 200, "the page's shell needs no token: it asks for one");
+  t.notMatch(await shell.text(), /\/troupe\/simulator/, "and holds no figures");
   const config = (await (await get("/config", `Bearer ${token}`)).json()) as { ops?: { token?: string } };
   t.notOk(JSON.stringify(config).includes(token), "the token is not shown in /config");
   node.proc.kill("SIGTERM");

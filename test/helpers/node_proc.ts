@@ -17,14 +17,17 @@ export interface NodeProcess {
   metrics(): Promise<string>;
 }
 
-/** Starts `main.ts` with `env` and waits until `/readyz` answers 200. */
+/** Starts `main.ts` with `env` (on Node through tsx, or on Deno) and waits until `/readyz` answers 200. */
 export async function startNodeProcess(
   t: Test,
   env: Record<string, string>,
-  options: { ready?: boolean } = {},
+  options: { ready?: boolean; runtime?: "node" | "deno"; token?: string } = {},
 ): Promise<NodeProcess> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
+  const [cmd, args] = options.runtime === "deno"
+    ? ["node_modules/.bin/deno", ["run", "-A", "main.ts"]]
+    : [process.execPath, ["--import", "tsx", "main.ts"]];
+  const proc = spawn(cmd, args, {
     env: { ...process.env, OPS_PORT: String(port), LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -35,19 +38,20 @@ export async function startNodeProcess(
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
   });
   const base = `http://127.0.0.1:${port}`;
+  const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
   const node: NodeProcess = {
     proc,
     base,
     stderr: () => stderr,
     exited,
     async actor(path) {
-      const body = (await (await fetch(`${base}/actors`)).json()) as { tree: ActorSnapshot };
+      const body = (await (await fetch(`${base}/actors`, { headers: auth })).json()) as { tree: ActorSnapshot };
       const find = (
         n: ActorSnapshot,
       ): ActorSnapshot | undefined => (n.path === path ? n : n.children.map(find).find(Boolean));
       return find(body.tree);
     },
-    metrics: async () => (await fetch(`${base}/metrics`)).text(),
+    metrics: async () => (await fetch(`${base}/metrics`, { headers: auth })).text(),
   };
   if (options.ready !== false) {
     await until(

@@ -24,7 +24,7 @@ t.test("where no PostgreSQL can be had, the local database is PGlite, and says s
   );
   const sql = connectPostgres(db.url, { max: 1 });
   t.teardown(() => sql.end());
-  t.same(await migrate(sql), ["001_pipeline.sql"]);
+  t.same(await migrate(sql), ["001_pipeline.sql", "002_trace_ids.sql"]);
   const row = {
     imageId: "a/0",
     deviceId: "a",

@@ -29,6 +29,12 @@ t.test("bad values name the variable and what is allowed", async (t) => {
   t.throws(() => loadConfig({ env: { OPS_HOST: "0.0.0.0" } }), {
     message: /OPS_TOKEN must be set when OPS_HOST is not a loopback address/,
   });
+  t.throws(() => loadConfig({ env: { OPS_CONTROL: "yes" } }), { message: "OPS_CONTROL must be on or off: got 'yes'" });
+  t.throws(() => loadConfig({ env: { OPS_CONTROL: "on" } }), {
+    message: /OPS_CONTROL=on needs OPS_TOKEN: the control routes are always behind the token/,
+  });
+  t.equal(loadConfig({ env: { OPS_CONTROL: "on", OPS_TOKEN: "0123456789abcdefgh" } }).ops.control, true);
+  t.equal(loadConfig({ env: {} }).ops.control, false, "off by default");
   t.throws(() => loadConfig({ env: { KAFKA_VERSION: "4.0.0" } }), {
     message: /KAFKA_VERSION must be an Apache Kafka 3.9.x version/,
   });

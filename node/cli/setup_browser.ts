@@ -1,0 +1,16 @@
+/**
+ * `npm run setup:browser`: makes Debian's Chromium available for the browser tests
+ * of the ops page (apt-get when missing; a second when it is there).
+ */
+import process from "node:process";
+import { createLogger } from "../../system/mod.ts";
+import { chromiumVersion, ensureChromium } from "../../infra/mod.ts";
+
+const log = createLogger({ fields: { script: "setup:browser" } });
+try {
+  const path = await ensureChromium(log);
+  log.info("Chromium ready for the ops page tests", { path, version: await chromiumVersion(path) });
+} catch (err) {
+  log.error("setup:browser failed", { error: (err as Error).message });
+  process.exit(1);
+}

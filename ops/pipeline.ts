@@ -1,0 +1,87 @@
+/**
+ * The pipeline panel: figures the pipeline's actors report in their `info`, gathered
+ * beside the tree. Kafka consumers report `groupId`, `lag` (per `topic:partition`),
+ * `paused`, `pausedSince` and `deadLettered`; database writers `writeSeconds` (a
+ * histogram) and `rowsPerWrite`; model pools `model`, `batchSizes`, `meanBatch`,
+ * `queueSeconds` and `computeSeconds` (histograms). An actor of an embedding
+ * service shows up here by reporting the same keys.
+ */
+import { type ActorSnapshot, type HistogramData, histogramQuantile, walkSnapshot } from "../system/mod.ts";
+import type {
+  ConsumerFigures,
+  LatencySummary,
+  ObservedSnapshot,
+  PipelinePanel,
+  PoolFigures,
+  WriterFigures,
+} from "../protocols/ops_responses.ts";
+
+/** Gathers the panel from a tree. */
+export function pipelinePanel(tree: ObservedSnapshot | ActorSnapshot): PipelinePanel {
+  const panel: PipelinePanel = { consumers: [], writers: [], pools: [] };
+  walkSnapshot(tree as ActorSnapshot, (n) => {
+    const info = n.info;
+    if (!info) return;
+    if (typeof info["groupId"] === "string") panel.consumers.push(consumer(n.path, info));
+    if (isHistogram(info["writeSeconds"])) panel.writers.push(writer(n.path, info));
+    if (isHistogram(info["computeSeconds"])) panel.pools.push(pool(n.path, info));
+  });
+  return panel;
+}
+
+function consumer(actor: string, info: Record<string, unknown>): ConsumerFigures {
+  return {
+    actor,
+    groupId: info["groupId"] as string,
+    lag: counts(info["lag"]),
+    paused: Array.isArray(info["paused"]) ? (info["paused"] as unknown[]).map(String) : [],
+    pausedSince: typeof info["pausedSince"] === "string" ? info["pausedSince"] : null,
+    deadLettered: counts(info["deadLettered"]),
+  };
+}
+
+function writer(actor: string, info: Record<string, unknown>): WriterFigures {
+  return {
+    actor,
+    writeLatency: summary(info["writeSeconds"]),
+    batchSizes: counts(info["rowsPerWrite"]),
+    pendingRows: typeof info["pendingRows"] === "number" ? info["pendingRows"] : null,
+  };
+}
+
+function pool(actor: string, info: Record<string, unknown>): PoolFigures {
+  return {
+    actor,
+    model: typeof info["model"] === "string" ? info["model"] : null,
+    batchSizes: counts(info["batchSizes"]),
+    meanBatch: typeof info["meanBatch"] === "number" ? info["meanBatch"] : null,
+    queueTime: summary(info["queueSeconds"]),
+    computeTime: summary(info["computeSeconds"]),
+  };
+}
+
+function counts(v: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (v && typeof v === "object") {
+    for (const [k, c] of Object.entries(v)) if (typeof c === "number") out[k] = c;
+  }
+  return out;
+}
+
+function isHistogram(v: unknown): v is HistogramData {
+  const h = v as HistogramData | null;
+  return !!h && Array.isArray(h.counts) && typeof h.count === "number" && typeof h.sum === "number";
+}
+
+/** Quantiles since the actor started (pipeline histograms are cumulative). */
+function summary(v: unknown): LatencySummary | null {
+  if (!isHistogram(v) || v.count === 0) return null;
+  return {
+    p50: histogramQuantile(v, 0.5)!,
+    p95: histogramQuantile(v, 0.95)!,
+    p99: histogramQuantile(v, 0.99)!,
+    mean: v.sum / v.count,
+    samples: v.count,
+    scope: "all",
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The ops page as a person uses it, in headless Chromium (Debian's package, driven
+ * by playwright-core), against a db node on Node and on Deno with real Kafka and
+ * PostgreSQL: the tree renders with figures from the running node, a crash (its
+ * PostgreSQL stopped) shows up without reloading, the restart button restarts an
+ * actor and the page shows it, a trace started from the page lists messages, and
+ * a screenshot is written to .troupe/artifacts/.
+ */
+import t from "tap";
+import { mkdir } from "node:fs/promises";
+import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, ensureChromium } from "../../infra/mod.ts";
+import { startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
+import { silentLogger } from "../../system/mod.ts";
+import { startNodeProcess } from "../helpers/node_proc.ts";
+import { pipelineEnv, privatePostgres } from "../helpers/pipeline.ts";
+import { until } from "../helpers/wait.ts";
+
+const TOKEN = "ops-page-test-token-0123456789";
+const row = (path: string) => `tr[data-path="${path}"]`;
+const cell = (path: string, field: string) => `${row(path)} td[data-field="${field}"]`;
+
+for (const runtime of ["node", "deno"] as const) {
+  t.test(`the ops page of a db node on ${runtime}: live figures, a crash, the restart button, a trace`, async (t) => {
+    const { dir, url } = await privatePostgres(t, `ops-page-${runtime}`);
+    const env = { ...pipelineEnv(`opspage${runtime}`), DATABASE_URL: url };
+    const db = await startNodeProcess(
+      t,
+      { ...env, ROLE: "db", OPS_TOKEN: TOKEN, OPS_CONTROL: "on", UPSERT_BATCH: "50" },
+      { runtime, token: TOKEN },
+    );
+    await startNodeProcess(t, { ...env, ROLE: "simulator", SIM_DEVICES: "4", SIM_RATE: "25", SIM_COUNT: "100000" });
+    const browser = await chromium.launch({
+      executablePath: await ensureChromium(silentLogger),
+      args: [...CHROMIUM_ARGS],
+    });
+    t.teardown(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const upserter = "/troupe/db/upserter";
+
+    await page.goto(`${db.base}/`);
+    await page.fill("#token", TOKEN);
+    await page.click("#login button");
+    await page.waitForSelector(row(upserter));
+    // Real figures: the upserter's processing latencies and its rate, from images flowing.
+    await page.waitForFunction(
+      (sel: string) => /\d/.test(document.querySelector(sel)?.textContent ?? ""),
+      cell(upserter, "processing"),
+      {
+        timeout: 60_000,
+      },
+    );
+    await page.waitForFunction(
+      (sel: string) => Number(document.querySelector(sel)?.textContent) > 0,
+      cell(upserter, "out"),
+      {
+        timeout: 30_000,
+      },
+    );
+    t.match(await page.textContent(cell(upserter, "mailbox")), /^\d+\/\d+$/);
+    t.match(await page.textContent(cell("/troupe/db", "budget")), /^\d+\/\d+ · next \d+ms$/, "a supervisor's budget");
+    t.match(await page.textContent("#pipeline"), /lag: .*:\d+ \d+/, "the consumer's lag per partition");
+
+    // A crash, seen without reloading: PostgreSQL stops, the upserter fails and is restarted.
+    await page.evaluate(() => ((globalThis as { noReload?: boolean }).noReload = true));
+    await stopPostgres(dir, silentLogger);
+    await page.waitForFunction(
+      (sel: string) => Number(document.querySelector(sel)?.textContent) >= 1,
+      cell(upserter, "failures"),
+      {
+        timeout: 60_000,
+      },
+    );
+    t.equal(await page.evaluate(() => (globalThis as { noReload?: boolean }).noReload), true, "the same document");
+    await page.waitForSelector(`#log [data-log-path="${upserter}"]`);
+    await startPostgres(dir, silentLogger);
+    await until("db ready again", async () => (await fetch(`${db.base}/readyz`)).status === 200, 90_000, 100);
+    await page.waitForFunction(
+      (sel: string) => document.querySelector(sel)?.textContent === "running",
+      cell(upserter, "status"),
+    );
+
+    // The restart button (controls on, token given).
+    const before = (await db.actor(upserter))!.restarts;
+    await page.click(`${row(upserter)} button[data-act="restart"]`);
+    await page.waitForFunction(
+      ([sel, n]: readonly [string, number]) => Number(document.querySelector(sel)?.textContent) === n,
+      [cell(upserter, "restarts"), before + 1] as const,
+    );
+    const after = (await db.actor(upserter))!;
+    t.equal(after.restarts, before + 1);
+    t.match(after.history?.at(-1), { action: "operator", message: "restart by an operator" });
+
+    // A trace started from the page lists the messages the upserter handles.
+    await page.click(`${row(upserter)} button[data-act="trace"]`);
+    await page.waitForSelector("#trace tbody tr", { timeout: 30_000 });
+    t.match(await page.textContent("#trace tbody tr"), /upsert/);
+
+    await mkdir(".troupe/artifacts", { recursive: true });
+    await page.screenshot({ path: `.troupe/artifacts/ops_page_${runtime}.png`, fullPage: true });
+  });
+}
