@@ -21,12 +21,13 @@ h2{font-size:13px;margin:.2em 0 .5em;text-transform:uppercase;letter-spacing:.04
 table{border-collapse:collapse;width:100%}td,th{padding:.2em .45em;border-bottom:1px solid #eef0f3;text-align:right;white-space:nowrap}
 th{font-weight:600;color:#566}td:first-child,th:first-child{text-align:left}td.err{text-align:left;white-space:normal;color:#a12;max-width:22em}
 tr.failed td,tr.restarting td{background:#fde8e8}tr.stopped td{color:#999}tr.suspended td{background:#fff6dd}
-tr.flash td{animation:flash 3s}@keyframes flash{from{background:#ff9c9c}to{background:transparent}}
+tr.hot td{background:#ffc9c9}
 .tog{cursor:pointer;display:inline-block;width:1em;color:#567}.sup{color:#567;font-size:11px}
 button{font-size:11px;padding:0 .4em;margin-left:.2em}svg.spark{vertical-align:middle}
 #log div{border-bottom:1px solid #eef0f3;padding:.2em 0}#log .t{color:#889}
 #login{max-width:28em;margin:4em auto}#login input{width:100%;padding:.4em}
-pre{white-space:pre-wrap;font-size:11px;max-height:24em;overflow:auto}
+#trace td:nth-child(2),#trace th:nth-child(2),#trace td:last-child,#trace th:last-child{text-align:left}
+#trace td:last-child{font:11px ui-monospace,monospace;white-space:normal}
 `;
 
 /** Renders the page's shell. */

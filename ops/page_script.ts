@@ -1,7 +1,7 @@
 /**
  * The live page's script (plain ES2020, inlined by page.ts): reads `events` as a
  * server-sent event stream through `fetch` (so the bearer header can be sent),
- * redraws the tree, the pipeline panel and the top list on each event, flashes the
+ * redraws the tree, the pipeline panel and the top list on each event, highlights the
  * rows of actors that failed since the last one and logs those failures, and,
  * when controls are on, posts the operator's actions and shows a trace.
  */
@@ -14,6 +14,8 @@ const needsToken = document.body.dataset.tokenRequired === "true";
 let token = sessionStorage.getItem("troupe-ops-token") || "";
 const collapsed = new Set(JSON.parse(sessionStorage.getItem("troupe-collapsed") || "[]"));
 const seen = new Map();
+// Rows of actors that failed or restarted stay highlighted for a few seconds (every event redraws the rows).
+const hotUntil = new Map();
 let latest = null, tracing = null, traceTimer = null;
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 const auth = () => (token ? { authorization: "Bearer " + token } : {});
@@ -113,7 +115,12 @@ function render(body) {
   (function walk(n) { all.push(n); n.children.forEach(walk); })(body.tree);
   const flashed = noteFailures(all);
   $("#tree tbody").innerHTML = rows.map(([n, d]) => row(n, d, n === body.tree)).join("");
-  for (const p of flashed) document.querySelector('tr[data-path="' + CSS.escape(p) + '"]')?.classList.add("flash");
+  const now = Date.now();
+  for (const p of flashed) hotUntil.set(p, now + 5000);
+  for (const [p, until] of hotUntil) {
+    if (until < now) hotUntil.delete(p);
+    else document.querySelector('tr[data-path="' + CSS.escape(p) + '"]')?.classList.add("hot");
+  }
   $("#pipeline").innerHTML = pipeline(body.pipeline);
   // The same rankings as GET actors/top, from the figures at hand.
   const by = $("#top-by").value;
@@ -136,7 +143,7 @@ async function showTrace() {
   if (!r.ok) return;
   const t = await r.json();
   $("#trace-path").textContent = tracing + (t.active ? " (recording, " + t.seen + "/" + t.limit + ")" : " (ended, " + t.seen + " seen)");
-  $("#trace tbody").innerHTML = t.entries.slice(-50).reverse().map((e) => "<tr><td>" + new Date(e.at).toLocaleTimeString() + "</td><td>" + esc(e.type) + "</td><td>" + e.bytes + "</td><td>" + e.ms + "</td><td>" + esc(e.outcome + (e.error ? " " + e.error : "")) + "</td><td>" + esc(e.traceIds.slice(0, 3).join(" ")) + (e.traceIds.length > 3 ? " …" : "") + "</td></tr>").join("");
+  $("#trace tbody").innerHTML = t.entries.slice(-20).reverse().map((e) => "<tr><td>" + new Date(e.at).toLocaleTimeString() + "</td><td>" + esc(e.type) + "</td><td>" + e.bytes + "</td><td>" + e.ms + "</td><td>" + esc(e.outcome + (e.error ? " " + e.error : "")) + "</td><td>" + esc(e.traceIds.slice(0, 3).join(" ")) + (e.traceIds.length > 3 ? " …" : "") + "</td></tr>").join("");
 }
 
 document.addEventListener("click", async (ev) => {

@@ -8,20 +8,13 @@ import { type ParentLink, type RestartType, type TreeNode, withDeadline } from "
 import type { ActorProps, ActorRef, Behaviour } from "./actor.ts";
 import { Incarnation, MailboxRef } from "./_incarnation.ts";
 import { errorMessage, InvalidSpec } from "./errors.ts";
-import { Histogram } from "./histogram.ts";
+import { CellFigures } from "./_cell_figures.ts";
 import type { Logger } from "./logger.ts";
 import { Mailbox } from "./mailbox.ts";
 import { noteHandled, scheduleTurn } from "./_scheduler.ts";
 import { sampleStride } from "./_sampling.ts";
-import {
-  type ActorSnapshot,
-  type ActorStatus,
-  type FailureRecord,
-  type LastError,
-  pushHistory,
-  toLastError,
-} from "./snapshot.ts";
-import { MessageTrace, type TraceOptions, type TraceReport } from "./trace.ts";
+import { type ActorSnapshot, type ActorStatus, type FailureRecord, type LastError, toLastError } from "./snapshot.ts";
+import type { TraceOptions, TraceReport } from "./trace.ts";
 
 /** Turns, across all actors, until the next one is timed (see _sampling.ts). */
 let turnsToSample = sampleStride();
@@ -68,13 +61,10 @@ export class ActorCell<M, S, C = never> implements TreeNode {
   #startedAt = 0;
   /** Paused by an operator (see {@link pause}). */
   #paused = false;
-  /** Handling time of sampled messages, made on the first sample. */
-  #processing: Histogram | null = null;
-  #history: FailureRecord[] | null = null;
-  /** The trace recording messages now, if any. */
-  #tracing: MessageTrace | null = null;
-  /** The last trace started, kept for reading once it ended. */
-  #trace: MessageTrace | null = null;
+  /** Sampled handling times, restart history and trace, made on first use. */
+  #figures: CellFigures | null = null;
+  /** A trace records every message: each turn is an observed one. */
+  #tracing = false;
 
   constructor(parent: ParentLink, behaviour: Behaviour<M, S, C>, props: ActorProps) {
     if (props.overflow === "dropOldest" && props.lossy !== true) {
@@ -199,26 +189,25 @@ export class ActorCell<M, S, C = never> implements TreeNode {
   }
 
   noteFailure(record: FailureRecord): void {
-    this.#history = pushHistory(this.#history, record);
+    this.#figuresMade.noteFailure(record);
   }
 
   /** Starts recording the messages this actor handles (replacing a trace under way). */
   startTrace(options: TraceOptions = {}): TraceReport {
-    this.#tracing?.stop();
-    this.#trace = this.#tracing = new MessageTrace(this.path, options);
-    return this.#trace.report();
+    const report = this.#figuresMade.startTrace(options);
+    this.#tracing = true;
+    return report;
   }
 
   stopTrace(): TraceReport | null {
-    this.#tracing?.stop();
-    this.#tracing = null;
-    return this.#trace?.report() ?? null;
+    this.#tracing = false;
+    return this.#figures?.stopTrace() ?? null;
   }
 
   /** The current or last trace. */
   traceReport(): TraceReport | null {
-    if (this.#tracing !== null && !this.#tracing.active) this.#tracing = null;
-    return this.#trace?.report() ?? null;
+    this.#tracing = this.#figures?.tracing ?? false;
+    return this.#figures?.traceReport() ?? null;
   }
 
   markFailed(err: unknown): void {
@@ -249,9 +238,9 @@ export class ActorCell<M, S, C = never> implements TreeNode {
       lastError: this.#lastError,
       uptimeMs: this.#status === "running" || this.#status === "suspended" ? Date.now() - this.#startedAt : 0,
       supervision: null,
-      processing: this.#processing?.data() ?? null,
-      history: this.#history ? [...this.#history] : [],
-      traced: this.#tracing !== null && this.#tracing.active,
+      processing: this.#figures?.processing() ?? null,
+      history: this.#figures?.history() ?? [],
+      traced: this.#figures?.tracing ?? false,
       handover: this.#handovers === 0
         ? null
         : { count: this.#handovers, lastAt: this.#lastHandoverAt, waiting: this.#carried !== null },
@@ -306,7 +295,7 @@ export class ActorCell<M, S, C = never> implements TreeNode {
    */
   #turn(): Promise<void> | undefined {
     this.#mailbox.noteDepth();
-    if (this.#tracing !== null || --turnsToSample === 0) return this.#observedTurn();
+    if (this.#tracing || --turnsToSample === 0) return this.#observedTurn();
     return this.#plainTurn();
   }
 
@@ -368,7 +357,7 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     }
     const msg = this.#mailbox.shift() as M;
     this.#busy = true;
-    const at = this.#tracing === null ? 0 : Date.now();
+    const at = this.#tracing ? Date.now() : 0;
     const t0 = performance.now();
     let next: S | Promise<S>;
     try {
@@ -401,8 +390,7 @@ export class ActorCell<M, S, C = never> implements TreeNode {
 
   #observed(msg: M, at: number, t0: number, failure: unknown): void {
     const ms = performance.now() - t0;
-    (this.#processing ??= new Histogram()).recordMs(ms);
-    if (this.#tracing !== null && !this.#tracing.record(msg, at, ms, failure)) this.#tracing = null;
+    this.#tracing = this.#figuresMade.observed(msg, at, ms, failure);
   }
 
   /** Bookkeeping after a message was handled. */
@@ -461,6 +449,10 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     return new Incarnation<M>(this.ref, this.name, this.#parent.clock, () => this.#log, () => {
       this.#stopRequested = true;
     });
+  }
+
+  get #figuresMade(): CellFigures {
+    return this.#figures ??= new CellFigures(this.path);
   }
 
   /** The actor's logger, made on first use. */

@@ -11,7 +11,10 @@ import { mkdir } from "node:fs/promises";
 import { chromium } from "playwright-core";
 import { CHROMIUM_ARGS, ensureChromium } from "../../infra/mod.ts";
 import { startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
-import { silentLogger } from "../../system/mod.ts";
+import { Hono } from "hono";
+import { createOpsApp } from "../../ops/mod.ts";
+import { serveHttp, silentLogger, spawn, startSystem } from "../../system/mod.ts";
+import { counter } from "../helpers/actors.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
 import { pipelineEnv, privatePostgres } from "../helpers/pipeline.ts";
 import { until } from "../helpers/wait.ts";
@@ -19,6 +22,28 @@ import { until } from "../helpers/wait.ts";
 const TOKEN = "ops-page-test-token-0123456789";
 const row = (path: string) => `tr[data-path="${path}"]`;
 const cell = (path: string, field: string) => `${row(path)} td[data-field="${field}"]`;
+
+t.test("mounted at /ops in an embedding service, the page works from /ops and from /ops/", async (t) => {
+  const sys = startSystem({ logger: silentLogger });
+  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  await spawn(sys.root, counter("a", []), { name: "a", capacity: 4 });
+  const host = new Hono();
+  host.get("/actors", (c) => c.text("the host's own /actors", 418));
+  host.route("/ops", createOpsApp(sys, { nodeId: "embedded" }));
+  const server = await serveHttp(host.fetch, { host: "127.0.0.1", port: 0 });
+  t.teardown(() => server.close());
+  const browser = await chromium.launch({
+    executablePath: await ensureChromium(silentLogger),
+    args: [...CHROMIUM_ARGS],
+  });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  for (const path of ["/ops", "/ops/"]) {
+    await page.goto(`http://127.0.0.1:${server.port}${path}`);
+    await page.waitForSelector(row("/troupe/a"));
+    t.equal(await page.getAttribute('a[href$="actors"]', "href"), "/ops/actors", `${path}: links stay under the mount`);
+  }
+});
 
 for (const runtime of ["node", "deno"] as const) {
   t.test(`the ops page of a db node on ${runtime}: live figures, a crash, the restart button, a trace`, async (t) => {
@@ -71,6 +96,7 @@ for (const runtime of ["node", "deno"] as const) {
         timeout: 60_000,
       },
     );
+    await page.waitForSelector(`${row(upserter)}.hot`, { timeout: 5_000 });
     t.equal(await page.evaluate(() => (globalThis as { noReload?: boolean }).noReload), true, "the same document");
     await page.waitForSelector(`#log [data-log-path="${upserter}"]`);
     await startPostgres(dir, silentLogger);
@@ -96,6 +122,10 @@ for (const runtime of ["node", "deno"] as const) {
     await page.waitForSelector("#trace tbody tr", { timeout: 30_000 });
     t.match(await page.textContent("#trace tbody tr"), /upsert/);
 
+    await page.evaluate(() => {
+      globalThis.scrollTo(0, 0);
+      document.querySelectorAll("section").forEach((s) => (s.scrollLeft = 0));
+    });
     await mkdir(".troupe/artifacts", { recursive: true });
     await page.screenshot({ path: `.troupe/artifacts/ops_page_${runtime}.png`, fullPage: true });
   });
