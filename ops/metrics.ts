@@ -17,6 +17,7 @@ import {
   walkSnapshot,
 } from "../system/mod.ts";
 import { TreeHistogram } from "./tree_histogram.ts";
+import { isHistogram } from "./_histograms.ts";
 
 /** What the metrics are made from. */
 export interface MetricsInput {
@@ -119,11 +120,6 @@ export function renderMetrics(input: MetricsInput): Promise<string> {
     wait.add(l, n.mailbox.wait ?? EMPTY);
   });
   return registry.metrics();
-}
-
-function isHistogram(v: unknown): v is HistogramData {
-  const h = v as HistogramData | null;
-  return !!h && typeof h === "object" && Array.isArray(h.counts) && typeof h.count === "number";
 }
 
 const EMPTY: HistogramData = { counts: new Array(HISTOGRAM_BOUNDS.length + 1).fill(0), sum: 0, count: 0 };

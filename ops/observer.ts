@@ -12,10 +12,10 @@ import {
   type ActorSystem,
   type HistogramData,
   histogramDelta,
-  histogramQuantile,
   keepTimerAlive,
   walkSnapshot,
 } from "../system/mod.ts";
+import { summarise } from "./_histograms.ts";
 
 /** Options of {@link Observer}. */
 export interface ObserverOptions {
@@ -157,13 +157,5 @@ function sampleOf(tree: ActorSnapshot): Sample {
 function latency(now: HistogramData | null, then: HistogramData | null): LatencySummary | null {
   if (now === null || now.count === 0) return null;
   const delta = histogramDelta(now, then);
-  const h = delta.count > 0 ? delta : now;
-  return {
-    p50: histogramQuantile(h, 0.5)!,
-    p95: histogramQuantile(h, 0.95)!,
-    p99: histogramQuantile(h, 0.99)!,
-    mean: h.sum / h.count,
-    samples: h.count,
-    scope: delta.count > 0 ? "window" : "all",
-  };
+  return delta.count > 0 ? summarise(delta, "window") : summarise(now, "all");
 }

@@ -6,7 +6,8 @@
  * `queueSeconds` and `computeSeconds` (histograms). An actor of an embedding
  * service shows up here by reporting the same keys.
  */
-import { type ActorSnapshot, type HistogramData, histogramQuantile, walkSnapshot } from "../system/mod.ts";
+import { type ActorSnapshot, walkSnapshot } from "../system/mod.ts";
+import { isHistogram, summarise } from "./_histograms.ts";
 import type {
   ConsumerFigures,
   LatencySummary,
@@ -68,20 +69,7 @@ function counts(v: unknown): Record<string, number> {
   return out;
 }
 
-function isHistogram(v: unknown): v is HistogramData {
-  const h = v as HistogramData | null;
-  return !!h && Array.isArray(h.counts) && typeof h.count === "number" && typeof h.sum === "number";
-}
-
 /** Quantiles since the actor started (pipeline histograms are cumulative). */
 function summary(v: unknown): LatencySummary | null {
-  if (!isHistogram(v) || v.count === 0) return null;
-  return {
-    p50: histogramQuantile(v, 0.5)!,
-    p95: histogramQuantile(v, 0.95)!,
-    p99: histogramQuantile(v, 0.99)!,
-    mean: v.sum / v.count,
-    samples: v.count,
-    scope: "all",
-  };
+  return isHistogram(v) && v.count > 0 ? summarise(v, "all") : null;
 }
