@@ -96,6 +96,10 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     );
   }
 
+  get stopped(): boolean {
+    return this.#status === "stopped";
+  }
+
   /** First start. Throws if `init` fails. */
   async start(): Promise<void> {
     await this.#init();

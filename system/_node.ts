@@ -22,6 +22,8 @@ export interface TreeNode {
   readonly restartType: RestartType;
   /** The nact actor that holds this node's place in the hierarchy. */
   readonly nactRef: NactRef;
+  /** Stopped for good (an operator's stop, or the system's shutdown): never restarted. */
+  readonly stopped: boolean;
   /** Stops processing; resolves once no message is being handled. */
   suspend(): Promise<void>;
   /**

@@ -83,6 +83,10 @@ export class SupervisorNode implements TreeNode, ParentLink {
     this.nactRef = spawnNact(parent.nactRef, props.name, async () => {}, async () => "resume");
   }
 
+  get stopped(): boolean {
+    return this.#status === "stopped";
+  }
+
   /** Whether new children may still be added. */
   get accepting(): boolean {
     return this.#status === "running" || this.#status === "restarting" || this.#status === "suspended";
@@ -137,7 +141,7 @@ export class SupervisorNode implements TreeNode, ParentLink {
   async reinit(): Promise<void> {
     this.#restarts++;
     this.#budget.reset();
-    for (const c of this.#children) await c.reinit();
+    for (const c of this.#children) if (!c.stopped) await c.reinit();
     this.#status = "running";
     this.#startedAt = Date.now();
   }
@@ -301,9 +305,12 @@ export class SupervisorNode implements TreeNode, ParentLink {
     }
   }
 
+  /** The children a failure of `child` restarts; one an operator stopped stays stopped. */
   #targets(child: TreeNode): TreeNode[] {
-    if (this.strategy === "one_for_all") return [...this.#children];
-    if (this.strategy === "rest_for_one") return this.#children.slice(this.#children.indexOf(child));
+    if (this.strategy === "one_for_all") return this.#children.filter((c) => !c.stopped);
+    if (this.strategy === "rest_for_one") {
+      return this.#children.slice(this.#children.indexOf(child)).filter((c) => !c.stopped);
+    }
     return [child];
   }
 

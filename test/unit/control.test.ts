@@ -154,3 +154,18 @@ t.test("summaries find trace ids in batches and Kafka header bytes", async (t) =
   t.equal(summarise(42).type, "number");
   t.equal(summarise(null).type, "null");
 });
+
+t.test("a stopped actor stays stopped when its supervisor restarts its siblings (one_for_all)", async (t) => {
+  const sys = startSystem({ logger: silentLogger });
+  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const sup = await supervise(sys.root, { name: "s", strategy: "one_for_all", backoff: { minMs: 1, jitter: 0 } });
+  const a = await spawn(sup, counter("a", []), { name: "a", capacity: 8 });
+  const b = await spawn(sup, counter("b", []), { name: "b", capacity: 8 });
+  await sys.control("/troupe/s/b", "stop");
+  await a.send({ type: "counter.crash" });
+  await until("a restarted", () => node(sys.snapshot(), "/troupe/s/a").restarts === 1);
+  t.equal(await get(a), 0);
+  t.equal(node(sys.snapshot(), "/troupe/s/b").status, "stopped");
+  t.equal(node(sys.snapshot(), "/troupe/s/b").restarts, 0);
+  t.equal(b.trySend({ type: "counter.inc" }), false, "its mailbox stays closed");
+});
