@@ -73,14 +73,14 @@ export class Observer {
   /** Takes one sample now. */
   sample(): void {
     if (this.#system.status === "stopped") this.stop();
-    this.#samples.push(sampleOf(this.#system.snapshot()));
+    this.#samples.push(sampleOf(this.#system.snapshot(), this.#samples.at(-1)));
     if (this.#samples.length > this.#keep) this.#samples.shift();
   }
 
   /** The live tree with each node's figures over the last `windowSec` seconds. */
   view(windowSec = 10): ObservedSnapshot {
     const tree = this.#system.snapshot();
-    const figures = this.#figuresFor(windowSec, sampleOf(tree));
+    const figures = this.#figuresFor(windowSec, sampleOf(tree, this.#samples.at(-1)));
     const attach = (n: ActorSnapshot): ObservedSnapshot => ({
       ...n,
       figures: figures(n),
@@ -139,16 +139,24 @@ export class Observer {
   }
 }
 
-function sampleOf(tree: ActorSnapshot): Sample {
+/**
+ * The figures of every node now. A histogram that took no sample since `previous`
+ * is that sample's object, so a minute of samples of a large, mostly idle tree
+ * holds one copy of each idle actor's histograms, not sixty.
+ */
+function sampleOf(tree: ActorSnapshot, previous: Sample | undefined): Sample {
   const points = new Map<string, Point>();
+  const same = (h: HistogramData | null, before: HistogramData | null | undefined) =>
+    h !== null && before && before.count === h.count ? before : h;
   walkSnapshot(tree, (n) => {
+    const before = previous?.points.get(n.path);
     points.set(n.path, {
       accepted: n.mailbox?.accepted ?? 0,
       processed: n.processed,
       failures: n.failures,
       depth: n.mailbox?.depth ?? null,
-      processing: n.processing ?? null,
-      wait: n.mailbox?.wait ?? null,
+      processing: same(n.processing ?? null, before?.processing),
+      wait: same(n.mailbox?.wait ?? null, before?.wait),
     });
   });
   return { at: performance.now(), points };

@@ -173,13 +173,18 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     this.#poke();
   }
 
-  /** An operator's pause: no message is handled until {@link resume}; the mailbox keeps taking them. */
-  async pause(): Promise<void> {
-    if (this.#status !== "running") return;
-    this.#paused = true;
-    this.#suspended = true;
-    this.#status = "suspended";
-    await this.#waitFor(() => !this.#busy);
+  /**
+   * An operator's pause: no further message is handled until {@link resume}; the
+   * mailbox keeps taking them. A handler under way finishes in its own time (it may
+   * be waiting on a sibling this same pause holds, so the pause does not wait for it).
+   */
+  pause(): Promise<void> {
+    if (this.#status === "running") {
+      this.#paused = true;
+      this.#suspended = true;
+      this.#status = "suspended";
+    }
+    return Promise.resolve();
   }
 
   /** Ends an operator's pause. */

@@ -37,7 +37,7 @@ export interface TreeNode {
   shutdown(deadline: number): Promise<void>;
   /** Marks the node as failed for good (its supervisor gave up on it). */
   markFailed(err: unknown): void;
-  /** An operator's pause: stops handling messages (a supervisor pauses its subtree). */
+  /** An operator's pause: no new message is handled (a supervisor pauses its subtree); one under way finishes. */
   pause(): Promise<void>;
   /** Ends an operator's pause. */
   resume(): void;

@@ -169,3 +169,28 @@ t.test("a stopped actor stays stopped when its supervisor restarts its siblings 
   t.equal(node(sys.snapshot(), "/troupe/s/b").restarts, 0);
   t.equal(b.trySend({ type: "counter.inc" }), false, "its mailbox stays closed");
 });
+
+t.test("suspending a subtree returns while a handler is still blocked on a suspended sibling", async (t) => {
+  const sys = startSystem({ logger: silentLogger });
+  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const sup = await supervise(sys.root, { name: "s" });
+  const sink = await spawn(sup, counter("sink", []), { name: "sink", capacity: 1 });
+  const relay = await spawn(sup, {
+    init: () => 0,
+    receive: async (n: number, m: CounterMsg, ctx) => {
+      await sink.send(m, { signal: ctx.signal });
+      return n + 1;
+    },
+  }, { name: "relay", capacity: 8 });
+  await sys.control("/troupe/s/sink", "suspend");
+  for (let i = 0; i < 3; i++) relay.trySend({ type: "counter.inc" });
+  await until(
+    "relay blocked on the full sink",
+    () => node(sys.snapshot(), "/troupe/s/sink").mailbox!.waitingSenders === 1,
+  );
+  const after = await sys.control("/troupe/s", "suspend");
+  t.same(after.children.map((c) => c.status), ["suspended", "suspended"]);
+  await sys.control("/troupe/s", "resume");
+  await until("all three relayed once resumed", () => node(sys.snapshot(), "/troupe/s/sink").processed === 3);
+  t.equal(await get(sink), 3);
+});
