@@ -86,6 +86,7 @@ export {
   childTraceparent,
   newTraceparent,
   parseTraceparent,
+  tracedBy,
   traceIdOf,
   type TraceParent,
   TRACEPARENT_HEADER,

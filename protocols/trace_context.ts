@@ -39,6 +39,11 @@ export function childTraceparent(parent: string | undefined | null): string {
   return p ? `00-${p.traceId}-${hex(8)}-${p.flags}` : newTraceparent();
 }
 
+/** `{ traceparent }` for a message when `value` is a valid one (an HTTP request's header, say), else `{}`. */
+export function tracedBy(value: string | undefined | null): { traceparent?: string } {
+  return parseTraceparent(value) ? { traceparent: value!.trim() } : {};
+}
+
 /** The trace id of a `traceparent`, or null. */
 export function traceIdOf(value: string | undefined | null): string | null {
   return parseTraceparent(value)?.traceId ?? null;

@@ -15,7 +15,7 @@ import type { ModelInfo } from "./engine.ts";
 import type { ModelPoolMsg, PoolReply } from "./model_pool.ts";
 import { ImageError, pngSize } from "./preprocess.ts";
 import type { ServingMetrics } from "./serving_metrics.ts";
-import { decodeStrictBase64 } from "../../protocols/mod.ts";
+import { decodeStrictBase64, tracedBy, TRACEPARENT_HEADER } from "../../protocols/mod.ts";
 import {
   classify,
   encodeBinaryOutput,
@@ -237,13 +237,14 @@ export function createOipApp(options: OipAppOptions): Hono {
       }
     }
     const pending: Promise<PoolReply>[] = [];
+    const traced = tracedBy(c.req.header(TRACEPARENT_HEADER));
     for (const x of inputs) {
       const p = tryAsk<ModelPoolMsg, PoolReply>(
         options.pool,
         (replyTo) =>
           x instanceof Float32Array
-            ? { type: "pool.inferTensor", tensor: x, raw: true, replyTo }
-            : { type: "pool.infer", png: x, raw: true, replyTo },
+            ? { type: "pool.inferTensor", tensor: x, raw: true, replyTo, ...traced }
+            : { type: "pool.infer", png: x, raw: true, replyTo, ...traced },
         { timeoutMs: model.limits.timeoutMs },
       );
       if (!p) {

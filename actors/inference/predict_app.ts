@@ -11,7 +11,7 @@ import type { ModelInfo } from "./engine.ts";
 import { createOipApp } from "./oip_app.ts";
 import type { ServingMetrics } from "./serving_metrics.ts";
 import { ImageError, pngSize } from "./preprocess.ts";
-import { decodeStrictBase64 } from "../../protocols/mod.ts";
+import { decodeStrictBase64, tracedBy, TRACEPARENT_HEADER } from "../../protocols/mod.ts";
 import type { ModelDescription, PredictError, PredictErrorCode, PredictResponse } from "../../protocols/predict.ts";
 import { type ActorRef, AskTimeout, tryAsk } from "../../system/mod.ts";
 
@@ -95,7 +95,7 @@ export function createPredictApp(options: PredictAppOptions): Hono {
       }
       const pending = tryAsk<ModelPoolMsg, PoolReply>(
         options.pool,
-        (replyTo) => ({ type: "pool.infer", png, replyTo }),
+        (replyTo) => ({ type: "pool.infer", png, replyTo, ...tracedBy(c.req.header(TRACEPARENT_HEADER)) }),
         { timeoutMs: model.limits.timeoutMs },
       );
       if (!pending) {

@@ -126,3 +126,29 @@ t.test("a killed worker is replaced and the API keeps answering", async (t) => {
     "the worker was restarted (the image was retried once)",
   );
 });
+
+t.test("a request's traceparent reaches the pool: its trace id shows in the pool's message trace (v1 and v2)", async (t) => {
+  const { app, sys } = await setup(t);
+  const pool = "/troupe/model_pool/pool";
+  sys.startTrace(pool);
+  const v1 = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const v2 = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  const png = post(tinyPng(rgb), "image/png");
+  t.equal((await app.request("/v1/predict", { ...png, headers: { ...png.headers, traceparent: v1 } })).status, 200);
+  const body = JSON.stringify({
+    inputs: [{ name: "image", shape: [1], datatype: "BYTES", data: [Buffer.from(tinyPng(rgb)).toString("base64")] }],
+  });
+  const r2 = await app.request("/v2/models/tiny/infer", {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", traceparent: v2 },
+  });
+  t.equal(r2.status, 200, await r2.clone().text());
+  await app.request("/v1/predict", { ...png, headers: { ...png.headers, traceparent: "not-a-traceparent" } });
+  const entries = sys.trace(pool)!.entries.filter((e) => e.type === "pool.infer");
+  t.same(entries.map((e) => e.traceIds), [
+    ["4bf92f3577b34da6a3ce929d0e0e4736"],
+    ["0af7651916cd43dd8448eb211c80319c"],
+    [],
+  ]);
+});
