@@ -142,6 +142,7 @@ async function showTrace() {
   const r = await fetch(base + "trace?path=" + encodeURIComponent(tracing), { headers: auth() });
   if (!r.ok) return;
   const t = await r.json();
+  if (!t.active) clearInterval(traceTimer);
   $("#trace-path").textContent = tracing + (t.active ? " (recording, " + t.seen + "/" + t.limit + ")" : " (ended, " + t.seen + " seen)");
   $("#trace tbody").innerHTML = t.entries.slice(-20).reverse().map((e) => "<tr><td>" + new Date(e.at).toLocaleTimeString() + "</td><td>" + esc(e.type) + "</td><td>" + e.bytes + "</td><td>" + e.ms + "</td><td>" + esc(e.outcome + (e.error ? " " + e.error : "")) + "</td><td>" + esc(e.traceIds.slice(0, 3).join(" ")) + (e.traceIds.length > 3 ? " …" : "") + "</td></tr>").join("");
 }

@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       `  data             ${s.dataset.synthetic ? "synthetic (generated, not CIFAR-100 photographs)" : s.dataset.file}`,
     );
     console.log(`  database         ${db.figures().database} ${db.figures().databaseUrl} (schema ${config.db.schema})`);
-    console.log(`  ops              ${node.opsUrl}  (/actors, /metrics, /readyz)`);
+    console.log(`  ops              ${node.opsUrl}  (the live page; /actors, /metrics, /readyz)`);
     if (values.exit) void cli.finish(0);
     else say(`still running so you can look around at ${node.opsUrl}; Ctrl-C stops it`);
   }, 100);
