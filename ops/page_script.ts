@@ -69,7 +69,26 @@ function row(n, depth, root) {
     '<td class="err">' + err + "</td>",
     "<td>" + buttons(n, root) + "</td>",
   ];
-  return "<tr" + ' data-path="' + esc(n.path) + '" class="' + esc(n.status) + '">' + cells.join("") + "</tr>";
+  return { path: n.path, cls: n.status, cells };
+}
+
+// What each row's cells were last drawn with: a redraw touches only the cells that changed, so
+// a button being clicked or an error being selected is not replaced every second.
+const drawn = new Map();
+
+function drawTree(specs, hot) {
+  const tbody = $("#tree tbody");
+  const same = tbody.rows.length === specs.length && specs.every((s, i) => tbody.rows[i].dataset.path === s.path);
+  if (!same) {
+    tbody.innerHTML = specs.map((s) => '<tr data-path="' + esc(s.path) + '">' + s.cells.join("") + "</tr>").join("");
+    drawn.clear();
+  }
+  specs.forEach((s, i) => {
+    const tr = tbody.rows[i], before = drawn.get(s.path);
+    tr.className = s.cls + (hot.has(s.path) ? " hot" : "");
+    if (before) s.cells.forEach((c, j) => { if (before[j] !== c) tr.cells[j].outerHTML = c; });
+    drawn.set(s.path, s.cells);
+  });
 }
 
 function noteFailures(nodes) {
@@ -107,20 +126,20 @@ function pipeline(p) {
   return parts.join("") || "<p>No pipeline actors on this node.</p>";
 }
 
+let updates = 0;
+
 function render(body) {
   latest = body;
+  document.body.dataset.updates = String(++updates);
   $("#ready").textContent = body.ready ? "ready" : "not ready (" + body.status + ")";
   const rows = flatten(body.tree, 0, []);
   const all = [];
   (function walk(n) { all.push(n); n.children.forEach(walk); })(body.tree);
   const flashed = noteFailures(all);
-  $("#tree tbody").innerHTML = rows.map(([n, d]) => row(n, d, n === body.tree)).join("");
   const now = Date.now();
   for (const p of flashed) hotUntil.set(p, now + 5000);
-  for (const [p, until] of hotUntil) {
-    if (until < now) hotUntil.delete(p);
-    else document.querySelector('tr[data-path="' + CSS.escape(p) + '"]')?.classList.add("hot");
-  }
+  for (const [p, until] of hotUntil) if (until < now) hotUntil.delete(p);
+  drawTree(rows.map(([n, d]) => row(n, d, n === body.tree)), hotUntil);
   $("#pipeline").innerHTML = pipeline(body.pipeline);
   // The same rankings as GET actors/top, from the figures at hand.
   const by = $("#top-by").value;
@@ -167,7 +186,11 @@ document.addEventListener("click", async (ev) => {
   }
   if (act === "stop" && !confirm("Stop " + path + " for good? It drains and stays stopped until the node restarts.")) return;
   t.disabled = true;
-  await post("control/" + act + "?path=" + encodeURIComponent(path));
+  try {
+    await post("control/" + act + "?path=" + encodeURIComponent(path));
+  } finally {
+    t.disabled = false;
+  }
 });
 
 $("#top-by").addEventListener("change", () => latest && render(latest));
