@@ -2,7 +2,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import type { Test } from "tap";
-import { freePort } from "../../infra/process.ts";
 import type { ActorSnapshot } from "../../system/mod.ts";
 import { until } from "./wait.ts";
 
@@ -17,18 +16,23 @@ export interface NodeProcess {
   metrics(): Promise<string>;
 }
 
-/** Starts `main.ts` with `env` (on Node through tsx, or on Deno) and waits until `/readyz` answers 200. */
+/**
+ * Starts `main.ts` with `env` (on Node through tsx, or on Deno) and waits until
+ * `/readyz` answers 200. The node binds a port of its own choosing (`OPS_PORT=0`)
+ * and the address is read from its "ops endpoint listening" log line: a port picked
+ * free beforehand could be taken by another test's node in between, and the test
+ * would then talk to that node.
+ */
 export async function startNodeProcess(
   t: Test,
   env: Record<string, string>,
-  options: { ready?: boolean; runtime?: "node" | "deno"; token?: string } = {},
+  options: { runtime?: "node" | "deno"; token?: string } = {},
 ): Promise<NodeProcess> {
-  const port = await freePort();
   const [cmd, args] = options.runtime === "deno"
     ? ["node_modules/.bin/deno", ["run", "-A", "main.ts"]]
     : [process.execPath, ["--import", "tsx", "main.ts"]];
   const proc = spawn(cmd, args, {
-    env: { ...process.env, OPS_PORT: String(port), LOG_LEVEL: "info", ...env },
+    env: { ...process.env, OPS_PORT: "0", ...env, LOG_LEVEL: "info" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
@@ -37,7 +41,17 @@ export async function startNodeProcess(
   t.teardown(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
   });
-  const base = `http://127.0.0.1:${port}`;
+  const failed = () => new Error(`node exited with ${proc.exitCode}: ${stderr.slice(-2000)}`);
+  const listening = await until(
+    `node ${env["ROLE"]} listening`,
+    () => {
+      if (proc.exitCode !== null) throw failed();
+      return /"msg":"ops endpoint listening"[^\n]*"url":"http:\/\/[^":]+:(\d+)"/.exec(stderr)?.[1];
+    },
+    90_000,
+    20,
+  );
+  const base = `http://127.0.0.1:${listening}`;
   const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
   const node: NodeProcess = {
     proc,
@@ -53,16 +67,14 @@ export async function startNodeProcess(
     },
     metrics: async () => (await fetch(`${base}/metrics`, { headers: auth })).text(),
   };
-  if (options.ready !== false) {
-    await until(
-      `node ${env["ROLE"]} ready`,
-      async () => {
-        if (proc.exitCode !== null) throw new Error(`node exited with ${proc.exitCode}: ${stderr.slice(-2000)}`);
-        return (await fetch(`${base}/readyz`).catch(() => null))?.status === 200;
-      },
-      90_000,
-      100,
-    );
-  }
+  await until(
+    `node ${env["ROLE"]} ready`,
+    async () => {
+      if (proc.exitCode !== null) throw failed();
+      return (await fetch(`${base}/readyz`).catch(() => null))?.status === 200;
+    },
+    90_000,
+    100,
+  );
   return node;
 }
