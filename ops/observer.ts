@@ -60,7 +60,14 @@ export class Observer {
   start(): this {
     if (this.#timer !== null) return this;
     this.sample();
-    this.#timer = setInterval(() => this.sample(), this.intervalMs);
+    this.#timer = setInterval(() => {
+      // A timer's exception would end the process: observing must never take a node down.
+      try {
+        this.sample();
+      } catch (err) {
+        this.#system.log.error("observer: sampling the tree failed", { err });
+      }
+    }, this.intervalMs);
     keepTimerAlive(this.#timer, false);
     return this;
   }

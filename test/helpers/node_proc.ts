@@ -39,6 +39,12 @@ export async function startNodeProcess(
   proc.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
   t.teardown(() => {
+    // A failed test shows what the node logged last, so a CI log says what the node saw.
+    if (!t.passing()) {
+      t.comment(
+        `${env["ROLE"]} node (exit ${proc.exitCode}), last lines:\n${stderr.split("\n").slice(-40).join("\n")}`,
+      );
+    }
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
   });
   const failed = () => new Error(`node exited with ${proc.exitCode}: ${stderr.slice(-2000)}`);
