@@ -10,7 +10,7 @@ export function isHistogram(v: unknown): v is HistogramData {
 }
 
 /** p50/p95/p99 and mean of a non-empty histogram. */
-export function summarise(h: HistogramData, scope: LatencySummary["scope"]): LatencySummary {
+export function latencySummary(h: HistogramData, scope: LatencySummary["scope"]): LatencySummary {
   return {
     p50: histogramQuantile(h, 0.5)!,
     p95: histogramQuantile(h, 0.95)!,

@@ -20,9 +20,9 @@ import { badRequest, queryInt, queryPath } from "./_query.ts";
 /** Builds the control and trace routes. */
 export function controlRoutes(system: ActorSystem, options: { enabled: boolean }): Hono {
   const app = new Hono();
-  app.use("/control/*", async (c, next) => (options.enabled ? await next() : off(c)));
-  app.use("/trace/*", async (c, next) => (options.enabled ? await next() : off(c)));
-  app.use("/trace", async (c, next) => (options.enabled ? await next() : off(c)));
+  for (const path of ["/control/*", "/trace", "/trace/*"]) {
+    app.use(path, async (c, next) => (options.enabled ? await next() : off(c)));
+  }
 
   app.post("/control/:action", async (c) => {
     const action = c.req.param("action");

@@ -15,7 +15,7 @@ import {
   keepTimerAlive,
   walkSnapshot,
 } from "../system/mod.ts";
-import { summarise } from "./_histograms.ts";
+import { latencySummary } from "./_histograms.ts";
 
 /** Options of {@link Observer}. */
 export interface ObserverOptions {
@@ -172,5 +172,5 @@ function sampleOf(tree: ActorSnapshot, previous: Sample | undefined): Sample {
 function latency(now: HistogramData | null, then: HistogramData | null): LatencySummary | null {
   if (now === null || now.count === 0) return null;
   const delta = histogramDelta(now, then);
-  return delta.count > 0 ? summarise(delta, "window") : summarise(now, "all");
+  return delta.count > 0 ? latencySummary(delta, "window") : latencySummary(now, "all");
 }

@@ -7,7 +7,7 @@
  * service shows up here by reporting the same keys.
  */
 import { type ActorSnapshot, walkSnapshot } from "../system/mod.ts";
-import { isHistogram, summarise } from "./_histograms.ts";
+import { isHistogram, latencySummary } from "./_histograms.ts";
 import type {
   ConsumerFigures,
   LatencySummary,
@@ -71,5 +71,5 @@ function counts(v: unknown): Record<string, number> {
 
 /** Quantiles since the actor started (pipeline histograms are cumulative). */
 function summary(v: unknown): LatencySummary | null {
-  return isHistogram(v) && v.count > 0 ? summarise(v, "all") : null;
+  return isHistogram(v) && v.count > 0 ? latencySummary(v, "all") : null;
 }

@@ -82,14 +82,18 @@ for (const runtime of ["node", "deno"] as const) {
         timeout: 30_000,
       },
     );
-    t.match(await page.textContent(cell(upserter, "mailbox")), /^\d+\/\d+$/);
+    t.match(await page.textContent(cell(upserter, "mailbox")), /^\d+\/8$/, "depth over the upserter's capacity");
     // Updates redraw only the cells that changed: a button is the same element two updates later.
     const consumer = "/troupe/db/consumer";
     const button = await page.$(`${row(consumer)} button[data-act="suspend"]`);
     const updates = Number(await page.getAttribute("body", "data-updates"));
     await page.waitForFunction((n: number) => Number(document.body.dataset["updates"]) >= n + 2, updates);
     t.equal(await button!.evaluate((b: Element) => b.isConnected), true, "not replaced by the redraws");
-    t.match(await page.textContent(cell("/troupe/db", "budget")), /^\d+\/\d+ · next \d+ms$/, "a supervisor's budget");
+    t.match(
+      await page.textContent(cell("/troupe/db", "budget")),
+      /^30\/30 · next 250ms$/,
+      "the db supervisor's budget, untouched yet",
+    );
     t.match(await page.textContent("#pipeline"), /lag: .*:\d+ \d+/, "the consumer's lag per partition");
 
     // A crash, seen without reloading: PostgreSQL stops, the upserter fails and is restarted.

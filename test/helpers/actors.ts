@@ -1,10 +1,15 @@
 /** Small behaviours used by the runtime's tests. */
-import type { ActorRef, Behaviour } from "../../system/mod.ts";
+import { type ActorRef, ask, type Behaviour } from "../../system/mod.ts";
 
 export type CounterMsg =
   | { type: "counter.inc" }
   | { type: "counter.crash"; error?: Error }
   | { type: "counter.get"; replyTo: ActorRef<number> };
+
+/** A counter's current count, asked for. */
+export function countOf(ref: ActorRef<CounterMsg>, timeoutMs = 5000): Promise<number> {
+  return ask<CounterMsg, number>(ref, (replyTo) => ({ type: "counter.get", replyTo }), { timeoutMs });
+}
 
 /** A counter whose every incarnation is recorded in `events` as `${name}:init@ms`. */
 export function counter(name: string, events: { name: string; at: number }[]): Behaviour<CounterMsg, { n: number }> {

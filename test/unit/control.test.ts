@@ -2,7 +2,6 @@
 import t from "tap";
 import {
   type ActorSnapshot,
-  ask,
   ControlRefused,
   findInSnapshot,
   MailboxClosed,
@@ -13,12 +12,11 @@ import {
   summarise,
   supervise,
 } from "../../system/mod.ts";
-import { counter, type CounterMsg } from "../helpers/actors.ts";
+import { counter, type CounterMsg, countOf } from "../helpers/actors.ts";
 import { until } from "../helpers/wait.ts";
 
 const node = (tree: ActorSnapshot, path: string) => findInSnapshot(tree, path)!;
-const get = (ref: Parameters<typeof ask<CounterMsg, number>>[0]) =>
-  ask<CounterMsg, number>(ref, (replyTo) => ({ type: "counter.get", replyTo }), { timeoutMs: 5000 });
+const get = countOf;
 
 t.test("suspend holds messages in the mailbox; resume handles them", async (t) => {
   const sys = startSystem({ logger: silentLogger });

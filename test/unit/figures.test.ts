@@ -5,7 +5,6 @@
 import t from "tap";
 import {
   type ActorSnapshot,
-  ask,
   findInSnapshot,
   histogramQuantile,
   Mailbox,
@@ -14,7 +13,7 @@ import {
   startSystem,
   supervise,
 } from "../../system/mod.ts";
-import { counter, type CounterMsg } from "../helpers/actors.ts";
+import { counter, countOf } from "../helpers/actors.ts";
 import { until } from "../helpers/wait.ts";
 
 const node = (tree: ActorSnapshot, path: string) => findInSnapshot(tree, path)!;
@@ -156,7 +155,7 @@ t.test("a restart keeps the counts and the history; the state is fresh", async (
     () => node(sys.snapshot(), "/troupe/a").status === "running" && node(sys.snapshot(), "/troupe/a").restarts === 1,
   );
   t.equal(
-    await ask<CounterMsg, number>(a, (replyTo) => ({ type: "counter.get", replyTo }), { timeoutMs: 5000 }),
+    await countOf(a),
     0,
     "fresh state",
   );

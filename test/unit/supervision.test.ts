@@ -1,12 +1,11 @@
 import t, { type Test } from "tap";
 import { ask, findInSnapshot, silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
 import type { ActorContext, ActorRef, ActorSystem } from "../../system/mod.ts";
-import { counter, type CounterMsg } from "../helpers/actors.ts";
+import { counter, type CounterMsg, countOf } from "../helpers/actors.ts";
 import { until } from "../helpers/wait.ts";
 
 const fast = { backoff: { minMs: 1, maxMs: 5, jitter: 0 } };
-const get = (ref: ActorRef<CounterMsg>) =>
-  ask<CounterMsg, number>(ref, (replyTo) => ({ type: "counter.get", replyTo }), { timeoutMs: 2000 });
+const get = (ref: ActorRef<CounterMsg>) => countOf(ref, 2000);
 const restartsOf = (sys: ActorSystem, path: string) => findInSnapshot(sys.snapshot(), path)?.restarts ?? -1;
 
 function system(t: Test) {
