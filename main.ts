@@ -4,16 +4,15 @@
  * supervisor gives up, 2 for a configuration error, 3 when Kafka or PostgreSQL
  * cannot be reached at start, 130 on a second interrupt.
  */
-import process from "node:process";
+import { parseCli } from "./node/cli/args.ts";
 import { startNodeCli } from "./node/cli/harness.ts";
 import { CONFIG_VARIABLES } from "./node/config.ts";
 
-if (process.argv.includes("--help") || process.argv.includes("-h")) {
-  const vars = Object.entries(CONFIG_VARIABLES).map(([k, v]) => `  ${k.padEnd(22)} ${v}`).join("\n");
-  process.stdout.write(
-    `troupe: an IoT image-analytics pipeline on an actor runtime\n\nusage: ROLE=<roles> npm start\n\n` +
-      `configuration (environment, or a JSON file named by TROUPE_CONFIG):\n${vars}\n`,
-  );
-} else {
-  await startNodeCli({ name: "troupe" });
-}
+const vars = Object.entries(CONFIG_VARIABLES).map(([k, v]) => `  ${k.padEnd(22)} ${v}`).join("\n");
+parseCli({
+  name: "troupe",
+  usage: `troupe: an IoT image-analytics pipeline on an actor runtime\n\nusage: ROLE=<roles> npm start\n\n` +
+    `Takes no flags but --help: the configuration is the environment, or a JSON file named by TROUPE_CONFIG:\n${vars}\n`,
+  options: {},
+});
+await startNodeCli({ name: "troupe" });

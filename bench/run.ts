@@ -9,7 +9,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import process from "node:process";
-import { parseArgs } from "node:util";
+import { parseCli } from "../node/cli/args.ts";
 import { benchContext } from "./_context.ts";
 import type { StageResult } from "./_stats.ts";
 import { benchProducer } from "./producer.ts";
@@ -47,7 +47,19 @@ const STAGES: Record<string, (ctx: Ctx, done: StageResult[]) => Promise<StageRes
 
 // libtensorflow (the tfjs engine) logs to stderr unless told not to.
 process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
-const { values } = parseArgs({
+const { values } = parseCli({
+  name: "bench",
+  usage: `usage: npm run bench -- [--full] [--stages a,b] [--out DIR] [--baseline REV]
+
+Measures each stage of the pipeline beside its anchor in one run, rounds
+alternating; writes DIR/latest.{json,md,svg}.
+
+  --full          the full run (more rounds and records) instead of the quick one
+  --stages a,b    only these stages: ${Object.keys(STAGES).join(", ")}
+  --out DIR       where results go (default bench/results)
+  --baseline REV  also run the runtime stage on another commit's system/
+  --help          this text
+`,
   options: {
     full: { type: "boolean" },
     stages: { type: "string" },

@@ -13,7 +13,7 @@ import { cpus, totalmem } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { parseArgs } from "node:util";
+import { parseCli } from "../node/cli/args.ts";
 import { hasCommand } from "../infra/process.ts";
 import { writeTinyModel } from "../test/helpers/tiny_model.ts";
 import { brokersOf, type Cluster, startBroker, startDatabase, stopDatabase } from "./cluster.ts";
@@ -22,7 +22,19 @@ import { renderChaosMarkdown } from "./report.ts";
 import { runScenario, type RunShape, type ScenarioResult, SCENARIOS, stopNodes } from "./scenarios.ts";
 
 const HOSTS = ["broker", "db", "inference", "camera", "observer", "link"];
-const { values } = parseArgs({
+const { values } = parseCli({
+  name: "chaos",
+  usage: `usage: npm run chaos -- [--quick] [--only NAME] [--out DIR]
+
+The pipeline on four hosts (network namespaces) under faults: kills, outages, a
+slow lossy link, poison. Needs root. Writes DIR/chaos.{json,md}; exit 1 when a
+scenario failed.
+
+  --quick      one scenario of each kind
+  --only NAME  the scenarios whose name contains NAME
+  --out DIR    where the report goes (default bench/results)
+  --help       this text
+`,
   options: {
     quick: { type: "boolean" },
     only: { type: "string" },

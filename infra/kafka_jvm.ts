@@ -221,12 +221,15 @@ export async function startBroker(s: LocalBrokerSettings, options: StartBrokerOp
     files.serverProperties,
   ], {
     stdio: ["ignore", out, out],
-    detached: options.detached ?? false,
+    // A process group of its own: a Ctrl-C in the terminal signals the node's group, and the node stops the
+    // broker itself, last, after its consumers have stopped (the JVM would otherwise exit at once with them).
+    detached: true,
   });
   closeSync(out);
   if (child.pid === undefined) throw new InfraError("the Kafka broker JVM did not start (is java on the PATH?)");
   writeFileSync(pidFile(s.dataDir), String(child.pid));
   if (options.detached) child.unref();
+  else stopWithThisProcess(child);
   const brokers = [`127.0.0.1:${s.port}`];
   log.info("Kafka broker starting", { pid: child.pid, brokers, logFile: files.logFile });
   let exited: string | null = null;
@@ -258,6 +261,26 @@ export async function startBroker(s: LocalBrokerSettings, options: StartBrokerOp
   }
   log.info("Kafka broker ready", { pid: child.pid, brokers });
   return { child, pid: child.pid, brokers, logFile: files.logFile };
+}
+
+/**
+ * A broker in its own process group outlives its node unless told: when the node exits without stopping it
+ * (a second Ctrl-C, a shutdown past its deadline, an uncaught error), the broker gets SIGTERM (and SIGCONT,
+ * should it be frozen) and stops by itself. A node killed with SIGKILL cannot do this; the next start from the
+ * same data dir stops the broker it left (stopStaleBroker).
+ */
+function stopWithThisProcess(child: ChildProcess): void {
+  const onExit = () => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    try {
+      process.kill(child.pid, "SIGTERM");
+      process.kill(child.pid, "SIGCONT");
+    } catch {
+      // gone already
+    }
+  };
+  process.once("exit", onExit);
+  child.once("exit", () => process.off("exit", onExit));
 }
 
 function pidFile(dataDir: string): string {

@@ -53,6 +53,8 @@ export interface ParentLink {
   readonly log: Logger;
   /** The system's clock (actor timers run on it). */
   readonly clock: Clock;
+  /** The system is shutting down: failures are no longer acted on (nothing restarts). */
+  closing(): boolean;
   /** Reports a failure of `child`; the parent decides what happens. */
   childFailed(child: TreeNode, err: unknown): void;
   /** A child stopped itself normally. */

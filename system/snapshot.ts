@@ -13,7 +13,7 @@ import type { MailboxStats } from "./mailbox.ts";
 export type ActorStatus = "starting" | "running" | "suspended" | "restarting" | "stopping" | "stopped" | "failed";
 
 /** What a supervisor did about one failure of a child (or what an operator did). */
-export type FailureAction = "restart" | "escalate" | "remove" | "operator";
+export type FailureAction = "restart" | "escalate" | "remove" | "operator" | "none";
 
 /** One entry of a node's restart history. */
 export interface FailureRecord {
@@ -21,7 +21,7 @@ export interface FailureRecord {
   at: string;
   code: string | null;
   message: string;
-  /** `restart`: restarted with the listed nodes; `escalate`: the supervisor gave up; `remove`: a temporary child was dropped; `operator`: an operator's action. */
+  /** `restart`: restarted with the listed nodes; `escalate`: the supervisor gave up; `remove`: a temporary child was dropped; `operator`: an operator's action; `none`: not restarted, the system was shutting down. */
   action: FailureAction;
   /** Path of the supervisor that acted, or "operator". */
   by: string;

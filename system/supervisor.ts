@@ -120,7 +120,7 @@ export class SupervisorNode implements TreeNode, ParentLink {
   childExited(child: TreeNode): void {
     this.#jobs = this.#jobs.then(async () => {
       if (!this.#children.includes(child) || !this.accepting) return;
-      if (child.restartType === "permanent") {
+      if (child.restartType === "permanent" && !this.closing()) {
         return this.#onFailure(child, new Error(`${child.path} stopped itself but is permanent`));
       }
       this.log.info("child stopped normally", { child: child.path });
@@ -261,8 +261,21 @@ export class SupervisorNode implements TreeNode, ParentLink {
     };
   }
 
+  /** The system is shutting down (from the root down): failures are no longer acted on. */
+  closing(): boolean {
+    return this.#parent.closing();
+  }
+
   async #onFailure(child: TreeNode, err: unknown): Promise<void> {
     if (!this.accepting || !this.#children.includes(child)) return;
+    if (this.closing()) {
+      // Its turn to stop will come: a restart now would start what the shutdown is about to stop.
+      this.log.info("not restarting: the system is shutting down", { child: child.path, error: errorMessage(err) });
+      child.noteFailure(
+        this.#record(`${errorMessage(err)} (not restarted: the system is shutting down)`, err, "none", [], null),
+      );
+      return;
+    }
     if (child.restartType === "temporary") {
       this.log.warn("temporary child failed; removing it", { child: child.path, err });
       child.noteFailure(this.#record(errorMessage(err), err, "remove", [], null));
@@ -293,7 +306,7 @@ export class SupervisorNode implements TreeNode, ParentLink {
     for (const t of [...targets].reverse()) await t.suspend();
     for (const t of [...targets].reverse()) await t.teardown(true);
     await delay(wait, this.#stopping.signal);
-    if (!this.accepting) return;
+    if (!this.accepting || this.closing()) return;
     for (const t of targets) {
       try {
         await t.reinit();

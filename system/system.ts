@@ -68,6 +68,7 @@ export class ActorSystem {
       nactRef: this.#nact,
       log: this.log,
       clock: options.clock ?? realClock,
+      closing: () => this.#status === "stopping" || this.#status === "stopped",
       childFailed: (_child, err) => this.#giveUp(err),
       childExited: () => {},
     };

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, normalize } from "node:path";
 import process from "node:process";
 import { FREE_UNITS, LAYERS, PACKAGE_OWNERS, WHITE_BOX_UNITS } from "./layers.ts";
+import { parseCli } from "../node/cli/args.ts";
 
 /** The declaration a check runs against (tests plant their own). */
 export interface LayerRules {
@@ -117,6 +118,16 @@ function cycles(edges: Map<string, Map<string, string>>): string[] {
 }
 
 if (import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  parseCli({
+    name: "check:layers",
+    usage: `usage: npm run check:layers
+
+Fails on an import against the declared direction (tools/layers.ts), a cycle between
+folders, a _private file imported from outside its folder, or a package imported
+outside the unit that owns it. Takes no flags but --help.
+`,
+    options: {},
+  });
   const problems = checkLayers(process.cwd());
   if (problems.length > 0) {
     for (const p of problems) console.error(`check_layers: ${p}`);

@@ -72,9 +72,12 @@ export function brokerKeeper(options: BrokerKeeperOptions): Behaviour<BrokerKeep
       }
       return state;
     },
-    async stop(state) {
-      options.readiness.set(dep, false, "broker stopped");
+    async stop(state, ctx) {
+      options.readiness.set(dep, false, "broker stopping");
+      ctx.log.info("stopping the Kafka broker", { pid: state.pid });
       await terminate(state.pid, 15_000);
+      options.readiness.set(dep, false, "broker stopped");
+      ctx.log.info("Kafka broker stopped", { pid: state.pid });
     },
     describe: (state) => ({
       pid: state.pid,

@@ -8,7 +8,10 @@ import { modelWorkerSpec } from "./model_worker.ts";
 import type { ModelInfo } from "./engine.ts";
 import type { InputSpec } from "./preprocess.ts";
 import type { WorkerSpec } from "./worker_protocol.ts";
+import { pinTfjsNative } from "./tfjs_module.ts";
 import { type ActorRef, startChild, supervise, type Supervisor } from "../../system/mod.ts";
+
+const TFJS_ENGINE_MODULE = new URL("./tfjs_worker_engine.ts", import.meta.url).href;
 
 /** Options of {@link startModelPoolTree}. */
 export interface ModelPoolTreeOptions {
@@ -68,6 +71,8 @@ export async function startModelPoolTree(parent: Supervisor, options: ModelPoolT
     spin: options.spin ?? false,
     ...(options.engineOptions ? { options: options.engineOptions } : {}),
   };
+  // Node unloads tfjs-node when a worker thread that loaded it ends, and the process then dies at exit.
+  if (spec.engineModule === TFJS_ENGINE_MODULE) pinTfjsNative(options.engineOptions?.["tfjsDir"] ?? null);
   let info: ModelInfo | null = null;
   const workers = [];
   for (let i = 0; i < options.workers; i++) {

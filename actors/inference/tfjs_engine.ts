@@ -74,6 +74,9 @@ async function loadSavedModel(tf: TfjsNode, dir: string, o: TfjsEngineOptions) {
     : metas.length === 1
     ? metas[0]
     : metas.find((m) => m.tags.length === 1 && m.tags[0] === "serve");
+  if (metas.length === 0) {
+    throw new ModelMismatch(`${dir} holds no meta graph: its saved_model.pb is not a SavedModel`);
+  }
   if (!meta) {
     throw new ModelMismatch(
       `no meta graph ${o.tags ? `tagged [${o.tags.join(", ")}]` : "to choose"}: the SavedModel has ${

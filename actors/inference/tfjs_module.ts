@@ -7,10 +7,11 @@
  * Declares the small part of its API the engine uses, so type checks do not
  * depend on the setup.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, resolve } from "node:path";
-import { TroupeError } from "../../system/mod.ts";
+import { dirname, join, resolve } from "node:path";
+import process from "node:process";
+import { runtime, TroupeError } from "../../system/mod.ts";
 
 /** The version `npm run setup:tfjs` installs. */
 export const TFJS_NODE_VERSION = "4.22.0";
@@ -84,4 +85,42 @@ export function requireTfjsNode(dir: string | null = null): TfjsNode {
       : `@tensorflow/tfjs-node is not installed: run 'npm run setup:tfjs' (it builds tfjs-node ${TFJS_NODE_VERSION} into ${DEFAULT_TFJS_DIR} from the npm registry and PyPI)`;
     throw new TfjsMissing(`the TensorFlow engine is not available: ${hint}`);
   }
+}
+
+let pinned = false;
+
+/**
+ * Keeps tfjs-node's native library loaded in this process for as long as it runs.
+ * Call it in the main thread before worker threads load the engine. Node unloads an
+ * addon when the worker thread that loaded it ends; libtensorflow registers exit
+ * handlers, which then point at unmapped code, and the process dies of SIGSEGV when
+ * it exits (any exit, after any worker that loaded the engine ended). Loading the
+ * addon once here holds a reference to the library. Costs about 0.4 s and 60 MB
+ * once; nothing on Deno, which does not unload addons. Does nothing (the worker
+ * then reports why) when the engine is not installed.
+ */
+export function pinTfjsNative(dir: string | null = null): void {
+  if (pinned || runtime !== "node") return;
+  const binding = findBinding(dir);
+  if (!binding) return;
+  process.dlopen({ exports: {} }, binding);
+  pinned = true;
+}
+
+function findBinding(dir: string | null): string | null {
+  const where = resolve(dir ?? DEFAULT_TFJS_DIR);
+  const local = join(where, "package.json");
+  let pkg: string;
+  try {
+    pkg = createRequire(existsSync(local) ? local : import.meta.url).resolve("@tensorflow/tfjs-node/package.json");
+  } catch {
+    return null;
+  }
+  const lib = join(dirname(pkg), "lib");
+  const napi = existsSync(lib) ? readdirSync(lib).filter((d) => /^napi-v\d+$/.test(d)).sort() : [];
+  for (const d of napi.reverse()) {
+    const file = join(lib, d, "tfjs_binding.node");
+    if (existsSync(file)) return file;
+  }
+  return null;
 }

@@ -199,10 +199,11 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
       options.readiness?.set(dep, false, `crashed: ${errorMessage(msg.error)}`);
       throw new ConsumerCrashed(msg.error);
     },
-    async stop(state) {
+    async stop(state, ctx) {
       options.readiness?.set(dep, false, "stopped");
       state.consumer.pause(state.consumer.assigned());
       await state.client.close();
+      ctx.log.info("left the consumer group", { groupId: options.groupId });
     },
     describe: (state) => ({
       ...memberFigures(options.groupId, state),

@@ -250,6 +250,7 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
         }
       }
       await state.client.close();
+      ctx.log.info("left the consumer group", { groupId: options.groupId });
     },
     describe: (state) => ({
       ...memberFigures(options.groupId, state),

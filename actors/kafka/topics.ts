@@ -1,5 +1,5 @@
 /** Topics a service needs, created where missing. */
-import type { Logger } from "../../system/mod.ts";
+import { errorMessage, type Logger } from "../../system/mod.ts";
 import { createKafkaClient } from "./client.ts";
 
 /** Options of {@link ensureTopics}. */
@@ -7,6 +7,8 @@ export interface EnsureTopicsOptions {
   /** Partitions of each topic created now (existing topics are left as they are). */
   partitions: number;
   log: Logger;
+  /** How long a retriable answer (a new topic's leader not known yet, say) is retried. @default 30000 */
+  retryForMs?: number;
 }
 
 /** Creates each of `topics` that is missing; logs the ones it created. */
@@ -16,10 +18,22 @@ export async function ensureTopics(
   options: EnsureTopicsOptions,
 ): Promise<void> {
   const client = createKafkaClient({ brokers, log: options.log });
+  const until = Date.now() + (options.retryForMs ?? 30_000);
   try {
     for (const topic of topics) {
-      if (await client.ensureTopic(topic, { partitions: options.partitions })) {
-        options.log.info("topic created", { topic, partitions: options.partitions });
+      for (let attempt = 1;; attempt++) {
+        try {
+          if (await client.ensureTopic(topic, { partitions: options.partitions })) {
+            options.log.info("topic created", { topic, partitions: options.partitions });
+          }
+          break;
+        } catch (err) {
+          // A broker that has just created a topic may not host its partitions yet ("This server does not
+          // host this topic-partition", seen on a freshly started broker under load): Kafka calls it retriable.
+          if ((err as { retriable?: unknown }).retriable !== true || Date.now() > until) throw err;
+          options.log.info("topic not ready yet: trying again", { topic, attempt, error: errorMessage(err) });
+          await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+        }
       }
     }
   } finally {

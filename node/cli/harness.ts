@@ -5,6 +5,12 @@
  * naming it, any other failure exits 1), stop gracefully on the first
  * SIGINT/SIGTERM (exit 0) or when the root supervisor gives up (exit 1), and exit
  * 130 at once on a second signal.
+ *
+ * Under `npm run`, a Ctrl-C reaches the node twice: the terminal signals the whole
+ * process group, and npm forwards what it got to its script. The scripts `exec`
+ * the node (no shell in between, which npm's forward would kill, so npm would
+ * exit 130), and the first repeat of the same signal within a second under npm
+ * is taken for that copy, not for a second Ctrl-C.
  */
 import { environment, errorMessage, exit, onShutdownSignal } from "../../system/mod.ts";
 import { ConfigError, type ConfigSource, loadConfig, type TroupeConfig } from "../config.ts";
@@ -31,6 +37,8 @@ export interface NodeCli {
   readonly node: TroupeNode;
   /** Runs `hook` once the node stopped, before the process exits (progress lines, summaries). */
   onStop(hook: (code: number) => void): void;
+  /** Runs `hook` as the stop begins (a signal, the root giving up, or `finish`): end progress lines here. */
+  onStopping(hook: () => void): void;
   /** Stops the node gracefully and exits with `code` (once; later calls are ignored). */
   finish(code: number): Promise<void>;
 }
@@ -55,19 +63,29 @@ export async function startNodeCli(options: NodeCliOptions): Promise<NodeCli> {
   }
   options.beforeStart?.(config);
   const hooks: ((code: number) => void)[] = [];
+  const stoppingHooks: (() => void)[] = [];
   let node: TroupeNode | null = null;
   let finishing: Promise<void> | null = null;
   const finish = (code: number) => (finishing ??= (async () => {
+    for (const h of stoppingHooks) h();
     await node?.stop();
     for (const h of hooks) h(code);
     exit(code);
   })());
+  const underNpm = env["npm_lifecycle_event"] !== undefined;
   let signals = 0;
+  let first = { signal: "", at: 0 };
+  let forwardSeen = false;
   onShutdownSignal((signal) => {
+    if (signals === 1 && underNpm && !forwardSeen && signal === first.signal && Date.now() - first.at < 1000) {
+      forwardSeen = true; // npm's forward of the Ctrl-C the terminal already delivered
+      return;
+    }
     if (++signals > 1) {
       console.error(`${options.name}: second ${signal}: exiting without waiting for the graceful shutdown`);
       exit(130);
     }
+    first = { signal, at: Date.now() };
     node?.log.info("shutdown signal received", { signal });
     void finish(0);
   });
@@ -86,5 +104,11 @@ export async function startNodeCli(options: NodeCliOptions): Promise<NodeCli> {
     started.log.error("exiting: the root supervisor gave up", { error: errorMessage(err), exitCode: 1 });
     void finish(1);
   });
-  return { config, node: started, onStop: (h) => void hooks.push(h), finish };
+  return {
+    config,
+    node: started,
+    onStop: (h) => void hooks.push(h),
+    onStopping: (h) => void stoppingHooks.push(h),
+    finish,
+  };
 }

@@ -4,13 +4,27 @@
  * `KAFKA_BROKERS=...` on standard output.
  */
 import process from "node:process";
-import { parseArgs } from "node:util";
 import { createLogger } from "../../system/mod.ts";
 import { probeKafka } from "../../actors/kafka/mod.ts";
 import { runningBrokerPid, startBroker, terminate } from "../../infra/mod.ts";
+import { parseCli } from "./args.ts";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
+const USAGE = `usage: npm run kafka -- start|stop [flags]
+
+A local single-node Apache Kafka broker (KRaft, jars from Maven Central), left
+running in the background. start prints KAFKA_BROKERS=... on standard output.
+
+  --port N              client port on 127.0.0.1 (default 9092)
+  --controller-port N   KRaft controller port (default 9093)
+  --dir D               data directory (default .troupe/kafka)
+  --version V           Apache Kafka version (default 3.9.1)
+  --heap H              JVM heap (default 512m)
+  --help                this text
+`;
+const { values, positionals } = parseCli({
+  name: "kafka",
+  usage: USAGE,
+  positionals: true,
   options: {
     port: { type: "string", default: "9092" },
     "controller-port": { type: "string", default: "9093" },
@@ -46,7 +60,9 @@ switch (positionals[0]) {
   }
   default:
     console.error(
-      "usage: npm run kafka -- start|stop [--port N] [--controller-port N] [--dir D] [--version 3.9.x] [--heap 512m]",
+      positionals[0] === undefined
+        ? "kafka: say start or stop (see --help)"
+        : `kafka: unknown command '${positionals[0]}': start or stop (see --help)`,
     );
     process.exit(2);
 }

@@ -7,7 +7,7 @@
  * once with --exit.
  */
 import process from "node:process";
-import { parseArgs } from "node:util";
+import { parseCli } from "./args.ts";
 import { errorMessage, exit } from "../../system/mod.ts";
 import { startNodeCli } from "./harness.ts";
 import { bar, num, RateMeter, startProgress } from "./progress.ts";
@@ -31,27 +31,16 @@ every other variable of \`npm start -- --help\` applies too.
 }
 
 async function main(): Promise<void> {
-  let values: { count?: string; devices?: string; rate?: string; exit?: boolean; help?: boolean };
-  try {
-    values = parseArgs({
-      args: process.argv.slice(2),
-      options: {
-        count: { type: "string" },
-        devices: { type: "string" },
-        rate: { type: "string" },
-        exit: { type: "boolean" },
-        help: { type: "boolean" },
-      },
-      strict: true,
-    }).values;
-  } catch (err) {
-    console.error(`local: ${errorMessage(err)}\n\n${usage()}`);
-    exit(2);
-  }
-  if (values.help) {
-    process.stdout.write(usage());
-    return;
-  }
+  const { values } = parseCli({
+    name: "local",
+    usage: usage(),
+    options: {
+      count: { type: "string" },
+      devices: { type: "string" },
+      rate: { type: "string" },
+      exit: { type: "boolean" },
+    },
+  });
   const cli = await startNodeCli({
     name: "local",
     overrides: (env) => ({
@@ -124,7 +113,7 @@ async function main(): Promise<void> {
       }`;
     },
   });
-  cli.onStop(() => progress.stop());
+  cli.onStopping(() => progress.stop());
   let summarised = false;
   const poll = setInterval(() => {
     const s = sim.figures();

@@ -3,12 +3,22 @@
  * PostgreSQL cluster. `start` prints `DATABASE_URL=...` on standard output.
  */
 import process from "node:process";
-import { parseArgs } from "node:util";
 import { createLogger } from "../../system/mod.ts";
 import { startPostgres, stopPostgres } from "../../infra/mod.ts";
+import { parseCli } from "./args.ts";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
+const USAGE = `usage: npm run postgres -- start|stop [--dir D]
+
+A private local PostgreSQL cluster from Debian's postgresql package (installed with
+apt-get when missing). start prints DATABASE_URL=... on standard output.
+
+  --dir D    cluster directory (default .troupe/postgres)
+  --help     this text
+`;
+const { values, positionals } = parseCli({
+  name: "postgres",
+  usage: USAGE,
+  positionals: true,
   options: { dir: { type: "string", default: ".troupe/postgres" } },
 });
 const log = createLogger({ fields: { script: "postgres" } });
@@ -20,6 +30,10 @@ switch (positionals[0]) {
     await stopPostgres(values.dir!, log);
     break;
   default:
-    console.error("usage: npm run postgres -- start|stop [--dir D]");
+    console.error(
+      positionals[0] === undefined
+        ? "postgres: say start or stop (see --help)"
+        : `postgres: unknown command '${positionals[0]}': start or stop (see --help)`,
+    );
     process.exit(2);
 }

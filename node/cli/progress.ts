@@ -39,14 +39,17 @@ export interface ProgressOptions {
   out?: { isTTY?: boolean; write(s: string): unknown };
 }
 
-/** Starts drawing; `stop` draws the last state and ends the line. */
+/** Starts drawing; `stop` draws the last state and ends the line (once: later calls do nothing). */
 export function startProgress(options: ProgressOptions): { stop(): void } {
   const out = options.out ?? process.stdout;
   const tty = out.isTTY === true;
   const draw = () => out.write(tty ? `\r\x1b[2K${options.render()}` : `${options.render()}\n`);
   const timer = setInterval(draw, tty ? (options.ttyIntervalMs ?? 250) : (options.lineIntervalMs ?? 2_000));
+  let stopped = false;
   return {
     stop() {
+      if (stopped) return;
+      stopped = true;
       clearInterval(timer);
       draw();
       if (tty) out.write("\n");

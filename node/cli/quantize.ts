@@ -7,24 +7,31 @@
  * (MODEL_INPUT_SIZE, MODEL_LAYOUT, DATASET_DIR, INT8_*; see --help of main.ts).
  */
 import process from "node:process";
-import { parseArgs } from "node:util";
+import { parseCli } from "./args.ts";
 import { ensureResNet50, QuantizationRefused } from "../../actors/inference/mod.ts";
 import { createLogger } from "../../system/mod.ts";
 import { loadConfig } from "../config.ts";
 import { ensureInt8Model } from "../int8_model.ts";
 
-const { values } = parseArgs({
+const { values } = parseCli({
+  name: "quantize",
+  usage: `usage: npm run quantize -- [--model model.onnx] [--out model.int8.onnx] [--force]
+
+Quantizes an ONNX classifier to INT8 (static, calibrated on the configured dataset)
+and reports its fidelity against the fp32 model; refuses below INT8_MIN_COSINE /
+INT8_MIN_TOP1 unless --force.
+
+  --model F   the fp32 model (default MODEL_PATH, or the generated ResNet50)
+  --out F     where to write it (default beside the model)
+  --force     write it even when its fidelity is below the thresholds
+  --help      this text
+`,
   options: {
     model: { type: "string" },
     out: { type: "string" },
     force: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
   },
 });
-if (values.help) {
-  console.log("usage: npm run quantize [-- --model model.onnx] [--out model.int8.onnx] [--force]");
-  process.exit(0);
-}
 const log = createLogger({ fields: { script: "quantize" } });
 try {
   const config = loadConfig({ env: { ...process.env, ROLE: "inference", KAFKA_BROKERS: "unused:9092" } });

@@ -5,7 +5,17 @@
 import process from "node:process";
 import { createLogger } from "../../system/mod.ts";
 import { chromiumVersion, ensureChromium } from "../../infra/mod.ts";
+import { parseCli } from "./args.ts";
 
+parseCli({
+  name: "setup:browser",
+  usage: `usage: npm run setup:browser
+
+Makes Debian's Chromium available for the ops page's browser tests (apt-get when it
+is missing). Takes no flags but --help.
+`,
+  options: {},
+});
 const log = createLogger({ fields: { script: "setup:browser" } });
 try {
   const path = await ensureChromium(log);

@@ -5,23 +5,29 @@
  * minute the first time, a second after.
  */
 import process from "node:process";
-import { parseArgs } from "node:util";
+import { parseCli } from "./args.ts";
 import { createLogger } from "../../system/mod.ts";
 import { setupTfjs } from "../../infra/mod.ts";
 import { DEFAULT_TFJS_DIR } from "../../actors/inference/mod.ts";
 
-const { values } = parseArgs({
+const { values } = parseCli({
+  name: "setup:tfjs",
+  usage: `usage: npm run setup:tfjs -- [--dir DIR] [--cache DIR] [--force]
+
+Builds the TensorFlow engine (tfjs-node on libtensorflow) from the npm registry and
+PyPI, then checks that it loads and computes. A second run takes seconds.
+
+  --dir DIR     where to install it (default ${DEFAULT_TFJS_DIR})
+  --cache DIR   where downloaded wheels are kept (default .troupe/cache/wheels)
+  --force       build again even when it is there
+  --help        this text
+`,
   options: {
     dir: { type: "string", default: DEFAULT_TFJS_DIR },
     cache: { type: "string", default: ".troupe/cache/wheels" },
     force: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
   },
 });
-if (values.help) {
-  console.log("usage: npm run setup:tfjs [-- --dir DIR] [--cache DIR] [--force]");
-  process.exit(0);
-}
 const log = createLogger({ fields: { script: "setup:tfjs" } });
 const t0 = Date.now();
 try {

@@ -5,7 +5,7 @@
  * (same variables as the node: SIM_DEVICES, SIM_RATE, KAFKA_BROKERS...).
  */
 import process from "node:process";
-import { parseArgs } from "node:util";
+import { parseCli } from "./args.ts";
 import type { ConfigSource } from "../config.ts";
 import { errorMessage, exit } from "../../system/mod.ts";
 import { startNodeCli } from "./harness.ts";
@@ -41,21 +41,7 @@ function usage(): string {
 
 async function main(): Promise<void> {
   const options = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: "string" as const }]));
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: process.argv.slice(2),
-      options: { ...options, help: { type: "boolean" } },
-      strict: true,
-    });
-  } catch (err) {
-    console.error(`simulate: ${errorMessage(err)}\n\n${usage()}`);
-    exit(2);
-  }
-  if (parsed.values.help) {
-    process.stdout.write(usage());
-    return;
-  }
+  const parsed = parseCli({ name: "simulate", usage: usage(), options });
   const flags = parsed.values as Record<string, string | undefined>;
   const started = Date.now();
   const cli = await startNodeCli({
@@ -95,6 +81,7 @@ async function main(): Promise<void> {
       return `${head}  ${num(rate, 1)} img/s  errors ${f.producer.errors}`;
     },
   });
+  cli.onStopping(() => progress.stop());
   cli.onStop(() => {
     progress.stop();
     const f = sim.figures();

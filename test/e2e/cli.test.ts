@@ -53,6 +53,54 @@ t.test("npm run simulate names a bad flag and exits 2", async (t) => {
   t.match(help.stdout, /--devices\s+simulated cameras/);
 });
 
+// Every command: its flags under --help, and one line naming an unknown flag with exit 2.
+const COMMANDS: { script: string; name: string; flag: RegExp }[] = [
+  { script: "main.ts", name: "troupe", flag: /ROLE\s/ },
+  { script: "node/cli/local.ts", name: "local", flag: /--count N/ },
+  { script: "node/cli/simulate.ts", name: "simulate", flag: /--devices/ },
+  { script: "node/cli/kafka.ts", name: "kafka", flag: /--controller-port N/ },
+  { script: "node/cli/postgres.ts", name: "postgres", flag: /--dir D/ },
+  { script: "node/cli/quantize.ts", name: "quantize", flag: /--model F/ },
+  { script: "node/cli/setup_tfjs.ts", name: "setup:tfjs", flag: /--cache DIR/ },
+  { script: "node/cli/setup_browser.ts", name: "setup:browser", flag: /no flags but --help/ },
+  { script: "chaos/main.ts", name: "chaos", flag: /--quick/ },
+  { script: "bench/run.ts", name: "bench", flag: /--stages a,b/ },
+  { script: "tools/check_layers.ts", name: "check:layers", flag: /no flags but --help/ },
+];
+
+t.test("every command answers --help with its flags and refuses an unknown flag with one line, exit 2", async (t) => {
+  // Four at a time (each is a Node start with the TypeScript loader); nothing here needs Kafka or PostgreSQL.
+  const env = { KAFKA_BROKERS: "", DATABASE_URL: "" };
+  const runs: { help: Awaited<ReturnType<typeof run>>; bogus: Awaited<ReturnType<typeof run>> }[] = [];
+  for (let i = 0; i < COMMANDS.length; i += 2) {
+    runs.push(
+      ...await Promise.all(
+        COMMANDS.slice(i, i + 2).map(async (c) => ({
+          help: await run(c.script, ["--help"], env),
+          bogus: await run(c.script, ["--bogus"], env),
+        })),
+      ),
+    );
+  }
+  COMMANDS.forEach((c, i) => {
+    const { help, bogus } = runs[i]!;
+    t.equal(help.code, 0, `${c.name} --help: exit 0`);
+    t.match(help.stdout, c.flag, `${c.name} --help: lists its flags`);
+    t.equal(bogus.code, 2, `${c.name} --bogus: exit 2`);
+    t.equal(bogus.stderr.trim(), `${c.name}: Unknown option '--bogus' (see --help)`, `${c.name} --bogus: one line`);
+    t.equal(bogus.stdout, "", `${c.name} --bogus: nothing on standard output`);
+  });
+});
+
+t.test("npm run kafka and npm run postgres name a missing or unknown command", async (t) => {
+  const none = await run("node/cli/kafka.ts", [], {});
+  t.equal(none.code, 2);
+  t.equal(none.stderr.trim(), "kafka: say start or stop (see --help)");
+  const other = await run("node/cli/postgres.ts", ["begin"], {});
+  t.equal(other.code, 2);
+  t.equal(other.stderr.trim(), "postgres: unknown command 'begin': start or stop (see --help)");
+});
+
 t.test("npm run local runs the pipeline to a summary (existing Kafka and PostgreSQL)", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "troupe-local-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));

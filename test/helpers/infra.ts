@@ -4,6 +4,7 @@
  * with the project's scripts (`npm run kafka -- start`, `npm run postgres -- start`).
  */
 import process from "node:process";
+import { portInUse } from "../../infra/process.ts";
 
 export function kafkaBrokers(): string[] {
   const v = process.env["KAFKA_BROKERS"];
@@ -28,4 +29,19 @@ export function databaseUrl(): string {
 /** A topic or schema name no other test uses. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * `n` distinct ports for a server that cannot bind port 0 and report it (a Kafka broker's
+ * listeners), free a moment ago. Drawn at random below the kernel's ephemeral range
+ * (32768 and up on Linux): a port picked from that range can be taken in between by
+ * any outgoing connection or by another test's `listen(0)`.
+ */
+export async function staticPorts(n: number): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < n) {
+    const p = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!ports.includes(p) && !(await portInUse(p))) ports.push(p);
+  }
+  return ports;
 }

@@ -242,3 +242,38 @@ t.test("a restart does not wait forever on a sibling blocked sending to the fail
   t.equal(bSnap?.failures, 0, "b's send, aborted because its incarnation ended, is not a failure of b");
   t.equal(bSnap?.status, "running");
 });
+
+t.test("once the system shuts down, a supervisor restarts nothing (its turn to stop has not come yet)", async (t) => {
+  const sys = startSystem({ logger: silentLogger, root: { intensity: 5, ...fast } });
+  const events: { name: string; at: number }[] = [];
+  // Started first, so stopped last: still running while 'later' stops.
+  const early = await supervise(sys.root, { name: "early", ...fast });
+  const x = await spawn(early, counter("x", events), { name: "x", capacity: 10 });
+  const later = await supervise(sys.root, { name: "later", ...fast });
+  let crashed: Promise<void> = Promise.resolve();
+  await spawn(later, {
+    init: () => ({}),
+    receive: (s: Record<string, never>) => s,
+    // While it stops, the process x stands for dies (as a broker's JVM killed by the same Ctrl-C).
+    stop: async () => {
+      crashed = x.send({ type: "counter.crash" });
+      await crashed;
+      // Until its supervisor acted on the failure: restarted it, or decided not to.
+      await until("the failure handled", () => {
+        const snap = findInSnapshot(sys.snapshot(), "/troupe/early/x");
+        return snap?.restarts === 1 || snap?.history?.[0]?.action === "none";
+      });
+    },
+  }, { name: "y", capacity: 10 });
+  await sys.shutdown({ deadlineMs: 2000 });
+  await crashed;
+  t.equal(events.length, 1, "x's init ran once: no restart during the shutdown");
+  const snap = findInSnapshot(sys.snapshot(), "/troupe/early/x");
+  t.equal(snap?.restarts, 0);
+  t.match(snap?.history, [{
+    action: "none",
+    message: "x crashed on purpose (not restarted: the system is shutting down)",
+  }]);
+  t.equal(snap?.status, "stopped");
+  t.equal(sys.status, "stopped");
+});
