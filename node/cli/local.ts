@@ -6,9 +6,7 @@
  * ops URL. The node then keeps running for inspection until Ctrl-C, or exits at
  * once with --exit.
  */
-import process from "node:process";
 import { parseCli } from "./args.ts";
-import { errorMessage, exit } from "../../system/mod.ts";
 import { startNodeCli } from "./harness.ts";
 import { bar, num, RateMeter, startProgress } from "./progress.ts";
 

@@ -4,10 +4,8 @@
  * progress line, and prints a summary at the end. Flags override the environment
  * (same variables as the node: SIM_DEVICES, SIM_RATE, KAFKA_BROKERS...).
  */
-import process from "node:process";
 import { parseCli } from "./args.ts";
 import type { ConfigSource } from "../config.ts";
-import { errorMessage, exit } from "../../system/mod.ts";
 import { startNodeCli } from "./harness.ts";
 import { bar, num, RateMeter, startProgress } from "./progress.ts";
 
