@@ -9,7 +9,20 @@ export const PAGE_SCRIPT = String.raw`
 "use strict";
 const $ = (s) => document.querySelector(s);
 const base = location.pathname.endsWith("/") ? location.pathname : location.pathname + "/";
-for (const a of document.querySelectorAll("a[data-rel]")) a.href = base + a.getAttribute("href");
+for (const a of document.querySelectorAll("a[data-rel]")) {
+  a.href = base + a.getAttribute("href");
+  // A navigation cannot send the bearer header: with a token, the page loads the data itself and opens it in a tab.
+  a.addEventListener("click", async (ev) => {
+    if (!token) return;
+    ev.preventDefault();
+    const tab = window.open("", "_blank"); // opened within the click, so no popup blocker stops it
+    const res = await fetch(a.href, { headers: auth() });
+    const type = res.headers.get("content-type") || "text/plain";
+    const url = URL.createObjectURL(new Blob([await res.text()], { type }));
+    if (tab) tab.location.href = url;
+    else location.href = url;
+  });
+}
 const needsToken = document.body.dataset.tokenRequired === "true";
 let token = sessionStorage.getItem("troupe-ops-token") || "";
 const collapsed = new Set(JSON.parse(sessionStorage.getItem("troupe-collapsed") || "[]"));

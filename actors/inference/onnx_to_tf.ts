@@ -216,13 +216,26 @@ export function onnxToSavedModel(bytes: Uint8Array): Uint8Array {
   return g.toSavedModel({ input: inName, inputDims: inDims, output: outName, outputDims: result.dims });
 }
 
-/** Writes the SavedModel of an ONNX classifier to directory `dir` (replacing it whole). */
+/**
+ * Writes the SavedModel of an ONNX classifier to directory `dir`, replacing it whole: built under a private
+ * name and renamed into place, so a reader never sees a partial model. Where another writer put its copy in
+ * place first (processes sharing a model cache), that copy stays and this one is dropped.
+ */
 export async function writeSavedModel(onnxBytes: Uint8Array, dir: string): Promise<void> {
   const pb = onnxToSavedModel(onnxBytes);
-  const tmp = `${dir}.${process.pid}.tmp`;
-  await rm(tmp, { recursive: true, force: true });
+  const unique = `${process.pid}.${Math.random().toString(36).slice(2)}`;
+  const tmp = `${dir}.${unique}.tmp`;
+  const old = `${dir}.${unique}.old`;
   await mkdir(join(tmp, "variables"), { recursive: true });
   await writeFile(join(tmp, "saved_model.pb"), pb);
-  await rm(dir, { recursive: true, force: true });
-  await rename(tmp, dir);
+  await rename(dir, old).catch(() => {}); // nothing there yet, or another writer moved it
+  try {
+    await rename(tmp, dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+    await rm(old, { recursive: true, force: true });
+  }
 }

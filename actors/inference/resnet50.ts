@@ -107,11 +107,9 @@ export async function ensureResNet50(dir: string, seed = 1): Promise<GeneratedMo
   if (known) return { path, sha256: known.sha256, bytes: known.bytes, generated: false };
   await mkdir(dir, { recursive: true });
   const bytes = buildResNet50(seed);
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
+  await writeWhole(path, bytes);
   const sha256 = sha256Hex(bytes);
-  await writeFile(marker, JSON.stringify({ sha256, bytes: bytes.length, seed }));
+  await writeWhole(marker, JSON.stringify({ sha256, bytes: bytes.length, seed }));
   return { path, sha256, bytes: bytes.length, generated: true };
 }
 
@@ -133,6 +131,13 @@ export async function ensureResNet50SavedModel(dir: string, seed = 1): Promise<G
   const bytes = await readFile(onnxModel.path);
   await writeSavedModel(bytes, path);
   const pb = await readFile(join(path, "saved_model.pb"));
-  await writeFile(marker, JSON.stringify({ from: onnxModel.sha256, bytes: pb.length, seed }));
+  await writeWhole(marker, JSON.stringify({ from: onnxModel.sha256, bytes: pb.length, seed }));
   return { path, sha256: onnxModel.sha256, bytes: pb.length, generated: true };
+}
+
+/** Written under a private name and renamed: test files and nodes sharing the cache never read a partial file. */
+async function writeWhole(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
 }

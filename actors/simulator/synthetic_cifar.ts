@@ -50,20 +50,24 @@ export async function ensureSyntheticCifar(dir: string, options: SyntheticOption
   const have = await readFile(marker, "utf8").catch(() => null);
   if (have === want) return { dir, file, count, seed, generated: false };
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "fine_label_names.txt"), SYNTHETIC_FINE_NAMES.join("\n") + "\n");
-  await writeFile(join(dir, "coarse_label_names.txt"), SYNTHETIC_COARSE_NAMES.join("\n") + "\n");
+  await writeWhole(join(dir, "fine_label_names.txt"), SYNTHETIC_FINE_NAMES.join("\n") + "\n");
+  await writeWhole(join(dir, "coarse_label_names.txt"), SYNTHETIC_COARSE_NAMES.join("\n") + "\n");
   const out = new Uint8Array(count * CIFAR_RECORD_BYTES);
   const rand = mulberry32(seed);
   for (let i = 0; i < count; i++) {
     const fine = Math.floor(rand() * CIFAR_FINE_CLASSES);
     out.set(encodeCifarRecord(Math.floor(fine / 5), fine, syntheticImage(fine, rand)), i * CIFAR_RECORD_BYTES);
   }
-  // Written under a private name and renamed, so concurrent generators never expose a partial file.
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, out);
-  await rename(tmp, file);
-  await writeFile(marker, want);
+  await writeWhole(file, out);
+  await writeWhole(marker, want);
   return { dir, file, count, seed, generated: true };
+}
+
+/** Written under a private name and renamed, so concurrent generators and readers never see a partial file. */
+async function writeWhole(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
 }
 
 /** One image of class `fine`: three 32x32 planes. */

@@ -3,20 +3,23 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../infra/process.ts";
+import { staticPorts } from "../helpers/infra.ts";
 import { probeKafka } from "../../actors/kafka/client.ts";
 import { until } from "../helpers/wait.ts";
 
 type Keeper = { restarts: number; status: string; info: { pid: number } | null };
 
 t.test("the broker role runs Kafka as a supervised process and restarts it when killed", async (t) => {
-  const [ops, kafka, controller] = [await freePort(), await freePort(), await freePort()];
+  // Kafka's listeners need their ports named in advance: drawn outside the ephemeral range (see staticPorts).
+  // The ops endpoint binds a port of its own choosing, read from the node's log.
+  const [kafka, controller] = await staticPorts(2);
   const dir = mkdtempSync(join(tmpdir(), "troupe-broker-"));
   const node = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
     env: {
       ...process.env,
       ROLE: "broker",
-      OPS_PORT: String(ops),
+      LOG_LEVEL: "info",
+      OPS_PORT: "0",
       KAFKA_PORT: String(kafka),
       KAFKA_CONTROLLER_PORT: String(controller),
       KAFKA_DATA_DIR: dir,
@@ -30,6 +33,12 @@ t.test("the broker role runs Kafka as a supervised process and restarts it when 
   t.teardown(() => {
     if (node.exitCode === null) node.kill("SIGKILL");
   });
+  const ops = await until(
+    "the ops endpoint",
+    () => /"msg":"ops endpoint listening"[^\n]*"url":"http:\/\/[^":]+:(\d+)"/.exec(stderr)?.[1],
+    60_000,
+    20,
+  );
   const base = `http://127.0.0.1:${ops}`;
   const keeper = async (): Promise<Keeper> =>
     (await (await fetch(`${base}/actors`)).json()).tree.children[0].children[0];

@@ -45,6 +45,40 @@ t.test("mounted at /ops in an embedding service, the page works from /ops and fr
   }
 });
 
+t.test("with a token, the header links open the data the page loads with the token", async (t) => {
+  const sys = startSystem({ logger: silentLogger });
+  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  await spawn(sys.root, counter("a", []), { name: "a", capacity: 4 });
+  const server = await serveHttp(
+    createOpsApp(sys, { nodeId: "tokened", token: TOKEN, config: { nodeId: "tokened" } }).fetch,
+    {
+      host: "127.0.0.1",
+      port: 0,
+    },
+  );
+  t.teardown(() => server.close());
+  const browser = await chromium.launch({
+    executablePath: await ensureChromium(silentLogger),
+    args: [...CHROMIUM_ARGS],
+  });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${server.port}/`);
+  await page.fill("#token", TOKEN);
+  await page.click("#login button");
+  await page.waitForSelector(row("/troupe/a"));
+  const open = async (link: string) => {
+    const [tab] = await Promise.all([page.context().waitForEvent("page"), page.click(`a[href$="${link}"]`)]);
+    await tab.waitForURL(/^blob:/);
+    return tab.innerText("body");
+  };
+  const actors = JSON.parse(await open("actors")) as { tree: { path: string; children: { path: string }[] } };
+  t.equal(actors.tree.path, "/troupe", "actors: the tree, not a 401");
+  t.same(actors.tree.children.map((c) => c.path), ["/troupe/a"]);
+  t.match(await open("metrics"), /^# HELP troupe_/m, "metrics: the Prometheus text");
+  t.match(JSON.parse(await open("config")), { nodeId: "tokened" }, "config: the node's configuration");
+});
+
 for (const runtime of ["node", "deno"] as const) {
   t.test(`the ops page of a db node on ${runtime}: live figures, a crash, the restart button, a trace`, async (t) => {
     const { dir, url } = await privatePostgres(t, `ops-page-${runtime}`);
@@ -91,8 +125,8 @@ for (const runtime of ["node", "deno"] as const) {
     t.equal(await button!.evaluate((b: Element) => b.isConnected), true, "not replaced by the redraws");
     t.match(
       await page.textContent(cell("/troupe/db", "budget")),
-      /^30\/30 · next 250ms$/,
-      "the db supervisor's budget, untouched yet",
+      /^\d+\/30 · next \d+ms$/,
+      "the db supervisor's budget: left of its intensity 30, and the next backoff",
     );
     t.match(await page.textContent("#pipeline"), /lag: .*:\d+ \d+/, "the consumer's lag per partition");
 
