@@ -57,3 +57,17 @@ export function stageResult(
     notes: s.notes ?? [],
   };
 }
+
+/**
+ * Runs the sides of one round, the first side going first in even rounds and last in odd
+ * ones (the order rotates by one each round), so no side always runs on a cold or a warm
+ * machine. Resolves with each side's result in the sides' own order.
+ */
+export async function alternate<T>(round: number, sides: (() => Promise<T>)[]): Promise<T[]> {
+  const out: T[] = new Array(sides.length);
+  for (let k = 0; k < sides.length; k++) {
+    const i = (k + round) % sides.length;
+    out[i] = await sides[i]!();
+  }
+  return out;
+}

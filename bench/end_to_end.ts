@@ -8,7 +8,7 @@
 import { connectPostgres } from "../actors/db/postgres.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, isolated, waitFor } from "./_nodes.ts";
-import { percentile, type StageResult, stageResult } from "./_stats.ts";
+import { alternate, percentile, type StageResult, stageResult } from "./_stats.ts";
 import { inferenceViaKafka } from "./inference.ts";
 
 async function run(
@@ -53,8 +53,10 @@ export async function benchEndToEnd(
   const rates: number[] = [];
   const alone: number[] = [];
   for (let r = 0; r < ctx.rounds; r++) {
-    rates.push((await run(ctx, { SIM_RATE: "0" }, n)).rate);
-    alone.push(await inferenceViaKafka(ctx, n));
+    await alternate(r, [
+      async () => void rates.push((await run(ctx, { SIM_RATE: "0" }, n)).rate),
+      async () => void alone.push(await inferenceViaKafka(ctx, n)),
+    ]);
     ctx.say(
       `end to end round ${r + 1}/${ctx.rounds}: ${rates[r]!.toFixed(1)} img/s; inference via Kafka alone ${
         alone[r]!.toFixed(1)

@@ -57,17 +57,27 @@ export async function envelopeFile(path: string, n: number): Promise<string> {
   return path;
 }
 
-/** Records/s of kafka-python sending the file's envelopes with acks=all to a fresh 6-partition topic, and its version. */
+/**
+ * Records/s of kafka-python sending the file's envelopes with acks=all to a fresh 6-partition topic, and its
+ * version; with `batching`, troupe's (batch.size of that many bytes, linger), else kafka-python's defaults.
+ */
 export async function kafkaPythonRound(
   ctx: BenchContext,
   venv: PythonVenv,
   file: string,
+  batching: { bytes: number; lingerMs: number } | null,
 ): Promise<{ rate: number; version: string }> {
   const topic = ctx.unique("kafkapython");
   const admin = createKafkaClient({ brokers: ctx.brokers });
   await admin.ensureTopic(topic, { partitions: 6 });
   await admin.close();
-  const out = await run(venv.python, [script("kafka_python_producer.py"), ctx.brokers.join(","), topic, file]);
+  const out = await run(venv.python, [
+    script("kafka_python_producer.py"),
+    ctx.brokers.join(","),
+    topic,
+    file,
+    ...(batching ? [String(batching.bytes), String(batching.lingerMs)] : []),
+  ]);
   const r = JSON.parse(out.stdout.trim().split("\n").pop()!) as { recordsPerS: number; kafkaPython: string };
   return { rate: r.recordsPerS, version: r.kafkaPython };
 }

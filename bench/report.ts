@@ -4,6 +4,8 @@ import type { StageResult } from "./_stats.ts";
 /** What bench/run.ts writes to latest.json. */
 export interface BenchReport {
   mode: string;
+  /** The commit measured (`git rev-parse HEAD`), with `-dirty` when the tree had changes. */
+  commit?: string;
   started: string;
   finished: string;
   machine: { cores: number; cpu: string; cpuFlags?: string[]; memoryGiB: number; node: string };
@@ -20,7 +22,7 @@ const fmt = (
 /** The markdown table of a report. */
 export function renderMarkdown(r: BenchReport): string {
   const lines = [
-    `Benchmarks (${r.mode} mode), ${
+    `Benchmarks (${r.mode} mode) of ${r.commit ?? "an unrecorded commit"}, ${
       r.started.slice(0, 16).replace("T", " ")
     } UTC on ${r.machine.cores} cores (${r.machine.cpu}${
       r.machine.cpuFlags?.length ? `; ${r.machine.cpuFlags.join(" ")}` : ""

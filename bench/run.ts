@@ -21,6 +21,7 @@ import { benchRuntime } from "./runtime.ts";
 import { renderMarkdown, renderSvg } from "./report.ts";
 import { cpuSimdFlags } from "../infra/cpu.ts";
 import { checkoutRuntime } from "./_baseline.ts";
+import { gitCommit } from "../infra/git.ts";
 
 type Ctx = Awaited<ReturnType<typeof benchContext>>;
 
@@ -87,7 +88,14 @@ const machine = {
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   node: process.version,
 };
-const report = { mode, started: started.toISOString(), finished: new Date().toISOString(), machine, results };
+const report = {
+  mode,
+  commit: await gitCommit(),
+  started: started.toISOString(),
+  finished: new Date().toISOString(),
+  machine,
+  results,
+};
 const dir = values.out ?? "bench/results";
 // The runtime stage alone has its own report, so a pipeline run's figures stay.
 const base = wanted.length === 1 && wanted[0] === "runtime" ? "runtime" : "latest";
@@ -97,4 +105,7 @@ await writeFile(`${dir}/${base}.md`, renderMarkdown(report));
 await writeFile(`${dir}/${base}.svg`, renderSvg(report));
 process.stdout.write("\n" + renderMarkdown(report));
 ctx.say(`wrote ${dir}/${base}.json, ${base}.md, ${base}.svg`);
-process.exit(0);
+// A bound the run checks (the overload stage's) that did not hold fails the run.
+const broken = results.filter((r) => r.target === null && r.met === false);
+for (const r of broken) ctx.say(`FAILED: ${r.stage}: ${String(r.extra["verdict"] ?? "its check did not hold")}`);
+process.exit(broken.length ? 1 : 0);

@@ -11,7 +11,7 @@ import { connectPostgres } from "../actors/db/postgres.ts";
 import { run } from "../infra/process.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, fillImages, isolated, waitFor } from "./_nodes.ts";
-import { type StageResult, stageResult } from "./_stats.ts";
+import { alternate, type StageResult, stageResult } from "./_stats.ts";
 
 async function troupeRound(
   ctx: BenchContext,
@@ -66,28 +66,32 @@ export async function benchSink(ctx: BenchContext): Promise<StageResult> {
   const schemas: string[] = [];
   try {
     for (let r = 0; r < ctx.rounds; r++) {
-      const t = await troupeRound(ctx, topics, n);
-      troupe.push(t.rate);
-      schemas.push(t.schema);
-      ctx.say(`sink round ${r + 1}/${ctx.rounds}: db role ${t.rate.toFixed(0)} rows/s`);
-      if (r === 0) {
-        // The anchor copies the very rows troupe wrote, into a table of the same shape.
-        const sql = connectPostgres(ctx.databaseUrl, { max: 1 });
-        await sql.unsafe(
-          `DROP TABLE IF EXISTS images_template; CREATE TABLE images_template (LIKE "${t.schema}".images INCLUDING ALL)`,
-        );
-        await sql.end();
-        await run("psql", [
-          ctx.databaseUrl,
-          "-v",
-          "ON_ERROR_STOP=1",
-          "-qc",
-          `\\copy (SELECT image_id, device_id, seq, captured_at, fine_label, coarse_label, width, height, png, sha256 FROM "${t.schema}".images) TO '${csv}' CSV`,
-        ]);
-      }
-      const secs = await anchorRound(ctx, csv, r);
-      anchor.push(n / secs);
-      ctx.say(`sink round ${r + 1}/${ctx.rounds}: psql COPY ${(n / secs).toFixed(0)} rows/s`);
+      // Which side goes first alternates; round 1 starts with troupe, whose rows the anchor copies.
+      await alternate(r, [async () => {
+        const t = await troupeRound(ctx, topics, n);
+        troupe.push(t.rate);
+        schemas.push(t.schema);
+        ctx.say(`sink round ${r + 1}/${ctx.rounds}: db role ${t.rate.toFixed(0)} rows/s`);
+        if (r === 0) {
+          // The anchor copies the very rows troupe wrote, into a table of the same shape.
+          const sql = connectPostgres(ctx.databaseUrl, { max: 1 });
+          await sql.unsafe(
+            `DROP TABLE IF EXISTS images_template; CREATE TABLE images_template (LIKE "${t.schema}".images INCLUDING ALL)`,
+          );
+          await sql.end();
+          await run("psql", [
+            ctx.databaseUrl,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qc",
+            `\\copy (SELECT image_id, device_id, seq, captured_at, fine_label, coarse_label, width, height, png, sha256 FROM "${t.schema}".images) TO '${csv}' CSV`,
+          ]);
+        }
+      }, async () => {
+        const secs = await anchorRound(ctx, csv, r);
+        anchor.push(n / secs);
+        ctx.say(`sink round ${r + 1}/${ctx.rounds}: psql COPY ${(n / secs).toFixed(0)} rows/s`);
+      }]);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

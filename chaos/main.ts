@@ -19,6 +19,8 @@ import { writeTinyModel } from "../test/helpers/tiny_model.ts";
 import { brokersOf, type Cluster, startBroker, startDatabase, stopDatabase } from "./cluster.ts";
 import { checkNamespaces, createHosts, type Network, removeHosts } from "./netns.ts";
 import { renderChaosMarkdown } from "./report.ts";
+import { cpuSimdFlags } from "../infra/cpu.ts";
+import { gitCommit } from "../infra/git.ts";
 import { runScenario, type RunShape, type ScenarioResult, SCENARIOS, stopNodes } from "./scenarios.ts";
 
 const HOSTS = ["broker", "db", "inference", "camera", "observer", "link"];
@@ -133,11 +135,13 @@ async function inside(netJson: string): Promise<void> {
   }
   const report = {
     mode: quick ? "quick" : "full",
+    commit: await gitCommit(),
     started: started.toISOString(),
     finished: new Date().toISOString(),
     machine: {
       cores: cpus().length,
       cpu: cpus()[0]?.model ?? "unknown",
+      cpuFlags: cpuSimdFlags(),
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
     },

@@ -4,9 +4,11 @@ import type { RunShape, ScenarioResult } from "./scenarios.ts";
 /** A chaos run as written to JSON. */
 export interface ChaosReport {
   mode: string;
+  /** The commit measured, with `-dirty` when the tree had changes. */
+  commit?: string;
   started: string;
   finished: string;
-  machine: { cores: number; cpu: string; memoryGiB: number; node: string };
+  machine: { cores: number; cpu: string; cpuFlags?: string[]; memoryGiB: number; node: string };
   shape: RunShape;
   results: (ScenarioResult | { scenario: string; skipped: string })[];
 }
@@ -17,9 +19,11 @@ const letters = (m: Record<string, number>) =>
 /** The report as a markdown table with the machine it ran on. */
 export function renderChaosMarkdown(r: ChaosReport): string {
   const lines = [
-    `Chaos suite (${r.mode} mode), ${
+    `Chaos suite (${r.mode} mode) of ${r.commit ?? "an unrecorded commit"}, ${
       r.started.slice(0, 16).replace("T", " ")
-    } UTC on ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. Four hosts (network namespaces on one bridge); ${r.shape.images} images per scenario from ${r.shape.devices} cameras at ${r.shape.rate}/s each; outages of ${
+    } UTC on ${r.machine.cores} cores (${r.machine.cpu}${
+      r.machine.cpuFlags?.length ? `; ${r.machine.cpuFlags.join(" ")}` : ""
+    }), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. Four hosts (network namespaces on one bridge); ${r.shape.images} images per scenario from ${r.shape.devices} cameras at ${r.shape.rate}/s each; outages of ${
       r.shape.outageMs / 1000
     } s.`,
     "",

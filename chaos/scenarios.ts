@@ -88,6 +88,8 @@ export interface Scenario {
   fault(run: Run): Promise<number>;
   /** Extra image rows and inference rows beyond N, and dead letters expected. */
   expect?: { images?: number; inferences?: number; deadLetters?: Record<string, number> };
+  /** The fault leaves rows written whose offsets were not committed: some image rows must be written again. */
+  replays?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -100,7 +102,8 @@ const midRun = (run: Run) =>
 function killRole(role: "db" | "inference" | "simulator"): Scenario {
   return {
     name: `kill -9 ${role === "simulator" ? "simulator" : role} node`,
-    quick: role === "db",
+    quick: true,
+    replays: role === "db",
     async fault(run) {
       await midRun(run);
       if (role === "db") await momentWithUncommittedRows(run);
@@ -206,7 +209,7 @@ let relay: HostProcess | null = null;
 /** The broker advertises a relay on the link host that holds every chunk 200 ms each way and 5% of them 200 ms more. */
 const slowLossyBroker: Scenario = {
   name: "broker link 200 ms + 5% loss",
-  quick: false,
+  quick: true,
   async setup(c) {
     const link = c.net.hosts["link"]!;
     const broker = c.net.hosts["broker"]!;
@@ -443,6 +446,9 @@ export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag:
       result.problems.push(`${result.inferenceRows} inference rows, not ${wantInferences}`);
     }
     if (result.duplicates !== 0) result.problems.push(`${result.duplicates} images counted twice`);
+    if (s.replays && result.replayed === 0) {
+      result.problems.push("no image row was written again: the kill left uncommitted rows, so some must be replayed");
+    }
     const reasons = new Set([...Object.keys(result.deadLetters), ...Object.keys(result.expectedDeadLetters)]);
     for (const r of reasons) {
       if ((result.deadLetters[r] ?? 0) !== (result.expectedDeadLetters[r] ?? 0)) {

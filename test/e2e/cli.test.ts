@@ -66,6 +66,7 @@ const COMMANDS: { script: string; name: string; flag: RegExp }[] = [
   { script: "chaos/main.ts", name: "chaos", flag: /--quick/ },
   { script: "bench/run.ts", name: "bench", flag: /--stages a,b/ },
   { script: "tools/check_layers.ts", name: "check:layers", flag: /no flags but --help/ },
+  { script: "tools/readme_figures.ts", name: "readme:figures", flag: /--check/ },
 ];
 
 t.test("every command answers --help with its flags and refuses an unknown flag with one line, exit 2", async (t) => {

@@ -38,7 +38,8 @@ t.test("activation parameters: the range always holds zero, and zero is exact", 
 });
 
 t.test("the generated ResNet50: onnxruntime fuses every convolution, and the report holds", async (t) => {
-  const model = readFileSync((await ensureResNet50(join(dir, "models"), 1)).path);
+  // The model cache every test shares (written whole, then renamed): generated once per machine.
+  const model = readFileSync((await ensureResNet50(".troupe/test-models", 1)).path);
   const images = cifarPngs(48, 11).map((p) => preprocessPng(p, IMAGENET_INPUT));
   const q = await quantizeOnnx(model, {
     inputDims: [3, 224, 224],
