@@ -5,7 +5,6 @@
  * cannot be reached at start, 130 on a second interrupt.
  */
 import { parseCli } from "./node/cli/args.ts";
-import { startNodeCli } from "./node/cli/harness.ts";
 import { CONFIG_VARIABLES } from "./node/config.ts";
 
 const vars = Object.entries(CONFIG_VARIABLES).map(([k, v]) => `  ${k.padEnd(22)} ${v}`).join("\n");
@@ -15,4 +14,6 @@ parseCli({
     `Takes no flags but --help: the configuration is the environment, or a JSON file named by TROUPE_CONFIG:\n${vars}\n`,
   options: {},
 });
+// Loaded once the flags are known: --help and a bad flag answer without loading the roles.
+const { startNodeCli } = await import("./node/cli/harness.ts");
 await startNodeCli({ name: "troupe" });

@@ -10,14 +10,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import process from "node:process";
 import { parseCli } from "../node/cli/args.ts";
-import { benchContext } from "./_context.ts";
-import type { StageResult } from "./_stats.ts";
-import { benchProducer } from "./producer.ts";
-import { benchSink } from "./sink.ts";
-import { benchInference } from "./inference.ts";
-import { benchEndToEnd } from "./end_to_end.ts";
-import { benchOverload } from "./overload.ts";
-import { benchRuntime } from "./runtime.ts";
+import type { benchContext } from "./_context.ts";
+import { type StageResult, stageResult } from "./_stats.ts";
 import { renderMarkdown, renderSvg } from "./report.ts";
 import { cpuSimdFlags } from "../infra/cpu.ts";
 import { checkoutRuntime } from "./_baseline.ts";
@@ -37,13 +31,17 @@ function slowest(results: StageResult[]): { stage: string; rate: number } | null
 }
 
 const STAGES: Record<string, (ctx: Ctx, done: StageResult[]) => Promise<StageResult | StageResult[]>> = {
-  runtime: (ctx) => benchRuntime(ctx),
-  producer: (ctx) => benchProducer(ctx),
-  sink: (ctx) => benchSink(ctx),
-  inference: (ctx) => benchInference(ctx),
-  e2e: (ctx, done) => benchEndToEnd(ctx, slowest(done)),
-  overload: (ctx, done) =>
-    benchOverload(ctx, done.find((s) => s.stage === "end to end")?.troupe.median ?? slowest(done)?.rate ?? 10),
+  // Each stage's module is loaded when it runs: --help answers at once, and a stage loads only what it measures.
+  runtime: async (ctx) => (await import("./runtime.ts")).benchRuntime(ctx),
+  producer: async (ctx) => (await import("./producer.ts")).benchProducer(ctx),
+  sink: async (ctx) => (await import("./sink.ts")).benchSink(ctx),
+  inference: async (ctx) => (await import("./inference.ts")).benchInference(ctx),
+  e2e: async (ctx, done) => (await import("./end_to_end.ts")).benchEndToEnd(ctx, slowest(done)),
+  overload: async (ctx, done) =>
+    (await import("./overload.ts")).benchOverload(
+      ctx,
+      done.find((s) => s.stage === "end to end")?.troupe.median ?? slowest(done)?.rate ?? 10,
+    ),
 };
 
 // libtensorflow (the tfjs engine) logs to stderr unless told not to.
@@ -71,15 +69,27 @@ alternating; writes DIR/latest.{json,md,svg}.
 if (values.baseline) process.env["BENCH_RUNTIME_BASELINE"] = await checkoutRuntime(values.baseline);
 const mode = values.full ? "full" : "quick";
 const wanted = values.stages ? values.stages.split(",") : Object.keys(STAGES);
-const ctx = await benchContext(mode, process.env);
+const ctx = await (await import("./_context.ts")).benchContext(mode, process.env);
 ctx.say(`${mode} mode; stages ${wanted.join(", ")}; ${ctx.rounds} rounds per side, alternating`);
 const started = new Date();
+// Read at the start: the code measured is the code checked out when the run began.
+const commit = await gitCommit();
 const results: StageResult[] = [];
 for (const name of wanted) {
   const stage = STAGES[name];
   if (!stage) throw new Error(`unknown stage '${name}': stages are ${Object.keys(STAGES).join(", ")}`);
   ctx.say(`stage ${name}`);
-  results.push(...[await stage(ctx, results)].flat());
+  try {
+    results.push(...[await stage(ctx, results)].flat());
+  } catch (err) {
+    // One stage's failure is reported with the others' figures, and fails the run.
+    ctx.say(`stage ${name} failed: ${(err as Error).stack ?? String(err)}`);
+    results.push({
+      ...stageResult({ stage: name, unit: "", troupe: ["not measured", []], anchor: null, target: null }),
+      met: false,
+      extra: { verdict: `the stage failed: ${(err as Error).message}` },
+    });
+  }
 }
 const machine = {
   cores: availableParallelism(),
@@ -90,7 +100,7 @@ const machine = {
 };
 const report = {
   mode,
-  commit: await gitCommit(),
+  commit,
   started: started.toISOString(),
   finished: new Date().toISOString(),
   machine,

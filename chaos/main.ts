@@ -14,14 +14,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { parseCli } from "../node/cli/args.ts";
-import { hasCommand } from "../infra/process.ts";
-import { writeTinyModel } from "../test/helpers/tiny_model.ts";
-import { brokersOf, type Cluster, startBroker, startDatabase, stopDatabase } from "./cluster.ts";
-import { checkNamespaces, createHosts, type Network, removeHosts } from "./netns.ts";
-import { renderChaosMarkdown } from "./report.ts";
-import { cpuSimdFlags } from "../infra/cpu.ts";
-import { gitCommit } from "../infra/git.ts";
-import { runScenario, type RunShape, type ScenarioResult, SCENARIOS, stopNodes } from "./scenarios.ts";
+import type { Cluster } from "./cluster.ts";
+import type { Network } from "./netns.ts";
+import type { RunShape, ScenarioResult } from "./scenarios.ts";
 
 const HOSTS = ["broker", "db", "inference", "camera", "observer", "link"];
 const { values } = parseCli({
@@ -44,6 +39,15 @@ scenario failed.
     out: { type: "string", default: "bench/results" },
   },
 });
+// Loaded once the flags are known: --help and a bad flag answer at once.
+const { hasCommand } = await import("../infra/process.ts");
+const { writeTinyModel } = await import("../test/helpers/tiny_model.ts");
+const { brokersOf, startBroker, startDatabase, stopDatabase } = await import("./cluster.ts");
+const { checkNamespaces, createHosts, removeHosts } = await import("./netns.ts");
+const { renderChaosMarkdown } = await import("./report.ts");
+const { cpuSimdFlags } = await import("../infra/cpu.ts");
+const { gitCommit } = await import("../infra/git.ts");
+const { runScenario, SCENARIOS, stopNodes } = await import("./scenarios.ts");
 const say = (line: string) => process.stdout.write(`chaos [${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 if (values.inside === undefined) await outside();
@@ -110,6 +114,8 @@ async function inside(netJson: string): Promise<void> {
   const wanted = SCENARIOS.filter((s) => (values.only ? s.name.includes(values.only) : !quick || s.quick));
   const results: (ScenarioResult | { scenario: string; skipped: string })[] = [];
   const started = new Date();
+  // Read at the start: the code measured is the code checked out when the run began.
+  const commit = await gitCommit();
   try {
     for (const [i, s] of wanted.entries()) {
       const why = await s.unavailable?.(c);
@@ -135,7 +141,7 @@ async function inside(netJson: string): Promise<void> {
   }
   const report = {
     mode: quick ? "quick" : "full",
-    commit: await gitCommit(),
+    commit,
     started: started.toISOString(),
     finished: new Date().toISOString(),
     machine: {

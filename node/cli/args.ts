@@ -2,10 +2,11 @@
  * Command-line flags of every troupe command, one way: `--help` (or `-h`) prints
  * the usage on standard output and exits 0; an unknown flag, a missing value or
  * an unexpected argument prints one line naming it on standard error and exits 2.
+ * It imports nothing of troupe, so a command that parses its flags first and loads
+ * the rest afterwards answers `--help` and a bad flag at once.
  */
 import process from "node:process";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { errorMessage, exit } from "../../system/mod.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -36,13 +37,13 @@ export function parseCli<O extends Options>(spec: CliSpec<O>) {
     });
   } catch (err) {
     // node:util's messages end in advice meant for its callers ("To specify a positional argument ...").
-    const first = errorMessage(err).split(". ")[0]!.replace(/\.$/, "");
+    const first = String((err as Error)?.message ?? err).split(". ")[0]!.replace(/\.$/, "");
     console.error(`${spec.name}: ${first} (see --help)`);
-    exit(2);
+    process.exit(2);
   }
   if ((parsed.values as Record<string, unknown>)["help"] === true) {
     process.stdout.write(spec.usage.endsWith("\n") ? spec.usage : `${spec.usage}\n`);
-    exit(0);
+    process.exit(0);
   }
   return parsed;
 }

@@ -4,9 +4,6 @@
  * `KAFKA_BROKERS=...` on standard output.
  */
 import process from "node:process";
-import { createLogger } from "../../system/mod.ts";
-import { probeKafka } from "../../actors/kafka/mod.ts";
-import { runningBrokerPid, startBroker, terminate } from "../../infra/mod.ts";
 import { parseCli } from "./args.ts";
 
 const USAGE = `usage: npm run kafka -- start|stop [flags]
@@ -33,6 +30,10 @@ const { values, positionals } = parseCli({
     heap: { type: "string", default: "512m" },
   },
 });
+// Loaded once the flags are known: --help and a bad flag answer at once.
+const { createLogger } = await import("../../system/mod.ts");
+const { probeKafka } = await import("../../actors/kafka/mod.ts");
+const { runningBrokerPid, startBroker, terminate } = await import("../../infra/mod.ts");
 const log = createLogger({ fields: { script: "kafka" } });
 const settings = {
   port: Number(values.port),

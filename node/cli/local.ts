@@ -7,7 +7,6 @@
  * once with --exit.
  */
 import { parseCli } from "./args.ts";
-import { startNodeCli } from "./harness.ts";
 import { bar, num, RateMeter, startProgress } from "./progress.ts";
 
 function usage(): string {
@@ -39,6 +38,8 @@ async function main(): Promise<void> {
       exit: { type: "boolean" },
     },
   });
+  // Loaded once the flags are known: --help and a bad flag answer at once.
+  const { startNodeCli } = await import("./harness.ts");
   const cli = await startNodeCli({
     name: "local",
     overrides: (env) => ({

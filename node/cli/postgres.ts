@@ -3,8 +3,6 @@
  * PostgreSQL cluster. `start` prints `DATABASE_URL=...` on standard output.
  */
 import process from "node:process";
-import { createLogger } from "../../system/mod.ts";
-import { startPostgres, stopPostgres } from "../../infra/mod.ts";
 import { parseCli } from "./args.ts";
 
 const USAGE = `usage: npm run postgres -- start|stop [--dir D]
@@ -21,6 +19,9 @@ const { values, positionals } = parseCli({
   positionals: true,
   options: { dir: { type: "string", default: ".troupe/postgres" } },
 });
+// Loaded once the flags are known: --help and a bad flag answer at once.
+const { createLogger } = await import("../../system/mod.ts");
+const { startPostgres, stopPostgres } = await import("../../infra/mod.ts");
 const log = createLogger({ fields: { script: "postgres" } });
 switch (positionals[0]) {
   case "start":

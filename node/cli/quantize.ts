@@ -8,10 +8,6 @@
  */
 import process from "node:process";
 import { parseCli } from "./args.ts";
-import { ensureResNet50, QuantizationRefused } from "../../actors/inference/mod.ts";
-import { createLogger } from "../../system/mod.ts";
-import { loadConfig } from "../config.ts";
-import { ensureInt8Model } from "../int8_model.ts";
 
 const { values } = parseCli({
   name: "quantize",
@@ -32,6 +28,11 @@ INT8_MIN_TOP1 unless --force.
     force: { type: "boolean", default: false },
   },
 });
+// Loaded once the flags are known: --help and a bad flag answer at once.
+const { ensureResNet50, QuantizationRefused } = await import("../../actors/inference/mod.ts");
+const { createLogger } = await import("../../system/mod.ts");
+const { loadConfig } = await import("../config.ts");
+const { ensureInt8Model } = await import("../int8_model.ts");
 const log = createLogger({ fields: { script: "quantize" } });
 try {
   const config = loadConfig({ env: { ...process.env, ROLE: "inference", KAFKA_BROKERS: "unused:9092" } });

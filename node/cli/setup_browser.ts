@@ -3,8 +3,6 @@
  * of the ops page (apt-get when missing; a second when it is there).
  */
 import process from "node:process";
-import { createLogger } from "../../system/mod.ts";
-import { chromiumVersion, ensureChromium } from "../../infra/mod.ts";
 import { parseCli } from "./args.ts";
 
 parseCli({
@@ -16,6 +14,9 @@ is missing). Takes no flags but --help.
 `,
   options: {},
 });
+// Loaded once the flags are known: --help and a bad flag answer at once.
+const { createLogger } = await import("../../system/mod.ts");
+const { chromiumVersion, ensureChromium } = await import("../../infra/mod.ts");
 const log = createLogger({ fields: { script: "setup:browser" } });
 try {
   const path = await ensureChromium(log);

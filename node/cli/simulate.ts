@@ -6,7 +6,6 @@
  */
 import { parseCli } from "./args.ts";
 import type { ConfigSource } from "../config.ts";
-import { startNodeCli } from "./harness.ts";
 import { bar, num, RateMeter, startProgress } from "./progress.ts";
 
 const FLAGS = {
@@ -40,6 +39,8 @@ function usage(): string {
 async function main(): Promise<void> {
   const options = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: "string" as const }]));
   const parsed = parseCli({ name: "simulate", usage: usage(), options });
+  // Loaded once the flags are known: --help and a bad flag answer at once.
+  const { startNodeCli } = await import("./harness.ts");
   const flags = parsed.values as Record<string, string | undefined>;
   const started = Date.now();
   const cli = await startNodeCli({
