@@ -3,9 +3,12 @@
  * for a while. Sampled every 500 ms: the model pool's mailbox depth against its
  * capacity, whether the inference consumer is paused, and RSS. Then the cameras
  * stop, the backlog drains, and every image must have its row and its inference.
- * The pool's queue (POOL_QUEUE 8) is smaller than what the inference consumer hands
- * it at once (a chunk of 2 x POOL_MAX_BATCH x POOL_WORKERS, at least 16), so the
- * overload reaches the bound and the consumer pauses its partitions; the stage
+ * The pool holds less than the inference consumer hands it at once: with
+ * POOL_MAX_BATCH 2 and POOL_QUEUE 2 it holds a batch on its worker, one forming and
+ * two queued (6), and the consumer's chunk is 8 (2 x POOL_MAX_BATCH x POOL_WORKERS,
+ * at least 8), so the overload reaches the queue's bound and the consumer pauses its
+ * partitions (a run of 2026-12-07 with POOL_QUEUE 8 and batches of 8 never did: the
+ * pool took a whole chunk and the excess only waited in Kafka); the stage
  * fails (and with it the run) unless the queue reached its bound and never went
  * past it, the consumer paused, RSS stayed flat and nothing was lost.
  */
@@ -16,7 +19,7 @@ import { type StageResult, stageResult } from "./_stats.ts";
 import { findInSnapshot, walkSnapshot } from "../system/mod.ts";
 import { connectPostgres } from "../actors/db/postgres.ts";
 
-const POOL_QUEUE = 8;
+const POOL_QUEUE = 2;
 
 /** Runs the stage at 3x `capacity` images/s. */
 export async function benchOverload(ctx: BenchContext, capacity: number): Promise<StageResult> {
@@ -30,6 +33,7 @@ export async function benchOverload(ctx: BenchContext, capacity: number): Promis
     SIM_RATE: (offered / 10).toFixed(3),
     SIM_COUNT: String(Math.round(offered * secs)),
     POOL_QUEUE: String(POOL_QUEUE),
+    POOL_MAX_BATCH: "2",
   });
   const samples: {
     t: number;

@@ -1,5 +1,5 @@
 import t from "tap";
-import { median, percentile, stageResult } from "../../bench/_stats.ts";
+import { alternate, median, percentile, stageResult } from "../../bench/_stats.ts";
 import { renderMarkdown, renderSvg } from "../../bench/report.ts";
 
 t.test("medians, percentiles and ratios", async (t) => {
@@ -54,4 +54,15 @@ t.test("the report renders every stage in markdown and SVG", async (t) => {
   t.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   t.match(svg, ">producer</text>");
   t.notMatch(svg, ">overload</text>", "stages without a ratio are not charted");
+});
+
+t.test("alternate: each round starts with the next side, and results come back in the sides' order", async (t) => {
+  const ran: string[][] = [];
+  for (let round = 0; round < 4; round++) {
+    const order: string[] = [];
+    const side = (name: string) => () => Promise.resolve(void order.push(name)).then(() => name.toUpperCase());
+    t.same(await alternate(round, [side("a"), side("b"), side("c")]), ["A", "B", "C"], `round ${round}: results`);
+    ran.push(order);
+  }
+  t.same(ran, [["a", "b", "c"], ["b", "c", "a"], ["c", "a", "b"], ["a", "b", "c"]], "who goes first rotates");
 });
