@@ -7,7 +7,7 @@
  * POOL_MAX_BATCH 2 and POOL_QUEUE 2 it holds a batch on its worker, one forming and
  * two queued (6), and the consumer's chunk is 8 (2 x POOL_MAX_BATCH x POOL_WORKERS,
  * at least 8), so the overload reaches the queue's bound and the consumer pauses its
- * partitions (a run of 2026-12-07 with POOL_QUEUE 8 and batches of 8 never did: the
+ * partitions (the full run of 2026-12-06 with POOL_QUEUE 8 and batches of 8 never did: the
  * pool took a whole chunk and the excess only waited in Kafka); the stage
  * fails (and with it the run) unless the queue reached its bound and never went
  * past it, the consumer paused, RSS stayed flat and nothing was lost.

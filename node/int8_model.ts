@@ -7,15 +7,14 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import process from "node:process";
 import { encode as encodePng } from "fast-png";
 import { type FidelityReport, inputDims, preprocessPng, quantizeOnnx } from "../actors/inference/mod.ts";
 import { ensureSyntheticCifar, openCifarDataset } from "../actors/simulator/mod.ts";
 import { planarToInterleaved } from "../protocols/mod.ts";
 import { cpuSimdFlags, hasVnni } from "../infra/mod.ts";
-import type { Logger } from "../system/mod.ts";
+import { type Logger, writeFileWhole } from "../system/mod.ts";
 import type { TroupeConfig } from "./config.ts";
 
 /** A quantized model on disk. */
@@ -142,10 +141,8 @@ export async function ensureInt8Model(source: string, options: EnsureInt8Options
     thresholds: { minCosine: q.minCosine, minTop1: q.minTop1 },
   };
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, made.bytes);
-  await rename(tmp, path);
-  await writeFile(marker, JSON.stringify(record, null, 2) + "\n");
+  await writeFileWhole(path, made.bytes);
+  await writeFileWhole(marker, JSON.stringify(record, null, 2) + "\n");
   log.info("INT8 model written", {
     path,
     seconds: Math.round((Date.now() - t0) / 100) / 10,

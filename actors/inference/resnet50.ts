@@ -10,10 +10,10 @@
  * writes the same bytes, and its predictions mean nothing. Every response and log
  * line of a node serving it says so.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import process from "node:process";
 import { mulberry32 } from "../../protocols/mod.ts";
+import { writeFileWhole } from "../../system/mod.ts";
 import { sha256Hex } from "../../protocols/image_envelope.ts";
 import { OnnxGraph } from "./onnx_graph.ts";
 import { writeSavedModel } from "./onnx_to_tf.ts";
@@ -107,9 +107,9 @@ export async function ensureResNet50(dir: string, seed = 1): Promise<GeneratedMo
   if (known) return { path, sha256: known.sha256, bytes: known.bytes, generated: false };
   await mkdir(dir, { recursive: true });
   const bytes = buildResNet50(seed);
-  await writeWhole(path, bytes);
+  await writeFileWhole(path, bytes);
   const sha256 = sha256Hex(bytes);
-  await writeWhole(marker, JSON.stringify({ sha256, bytes: bytes.length, seed }));
+  await writeFileWhole(marker, JSON.stringify({ sha256, bytes: bytes.length, seed }));
   return { path, sha256, bytes: bytes.length, generated: true };
 }
 
@@ -131,13 +131,6 @@ export async function ensureResNet50SavedModel(dir: string, seed = 1): Promise<G
   const bytes = await readFile(onnxModel.path);
   await writeSavedModel(bytes, path);
   const pb = await readFile(join(path, "saved_model.pb"));
-  await writeWhole(marker, JSON.stringify({ from: onnxModel.sha256, bytes: pb.length, seed }));
+  await writeFileWhole(marker, JSON.stringify({ from: onnxModel.sha256, bytes: pb.length, seed }));
   return { path, sha256: onnxModel.sha256, bytes: pb.length, generated: true };
-}
-
-/** Written under a private name and renamed: test files and nodes sharing the cache never read a partial file. */
-async function writeWhole(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
 }

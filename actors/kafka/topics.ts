@@ -1,5 +1,5 @@
 /** Topics a service needs, created where missing. */
-import { errorMessage, type Logger } from "../../system/mod.ts";
+import { backoffDelay, errorMessage, type Logger } from "../../system/mod.ts";
 import { createKafkaClient } from "./client.ts";
 
 /** Options of {@link ensureTopics}. */
@@ -32,7 +32,7 @@ export async function ensureTopics(
           // host this topic-partition", seen on a freshly started broker under load): Kafka calls it retriable.
           if ((err as { retriable?: unknown }).retriable !== true || Date.now() > until) throw err;
           options.log.info("topic not ready yet: trying again", { topic, attempt, error: errorMessage(err) });
-          await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+          await new Promise((r) => setTimeout(r, backoffDelay(attempt, { minMs: 100, maxMs: 2000 })));
         }
       }
     }

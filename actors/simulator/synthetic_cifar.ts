@@ -4,10 +4,10 @@
  * (a pattern kind, orientation, frequency and palette); each image varies it by a
  * seeded phase, scale and light noise. Same seed and count: byte-identical files.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import process from "node:process";
 import { mulberry32 } from "../../protocols/mod.ts";
+import { writeFileWhole } from "../../system/mod.ts";
 import { CIFAR_FINE_CLASSES, CIFAR_RECORD_BYTES, CIFAR_SIDE, encodeCifarRecord } from "../../protocols/cifar100.ts";
 
 /** Options of {@link ensureSyntheticCifar}. */
@@ -50,24 +50,17 @@ export async function ensureSyntheticCifar(dir: string, options: SyntheticOption
   const have = await readFile(marker, "utf8").catch(() => null);
   if (have === want) return { dir, file, count, seed, generated: false };
   await mkdir(dir, { recursive: true });
-  await writeWhole(join(dir, "fine_label_names.txt"), SYNTHETIC_FINE_NAMES.join("\n") + "\n");
-  await writeWhole(join(dir, "coarse_label_names.txt"), SYNTHETIC_COARSE_NAMES.join("\n") + "\n");
+  await writeFileWhole(join(dir, "fine_label_names.txt"), SYNTHETIC_FINE_NAMES.join("\n") + "\n");
+  await writeFileWhole(join(dir, "coarse_label_names.txt"), SYNTHETIC_COARSE_NAMES.join("\n") + "\n");
   const out = new Uint8Array(count * CIFAR_RECORD_BYTES);
   const rand = mulberry32(seed);
   for (let i = 0; i < count; i++) {
     const fine = Math.floor(rand() * CIFAR_FINE_CLASSES);
     out.set(encodeCifarRecord(Math.floor(fine / 5), fine, syntheticImage(fine, rand)), i * CIFAR_RECORD_BYTES);
   }
-  await writeWhole(file, out);
-  await writeWhole(marker, want);
+  await writeFileWhole(file, out);
+  await writeFileWhole(marker, want);
   return { dir, file, count, seed, generated: true };
-}
-
-/** Written under a private name and renamed, so concurrent generators and readers never see a partial file. */
-async function writeWhole(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
 }
 
 /** One image of class `fine`: three 32x32 planes. */
