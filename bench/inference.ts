@@ -27,7 +27,7 @@ import { openCifarDataset } from "../actors/simulator/cifar_files.ts";
 import { ensureSyntheticCifar } from "../actors/simulator/mod.ts";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, fillImages, isolated, waitFor } from "./_nodes.ts";
-import { alternate, median, type StageResult, stageResult } from "./_stats.ts";
+import { alternate, type StageResult, stageResult } from "./_stats.ts";
 
 type Engine = "onnx" | "tfjs";
 
