@@ -14,41 +14,44 @@ t.test("rows PostgreSQL refuses are dead-lettered with their SQLSTATE; the rows 
   const sql = testSql(env);
   t.teardown(() => sql.end());
   const db = await startNodeProcess(t, { ...env, ROLE: "db" });
-  // Constraints an operator adds: the node knows nothing of them.
+  // Changes an operator makes, which the node knows nothing of: constraints, and
+  // columns narrowed below what an envelope may carry.
   await sql`ALTER TABLE images ADD CONSTRAINT no_refused_camera CHECK (device_id <> 'cam-refused')`;
   await sql`ALTER TABLE inferences ADD CONSTRAINT no_refused_model CHECK (model <> 'refused-model')`;
+  await sql`ALTER TABLE images ALTER COLUMN seq TYPE integer`;
+  await sql`ALTER TABLE inferences ALTER COLUMN latency_ms TYPE numeric(6, 1)`;
 
   const ds = await openCifarDataset(TEST_SYNTHETIC_DIR, "test");
   t.teardown(() => ds.close());
-  const image = async (deviceId: string, seq: number, capturedAt = new Date().toISOString()) =>
+  const image = async (deviceId: string, n: number, seq = n) =>
     Buffer.from(encodeImageEnvelope(captureEnvelope({
       deviceId,
       seq,
-      imageId: `${deviceId}/${seq}`,
-      capturedAt,
-      record: await ds.read(seq),
+      imageId: `${deviceId}/${n}`,
+      capturedAt: new Date().toISOString(),
+      record: await ds.read(n),
     })));
-  const inference = (imageId: string, model: string, inferredAt = "2026-11-24T18:00:00Z") =>
+  const inference = (imageId: string, model: string, latencyMs = 1) =>
     Buffer.from(JSON.stringify({
       v: 1,
       imageId,
       model,
       top: [{ index: 1, label: "bear", prob: 0.5 }],
-      latencyMs: 1,
-      inferredAt,
+      latencyMs,
+      inferredAt: "2026-11-24T18:00:00Z",
     }));
-  // Valid envelopes; PostgreSQL refuses two of each: year 1 at +01:00 is year 0 in UTC
-  // (22008, out of range), and the operator's constraints (23514).
+  // Valid envelopes; PostgreSQL refuses two of each: a number the narrowed column cannot
+  // hold (22003, out of range), and the operator's constraints (23514).
   const images = [
     { value: await image("cam-good", 0), sqlstate: null },
-    { value: await image("cam-good", 1, "0001-01-01T00:00:00+01:00"), sqlstate: "22008" },
+    { value: await image("cam-good", 1, 3_000_000_000), sqlstate: "22003" },
     { value: await image("cam-good", 2), sqlstate: null },
     { value: await image("cam-refused", 3), sqlstate: "23514" },
     { value: await image("cam-good", 4), sqlstate: null },
   ];
   const inferences = [
     { value: inference("cam-good/0", "m"), sqlstate: null },
-    { value: inference("cam-good/2", "m", "0001-01-01T00:00:00+01:00"), sqlstate: "22008" },
+    { value: inference("cam-good/2", "m", 1e6), sqlstate: "22003" },
     { value: inference("cam-good/0", "refused-model"), sqlstate: "23514" },
     { value: inference("cam-good/4", "m"), sqlstate: null },
   ];
