@@ -6,11 +6,12 @@
  * SIGINT/SIGTERM (exit 0) or when the root supervisor gives up (exit 1), and exit
  * 130 at once on a second signal.
  *
- * Under `npm run`, a Ctrl-C reaches the node twice: the terminal signals the whole
- * process group, and npm forwards what it got to its script. The scripts `exec`
- * the node (no shell in between, which npm's forward would kill, so npm would
- * exit 130), and the first repeat of the same signal within a second under npm
- * is taken for that copy, not for a second Ctrl-C.
+ * A stop signal often reaches the node twice at once: under `npm run` the terminal
+ * signals the whole process group and npm forwards what it got to its script;
+ * `timeout` signals its command and then the command's process group. So the first
+ * repeat of the same signal within a second is taken for that copy, not for a
+ * second Ctrl-C. (The npm scripts `exec` the node: with a shell in between, npm's
+ * forward killed the shell and npm exited 130.)
  */
 import { environment, errorMessage, exit, onShutdownSignal } from "../../system/mod.ts";
 import { ConfigError, type ConfigSource, loadConfig, type TroupeConfig } from "../config.ts";
@@ -72,13 +73,12 @@ export async function startNodeCli(options: NodeCliOptions): Promise<NodeCli> {
     for (const h of hooks) h(code);
     exit(code);
   })());
-  const underNpm = env["npm_lifecycle_event"] !== undefined;
   let signals = 0;
   let first = { signal: "", at: 0 };
-  let forwardSeen = false;
+  let copySeen = false;
   onShutdownSignal((signal) => {
-    if (signals === 1 && underNpm && !forwardSeen && signal === first.signal && Date.now() - first.at < 1000) {
-      forwardSeen = true; // npm's forward of the Ctrl-C the terminal already delivered
+    if (signals === 1 && !copySeen && signal === first.signal && Date.now() - first.at < 1000) {
+      copySeen = true; // the same request again: npm's forward, or `timeout`'s signal to the group
       return;
     }
     if (++signals > 1) {

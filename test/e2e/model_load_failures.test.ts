@@ -98,14 +98,24 @@ const cases: { name: string; env: Record<string, string>; says: RegExp }[] = [
   },
 ];
 
+// On Deno, one case of each kind: the messages come from the same code on both runtimes,
+// what differs is how each engine's native library loads and how the process ends.
+const onDeno = new Set([
+  "tfjs: a signature the SavedModel does not have",
+  "tfjs: a corrupt SavedModel",
+  "onnx: a corrupt model",
+]);
+
 for (const runtime of ["node", "deno"] as const) {
+  const mine = cases.filter((c) => runtime === "node" || onDeno.has(c.name));
   t.test(`${runtime}: every model-load failure exits 1 with its message`, async (t) => {
+    t.equal(mine.length, runtime === "node" ? cases.length : onDeno.size, "the cases this runtime runs");
     // Two at a time: each start loads an engine, and the machine has two cores.
     const outcomes: Outcome[] = [];
-    for (let i = 0; i < cases.length; i += 2) {
-      outcomes.push(...await Promise.all(cases.slice(i, i + 2).map((c) => runInference(runtime, c.env))));
+    for (let i = 0; i < mine.length; i += 2) {
+      outcomes.push(...await Promise.all(mine.slice(i, i + 2).map((c) => runInference(runtime, c.env))));
     }
-    cases.forEach((c, i) => {
+    mine.forEach((c, i) => {
       const o = outcomes[i]!;
       t.same({ code: o.code, signal: o.signal }, { code: 1, signal: null }, `${c.name}: exit 1, no signal`);
       t.match(lastLine(o.stderr), /^troupe: the node could not start: /, `${c.name}: one closing line`);

@@ -6,9 +6,9 @@
  * actor and the page shows it, a trace started from the page lists messages, and
  * a screenshot is written to .troupe/artifacts/.
  */
-import t from "tap";
+import t, { type Test } from "tap";
 import { mkdir } from "node:fs/promises";
-import { chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, ensureChromium } from "../../infra/mod.ts";
 import { startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
 import { Hono } from "hono";
@@ -23,6 +23,18 @@ const TOKEN = "ops-page-test-token-0123456789";
 const row = (path: string) => `tr[data-path="${path}"]`;
 const cell = (path: string, field: string) => `${row(path)} td[data-field="${field}"]`;
 
+// One browser for the file (a launch costs seconds of CPU); each test has a context of its own.
+let launched: Promise<Browser> | null = null;
+t.teardown(async () => void (await (await launched)?.close()));
+async function newPage(t: Test, viewport?: { width: number; height: number }): Promise<Page> {
+  launched ??= ensureChromium(silentLogger).then((path) =>
+    chromium.launch({ executablePath: path, args: [...CHROMIUM_ARGS] })
+  );
+  const context = await (await launched).newContext(viewport ? { viewport } : {});
+  t.teardown(() => context.close());
+  return context.newPage();
+}
+
 t.test("mounted at /ops in an embedding service, the page works from /ops and from /ops/", async (t) => {
   const sys = startSystem({ logger: silentLogger });
   t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
@@ -32,12 +44,7 @@ t.test("mounted at /ops in an embedding service, the page works from /ops and fr
   host.route("/ops", createOpsApp(sys, { nodeId: "embedded" }));
   const server = await serveHttp(host.fetch, { host: "127.0.0.1", port: 0 });
   t.teardown(() => server.close());
-  const browser = await chromium.launch({
-    executablePath: await ensureChromium(silentLogger),
-    args: [...CHROMIUM_ARGS],
-  });
-  t.teardown(() => browser.close());
-  const page = await browser.newPage();
+  const page = await newPage(t);
   for (const path of ["/ops", "/ops/"]) {
     await page.goto(`http://127.0.0.1:${server.port}${path}`);
     await page.waitForSelector(row("/troupe/a"));
@@ -57,12 +64,7 @@ t.test("with a token, the header links open the data the page loads with the tok
     },
   );
   t.teardown(() => server.close());
-  const browser = await chromium.launch({
-    executablePath: await ensureChromium(silentLogger),
-    args: [...CHROMIUM_ARGS],
-  });
-  t.teardown(() => browser.close());
-  const page = await browser.newPage();
+  const page = await newPage(t);
   await page.goto(`http://127.0.0.1:${server.port}/`);
   await page.fill("#token", TOKEN);
   await page.click("#login button");
@@ -88,13 +90,8 @@ for (const runtime of ["node", "deno"] as const) {
       { ...env, ROLE: "db", OPS_TOKEN: TOKEN, OPS_CONTROL: "on", UPSERT_BATCH: "50" },
       { runtime, token: TOKEN },
     );
-    await startNodeProcess(t, { ...env, ROLE: "simulator", SIM_DEVICES: "4", SIM_RATE: "25", SIM_COUNT: "100000" });
-    const browser = await chromium.launch({
-      executablePath: await ensureChromium(silentLogger),
-      args: [...CHROMIUM_ARGS],
-    });
-    t.teardown(() => browser.close());
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await startNodeProcess(t, { ...env, ROLE: "simulator", SIM_DEVICES: "4", SIM_RATE: "5", SIM_COUNT: "100000" });
+    const page = await newPage(t, { width: 1600, height: 1000 });
     const upserter = "/troupe/db/upserter";
 
     await page.goto(`${db.base}/`);

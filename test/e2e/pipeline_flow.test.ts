@@ -6,7 +6,7 @@ import { until } from "../helpers/wait.ts";
 
 t.test("N images through the simulator and db roles give exactly N rows, each matching its source", async (t) => {
   const env = pipelineEnv("flow");
-  const N = 1200;
+  const N = 600;
   const devices = 8;
   const sql = testSql(env);
   t.teardown(() => sql.end());
@@ -50,7 +50,7 @@ t.test("N images through the simulator and db roles give exactly N rows, each ma
   t.same(consumer?.info?.["deadLettered"], {});
   t.match(
     await db.metrics(),
-    /troupe_actor_stat\{node="[^"]+",actor="\/troupe\/db\/upserter",stat="imagesInserted"\} 1200/,
+    /troupe_actor_stat\{node="[^"]+",actor="\/troupe\/db\/upserter",stat="imagesInserted"\} 600$/m,
   );
   sim.proc.kill("SIGTERM");
   db.proc.kill("SIGTERM");
@@ -60,7 +60,7 @@ t.test("N images through the simulator and db roles give exactly N rows, each ma
 
 t.test("kill -9 of the db node mid-run loses and duplicates nothing", async (t) => {
   const env = pipelineEnv("kill");
-  const N = 3000;
+  const N = 1500;
   const devices = 10;
   const sql = testSql(env);
   t.teardown(() => sql.end());

@@ -8,8 +8,9 @@ import { writeTinyModel } from "../helpers/tiny_model.ts";
 import { until } from "../helpers/wait.ts";
 
 t.test("simulator + db + inference (the default, untrained ResNet50): every image gets exactly one inference row", async (t) => {
-  const env = { ...pipelineEnv("inf"), MODEL_DIR: ".troupe/test-models" };
-  const N = 48; // ResNet50 on two cores: each image costs about 0.1 s of both
+  // One worker: the test is about the path through Kafka, not the pool (test/integration/model_pool.test.ts).
+  const env = { ...pipelineEnv("inf"), MODEL_DIR: ".troupe/test-models", POOL_WORKERS: "1" };
+  const N = 24; // ResNet50 on two cores: each image costs about 0.1 s of both
 
   const sql = testSql(env);
   t.teardown(() => sql.end());
@@ -90,7 +91,7 @@ t.test("two inference nodes share the partitions; stopping one moves them, and e
     POOL_MAX_BATCH: "2",
     POOL_QUEUE: "2",
   };
-  const N = 1500;
+  const N = 1000;
   const sql = testSql(env);
   t.teardown(() => sql.end());
   const db = await startNodeProcess(t, { ...env, ROLE: "db" });

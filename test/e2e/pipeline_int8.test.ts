@@ -14,7 +14,7 @@ import { until } from "../helpers/wait.ts";
 
 t.test("simulator + db + inference on the INT8 model: one row per image, top-1 mostly the fp32 model's", async (t) => {
   const env = { ...pipelineEnv("int8"), MODEL_DIR: ".troupe/test-models" };
-  const N = 48;
+  const N = 24;
   const sql = testSql(env);
   t.teardown(() => sql.end());
   const db = await startNodeProcess(t, { ...env, ROLE: "db" });
@@ -22,8 +22,8 @@ t.test("simulator + db + inference on the INT8 model: one row per image, top-1 m
     ...env,
     ROLE: "inference",
     MODEL_PRECISION: "int8",
-    INT8_CALIBRATION_IMAGES: "32",
-    INT8_EVALUATION_IMAGES: "64",
+    INT8_CALIBRATION_IMAGES: "16",
+    INT8_EVALUATION_IMAGES: "32",
     API_PORT: "0",
   });
   t.match(inf.stderr(), /"msg":"serving the INT8 model"/);

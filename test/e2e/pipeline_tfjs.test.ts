@@ -14,7 +14,7 @@ import { until } from "../helpers/wait.ts";
 t.test("simulator + db + inference on tfjs-node: each image's top-1 is onnxruntime's on the stored PNG", async (t) => {
   tfjsOrFail();
   const env = { ...pipelineEnv("tfjs"), MODEL_DIR: ".troupe/test-models" };
-  const N = 48;
+  const N = 16;
   const sql = testSql(env);
   t.teardown(() => sql.end());
   const db = await startNodeProcess(t, { ...env, ROLE: "db" });

@@ -26,7 +26,12 @@ export interface NodeProcess {
 export async function startNodeProcess(
   t: Test,
   env: Record<string, string>,
-  options: { runtime?: "node" | "deno"; token?: string } = {},
+  options: {
+    runtime?: "node" | "deno";
+    token?: string;
+    /** The node leads a process group of its own, as under a terminal or `timeout`. */
+    processGroup?: boolean;
+  } = {},
 ): Promise<NodeProcess> {
   const [cmd, args] = options.runtime === "deno"
     ? ["node_modules/.bin/deno", ["run", "-A", "main.ts"]]
@@ -34,6 +39,7 @@ export async function startNodeProcess(
   const proc = spawn(cmd, args, {
     env: { ...process.env, OPS_PORT: "0", ...env, LOG_LEVEL: "info" },
     stdio: ["ignore", "ignore", "pipe"],
+    detached: options.processGroup ?? false,
   });
   let stderr = "";
   proc.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
