@@ -13,6 +13,7 @@ import {
   type Producer,
 } from "kafkajs";
 import { type BatchConsumer, type BatchConsumerOptions, startBatchConsumer } from "./batch_consumer.ts";
+import { patchKafkajsIdleLoop } from "./kafkajs_idle_loop.ts";
 import type { Logger } from "../../system/mod.ts";
 
 /** One record to produce. */
@@ -76,6 +77,7 @@ const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /** Creates a client; nothing connects until a method needs it. */
 export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
+  patchKafkajsIdleLoop();
   const log = options.log;
   const kafka = new Kafka({
     clientId: options.clientId ?? "troupe",
