@@ -117,17 +117,18 @@ t.test("npm run local runs the pipeline to a summary (existing Kafka and Postgre
     OPS_PORT: "0",
     API_PORT: "0",
   };
+  const N = 150;
   const sql = testSql(env);
   t.teardown(() => sql.end());
-  const r = await run("node/cli/local.ts", ["--count", "400", "--devices", "4", "--exit"], env);
+  const r = await run("node/cli/local.ts", ["--count", String(N), "--devices", "4", "--exit"], env);
   t.equal(r.code, 0, "exits 0", { diagnostic: true, stderr: r.stderr.slice(-1000) });
-  t.match(r.stdout, /images sent\s+400/);
-  t.match(r.stdout, /stored\s+400 \(400 new rows, 0 updated\)/);
-  t.match(r.stdout, /inferred\s+400 by tiny, 400 inference rows written/);
+  t.match(r.stdout, new RegExp(`images sent\\s+${N}\\n`));
+  t.match(r.stdout, new RegExp(`stored\\s+${N} \\(${N} new rows, 0 updated\\)`));
+  t.match(r.stdout, new RegExp(`inferred\\s+${N} by tiny, ${N} inference rows written`));
   t.match(r.stdout, /dead-lettered\s+0/);
   t.match(r.stdout, /ops\s+http:\/\/127\.0\.0\.1:\d+/);
   t.match(r.stdout, /predict API\s+http:\/\/127\.0\.0\.1:\d+\/v1\/predict/);
   t.match(r.stdout, /data\s+synthetic/);
-  t.equal(await imageCount(sql), 400);
-  t.equal(Number((await sql`SELECT count(*)::int AS n FROM inferences`)[0]!["n"]), 400);
+  t.equal(await imageCount(sql), N);
+  t.equal(Number((await sql`SELECT count(*)::int AS n FROM inferences`)[0]!["n"]), N);
 });

@@ -14,7 +14,7 @@ import { until } from "../helpers/wait.ts";
 
 t.test("simulator + db + inference on the INT8 model: one row per image, top-1 mostly the fp32 model's", async (t) => {
   const env = { ...pipelineEnv("int8"), MODEL_DIR: ".troupe/test-models" };
-  const N = 24;
+  const N = 16;
   const sql = testSql(env);
   t.teardown(() => sql.end());
   const db = await startNodeProcess(t, { ...env, ROLE: "db" });
@@ -23,7 +23,7 @@ t.test("simulator + db + inference on the INT8 model: one row per image, top-1 m
     ROLE: "inference",
     MODEL_PRECISION: "int8",
     INT8_CALIBRATION_IMAGES: "16",
-    INT8_EVALUATION_IMAGES: "32",
+    INT8_EVALUATION_IMAGES: "16",
     API_PORT: "0",
   });
   t.match(inf.stderr(), /"msg":"serving the INT8 model"/);
