@@ -1,6 +1,6 @@
 import t from "tap";
 import process from "node:process";
-import { connectPostgres, writeBatch } from "../../actors/db/mod.ts";
+import { connectPostgres } from "../../actors/db/mod.ts";
 import { databaseUrl, uniqueName } from "../helpers/infra.ts";
 
 // A server that ends a connection in the middle of a transaction (a restart, a failover,
