@@ -39,6 +39,15 @@ export async function readTopic(
       });
     },
   });
-  await until(`${atLeast} records in ${topic}`, () => seen.length >= atLeast, timeoutMs, 50);
+  // A check that throws is retried, and the timeout names its last error: how many had arrived.
+  await until(
+    `${atLeast} records in ${topic}`,
+    () => {
+      if (seen.length >= atLeast) return true;
+      throw new Error(`${seen.length} had arrived`);
+    },
+    timeoutMs,
+    50,
+  );
   return seen;
 }
