@@ -292,17 +292,23 @@ const poison: Scenario = {
     });
     const killer = join(run.c.dir, "poison-killer");
     writeFileSync(killer, killerImage());
-    // Valid for the envelope, refused by PostgreSQL: year 1 at +01:00 is year 0 in UTC.
+    // Valid for the envelope, refused by PostgreSQL: a constraint an operator added, which the node knows nothing of.
+    // (Every valid envelope fits the schema's own types: year 1 at +01:00, which PostgreSQL refused through
+    // postgres.js 3, is stored as 1 BC since version 4 leaves the parameter's type to the server.)
+    await sqlValue(
+      run.c,
+      `ALTER TABLE "${run.schema}".inferences ADD CONSTRAINT no_refused_model CHECK (model <> 'refused-model')`,
+    );
     const refused = join(run.c.dir, "poison-db-rejected");
     writeFileSync(
       refused,
       JSON.stringify({
         v: 1,
         imageId: "cam-poison/refused",
-        model: "tiny",
+        model: "refused-model",
         top: [{ index: 0, label: "a", prob: 1 }],
         latencyMs: 1,
-        inferredAt: "0001-01-01T00:00:00+01:00",
+        inferredAt: "2026-12-07T00:00:00Z",
       }),
     );
     const camera = run.c.net.hosts["camera"]!;
