@@ -14,6 +14,8 @@ import {
 } from "kafkajs";
 import { type BatchConsumer, type BatchConsumerOptions, startBatchConsumer } from "./batch_consumer.ts";
 import { patchKafkajsIdleLoop } from "./kafkajs_idle_loop.ts";
+
+patchKafkajsIdleLoop(); // once, for every client this module makes (see the file)
 import type { Logger } from "../../system/mod.ts";
 
 /** One record to produce. */
@@ -77,7 +79,6 @@ const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /** Creates a client; nothing connects until a method needs it. */
 export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
-  patchKafkajsIdleLoop();
   const log = options.log;
   const kafka = new Kafka({
     clientId: options.clientId ?? "troupe",

@@ -9,8 +9,8 @@
  * This makes the check a no-op when there is nothing to check: no pending request
  * and no throttle in force. A request pushed later is sent at once or queued with a
  * check of its own, a response checks the queue, and a throttle still schedules its
- * check, so no request waits longer than before. Loaded by `client.ts`, the only
- * importer of kafkajs; it goes when kafkajs does.
+ * check, so no request waits longer than before. Installed when `client.ts` loads; it
+ * goes when kafkajs does.
  */
 import { createRequire } from "node:module";
 
@@ -21,15 +21,34 @@ interface RequestQueueLike {
 
 const PATCHED = Symbol.for("troupe.kafkajs.idleLoopPatched");
 
+/** kafkajs' request queue class, or undefined for a kafkajs laid out differently. */
+function requestQueue(): { prototype: Record<string | symbol, unknown> } | undefined {
+  try {
+    return createRequire(import.meta.url)("kafkajs/src/network/requestQueue/index.js");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Counts the queue checks kafkajs makes from now on (for the test that an idle client
+ * makes none); `stop` puts the method back.
+ */
+export function countQueueChecks(): { count(): number; reset(): void; stop(): void } {
+  const proto = requestQueue()?.prototype;
+  const original = proto?.["checkPendingRequests"];
+  if (!proto || typeof original !== "function") throw new Error("kafkajs has no request queue to watch");
+  let n = 0;
+  proto["checkPendingRequests"] = function (this: unknown) {
+    n++;
+    return (original as (this: unknown) => unknown).call(this);
+  };
+  return { count: () => n, reset: () => void (n = 0), stop: () => void (proto["checkPendingRequests"] = original) };
+}
+
 /** Installs the guard once per kafkajs module instance; returns whether it is in place. */
 export function patchKafkajsIdleLoop(): boolean {
-  let queue: { prototype: Record<string | symbol, unknown> } | undefined;
-  try {
-    queue = createRequire(import.meta.url)("kafkajs/src/network/requestQueue/index.js");
-  } catch {
-    return false; // a kafkajs laid out differently: nothing to patch
-  }
-  const proto = queue?.prototype;
+  const proto = requestQueue()?.prototype;
   const original = proto?.["scheduleCheckPendingRequests"];
   if (!proto || typeof original !== "function") return false;
   if (proto[PATCHED]) return true;

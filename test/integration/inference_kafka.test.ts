@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
 import t from "tap";
 import { startModelPoolTree } from "../../actors/inference/pool_tree.ts";
 import { inferenceConsumerSpec, newInferenceConsumerStats } from "../../actors/inference_kafka/mod.ts";
-import { ensureTopics } from "../../actors/kafka/mod.ts";
+import { createKafkaClient, ensureTopics } from "../../actors/kafka/mod.ts";
 import { decodeInferenceEnvelope } from "../../protocols/mod.ts";
 import { silentLogger, startChild, startSystem } from "../../system/mod.ts";
 import { kafkaBrokers, uniqueName } from "../helpers/infra.ts";
@@ -65,13 +64,10 @@ t.test("inference through Kafka: each image's result is the tiny model's exact o
   const KILLER = 17; // its first value becomes 251
   const images = Array.from({ length: N }, (_, i) => (i === KILLER ? [251, ...rgbOf(i).slice(1)] : rgbOf(i)));
   const envelope = (i: number) => tinyEnvelope(images[i]!, "cam-tiny", i);
-  const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
-  await producer.connect();
-  t.teardown(() => producer.disconnect());
-  await producer.send({
-    topic: topics.images,
-    messages: images.map((_, i) => ({ key: `cam-tiny/${i}`, value: envelope(i) })),
-  });
+  const client = createKafkaClient({ brokers });
+  t.teardown(() => client.close());
+  const producer = await client.producer();
+  await producer.send(topics.images, images.map((_, i) => ({ key: `cam-tiny/${i}`, value: envelope(i) })));
 
   const results = await readTopic(t, brokers, topics.inferences, N - 1);
   const byId = new Map<string, number[]>();

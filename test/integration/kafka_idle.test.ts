@@ -1,23 +1,15 @@
 // An idle client must not spin: kafkajs 2.2.4 re-armed a 1 ms timer on every broker
 // connection that had answered a request (actors/kafka/kafkajs_idle_loop.ts). This
 // counts the queue checks an idle producer and admin connection make.
-import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
 import t from "tap";
 import { createKafkaClient } from "../../actors/kafka/mod.ts";
+import { countQueueChecks } from "../../actors/kafka/kafkajs_idle_loop.ts";
 import { kafkaBrokers, uniqueName } from "../helpers/infra.ts";
 
 t.test("an idle client makes no queue checks between requests", async (t) => {
-  const queue = createRequire(import.meta.url)("kafkajs/src/network/requestQueue/index.js") as {
-    prototype: { checkPendingRequests(this: unknown): void };
-  };
-  const original = queue.prototype.checkPendingRequests;
-  let checks = 0;
-  queue.prototype.checkPendingRequests = function (this: unknown) {
-    checks++;
-    return original.call(this);
-  };
-  t.teardown(() => void (queue.prototype.checkPendingRequests = original));
+  const checks = countQueueChecks();
+  t.teardown(() => checks.stop());
 
   const client = createKafkaClient({ brokers: kafkaBrokers() });
   t.teardown(() => client.close());
@@ -25,12 +17,15 @@ t.test("an idle client makes no queue checks between requests", async (t) => {
   await client.ensureTopic(topic);
   const producer = await client.producer();
   await producer.send(topic, [{ key: "k", value: "v" }]);
-  t.ok(checks > 0, `the queues were checked while requests were answered (${checks})`);
+  t.ok(checks.count() > 0, `the queues were checked while requests were answered (${checks.count()})`);
 
-  checks = 0;
+  checks.reset();
   // Idle: no request in flight. Each idle connection checked its queue about once a millisecond before.
   await sleep(300);
-  t.ok(checks < 10, `${checks} checks in 300 ms of idle (each idle connection made about one a millisecond)`);
+  t.ok(
+    checks.count() < 10,
+    `${checks.count()} checks in 300 ms of idle (each idle connection made about one a millisecond)`,
+  );
   await producer.send(topic, [{ key: "k", value: "after idle" }]);
   t.pass("a request after the idle time is sent and answered");
 });
