@@ -1,7 +1,12 @@
 /** What every benchmark stage gets: the servers, the mode, a log line writer. */
 import process from "node:process";
 import { kafkaClasspath } from "../infra/kafka_jvm.ts";
-import { createLogger, type Logger } from "../system/mod.ts";
+import { join } from "node:path";
+import { createLogger, type Logger, troupeCacheDir } from "../system/mod.ts";
+
+/** Where the bench's generated model (and its conversions) and dataset are kept: troupe's cache. */
+export const BENCH_MODELS: string = join(troupeCacheDir(), "models");
+export const BENCH_SYNTHETIC: string = join(troupeCacheDir(), "bench-synthetic");
 
 /** quick: about a minute in all; full: several minutes. */
 export type BenchMode = "quick" | "full";

@@ -1,7 +1,7 @@
 /** Runs troupe roles in-process for the benchmarks and waits on their figures. */
 import { startNode, type TroupeNode } from "../node/node.ts";
 import { loadConfig } from "../node/config.ts";
-import type { BenchContext } from "./_context.ts";
+import { BENCH_MODELS, BENCH_SYNTHETIC, type BenchContext } from "./_context.ts";
 
 /** Starts a node with `vars` on the bench's servers (ops endpoint on a free port). */
 export function benchNode(ctx: BenchContext, vars: Record<string, string>): Promise<TroupeNode> {
@@ -12,8 +12,8 @@ export function benchNode(ctx: BenchContext, vars: Record<string, string>): Prom
       OPS_PORT: "0",
       API_PORT: "0",
       LOG_LEVEL: "warn",
-      SYNTHETIC_DIR: ".troupe/bench-synthetic",
-      MODEL_DIR: ".troupe/models",
+      SYNTHETIC_DIR: BENCH_SYNTHETIC,
+      MODEL_DIR: BENCH_MODELS,
       ...vars,
     },
   });

@@ -25,7 +25,7 @@ import { kerasRates, originalVenv } from "./original_stack.ts";
 import { capturePng } from "../protocols/capture.ts";
 import { openCifarDataset } from "../actors/simulator/cifar_files.ts";
 import { ensureSyntheticCifar } from "../actors/simulator/mod.ts";
-import type { BenchContext } from "./_context.ts";
+import { BENCH_MODELS, BENCH_SYNTHETIC, type BenchContext } from "./_context.ts";
 import { benchNode, fillImages, isolated, waitFor } from "./_nodes.ts";
 import { alternate, type StageResult, stageResult } from "./_stats.ts";
 
@@ -79,7 +79,7 @@ async function bareLoop(
 }
 
 async function pngs(count: number): Promise<Uint8Array[]> {
-  const s = await ensureSyntheticCifar(".troupe/bench-synthetic", { seed: 1 });
+  const s = await ensureSyntheticCifar(BENCH_SYNTHETIC, { seed: 1 });
   const ds = await openCifarDataset(s.dir, "test");
   try {
     const out: Uint8Array[] = [];
@@ -184,7 +184,7 @@ interface Side {
 /** Runs the stage. */
 export async function benchInference(ctx: BenchContext): Promise<StageResult[]> {
   const cores = availableParallelism();
-  const fp32 = await readFile((await ensureResNet50(".troupe/models", 1)).path);
+  const fp32 = await readFile((await ensureResNet50(BENCH_MODELS, 1)).path);
   const ms = ctx.mode === "quick" ? 3_000 : 15_000;
   const splits: Split[] = [];
   // Full mode surveys every split, batch size and spin setting; quick mode only the
@@ -215,8 +215,8 @@ export async function benchInference(ctx: BenchContext): Promise<StageResult[]> 
   }`;
 
   // The INT8 model the node will serve (same settings, same cache), and the tfjs SavedModel.
-  const config = loadConfig({ env: { SYNTHETIC_DIR: ".troupe/bench-synthetic", MODEL_DIR: ".troupe/models" } });
-  const int8 = await ensureInt8Model((await ensureResNet50(".troupe/models", 1)).path, {
+  const config = loadConfig({ env: { SYNTHETIC_DIR: BENCH_SYNTHETIC, MODEL_DIR: BENCH_MODELS } });
+  const int8 = await ensureInt8Model((await ensureResNet50(BENCH_MODELS, 1)).path, {
     config,
     log: ctx.log,
     progress: (l) => ctx.say(`int8: ${l}`),
@@ -239,7 +239,7 @@ export async function benchInference(ctx: BenchContext): Promise<StageResult[]> 
     sides.push({
       label: "tfjs",
       vars: { MODEL_ENGINE: "tfjs" },
-      model: (await ensureResNet50SavedModel(".troupe/models", 1)).path,
+      model: (await ensureResNet50SavedModel(BENCH_MODELS, 1)).path,
       engine: "tfjs",
       bareLabel: "tfjs-node on the same SavedModel",
       api: [],

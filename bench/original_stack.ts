@@ -1,10 +1,11 @@
 /**
  * The original system's stack as bench anchors, in a Python virtual environment
- * set up from PyPI (.troupe/venvs/original-stack): Keras ResNet50 through
+ * set up from PyPI (in troupe's cache, venvs/original-stack): Keras ResNet50 through
  * `model.predict` (its Flask API's path) and a kafka-python producer sending the
  * same base64-PNG JSON envelopes with acks=all. Scripts in bench/original/.
  */
 import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { createKafkaClient } from "../actors/kafka/client.ts";
@@ -12,8 +13,9 @@ import { openCifarDataset } from "../actors/simulator/cifar_files.ts";
 import { ensureSyntheticCifar } from "../actors/simulator/mod.ts";
 import { ensureVenv, type PythonVenv } from "../infra/mod.ts";
 import { run } from "../infra/process.ts";
+import { troupeCacheDir } from "../system/mod.ts";
 import { encodeCapture } from "../protocols/capture.ts";
-import type { BenchContext } from "./_context.ts";
+import { BENCH_SYNTHETIC, type BenchContext } from "./_context.ts";
 
 const script = (name: string) => fileURLToPath(new URL(`./original/${name}`, import.meta.url));
 
@@ -22,7 +24,11 @@ export const ORIGINAL_STACK = ["tensorflow-cpu==2.21.0", "kafka-python==3.0.12"]
 
 /** The environment, made on first use (about a minute: TensorFlow is 270 MB). */
 export function originalVenv(ctx: BenchContext): Promise<PythonVenv> {
-  return ensureVenv(".troupe/venvs/original-stack", ORIGINAL_STACK, (l) => ctx.say(`original stack: ${l}`));
+  return ensureVenv(
+    join(troupeCacheDir(), "venvs", "original-stack"),
+    ORIGINAL_STACK,
+    (l) => ctx.say(`original stack: ${l}`),
+  );
 }
 
 /** Keras `model.predict` images/s at each batch size, `seconds` each, in one Python process. */
@@ -39,7 +45,7 @@ export async function kerasRates(
 
 /** Writes `n` envelopes as the simulator makes them (key, tab, JSON per line); returns the file. */
 export async function envelopeFile(path: string, n: number): Promise<string> {
-  const s = await ensureSyntheticCifar(".troupe/bench-synthetic", { seed: 1 });
+  const s = await ensureSyntheticCifar(BENCH_SYNTHETIC, { seed: 1 });
   const ds = await openCifarDataset(s.dir, "test");
   const lines: string[] = [];
   try {

@@ -7,6 +7,7 @@
  * Run: node --import tsx examples/model_service.ts [model.onnx]   (or deno run -A examples/model_service.ts)
  * Without a model it serves the generated, untrained ResNet50 (see README).
  */
+import { join } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { Hono } from "hono";
@@ -21,7 +22,15 @@ import {
   SYNTHETIC_RESNET50,
 } from "../actors/inference/mod.ts";
 import { createOpsApp } from "../ops/mod.ts";
-import { type ActorSystem, createLogger, type Logger, serveHttp, startSystem, supervise } from "../system/mod.ts";
+import {
+  type ActorSystem,
+  createLogger,
+  type Logger,
+  serveHttp,
+  startSystem,
+  supervise,
+  troupeCacheDir,
+} from "../system/mod.ts";
 
 /** Options of {@link createModelService}. */
 export interface ModelServiceOptions {
@@ -98,7 +107,7 @@ export async function createModelService(options: ModelServiceOptions): Promise<
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const given = process.argv[2];
-  const modelPath = given ?? (await ensureResNet50(".troupe/models")).path;
+  const modelPath = given ?? (await ensureResNet50(join(troupeCacheDir(), "models"))).path;
   const { app, system } = await createModelService({
     modelPath,
     modelName: given ? "model" : SYNTHETIC_RESNET50,

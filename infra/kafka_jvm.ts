@@ -6,11 +6,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import type { Logger } from "../system/mod.ts";
+import { type Logger, troupeCacheDir } from "../system/mod.ts";
 import { InfraError } from "./errors.ts";
 import { hasCommand, pidAlive, pidCommandLine, portInUse, run, terminate } from "./process.ts";
 
@@ -32,17 +31,12 @@ export interface LocalBrokerSettings {
 
 const POM = fileURLToPath(new URL("./kafka/pom.xml", import.meta.url));
 
-/** Where resolved classpaths are cached. @default ~/.cache/troupe */
-export function cacheDir(): string {
-  return process.env["TROUPE_CACHE_DIR"] ?? join(homedir(), ".cache", "troupe");
-}
-
 /**
  * The broker's classpath: resolved once with Maven (jars go to ~/.m2), then read
  * from the cache as long as every jar is still there.
  */
 export async function kafkaClasspath(version: string, log: Logger): Promise<string> {
-  const file = join(cacheDir(), `kafka-${version}.classpath`);
+  const file = join(troupeCacheDir(), `kafka-${version}.classpath`);
   if (existsSync(file)) {
     const cp = readFileSync(file, "utf8").trim();
     if (cp && cp.split(":").every((jar) => existsSync(jar))) return cp;

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
-import { TroupeError } from "../system/mod.ts";
+import { troupeCacheDir, TroupeError } from "../system/mod.ts";
 import type { LogLevel } from "../system/mod.ts";
 import { parseRoles, type Role, ROLES } from "./roles.ts";
 import {
@@ -61,6 +61,8 @@ export interface TroupeConfig {
   readonly simulator: SimulatorConfig;
   readonly db: DbConfig;
   readonly inference: InferenceConfig;
+  /** `TROUPE_CACHE_DIR`: where generated models, the synthetic dataset and engines are kept. */
+  readonly cacheDir: string;
 }
 
 /** A configuration value was missing or wrong. Nodes exit with code 2 on it. */
@@ -94,6 +96,8 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   SHUTDOWN_DEADLINE_MS: "longest graceful shutdown in milliseconds (default 10000)",
   ...PIPELINE_VARIABLES,
   ...INFERENCE_VARIABLES,
+  TROUPE_CACHE_DIR:
+    "where generated models, the synthetic dataset and the TensorFlow engine are kept (default $XDG_CACHE_HOME/troupe or ~/.cache/troupe)",
   TROUPE_CONFIG: "path of a JSON file holding any of these variables",
 };
 
@@ -121,6 +125,7 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
     return fallback;
   };
 
+  const cacheDir = troupeCacheDir({ ...env, TROUPE_CACHE_DIR: raw("TROUPE_CACHE_DIR") });
   let roles: Role[] = [...ROLES];
   try {
     roles = parseRoles(raw("ROLE") ?? "all", { externalKafka: raw("KAFKA_BROKERS") !== undefined });
@@ -198,8 +203,9 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
       z.coerce.number().int().min(0).max(600_000),
       "a whole number of milliseconds from 0 to 600000",
     ),
-    ...readPipelineConfig(get),
-    inference: readInferenceConfig(get, problems),
+    ...readPipelineConfig(get, cacheDir),
+    inference: readInferenceConfig(get, problems, cacheDir),
+    cacheDir,
   };
   if (config.broker.port === config.broker.controllerPort) {
     problems.push(`KAFKA_CONTROLLER_PORT must differ from KAFKA_PORT: both are ${config.broker.port}`);

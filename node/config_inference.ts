@@ -3,7 +3,7 @@
  * predict API and the inference consumer. Parsed by `loadConfig`.
  */
 import { availableParallelism } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
 
@@ -39,7 +39,7 @@ export interface InferenceConfig {
     /** 7-bit weights; auto: unless the CPU has VNNI. */
     reduceRange: "auto" | "true" | "false";
   };
-  /** tfjs engine: where `npm run setup:tfjs` installed tfjs-node (`TFJS_DIR`); null: .troupe/engines/tfjs, then the project. */
+  /** tfjs engine: where `npm run setup:tfjs` installed tfjs-node (`TFJS_DIR`); null: troupe's cache (`engines/tfjs-node-<version>`), then the project. */
   readonly tfjsDir: string | null;
   /** tfjs engine, SavedModels: meta graph tags, signature, input and output keys; null: discovered. */
   readonly savedModel: {
@@ -83,8 +83,8 @@ export const INFERENCE_VARIABLES: Record<string, string> = {
   MODEL_SIGNATURE: "tfjs, SavedModel: signature (default: the only one, or serving_default)",
   MODEL_INPUT_NAME: "tfjs, SavedModel: the signature's input key (default: its only input)",
   MODEL_OUTPUT_NAME: "tfjs, SavedModel: the signature's output key (default: its only output)",
-  TFJS_DIR: "tfjs: where npm run setup:tfjs installed tfjs-node (default .troupe/engines/tfjs)",
-  MODEL_DIR: "where the generated model is cached (default .troupe/models)",
+  TFJS_DIR: "tfjs: where npm run setup:tfjs installed tfjs-node (default <cache>/engines/tfjs-node-4.22.0)",
+  MODEL_DIR: "where the generated model and its conversions are cached (default <cache>/models)",
   MODEL_NAME: "model name in responses and rows (default: the file name, or resnet50-v1-untrained)",
   LABELS_PATH: "class names, one per line (default class_<index>)",
   MODEL_INPUT_SIZE: "model input size, N or WxH (default 224)",
@@ -126,7 +126,7 @@ const scale = z.string().regex(/^(1\/\d+|[\d.]+)$/).transform((
 ) => (s.startsWith("1/") ? 1 / Number(s.slice(2)) : Number(s)));
 
 /** Reads the inference section; `problems` collects cross-field errors. */
-export function readInferenceConfig(get: Getter, problems: string[]): InferenceConfig {
+export function readInferenceConfig(get: Getter, problems: string[], cacheDir: string): InferenceConfig {
   const cores = availableParallelism();
   const workers = get("POOL_WORKERS", Math.max(1, Math.floor(cores / 2)), int(1, 256), "a whole number from 1 to 256");
   const intraOpThreads = get(
@@ -169,7 +169,7 @@ export function readInferenceConfig(get: Getter, problems: string[]): InferenceC
       outputName: get("MODEL_OUTPUT_NAME", null, z.string().min(1).max(256), "an output key"),
     },
     modelPath: get("MODEL_PATH", null, z.string().min(1), "a file or directory path"),
-    modelDir: get("MODEL_DIR", ".troupe/models", z.string().min(1), "a directory path"),
+    modelDir: get("MODEL_DIR", join(cacheDir, "models"), z.string().min(1), "a directory path"),
     modelName: get(
       "MODEL_NAME",
       null,

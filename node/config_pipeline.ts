@@ -4,6 +4,7 @@
  * the rest (a bad value names the variable, what is allowed and what was given).
  */
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 
 /** Kafka topics and how the project creates them. */
@@ -65,7 +66,7 @@ export const PIPELINE_VARIABLES: Record<string, string> = {
   KAFKA_COMPRESSION: "compression of produced batches: none or gzip (default none)",
   DATASET_DIR: "CIFAR-100 binary dataset directory (default: a generated synthetic dataset)",
   DATASET_SPLIT: "test or train: which CIFAR-100 file the simulator reads (default test)",
-  SYNTHETIC_DIR: "where the synthetic dataset is generated (default .troupe/synthetic-cifar100)",
+  SYNTHETIC_DIR: "where the synthetic dataset is generated (default <cache>/synthetic-cifar100)",
   SIM_DEVICES: "simulated cameras (default 10)",
   SIM_RATE: "images per second per camera; 0 with SIM_COUNT: as fast as possible (default 2)",
   SIM_COUNT: "images in all across cameras; 0: until stopped (default 0)",
@@ -91,7 +92,10 @@ const topicAllowed = "1 to 249 letters, digits, '.', '_' or '-'";
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** Reads the pipeline sections with the configuration's getter. */
-export function readPipelineConfig(get: Getter): { topics: TopicsConfig; simulator: SimulatorConfig; db: DbConfig } {
+export function readPipelineConfig(
+  get: Getter,
+  cacheDir: string,
+): { topics: TopicsConfig; simulator: SimulatorConfig; db: DbConfig } {
   return {
     topics: {
       images: get("TOPIC_IMAGES", "troupe.images", topic, topicAllowed),
@@ -103,7 +107,7 @@ export function readPipelineConfig(get: Getter): { topics: TopicsConfig; simulat
     simulator: {
       datasetDir: get("DATASET_DIR", null, z.string().min(1), "a directory path"),
       split: get("DATASET_SPLIT", "test" as const, z.enum(["test", "train"]), "test or train"),
-      syntheticDir: get("SYNTHETIC_DIR", ".troupe/synthetic-cifar100", z.string().min(1), "a directory path"),
+      syntheticDir: get("SYNTHETIC_DIR", join(cacheDir, "synthetic-cifar100"), z.string().min(1), "a directory path"),
       devices: get("SIM_DEVICES", 10, int(1, 100_000), "a whole number from 1 to 100000"),
       rate: get("SIM_RATE", 2, z.coerce.number().min(0).max(100_000), "a number of images per second from 0 to 100000"),
       count: get("SIM_COUNT", 0, int(0, 1_000_000_000), "a whole number of images, 0 for no limit"),

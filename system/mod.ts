@@ -16,7 +16,7 @@ export type {
 } from "./actor.ts";
 export { childSpec, stateless } from "./actor.ts";
 export { ask, type AskOptions, type ReplyAddress, replyAddress, tryAsk } from "./ask.ts";
-export { writeFileWhole } from "./files.ts";
+export { troupeCacheDir, writeFileWhole } from "./files.ts";
 export { backoffDelay, type BackoffOptions, RestartBudget, type RestartBudgetOptions } from "./backoff.ts";
 export {
   AskTimeout,
@@ -77,6 +77,7 @@ export {
   exit,
   type HttpServer,
   keepTimerAlive,
+  moduleBeside,
   onShutdownSignal,
   runtime,
   serveHttp,

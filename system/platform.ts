@@ -91,6 +91,15 @@ export async function serveHttp(
 }
 
 /**
+ * The module `name` (a relative path without extension) beside the module whose
+ * `import.meta.url` is `base`: `.ts` when running from the TypeScript sources (tsx,
+ * Deno), `.js` when running from a build (`npm run build`), which keeps the layout.
+ */
+export function moduleBeside(base: string, name: string): URL {
+  return new URL(`${name}${base.endsWith(".ts") ? ".ts" : ".js"}`, base);
+}
+
+/**
  * Starts a worker thread on a module. Deno runs TypeScript modules itself; Node
  * runs a `.ts` module through tsx, registered inside the new thread (loader hooks
  * of the main thread do not reach workers on Node 20).

@@ -4,6 +4,7 @@
  * as a Hono app, preprocessing, and the generated ResNet50. Loads no Kafka client.
  * @module
  */
+import { moduleBeside } from "../../system/mod.ts";
 export { type ModelPoolTree, type ModelPoolTreeOptions, startModelPoolTree } from "./pool_tree.ts";
 export {
   modelPool,
@@ -55,11 +56,11 @@ export {
 } from "./resnet50.ts";
 export { onnxToSavedModel, writeSavedModel } from "./onnx_to_tf.ts";
 export { loadTfjsEngine, type TfjsEngineOptions } from "./tfjs_engine.ts";
-export { DEFAULT_TFJS_DIR, requireTfjsNode, TFJS_NODE_VERSION, TfjsMissing } from "./tfjs_module.ts";
+export { defaultTfjsDir, requireTfjsNode, TFJS_NODE_VERSION, TfjsMissing } from "./tfjs_module.ts";
 
 /** The engine modules a worker thread can load (`WorkerSpec.engineModule`). */
 export const ENGINE_MODULES: { readonly onnx: string; readonly tfjs: string } = {
-  onnx: new URL("./onnx_worker_engine.ts", import.meta.url).href,
-  tfjs: new URL("./tfjs_worker_engine.ts", import.meta.url).href,
+  onnx: moduleBeside(import.meta.url, "./onnx_worker_engine").href,
+  tfjs: moduleBeside(import.meta.url, "./tfjs_worker_engine").href,
 } as const;
 export type { WorkerSpec } from "./worker_protocol.ts";

@@ -15,6 +15,7 @@ import {
   type Behaviour,
   type ChildSpec,
   childSpec,
+  moduleBeside,
   startWorkerThread,
   TroupeError,
 } from "../../system/mod.ts";
@@ -61,7 +62,7 @@ interface State {
   startedAt: number;
 }
 
-const THREAD_URL = new URL("./worker_thread.ts", import.meta.url);
+const THREAD_URL = moduleBeside(import.meta.url, "./worker_thread");
 
 /** The worker's behaviour. */
 export function modelWorker(options: ModelWorkerOptions): Behaviour<ModelWorkerMsg, State> {

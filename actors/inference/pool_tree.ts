@@ -9,9 +9,9 @@ import type { ModelInfo } from "./engine.ts";
 import type { InputSpec } from "./preprocess.ts";
 import type { WorkerSpec } from "./worker_protocol.ts";
 import { pinTfjsNative } from "./tfjs_module.ts";
-import { type ActorRef, startChild, supervise, type Supervisor } from "../../system/mod.ts";
+import { type ActorRef, moduleBeside, startChild, supervise, type Supervisor } from "../../system/mod.ts";
 
-const TFJS_ENGINE_MODULE = new URL("./tfjs_worker_engine.ts", import.meta.url).href;
+const TFJS_ENGINE_MODULE = moduleBeside(import.meta.url, "./tfjs_worker_engine").href;
 
 /** Options of {@link startModelPoolTree}. */
 export interface ModelPoolTreeOptions {
@@ -62,7 +62,7 @@ export async function startModelPoolTree(parent: Supervisor, options: ModelPoolT
     backoff: { minMs: 100, maxMs: 5_000, jitter: 0.2 },
   });
   const spec: WorkerSpec = {
-    engineModule: options.engineModule ?? new URL("./onnx_worker_engine.ts", import.meta.url).href,
+    engineModule: options.engineModule ?? moduleBeside(import.meta.url, "./onnx_worker_engine").href,
     modelPath: options.modelPath,
     modelName: options.modelName,
     input: options.input,

@@ -27,7 +27,7 @@ export interface TfjsEngineOptions {
   /** Input and output keys of the signature; default: the only one of each. */
   inputName?: string | null;
   outputName?: string | null;
-  /** Where `npm run setup:tfjs` installed tfjs-node. @default .troupe/engines/tfjs */
+  /** Where `npm run setup:tfjs` installed tfjs-node. @default defaultTfjsDir() */
   tfjsDir?: string | null;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Finds and loads `@tensorflow/tfjs-node`, which `npm ci` does not install (its
  * own install downloads libtensorflow from a host these machines cannot reach):
- * `npm run setup:tfjs` builds it into `.troupe/engines/tfjs` from the npm
+ * `npm run setup:tfjs` builds it into troupe's cache (`defaultTfjsDir()`) from the npm
  * registry and PyPI. Looked up there (or in `TFJS_DIR`) first, then from the
  * project as any package, so a service that installed it itself needs no setup.
  * Declares the small part of its API the engine uses, so type checks do not
@@ -11,12 +11,14 @@ import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
-import { runtime, TroupeError } from "../../system/mod.ts";
+import { runtime, troupeCacheDir, TroupeError } from "../../system/mod.ts";
 
 /** The version `npm run setup:tfjs` installs. */
 export const TFJS_NODE_VERSION = "4.22.0";
-/** Where `npm run setup:tfjs` installs it. */
-export const DEFAULT_TFJS_DIR = ".troupe/engines/tfjs";
+/** Where `npm run setup:tfjs` installs it: `engines/tfjs-node-<version>` in troupe's cache. */
+export function defaultTfjsDir(env: Record<string, string | undefined> = process.env): string {
+  return join(troupeCacheDir(env), "engines", `tfjs-node-${TFJS_NODE_VERSION}`);
+}
 
 /** A tensor, as far as the engine uses one. */
 export interface TfTensor {
@@ -62,9 +64,9 @@ export class TfjsMissing extends TroupeError {
   }
 }
 
-/** Loads tfjs-node from `dir` (default `.troupe/engines/tfjs`), or else from the project. */
+/** Loads tfjs-node from `dir` (default {@link defaultTfjsDir}), or else from the project. */
 export function requireTfjsNode(dir: string | null = null): TfjsNode {
-  const where = resolve(dir ?? DEFAULT_TFJS_DIR);
+  const where = resolve(dir ?? defaultTfjsDir());
   const local = existsSync(join(where, "node_modules", "@tensorflow", "tfjs-node", "package.json"));
   if (dir !== null && !local) {
     throw new TfjsMissing(
@@ -82,7 +84,7 @@ export function requireTfjsNode(dir: string | null = null): TfjsNode {
     const e = err as NodeJS.ErrnoException;
     const hint = local
       ? `its native addon did not load (${e.message.split("\n")[0]}): run 'npm run setup:tfjs' again`
-      : `@tensorflow/tfjs-node is not installed: run 'npm run setup:tfjs' (it builds tfjs-node ${TFJS_NODE_VERSION} into ${DEFAULT_TFJS_DIR} from the npm registry and PyPI)`;
+      : `@tensorflow/tfjs-node is not installed: run 'npm run setup:tfjs' (it builds tfjs-node ${TFJS_NODE_VERSION} into ${defaultTfjsDir()} from the npm registry and PyPI)`;
     throw new TfjsMissing(`the TensorFlow engine is not available: ${hint}`);
   }
 }
@@ -108,7 +110,7 @@ export function pinTfjsNative(dir: string | null = null): void {
 }
 
 function findBinding(dir: string | null): string | null {
-  const where = resolve(dir ?? DEFAULT_TFJS_DIR);
+  const where = resolve(dir ?? defaultTfjsDir());
   const local = join(where, "package.json");
   let pkg: string;
   try {

@@ -7,7 +7,7 @@
 import type { Worker } from "node:worker_threads";
 import type { Capture } from "../../protocols/capture.ts";
 import { type EncodeAnswer, encodeBatch, type EncodeRequest, type EncodeResult, resultsOf } from "./_encode_batch.ts";
-import { startWorkerThread, TroupeError } from "../../system/mod.ts";
+import { moduleBeside, startWorkerThread, TroupeError } from "../../system/mod.ts";
 
 export type { EncodeResult } from "./_encode_batch.ts";
 
@@ -29,7 +29,7 @@ export interface EncodePool {
   close(): Promise<void>;
 }
 
-const THREAD_URL = new URL("./_encode_thread.ts", import.meta.url);
+const THREAD_URL = moduleBeside(import.meta.url, "./_encode_thread");
 
 async function startThread(module: URL): Promise<Worker> {
   const thread = startWorkerThread(module);

@@ -1,14 +1,17 @@
 /**
- * `npm run setup:tfjs [-- --dir .troupe/engines/tfjs] [--cache .troupe/cache/wheels] [--force]`:
+ * `npm run setup:tfjs [-- --dir DIR] [--cache DIR] [--force]`:
  * makes the TensorFlow engine (`MODEL_ENGINE=tfjs`) available on this machine
  * from the npm registry and PyPI (see infra/tfjs_setup.ts). Idempotent; about a
  * minute the first time, a second after.
  */
+import { join } from "node:path";
 import process from "node:process";
 import { parseCli } from "./args.ts";
-import { createLogger } from "../../system/mod.ts";
+import { createLogger, troupeCacheDir } from "../../system/mod.ts";
 import { setupTfjs } from "../../infra/mod.ts";
-import { DEFAULT_TFJS_DIR } from "../../actors/inference/mod.ts";
+import { defaultTfjsDir } from "../../actors/inference/mod.ts";
+
+const wheels = join(troupeCacheDir(), "wheels");
 
 const { values } = parseCli({
   name: "setup:tfjs",
@@ -17,14 +20,14 @@ const { values } = parseCli({
 Builds the TensorFlow engine (tfjs-node on libtensorflow) from the npm registry and
 PyPI, then checks that it loads and computes. A second run takes seconds.
 
-  --dir DIR     where to install it (default ${DEFAULT_TFJS_DIR})
-  --cache DIR   where downloaded wheels are kept (default .troupe/cache/wheels)
+  --dir DIR     where to install it (default ${defaultTfjsDir()})
+  --cache DIR   where downloaded wheels are kept (default ${wheels})
   --force       build again even when it is there
   --help        this text
 `,
   options: {
-    dir: { type: "string", default: DEFAULT_TFJS_DIR },
-    cache: { type: "string", default: ".troupe/cache/wheels" },
+    dir: { type: "string", default: defaultTfjsDir() },
+    cache: { type: "string", default: wheels },
     force: { type: "boolean", default: false },
   },
 });

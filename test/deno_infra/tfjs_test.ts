@@ -21,7 +21,6 @@ Deno.test({
         ...env,
         ROLE: "db,inference,simulator",
         MODEL_ENGINE: "tfjs",
-        MODEL_DIR: ".troupe/test-models",
         API_PORT: "0",
         OPS_PORT: "0",
         SIM_DEVICES: "2",

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { staticPorts } from "../helpers/infra.ts";
 import { probeKafka } from "../../actors/kafka/client.ts";
+import { nodeArgs } from "../helpers/entry.ts";
 import { until } from "../helpers/wait.ts";
 
 type Keeper = { restarts: number; status: string; info: { pid: number } | null };
@@ -14,7 +15,7 @@ t.test("the broker role runs Kafka as a supervised process and restarts it when 
   // The ops endpoint binds a port of its own choosing, read from the node's log.
   const [kafka, controller] = await staticPorts(2);
   const dir = mkdtempSync(join(tmpdir(), "troupe-broker-"));
-  const node = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
+  const node = spawn(process.execPath, await nodeArgs("main.ts"), {
     env: {
       ...process.env,
       ROLE: "broker",
@@ -72,7 +73,7 @@ t.test("the broker role runs Kafka as a supervised process and restarts it when 
 });
 
 t.test("an unknown role exits 2 naming the variable", async (t) => {
-  const node = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
+  const node = spawn(process.execPath, await nodeArgs("main.ts"), {
     env: { ...process.env, ROLE: "bogus" },
     stdio: ["ignore", "ignore", "pipe"],
   });

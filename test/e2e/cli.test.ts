@@ -4,15 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import t from "tap";
+import { nodeArgs } from "../helpers/entry.ts";
 import { imageCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
 import { writeTinyModel } from "../helpers/tiny_model.ts";
 
-function run(
+async function run(
   script: string,
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+  const p = spawn(process.execPath, [...await nodeArgs(script), ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -67,6 +68,7 @@ const COMMANDS: { script: string; name: string; flag: RegExp }[] = [
   { script: "bench/run.ts", name: "bench", flag: /--stages a,b/ },
   { script: "tools/check_layers.ts", name: "check:layers", flag: /no flags but --help/ },
   { script: "tools/readme_figures.ts", name: "readme:figures", flag: /--check/ },
+  { script: "tools/build.ts", name: "build", flag: /--out DIR/ },
 ];
 
 t.test("every command answers --help with its flags and refuses an unknown flag with one line, exit 2", async (t) => {

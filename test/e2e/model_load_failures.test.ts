@@ -12,6 +12,7 @@ import process from "node:process";
 import t from "tap";
 import { pipelineEnv } from "../helpers/pipeline.ts";
 import { TF_TINY_MODULE } from "../helpers/tfjs.ts";
+import { nodeArgs } from "../helpers/entry.ts";
 import { writeTinyModel } from "../helpers/tiny_model.ts";
 
 interface Outcome {
@@ -21,10 +22,10 @@ interface Outcome {
 }
 
 /** Runs main.ts as an inference node with `env` on `runtime`; resolves once it exited. */
-function runInference(runtime: "node" | "deno", env: Record<string, string>): Promise<Outcome> {
+async function runInference(runtime: "node" | "deno", env: Record<string, string>): Promise<Outcome> {
   const [cmd, args] = runtime === "deno"
     ? ["node_modules/.bin/deno", ["run", "-A", "main.ts"]]
-    : [process.execPath, ["--import", "tsx", "main.ts"]];
+    : [process.execPath, await nodeArgs("main.ts")];
   const p = spawn(cmd, args, {
     env: { ...process.env, ...pipelineEnv("badmodel"), ROLE: "inference", OPS_PORT: "0", API_PORT: "0", ...env },
     stdio: ["ignore", "ignore", "pipe"],

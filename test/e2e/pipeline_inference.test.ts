@@ -9,7 +9,7 @@ import { until } from "../helpers/wait.ts";
 
 t.test("simulator + db + inference (the default, untrained ResNet50): every image gets exactly one inference row", async (t) => {
   // One worker: the test is about the path through Kafka, not the pool (test/integration/model_pool.test.ts).
-  const env = { ...pipelineEnv("inf"), MODEL_DIR: ".troupe/test-models", POOL_WORKERS: "1" };
+  const env = { ...pipelineEnv("inf"), POOL_WORKERS: "1" };
   const N = 24; // ResNet50 on two cores: each image costs about 0.1 s of both
 
   const sql = testSql(env);

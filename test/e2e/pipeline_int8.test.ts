@@ -8,12 +8,12 @@ import { ensureResNet50, IMAGENET_INPUT } from "../../actors/inference/mod.ts";
 import { loadOnnxEngine } from "../../actors/inference/onnxruntime_engine.ts";
 import { inputDims } from "../../actors/inference/worker_protocol.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
-import { imageCount, inferenceCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
+import { imageCount, inferenceCount, pipelineEnv, TEST_MODEL_DIR, testSql } from "../helpers/pipeline.ts";
 import { argmaxRows, batchOf } from "../helpers/tfjs.ts";
 import { until } from "../helpers/wait.ts";
 
 t.test("simulator + db + inference on the INT8 model: one row per image, top-1 mostly the fp32 model's", async (t) => {
-  const env = { ...pipelineEnv("int8"), MODEL_DIR: ".troupe/test-models" };
+  const env = pipelineEnv("int8");
   const N = 16;
   const sql = testSql(env);
   t.teardown(() => sql.end());
@@ -40,7 +40,7 @@ t.test("simulator + db + inference on the INT8 model: one row per image, top-1 m
     SELECT i.model, m.png, i.top FROM inferences i JOIN images m USING (image_id) ORDER BY i.image_id`;
   t.equal(rows.length, N);
   t.same([...new Set(rows.map((r) => r.model))], ["resnet50-v1-untrained-int8"], "rows name the INT8 model");
-  const fp32 = await loadOnnxEngine(readFileSync((await ensureResNet50(".troupe/test-models", 1)).path), {
+  const fp32 = await loadOnnxEngine(readFileSync((await ensureResNet50(TEST_MODEL_DIR, 1)).path), {
     name: "r50",
     inputDims: inputDims(IMAGENET_INPUT),
   });

@@ -7,13 +7,13 @@ import { ensureResNet50, IMAGENET_INPUT, softmax } from "../../actors/inference/
 import { loadOnnxEngine } from "../../actors/inference/onnxruntime_engine.ts";
 import { inputDims } from "../../actors/inference/worker_protocol.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
-import { imageCount, inferenceCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
+import { imageCount, inferenceCount, pipelineEnv, TEST_MODEL_DIR, testSql } from "../helpers/pipeline.ts";
 import { argmaxRows, batchOf, tfjsOrFail } from "../helpers/tfjs.ts";
 import { until } from "../helpers/wait.ts";
 
 t.test("simulator + db + inference on tfjs-node: each image's top-1 is onnxruntime's on the stored PNG", async (t) => {
   tfjsOrFail();
-  const env = { ...pipelineEnv("tfjs"), MODEL_DIR: ".troupe/test-models" };
+  const env = pipelineEnv("tfjs");
   const N = 16;
   const sql = testSql(env);
   t.teardown(() => sql.end());
@@ -32,7 +32,7 @@ t.test("simulator + db + inference on tfjs-node: each image's top-1 is onnxrunti
   const rows = await sql<{ image_id: string; png: Uint8Array; top: { index: number; prob: number }[] }[]>`
     SELECT i.image_id, m.png, i.top FROM inferences i JOIN images m USING (image_id) ORDER BY i.image_id`;
   t.equal(rows.length, N, "one inference row per stored image");
-  const onnx = await loadOnnxEngine(readFileSync((await ensureResNet50(".troupe/test-models", 1)).path), {
+  const onnx = await loadOnnxEngine(readFileSync((await ensureResNet50(TEST_MODEL_DIR, 1)).path), {
     name: "r50",
     inputDims: inputDims(IMAGENET_INPUT),
     intraOpThreads: 1,

@@ -14,7 +14,7 @@ import type { ActorsResponse } from "../../protocols/mod.ts";
 const TOKEN = "trace-test-token-0123456789";
 
 t.test("a trace id goes from capture through Kafka to both rows, and shows in each node's traces", async (t) => {
-  const env = { ...pipelineEnv("trace"), MODEL_DIR: ".troupe/test-models", OPS_TOKEN: TOKEN, OPS_CONTROL: "on" };
+  const env = { ...pipelineEnv("trace"), OPS_TOKEN: TOKEN, OPS_CONTROL: "on" };
   const N = 60;
   const sql = testSql(env);
   t.teardown(() => sql.end());

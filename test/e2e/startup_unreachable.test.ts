@@ -2,12 +2,14 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import t from "tap";
 import { freePort } from "../../infra/process.ts";
+import { nodeArgs } from "../helpers/entry.ts";
 import { pipelineEnv } from "../helpers/pipeline.ts";
 
 /** Runs main.ts with `env`; resolves with its exit code, standard error and how long it ran. */
-function runNode(env: Record<string, string>): Promise<{ code: number | null; stderr: string; ms: number }> {
+async function runNode(env: Record<string, string>): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const args = await nodeArgs("main.ts");
   const started = Date.now();
-  const p = spawn(process.execPath, ["--import", "tsx", "main.ts"], {
+  const p = spawn(process.execPath, args, {
     env: { ...process.env, OPS_PORT: "0", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });

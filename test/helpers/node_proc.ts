@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import type { Test } from "tap";
 import type { ActorSnapshot } from "../../system/mod.ts";
+import { nodeArgs } from "./entry.ts";
 import { until } from "./wait.ts";
 
 /** A running node process. */
@@ -17,7 +18,7 @@ export interface NodeProcess {
 }
 
 /**
- * Starts `main.ts` with `env` (on Node through tsx, or on Deno) and waits until
+ * Starts `main.ts` with `env` (on Node from the build of the sources, see entry.ts; or on Deno) and waits until
  * `/readyz` answers 200. The node binds a port of its own choosing (`OPS_PORT=0`)
  * and the address is read from its "ops endpoint listening" log line: a port picked
  * free beforehand could be taken by another test's node in between, and the test
@@ -35,7 +36,7 @@ export async function startNodeProcess(
 ): Promise<NodeProcess> {
   const [cmd, args] = options.runtime === "deno"
     ? ["node_modules/.bin/deno", ["run", "-A", "main.ts"]]
-    : [process.execPath, ["--import", "tsx", "main.ts"]];
+    : [process.execPath, await nodeArgs("main.ts")];
   const proc = spawn(cmd, args, {
     env: { ...process.env, OPS_PORT: "0", ...env, LOG_LEVEL: "info" },
     stdio: ["ignore", "ignore", "pipe"],

@@ -5,15 +5,18 @@ import { connectPostgres, type Sql } from "../../actors/db/mod.ts";
 import { openCifarDataset } from "../../actors/simulator/mod.ts";
 import { sha256Hex } from "../../protocols/mod.ts";
 import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { Test } from "tap";
 import { signalPostgres, startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
-import { silentLogger } from "../../system/mod.ts";
+import { silentLogger, troupeCacheDir } from "../../system/mod.ts";
 import { databaseUrl, kafkaBrokers, uniqueName } from "./infra.ts";
 import type { NodeProcess } from "./node_proc.ts";
 import { until } from "./wait.ts";
 
-/** Where every test's synthetic dataset lives (generated once, reused). */
-export const TEST_SYNTHETIC_DIR = ".troupe/test-synthetic";
+/** Where every test's synthetic dataset lives (generated once, reused across runs and clones: troupe's cache). */
+export const TEST_SYNTHETIC_DIR: string = join(troupeCacheDir(), "test-synthetic");
+/** Where the tests' generated models and their conversions live (the same cache the nodes use by default). */
+export const TEST_MODEL_DIR: string = join(troupeCacheDir(), "models");
 
 /** Environment of a node with its own topics, group and schema. */
 export function pipelineEnv(prefix: string): Record<string, string> {
@@ -29,6 +32,7 @@ export function pipelineEnv(prefix: string): Record<string, string> {
     INFERENCE_GROUP_ID: `${name}-inference`,
     DATABASE_SCHEMA: name.toLowerCase(),
     SYNTHETIC_DIR: TEST_SYNTHETIC_DIR,
+    MODEL_DIR: TEST_MODEL_DIR,
     SIM_SEED: "1",
   };
 }

@@ -21,6 +21,8 @@ import {
 } from "../../actors/inference/mod.ts";
 import { OnnxGraph } from "../../actors/inference/onnx_graph.ts";
 import { mulberry32 } from "../../protocols/mod.ts";
+import { nodeArgs } from "../helpers/entry.ts";
+import { TEST_MODEL_DIR } from "../helpers/pipeline.ts";
 import { cifarPngs } from "../helpers/tfjs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "troupe-int8-"));
@@ -39,7 +41,7 @@ t.test("activation parameters: the range always holds zero, and zero is exact", 
 
 t.test("the generated ResNet50: onnxruntime fuses every convolution, and the report holds", async (t) => {
   // The model cache every test shares (written whole, then renamed): generated once per machine.
-  const model = readFileSync((await ensureResNet50(".troupe/test-models", 1)).path);
+  const model = readFileSync((await ensureResNet50(TEST_MODEL_DIR, 1)).path);
   const images = cifarPngs(32, 11).map((p) => preprocessPng(p, IMAGENET_INPUT));
   const q = await quantizeOnnx(model, {
     inputDims: [3, 224, 224],
@@ -103,9 +105,10 @@ function smallCnn(path: string): void {
   writeFileSync(path, g.toBytes({ input: "input", inputDims: [3, 32, 32], output: "scores", outputDims: [10] }));
 }
 
-function quantizeCommand(env: Record<string, string>, args: string[]) {
+async function quantizeCommand(env: Record<string, string>, args: string[]) {
+  const command = [...await nodeArgs("node/cli/quantize.ts"), ...args];
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "node/cli/quantize.ts", ...args], {
+    const child = spawn(process.execPath, command, {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

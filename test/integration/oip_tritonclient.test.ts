@@ -4,10 +4,12 @@
 // the classification extension, and errors in the protocol's form.
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import t from "tap";
 import { preprocessPng } from "../../actors/inference/mod.ts";
 import { ensureVenv } from "../../infra/mod.ts";
+import { troupeCacheDir } from "../../system/mod.ts";
 import { servePredict } from "../helpers/predict.ts";
 import { TINY_B, TINY_INPUT, TINY_W, tinyPng } from "../helpers/tiny_model.ts";
 
@@ -17,7 +19,7 @@ const logits = (x: Float32Array) =>
 
 t.test("tritonclient's HTTP client: every call answered as Triton would", async (t) => {
   const venv = await ensureVenv(
-    ".troupe/venvs/tritonclient",
+    join(troupeCacheDir(), "venvs", "tritonclient"),
     ["tritonclient[http]==2.73.0", "numpy==2.4.6"],
     (l) => t.comment(l),
   );

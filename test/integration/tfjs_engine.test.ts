@@ -31,6 +31,7 @@ import {
   tfjsOrFail,
   TINY_INPUT_NHWC,
 } from "../helpers/tfjs.ts";
+import { TEST_MODEL_DIR } from "../helpers/pipeline.ts";
 import { TINY_INPUT, tinyExpected, tinyPng, writeTinyModel } from "../helpers/tiny_model.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "troupe-tfjs-"));
@@ -113,7 +114,7 @@ t.test("a TF.js layers model saved by tfjs-node itself", async (t) => {
 });
 
 t.test("the generated ResNet50: both engines give the same top-1 on the same images", async (t) => {
-  const modelDir = ".troupe/test-models"; // the cache every test shares (written whole, then renamed)
+  const modelDir = TEST_MODEL_DIR; // the cache every test shares (written whole, then renamed)
   const onnxModel = await ensureResNet50(modelDir, 1);
   const saved = await ensureResNet50SavedModel(modelDir, 1);
   t.equal((await ensureResNet50SavedModel(modelDir, 1)).generated, false, "cached the second time");
