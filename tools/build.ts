@@ -6,10 +6,10 @@
  * (`sql/`, `infra/kafka/`, `infra/tfjs/`). `node DIR/main.js` then starts a node
  * without tsx.
  *
- * The tests start their nodes and CLIs from such a build ({@link ensureBuild}): a
- * folder under `.troupe/build/` named by the hash of the sources, made once per change
- * under a private name and renamed into place, so parallel test files share it and
- * none can run an older build than the sources.
+ * The tests run from such a build, tests included ({@link ensureBuild}; `npm test`,
+ * tools/test_runner.ts): a folder under `.troupe/build/` named by the hash of the
+ * sources, made once per change under a private name and renamed into place, so
+ * parallel test files share it and none can run an older build than the sources.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -19,14 +19,30 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { run } from "../infra/process.ts";
 
-/** The project's root (where package.json is). */
-export const ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-/** What the build compiles (tsconfig.build.json's `include`). */
+/** The project's root: the nearest folder up with a package.json (a build has none of its own). */
+export const ROOT: string = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
+/** What `npm run build` compiles (tsconfig.build.json's `include`). */
 const SOURCES = ["system", "protocols", "actors", "infra", "ops", "node", "main.ts"];
+/** What the tests' build adds (tsconfig.test-build.json's `include`). */
+const TEST_SOURCES = [
+  "bench",
+  "chaos",
+  "examples",
+  "tools",
+  "test/unit",
+  "test/integration",
+  "test/e2e",
+  "test/helpers",
+];
 /** Files read at run time, copied beside the JavaScript. */
 const ASSETS = ["sql", "infra/kafka", "infra/tfjs"];
+const TEST_ASSETS = ["test/fixtures", "test/clients", "test/helpers/load_hooks.mjs", "test/helpers/load_recorder.mjs"];
 /** Also part of the hash: what changes the output. */
-const SETTINGS = ["tsconfig.json", "tsconfig.build.json", "package-lock.json"];
+const SETTINGS = ["tsconfig.json", "tsconfig.build.json", "tsconfig.test-build.json", "package-lock.json"];
 const COMPLETE = ".troupe-build.json";
 
 function filesUnder(rel: string): string[] {
@@ -39,7 +55,8 @@ function filesUnder(rel: string): string[] {
 /** sha256 of every source, asset and setting file (paths and contents), 16 hex digits. */
 export function sourceHash(): string {
   const h = createHash("sha256");
-  for (const rel of [...SOURCES, ...ASSETS, ...SETTINGS].flatMap(filesUnder)) {
+  const all = [...SOURCES, ...TEST_SOURCES, "test/examples", ...ASSETS, ...TEST_ASSETS, ...SETTINGS];
+  for (const rel of all.flatMap(filesUnder)) {
     h.update(`${rel}\0`);
     h.update(readFileSync(join(ROOT, rel)));
     h.update("\0");
@@ -47,18 +64,22 @@ export function sourceHash(): string {
   return h.digest("hex").slice(0, 16);
 }
 
-/** Compiles into `out` (emptied first) and copies the assets. */
-export async function build(out: string): Promise<void> {
+/** Compiles into `out` (emptied first) and copies the assets; `tests`: the tests and tools too. */
+export async function build(out: string, tests = false): Promise<void> {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
-  await run(process.execPath, [tsc, "-p", join(ROOT, "tsconfig.build.json"), "--outDir", out], { cwd: ROOT });
-  for (const rel of ASSETS) await cp(join(ROOT, rel), join(out, rel), { recursive: true });
+  const config = join(ROOT, tests ? "tsconfig.test-build.json" : "tsconfig.build.json");
+  await run(process.execPath, [tsc, "-p", config, "--outDir", out], { cwd: ROOT });
+  for (const rel of [...ASSETS, ...(tests ? TEST_ASSETS : [])]) {
+    await cp(join(ROOT, rel), join(out, rel), { recursive: true });
+  }
 }
 
 /**
- * The build of the current sources under `.troupe/build/<hash>`, made now unless it is
- * there; returns its folder. Older builds beyond the newest three are removed.
+ * The tests' build of the current sources (tests included) under `.troupe/build/<hash>`,
+ * made now unless it is there; returns its folder. Older builds beyond the newest three
+ * are removed.
  */
 export async function ensureBuild(): Promise<string> {
   const base = join(ROOT, ".troupe", "build");
@@ -66,7 +87,7 @@ export async function ensureBuild(): Promise<string> {
   if (existsSync(join(dir, COMPLETE))) return dir;
   const tmp = `${dir}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    await build(tmp);
+    await build(tmp, true);
     await writeFile(join(tmp, COMPLETE), JSON.stringify({ builtAt: new Date().toISOString() }));
     await rename(tmp, dir);
   } catch (err) {
@@ -100,8 +121,8 @@ like the sources (relative .ts imports become .js), with sql/ and the infra file
 beside; then 'node DIR/main.js' runs a node without tsx. No type check (npm run typecheck).
 
   --out DIR   where (default dist)
-  --tests     the build the tests start nodes from, in .troupe/build/<hash of the sources>,
-              unless it is there already (npm test runs this first)
+  --tests     the tests' build (tests included) in .troupe/build/<hash of the sources>,
+              unless it is there already (npm test makes it first)
   --help      this text
 `,
     options: { out: { type: "string", default: "dist" }, tests: { type: "boolean", default: false } },

@@ -6,7 +6,7 @@ import { startModelPoolTree } from "../../actors/inference/pool_tree.ts";
 import { inferenceConsumerSpec, newInferenceConsumerStats } from "../../actors/inference_kafka/mod.ts";
 import { createKafkaClient, ensureTopics } from "../../actors/kafka/mod.ts";
 import { decodeInferenceEnvelope } from "../../protocols/mod.ts";
-import { silentLogger, startChild, startSystem } from "../../system/mod.ts";
+import { moduleBeside, silentLogger, startChild, startSystem } from "../../system/mod.ts";
 import { kafkaBrokers, uniqueName } from "../helpers/infra.ts";
 import { TINY_INPUT, tinyEnvelope, tinyExpected, writeTinyModel } from "../helpers/tiny_model.ts";
 import { readTopic } from "../helpers/topics.ts";
@@ -36,7 +36,7 @@ t.test("inference through Kafka: each image's result is the tiny model's exact o
     labels: ["a", "b", "c"],
     outputs: "logits",
     // Kills its worker thread on an image whose first value is 251 (the pool retries it once, then fails it).
-    engineModule: new URL("../helpers/faulty_engine.ts", import.meta.url).href,
+    engineModule: moduleBeside(import.meta.url, "../helpers/faulty_engine").href,
   });
   const stats = newInferenceConsumerStats();
   await startChild(

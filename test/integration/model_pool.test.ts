@@ -4,7 +4,7 @@ import { join } from "node:path";
 import t from "tap";
 import type { PoolReply } from "../../actors/inference/model_pool.ts";
 import { type ModelPoolTreeOptions, startModelPoolTree } from "../../actors/inference/pool_tree.ts";
-import { ask, findInSnapshot, silentLogger, startSystem } from "../../system/mod.ts";
+import { ask, findInSnapshot, moduleBeside, silentLogger, startSystem } from "../../system/mod.ts";
 import { TINY_INPUT, tinyExpected, tinyPng, writeTinyModel } from "../helpers/tiny_model.ts";
 import { until } from "../helpers/wait.ts";
 
@@ -78,7 +78,7 @@ t.test("a bad image fails alone; the rest of its batch is answered", async (t) =
 t.test("a killed worker is replaced, its images retried once, and the pool keeps answering", async (t) => {
   const sys = startSystem({ logger: silentLogger });
   t.teardown(() => sys.shutdown());
-  const engineModule = new URL("../helpers/faulty_engine.ts", import.meta.url).href;
+  const engineModule = moduleBeside(import.meta.url, "../helpers/faulty_engine").href;
   const tree = await startModelPoolTree(sys.root, options({ workers: 1, engineModule, maxDelayMs: 1 }));
   const killer = [251, ...image(2).slice(1)];
   const r = await infer(tree.pool, killer);
@@ -96,7 +96,7 @@ t.test("a killed worker is replaced, its images retried once, and the pool keeps
 t.test("an image that kills its worker fails alone: the images batched with it get their results", async (t) => {
   const sys = startSystem({ logger: silentLogger });
   t.teardown(() => sys.shutdown());
-  const engineModule = new URL("../helpers/faulty_engine.ts", import.meta.url).href;
+  const engineModule = moduleBeside(import.meta.url, "../helpers/faulty_engine").href;
   const tree = await startModelPoolTree(sys.root, options({ workers: 1, engineModule, maxDelayMs: 50 }));
   const images = Array.from({ length: 8 }, (_, i) => (i === 3 ? [251, ...image(i).slice(1)] : image(i)));
   const replies = await Promise.all(images.map((rgb) => infer(tree.pool, rgb)));
@@ -111,7 +111,7 @@ t.test("an image that kills its worker fails alone: the images batched with it g
 t.test("a hung worker is terminated after the batch timeout and replaced", async (t) => {
   const sys = startSystem({ logger: silentLogger });
   t.teardown(() => sys.shutdown());
-  const engineModule = new URL("../helpers/faulty_engine.ts", import.meta.url).href;
+  const engineModule = moduleBeside(import.meta.url, "../helpers/faulty_engine").href;
   const tree = await startModelPoolTree(
     sys.root,
     options({ workers: 1, engineModule, maxDelayMs: 1, batchTimeoutMs: 300 }),

@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import { encode as encodePng } from "fast-png";
 import t, { type Test } from "tap";
-import { findInSnapshot } from "../../system/mod.ts";
+import { findInSnapshot, moduleBeside } from "../../system/mod.ts";
 import { tinyExpected, tinyPng } from "../helpers/tiny_model.ts";
 import { servePredict } from "../helpers/predict.ts";
 
@@ -114,7 +114,7 @@ t.test("a flood gets 429 with Retry-After beyond the queue; memory stays bounded
 });
 
 t.test("a killed worker is replaced and the API keeps answering", async (t) => {
-  const { app, sys } = await setup(t, { engineModule: new URL("../helpers/faulty_engine.ts", import.meta.url).href });
+  const { app, sys } = await setup(t, { engineModule: moduleBeside(import.meta.url, "../helpers/faulty_engine").href });
   const killer = tinyPng([251, ...rgb.slice(1)]);
   const res = await app.request("/v1/predict", post(killer, "image/png"));
   t.equal(res.status, 503);

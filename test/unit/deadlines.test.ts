@@ -1,6 +1,7 @@
 import t from "tap";
 import { until } from "../helpers/wait.ts";
 import { deadline, heldDeadlines } from "../../system/_deadlines.ts";
+import { moduleBeside } from "../../system/mod.ts";
 
 t.test("deadlines cancelled in the order they were set leave nothing behind and never fire", async (t) => {
   let fired = 0;
@@ -64,7 +65,7 @@ t.test("a cancelled deadline does not keep the process alive; a live one does", 
     });
     return { ms: Date.now() - started, out: r.stdout.trim(), status: r.status };
   };
-  const mod = JSON.stringify(new URL("../../system/_deadlines.ts", import.meta.url).href);
+  const mod = JSON.stringify(moduleBeside(import.meta.url, "../../system/_deadlines").href);
   const cancelled = run(
     `const { deadline } = await import(${mod}); deadline(60000, () => console.log("fired")).cancel(); console.log("set")`,
   );

@@ -8,7 +8,15 @@ import { pngEncoder } from "../../actors/simulator/mod.ts";
 import type { ProducerMsg } from "../../actors/kafka/mod.ts";
 import { mulberry32 } from "../../protocols/seeded_random.ts";
 import { syntheticImage } from "../../actors/simulator/mod.ts";
-import { findInSnapshot, silentLogger, spawn, startSystem, stateless, supervise } from "../../system/mod.ts";
+import {
+  findInSnapshot,
+  moduleBeside,
+  silentLogger,
+  spawn,
+  startSystem,
+  stateless,
+  supervise,
+} from "../../system/mod.ts";
 import { until } from "../helpers/wait.ts";
 
 const fast = { backoff: { minMs: 1, maxMs: 5, jitter: 0 } };
@@ -75,7 +83,7 @@ t.test("a thread that dies loses nothing: the encoder restarts and re-encodes wh
   const { sys, got, encoder } = await rig(t, {
     threads: 2,
     chunk: 4,
-    threadModule: new URL("../helpers/faulty_encode_thread.ts", import.meta.url),
+    threadModule: moduleBeside(import.meta.url, "../helpers/faulty_encode_thread"),
   });
   const all = captures(["cam-a", "crash", "cam-c"], 30);
   for (const capture of all) await encoder.send({ type: "encoder.encode", capture });

@@ -1,0 +1,41 @@
+/**
+ * `npm test [-- tap flags]`: makes the tests' build of the current sources
+ * (tools/build.ts: tsc without a type check into `.troupe/build/<hash>`, once per
+ * change) and runs tap over its test files, `test/{unit,integration,e2e,examples}`,
+ * with plain Node and source maps (stack traces name the `.ts` lines): each test file,
+ * each node it starts and each worker thread then loads JavaScript instead of going
+ * through tsx's hooks. `npx tap test/x.test.ts` still runs one file from its source
+ * (tsx, from .taprc).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import process from "node:process";
+import { ensureBuild, ROOT } from "./build.ts";
+
+const GROUPS = ["test/unit", "test/integration", "test/e2e", "test/examples"];
+
+function testFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).sort().flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return testFiles(path);
+    return name.endsWith(".test.js") ? [path] : [];
+  });
+}
+
+const t0 = Date.now();
+const build = await ensureBuild();
+const files = GROUPS.flatMap((g) => testFiles(join(build, g))).map((f) => relative(ROOT, f));
+process.stderr.write(
+  `test: ${files.length} test files from ${relative(ROOT, build)} (built or found in ${
+    ((Date.now() - t0) / 1000).toFixed(1)
+  } s)\n`,
+);
+const tap = join(ROOT, "node_modules", ".bin", "tap");
+const child = spawn(tap, ["--node-arg=--enable-source-maps", ...process.argv.slice(2), ...files], {
+  cwd: ROOT,
+  stdio: "inherit",
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
