@@ -69,7 +69,14 @@ export async function ensureVenv(
     return { dir: abs, python, created: false };
   }
   await rm(abs, { recursive: true, force: true }); // one with other requirements
-  await rename(building, abs);
+  try {
+    await rename(building, abs);
+  } catch (err) {
+    // Another process renamed its environment into place between the check above and this rename.
+    await rm(building, { recursive: true, force: true });
+    if (await ready()) return { dir: abs, python, created: false };
+    throw err;
+  }
   progress(`virtual environment ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${abs}`);
   return { dir: abs, python, created: true };
 }

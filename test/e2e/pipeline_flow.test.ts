@@ -68,7 +68,8 @@ t.test("kill -9 of the db node mid-run loses and duplicates nothing", async (t) 
     ...env,
     ROLE: "simulator",
     SIM_DEVICES: String(devices),
-    SIM_RATE: "25",
+    // 150 images/s, 10 s in all: time enough, after the first 500 rows, to find a moment to kill it mid-run.
+    SIM_RATE: "15",
     SIM_COUNT: String(N),
   });
   const first = await startNodeProcess(t, { ...env, ROLE: "db" });
