@@ -7,7 +7,7 @@
  * db host through psql.
  */
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { createKafkaClient, readTopicFromStart, recordsHeld } from "../actors/kafka/mod.ts";
 import { until } from "../test/helpers/wait.ts";
 import type { Host, Network } from "./netns.ts";
 import { type HostProcess, runOnHost, startOnHost } from "./processes.ts";
@@ -133,33 +133,24 @@ export async function sqlValue(c: Cluster, query: string): Promise<number> {
 
 /** Dead letters in `topic`, counted by reason (reads the whole topic from the observer host). */
 export async function deadLettersByReason(brokers: string[], topic: string): Promise<Record<string, number>> {
-  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING, clientId: "chaos-observer" });
-  const admin = kafka.admin();
-  await admin.connect();
-  let total = 0;
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
-    total = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  const client = createKafkaClient({ brokers, clientId: "chaos-observer" });
   const counts: Record<string, number> = {};
-  if (total === 0) return counts;
-  const consumer = kafka.consumer({ groupId: `chaos-reader-${Date.now()}-${Math.random().toString(36).slice(2)}` });
-  await consumer.connect();
-  let seen = 0;
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const reason = String(message.headers?.["troupe-reason"] ?? "none");
-        counts[reason] = (counts[reason] ?? 0) + 1;
-        seen++;
-      },
+    const total = recordsHeld(await client.topicOffsets(topic));
+    if (total === 0) return counts;
+    let seen = 0;
+    const reader = await readTopicFromStart(client, topic, (r) => {
+      const reason = r.headers["troupe-reason"] ?? "none";
+      counts[reason] = (counts[reason] ?? 0) + 1;
+      seen++;
     });
-    await until(`${total} dead letters read`, () => seen >= total, 60_000, 50);
+    try {
+      await until(`${total} dead letters read`, () => seen >= total, 60_000, 50);
+    } finally {
+      await reader.stop();
+    }
   } finally {
-    await consumer.disconnect();
+    await client.close();
   }
   return counts;
 }

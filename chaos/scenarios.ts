@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { committedTotal, createKafkaClient, endOffsetTotal } from "../actors/kafka/mod.ts";
 import { sha256Hex } from "../protocols/mod.ts";
 import { tinyEnvelope } from "../test/helpers/tiny_model.ts";
 import {
@@ -118,20 +118,14 @@ function killRole(role: "db" | "inference" | "simulator"): Scenario {
 
 /** Freezes the db node until it has written rows whose offsets are not committed yet, so its kill shows a replay. */
 async function momentWithUncommittedRows(run: Run): Promise<void> {
-  const admin = new Kafka({ brokers: run.c.brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
+  const client = createKafkaClient({ brokers: run.c.brokers, clientId: "chaos-observer" });
   try {
     await until(
       "a moment with rows written but not committed",
       async () => {
         run.nodes.db.signal("SIGSTOP");
-        const committed = async () => {
-          const [o] = await admin.fetchOffsets({
-            groupId: run.env["DB_GROUP_ID"]!,
-            topics: [run.env["TOPIC_IMAGES"]!],
-          });
-          return o!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-        };
+        const committed = async () =>
+          committedTotal(await client.committedOffsets(run.env["DB_GROUP_ID"]!, run.env["TOPIC_IMAGES"]!));
         // Read twice: a commit the node sent just before it froze has landed by the second read.
         const rows = await run.rows();
         const first = await committed();
@@ -143,7 +137,7 @@ async function momentWithUncommittedRows(run: Run): Promise<void> {
       5,
     );
   } finally {
-    await admin.disconnect();
+    await client.close();
   }
 }
 
@@ -477,13 +471,11 @@ export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag:
 
 /** Dead letters in `topic` so far (end offsets; 0 while it does not exist). */
 async function letterCount(c: Cluster, topic: string): Promise<number> {
-  const admin = new Kafka({ brokers: c.brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
+  const client = createKafkaClient({ brokers: c.brokers, clientId: "chaos-observer" });
   try {
-    const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
-    return offsets.reduce((n, p) => n + Number(p.high), 0);
+    return endOffsetTotal(await client.topicOffsets(topic));
   } finally {
-    await admin.disconnect();
+    await client.close();
   }
 }
 

@@ -1,5 +1,5 @@
 /** What the pipeline roles share: where Kafka is, and the topics they need. */
-import { ensureTopics } from "../actors/kafka/mod.ts";
+import { ensureTopics, type KafkaConnection } from "../actors/kafka/mod.ts";
 import type { Logger } from "../system/mod.ts";
 import type { TroupeConfig } from "./config.ts";
 
@@ -8,8 +8,17 @@ export function kafkaBrokersOf(config: TroupeConfig): string[] {
   return config.kafkaBrokers ? [...config.kafkaBrokers] : [`127.0.0.1:${config.broker.port}`];
 }
 
+/** How every Kafka client of the node connects, beyond the broker list (`KAFKA_CLIENT`). */
+export function kafkaConnectionOf(config: TroupeConfig): KafkaConnection {
+  return { client: config.kafkaClient };
+}
+
 /** Creates the pipeline's topics where missing (`TOPIC_PARTITIONS` partitions each). */
 export async function ensurePipelineTopics(config: TroupeConfig, log: Logger): Promise<void> {
   const t = config.topics;
-  await ensureTopics(kafkaBrokersOf(config), [t.images, t.inferences, t.deadletter], { partitions: t.partitions, log });
+  await ensureTopics(kafkaBrokersOf(config), [t.images, t.inferences, t.deadletter], {
+    partitions: t.partitions,
+    log,
+    connection: kafkaConnectionOf(config),
+  });
 }

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
+import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, type KafkaClientKind } from "../actors/kafka/client.ts";
 import { troupeCacheDir, TroupeError } from "../system/mod.ts";
 import type { LogLevel } from "../system/mod.ts";
 import { parseRoles, type Role, ROLES } from "./roles.ts";
@@ -43,6 +44,8 @@ export interface TroupeConfig {
   };
   /** Kafka bootstrap servers (`KAFKA_BROKERS`); null: the local broker role's own address. */
   readonly kafkaBrokers: readonly string[] | null;
+  /** `KAFKA_CLIENT`: the client package every Kafka connection of the node uses. */
+  readonly kafkaClient: KafkaClientKind;
   /** The `broker` role's single-node KRaft broker. */
   readonly broker: {
     readonly port: number;
@@ -85,6 +88,7 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   OPS_CONTROL:
     "on: the ops endpoint may restart, stop, suspend, resume and trace actors (needs OPS_TOKEN; default off)",
   KAFKA_BROKERS: "Kafka bootstrap servers, comma separated host:port (default: the broker role's own)",
+  KAFKA_CLIENT: `Kafka client package: ${KAFKA_CLIENTS.join(" or ")} (default ${DEFAULT_KAFKA_CLIENT})`,
   KAFKA_PORT: "broker role: client port of the local Kafka broker (default 9092)",
   KAFKA_CONTROLLER_PORT: "broker role: KRaft controller port (default 9093)",
   KAFKA_DATA_DIR: "broker role: log and metadata directory (default .troupe/kafka)",
@@ -178,6 +182,12 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
     logLevel: get("LOG_LEVEL", "info", z.enum(["debug", "info", "warn", "error"]), "one of debug, info, warn, error"),
     ops,
     kafkaBrokers,
+    kafkaClient: get(
+      "KAFKA_CLIENT",
+      DEFAULT_KAFKA_CLIENT,
+      z.enum(KAFKA_CLIENTS),
+      `one of ${KAFKA_CLIENTS.join(", ")}`,
+    ),
     broker: {
       port: get("KAFKA_PORT", 9092, port(false), "a port number from 1 to 65535"),
       controllerPort: get("KAFKA_CONTROLLER_PORT", 9093, port(false), "a port number from 1 to 65535"),

@@ -8,11 +8,11 @@
  */
 import { lookup } from "node:dns/promises";
 import { connect } from "node:net";
-import { probeKafka } from "../actors/kafka/mod.ts";
+import { type KafkaConnection, probeKafka } from "../actors/kafka/mod.ts";
 import { connectPostgres } from "../actors/db/mod.ts";
 import { errorMessage, type Logger, TroupeError } from "../system/mod.ts";
 import { redactUrl, type TroupeConfig } from "./config.ts";
-import { kafkaBrokersOf } from "./_kafka.ts";
+import { kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
 
 /** How long each step (name lookup, connection, first answer) may take. */
 export const PREFLIGHT_STEP_MS = 5_000;
@@ -31,7 +31,7 @@ export async function checkDependencies(config: TroupeConfig, log: Logger): Prom
   if (needsKafka && !roles.has("broker")) {
     const brokers = kafkaBrokersOf(config);
     const shown = config.kafkaBrokers ? brokers.join(",") : `${brokers.join(",")} (unset: this machine's broker)`;
-    await checkKafka(brokers, shown);
+    await checkKafka(brokers, shown, kafkaConnectionOf(config));
     log.info("Kafka reachable", { brokers });
   }
   if (roles.has("db") && config.databaseUrl !== null) {
@@ -40,7 +40,7 @@ export async function checkDependencies(config: TroupeConfig, log: Logger): Prom
   }
 }
 
-async function checkKafka(brokers: string[], shown: string): Promise<void> {
+async function checkKafka(brokers: string[], shown: string, connection: KafkaConnection): Promise<void> {
   const problems = await Promise.all(brokers.map((b) => reach(b)));
   if (problems.every((p) => p !== null)) {
     const problem = brokers.length === 1
@@ -48,7 +48,7 @@ async function checkKafka(brokers: string[], shown: string): Promise<void> {
       : brokers.map((b, i) => `${b} ${problems[i]}`).join("; ");
     throw new DependencyUnreachable("KAFKA_BROKERS", shown, problem);
   }
-  const info = await bounded(probeKafka(brokers, PREFLIGHT_STEP_MS)).catch((err: unknown) => {
+  const info = await bounded(probeKafka(brokers, PREFLIGHT_STEP_MS, connection)).catch((err: unknown) => {
     throw new DependencyUnreachable(
       "KAFKA_BROKERS",
       shown,

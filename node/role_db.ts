@@ -9,7 +9,7 @@ import { connectPostgres, migrate } from "../actors/db/mod.ts";
 import { type LocalDatabase, startLocalDatabase } from "../infra/mod.ts";
 import { type ActorSystem, spawn, startChild, stateless, supervise } from "../system/mod.ts";
 import { redactUrl, type TroupeConfig } from "./config.ts";
-import { ensurePipelineTopics, kafkaBrokersOf } from "./_kafka.ts";
+import { ensurePipelineTopics, kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
 
 /** Live figures of a db role. */
 export interface DbFigures {
@@ -78,6 +78,7 @@ export async function startDbRole(system: ActorSystem, config: TroupeConfig): Pr
     sup,
     kafkaConsumerSpec({
       brokers: kafkaBrokersOf(config),
+      connection: kafkaConnectionOf(config),
       groupId: db.groupId,
       topics: config.topics,
       upserter,

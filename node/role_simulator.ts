@@ -8,7 +8,7 @@ import { kafkaProducerSpec, newProducerStats, type ProducerStats } from "../acto
 import { pngEncoderSpec } from "../actors/simulator/mod.ts";
 import { type ActorSystem, ask, startChild, supervise } from "../system/mod.ts";
 import type { TroupeConfig } from "./config.ts";
-import { ensurePipelineTopics, kafkaBrokersOf } from "./_kafka.ts";
+import { ensurePipelineTopics, kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
 
 /** Live figures of a simulator role. */
 export interface SimulatorFigures {
@@ -45,6 +45,7 @@ export async function startSimulatorRole(system: ActorSystem, config: TroupeConf
     sup,
     kafkaProducerSpec({
       brokers: kafkaBrokersOf(config),
+      connection: kafkaConnectionOf(config),
       batchSize: sim.producerBatch,
       lingerMs: sim.producerLingerMs,
       compression: config.topics.compression,

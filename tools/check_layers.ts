@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, normalize } from "node:path";
 import process from "node:process";
-import { FREE_UNITS, LAYERS, PACKAGE_OWNERS, WHITE_BOX_UNITS } from "./layers.ts";
+import { FREE_UNITS, LAYERS, PACKAGE_OWNERS, SEALED_PACKAGES, WHITE_BOX_UNITS } from "./layers.ts";
 import { parseCli } from "../node/cli/args.ts";
 
 /** The declaration a check runs against (tests plant their own). */
@@ -17,6 +17,8 @@ export interface LayerRules {
   free: readonly string[];
   whiteBox: readonly string[];
   packageOwners: Readonly<Record<string, string>>;
+  /** Packages only one unit may import, free units (tests, tools, chaos, bench) included. */
+  sealedPackages: Readonly<Record<string, string>>;
 }
 
 /** The project's own rules. */
@@ -25,6 +27,7 @@ export const RULES: LayerRules = {
   free: FREE_UNITS,
   whiteBox: WHITE_BOX_UNITS,
   packageOwners: PACKAGE_OWNERS,
+  sealedPackages: SEALED_PACKAGES,
 };
 
 const SKIP = new Set(["node_modules", ".git", ".troupe", ".tap", "coverage"]);
@@ -65,9 +68,11 @@ export function checkLayers(root: string, rules: LayerRules = RULES): string[] {
     for (const m of text.matchAll(SPECIFIER)) {
       const spec = m[1] as string;
       if (!spec.startsWith(".")) {
-        const pkg = spec.replace(/^npm:/, "").split("/")[0] as string;
-        const owner = rules.packageOwners[pkg];
-        if (owner && owner !== from && !rules.free.includes(from)) {
+        const parts = spec.replace(/^npm:/, "").split("/");
+        const pkg = (parts[0]?.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]) as string;
+        const sealed = rules.sealedPackages[pkg];
+        const owner = sealed ?? rules.packageOwners[pkg];
+        if (owner && owner !== from && (sealed !== undefined || !rules.free.includes(from))) {
           problems.push(`${file}: imports '${pkg}', which only ${owner}/ may import`);
         }
         continue;

@@ -10,6 +10,7 @@
 import {
   type ConsumedRecord,
   type DecodedRecord,
+  type KafkaConnection,
   newTopicConsumerStats,
   type SourceOffset,
   topicConsumer,
@@ -43,6 +44,8 @@ export const newConsumerStats: () => ConsumerStats = newTopicConsumerStats;
 /** Options of {@link kafkaConsumer}. */
 export interface KafkaConsumerOptions {
   brokers: readonly string[];
+  /** How to reach Kafka beyond the broker list (which client package). @default the default client */
+  connection?: KafkaConnection;
   groupId: string;
   topics: { images: string; inferences: string; deadletter: string };
   upserter: ActorRef<UpserterMsg>;
@@ -92,6 +95,7 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
   };
   return topicConsumer<Row, UpserterMsg>({
     brokers: options.brokers,
+    ...(options.connection ? { connection: options.connection } : {}),
     groupId: options.groupId,
     topics: [options.topics.images, options.topics.inferences],
     deadLetterTopic: options.topics.deadletter,

@@ -28,6 +28,7 @@ import {
   ConsumerCrashed,
   type GroupMember,
   joinGroup,
+  type KafkaConnection,
   memberFigures,
   type Rejected,
   sendDeadLetters,
@@ -53,6 +54,8 @@ export interface InferenceConsumerStats {
 /** Options of {@link inferenceConsumer}. */
 export interface InferenceConsumerOptions {
   brokers: readonly string[];
+  /** How to reach Kafka beyond the broker list (which client package). @default the default client */
+  connection?: KafkaConnection;
   groupId: string;
   topics: { images: string; inferences: string; deadletter: string };
   pool: ActorRef<ModelPoolMsg>;
@@ -183,6 +186,7 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
       let state!: State;
       const { member, begin } = await joinGroup(ctx, {
         brokers: options.brokers,
+        ...(options.connection ? { connection: options.connection } : {}),
         groupId: options.groupId,
         deadLetterTopic: options.topics.deadletter,
         topics: [options.topics.images],

@@ -1,36 +1,40 @@
 /**
- * troupe's Kafka client: a narrow interface over kafkajs, so another client could
- * replace it. Only this file (and its siblings in clients/) import kafkajs.
+ * troupe's Kafka client: one narrow interface (producer, batch consumer, admin)
+ * with adapters behind it, picked by {@link KafkaClientOptions.client}. Only the
+ * adapters' folders (`kafkajs/`, `platformatic/`) import a Kafka client package, and
+ * only the adapter in use is loaded.
  */
-import {
-  type Admin,
-  CompressionTypes,
-  type ConfigResourceTypes,
-  Kafka,
-  type LogEntry,
-  logLevel as KafkaLogLevel,
-  Partitioners,
-  type Producer,
-} from "kafkajs";
-import { type BatchConsumer, type BatchConsumerOptions, startBatchConsumer } from "./batch_consumer.ts";
-import { patchKafkajsIdleLoop } from "./kafkajs_idle_loop.ts";
-
-patchKafkajsIdleLoop(); // once, for every client this module makes (see the file)
 import type { Logger } from "../../system/mod.ts";
+import type { BatchConsumer, BatchConsumerOptions } from "./batch_consumer.ts";
+
+/** The Kafka client packages troupe has adapters for. */
+export const KAFKA_CLIENTS = ["kafkajs", "platformatic"] as const;
+/** One of {@link KAFKA_CLIENTS}. */
+export type KafkaClientKind = (typeof KAFKA_CLIENTS)[number];
+/** The adapter used when none is named. */
+export const DEFAULT_KAFKA_CLIENT: KafkaClientKind = "kafkajs";
 
 /** One record to produce. */
 export interface OutgoingRecord {
   key: string | null;
   value: string | Uint8Array;
   headers?: Record<string, string>;
+  /** The partition to write to; by default the key's hash picks it (Kafka's default partitioner). */
+  partition?: number;
+}
+
+/** How to reach Kafka beyond the broker list; everything that makes a client passes it on. */
+export interface KafkaConnection {
+  /** Which client package talks to Kafka. @default DEFAULT_KAFKA_CLIENT */
+  client?: KafkaClientKind;
 }
 
 /** Options of {@link createKafkaClient}. */
-export interface KafkaClientOptions {
+export interface KafkaClientOptions extends KafkaConnection {
   brokers: readonly string[];
   /** @default "troupe" */
   clientId?: string;
-  /** kafkajs' own log lines go here (warnings and errors only). @default none */
+  /** The client's own log lines go here (warnings and errors only). @default none */
   log?: Logger;
   /** Connection timeout in milliseconds. @default 3000 */
   connectionTimeoutMs?: number;
@@ -43,6 +47,19 @@ export interface ClusterInfo {
   clusterId: string;
   controller: number | null;
   brokers: { nodeId: number; host: string; port: number }[];
+}
+
+/** One partition's earliest offset and high watermark (the offset the next record gets). */
+export interface PartitionOffsets {
+  partition: number;
+  low: string;
+  high: string;
+}
+
+/** A consumer group's committed offset of one partition: the next offset it reads; null when it committed none. */
+export interface CommittedOffset {
+  partition: number;
+  offset: string | null;
 }
 
 /** A started producer. */
@@ -58,135 +75,114 @@ export interface ProducerOptions {
   compression?: "none" | "gzip";
 }
 
+/** Options of {@link KafkaClient.ensureTopic}. */
+export interface TopicOptions {
+  /** @default 1 */
+  partitions?: number;
+  /** @default 1 */
+  replicationFactor?: number;
+  /** Topic configuration set at creation, e.g. `{"max.message.bytes": "20971520"}`. */
+  configs?: Record<string, string>;
+}
+
 /** The client. */
 export interface KafkaClient {
   readonly brokers: readonly string[];
+  /** The adapter in use. */
+  readonly kind: KafkaClientKind;
   describeCluster(): Promise<ClusterInfo>;
   /** Creates the topic if missing; says whether it created it. */
-  ensureTopic(topic: string, options?: { partitions?: number; replicationFactor?: number }): Promise<boolean>;
+  ensureTopic(topic: string, options?: TopicOptions): Promise<boolean>;
   deleteTopics(topics: string[]): Promise<void>;
   /** The largest record batch `topic` accepts (its `max.message.bytes`, the broker's default if not set). */
   maxMessageBytes(topic: string): Promise<number>;
+  /** Each partition's earliest offset and high watermark, by partition; empty when the topic does not exist. */
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** `groupId`'s committed offsets of each partition of `topic`, by partition; empty when the topic does not exist. */
+  committedOffsets(groupId: string, topic: string): Promise<CommittedOffset[]>;
   /** An idempotent producer (acks=all). */
   producer(options?: ProducerOptions): Promise<KafkaProducer>;
   /** A consumer group member handing whole partition batches over, with manual commits and pause/resume. */
   batchConsumer(options: BatchConsumerOptions): Promise<BatchConsumer>;
+  /** Closes what the client opened; the client can be used again afterwards. */
   close(): Promise<void>;
 }
 
-/** kafkajs' `ConfigResourceTypes.TOPIC` (Kafka's resource type 2); the enum is not a named export under ESM. */
-const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+/** What an adapter module exports. */
+export interface KafkaAdapter {
+  createClient(options: KafkaClientOptions): Omit<KafkaClient, "kind">;
+}
 
-/** Creates a client; nothing connects until a method needs it. */
-export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
-  const log = options.log;
-  const kafka = new Kafka({
-    clientId: options.clientId ?? "troupe",
-    brokers: [...options.brokers],
-    connectionTimeout: options.connectionTimeoutMs ?? 3000,
-    retry: { retries: options.retries ?? 5 },
-    logLevel: log ? KafkaLogLevel.WARN : KafkaLogLevel.NOTHING,
-    logCreator: () => (entry: LogEntry) => {
-      const { message, ...rest } = entry.log;
-      const fields = { kafkajs: entry.namespace, ...rest };
-      // Error responses on a connection are retried by kafkajs (a coordinator still
-      // loading, a leader moving); what is not recovered reaches troupe as a thrown
-      // error. The retry-limit warning is expected: troupe bounds retries and keeps
-      // unsent records across a restart, relying on idempotent writes downstream.
-      if (entry.namespace === "Connection" || /Limiting retries for the idempotent producer/.test(message)) {
-        log?.debug(message, fields);
-      } else if (entry.level <= KafkaLogLevel.ERROR) log?.error(message, fields);
-      else log?.warn(message, fields);
-    },
-  });
-  let admin: Admin | null = null;
-  const open: { disconnect(): Promise<void> }[] = [];
-  const getAdmin = async () => {
-    if (!admin) {
-      const a = kafka.admin();
-      await a.connect();
-      admin = a;
-      open.push(a);
+const PACKAGES: Record<KafkaClientKind, string> = { kafkajs: "kafkajs", platformatic: "@platformatic/kafka" };
+
+/** Loads an adapter; a missing package is named in the error. */
+async function loadAdapter(kind: KafkaClientKind): Promise<KafkaAdapter> {
+  try {
+    return kind === "kafkajs" ? await import("./kafkajs/client.ts") : await import("./platformatic/client.ts");
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes(PACKAGES[kind])) {
+      throw new Error(`KAFKA_CLIENT=${kind} needs the package ${PACKAGES[kind]}: npm install ${PACKAGES[kind]}`);
     }
-    return admin;
-  };
+    throw err;
+  }
+}
+
+/** Whether `value` names an adapter. */
+export function isKafkaClientKind(value: string): value is KafkaClientKind {
+  return (KAFKA_CLIENTS as readonly string[]).includes(value);
+}
+
+/** Creates a client; nothing connects (and no client package loads) until a method needs it. */
+export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
+  const kind = options.client ?? DEFAULT_KAFKA_CLIENT;
+  if (!isKafkaClientKind(kind)) {
+    throw new Error(`unknown Kafka client '${String(kind)}': use one of ${KAFKA_CLIENTS.join(", ")}`);
+  }
+  let made: Promise<Omit<KafkaClient, "kind">> | null = null;
+  const inner = () => (made ??= loadAdapter(kind).then((a) => a.createClient(options)));
   return {
     brokers: options.brokers,
-    async describeCluster() {
-      const c = await (await getAdmin()).describeCluster();
-      return {
-        clusterId: c.clusterId,
-        controller: c.controller,
-        brokers: c.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
-      };
-    },
-    async ensureTopic(topic, opts = {}) {
-      const a = await getAdmin();
-      if ((await a.listTopics()).includes(topic)) return false;
-      return a.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic, numPartitions: opts.partitions ?? 1, replicationFactor: opts.replicationFactor ?? 1 }],
-      });
-    },
-    async deleteTopics(topics) {
-      await (await getAdmin()).deleteTopics({ topics });
-    },
-    async maxMessageBytes(topic) {
-      const r = await (await getAdmin()).describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ["max.message.bytes"] }],
-      });
-      const value = Number(
-        r.resources[0]?.configEntries.find((e) => e.configName === "max.message.bytes")?.configValue,
-      );
-      if (!Number.isInteger(value) || value <= 0) throw new Error(`topic ${topic}: no max.message.bytes in its config`);
-      return value;
-    },
-    async producer(popts = {}) {
-      const compression = popts.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;
-      const p: Producer = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 5,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      await p.connect();
-      open.push(p);
-      return {
-        async send(topic, records) {
-          await p.send({
-            topic,
-            acks: -1,
-            compression,
-            messages: records.map((r) => ({
-              key: r.key,
-              value: typeof r.value === "string"
-                ? r.value
-                : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
-              ...(r.headers ? { headers: r.headers } : {}),
-            })),
-          });
-        },
-        close: () => p.disconnect(),
-      };
-    },
-    async batchConsumer(bopts) {
-      const c = await startBatchConsumer(kafka, bopts);
-      open.push({ disconnect: () => c.stop() });
-      return c;
-    },
-    async close() {
-      await Promise.allSettled(open.splice(0).map((o) => o.disconnect()));
-      admin = null;
+    kind,
+    describeCluster: async () => (await inner()).describeCluster(),
+    ensureTopic: async (topic, o) => (await inner()).ensureTopic(topic, o),
+    deleteTopics: async (topics) => (await inner()).deleteTopics(topics),
+    maxMessageBytes: async (topic) => (await inner()).maxMessageBytes(topic),
+    topicOffsets: async (topic) => (await inner()).topicOffsets(topic),
+    committedOffsets: async (groupId, topic) => (await inner()).committedOffsets(groupId, topic),
+    producer: async (o) => (await inner()).producer(o),
+    batchConsumer: async (o) => (await inner()).batchConsumer(o),
+    close: async () => {
+      if (made) await (await made.catch(() => null))?.close();
     },
   };
 }
 
 /** Asks the cluster to describe itself; resolves with the description or rejects. */
-export async function probeKafka(brokers: readonly string[], timeoutMs = 3000): Promise<ClusterInfo> {
-  const client = createKafkaClient({ brokers, connectionTimeoutMs: timeoutMs, retries: 0 });
+export async function probeKafka(
+  brokers: readonly string[],
+  timeoutMs = 3000,
+  connection: KafkaConnection = {},
+): Promise<ClusterInfo> {
+  const c = createKafkaClient({ ...connection, brokers, connectionTimeoutMs: timeoutMs, retries: 0 });
   try {
-    return await client.describeCluster();
+    return await c.describeCluster();
   } finally {
-    await client.close();
+    await c.close();
   }
+}
+
+/** The sum of high watermarks: how many records were ever written to a topic. */
+export function endOffsetTotal(offsets: readonly PartitionOffsets[]): number {
+  return offsets.reduce((n, p) => n + Number(p.high), 0);
+}
+
+/** The sum over partitions of `high - low`: the records a topic holds now. */
+export function recordsHeld(offsets: readonly PartitionOffsets[]): number {
+  return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+}
+
+/** The sum of committed offsets (a partition with none counts 0). */
+export function committedTotal(offsets: readonly CommittedOffset[]): number {
+  return offsets.reduce((n, p) => n + (p.offset === null ? 0 : Number(p.offset)), 0);
 }

@@ -22,6 +22,7 @@ import {
   type Readiness,
 } from "../../system/mod.ts";
 import type { ConsumedRecord, PartitionBatch } from "./batch_consumer.ts";
+import type { KafkaConnection } from "./client.ts";
 import {
   ConsumerCrashed,
   type GroupMember,
@@ -87,6 +88,8 @@ export function newTopicConsumerStats(): TopicConsumerStats {
 /** Options of {@link topicConsumer}. */
 export interface TopicConsumerOptions<T, D> {
   brokers: readonly string[];
+  /** How to reach Kafka beyond the broker list (which client package). @default the default client */
+  connection?: KafkaConnection;
   groupId: string;
   topics: string[];
   /** Where records that do not decode go, with their reason. */
@@ -204,6 +207,7 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
       let state!: State;
       const { member, begin } = await joinGroup(ctx, {
         brokers: options.brokers,
+        ...(options.connection ? { connection: options.connection } : {}),
         groupId: options.groupId,
         deadLetterTopic: options.deadLetterTopic,
         topics: options.topics,

@@ -5,7 +5,13 @@
  * rejected records to the dead-letter topic with their reason.
  */
 import type { BatchConsumer, ConsumedRecord, PartitionBatch, TopicPartition } from "./batch_consumer.ts";
-import { createKafkaClient, type KafkaClient, type KafkaProducer, type OutgoingRecord } from "./client.ts";
+import {
+  createKafkaClient,
+  type KafkaClient,
+  type KafkaConnection,
+  type KafkaProducer,
+  type OutgoingRecord,
+} from "./client.ts";
 import {
   DEAD_LETTER_HEADERS,
   deadLetterHeaders,
@@ -37,6 +43,8 @@ export const DEFAULT_DEAD_LETTER_MAX_BYTES = 1_048_588;
 /** Options of {@link joinGroup}. */
 export interface JoinOptions {
   brokers: readonly string[];
+  /** How to reach Kafka beyond the broker list (which client package). @default the default client */
+  connection?: KafkaConnection;
   groupId: string;
   topics: string[];
   /** Its `max.message.bytes` bounds every dead letter. */
@@ -58,7 +66,12 @@ export async function joinGroup<M>(
   ctx: ActorContext<M>,
   options: JoinOptions,
 ): Promise<{ member: GroupMember; begin(): void }> {
-  const client = createKafkaClient({ brokers: options.brokers, clientId: `troupe-${options.groupId}`, log: ctx.log });
+  const client = createKafkaClient({
+    ...options.connection,
+    brokers: options.brokers,
+    clientId: `troupe-${options.groupId}`,
+    log: ctx.log,
+  });
   try {
     const producer = await client.producer();
     const deadLetterMaxBytes = await client.maxMessageBytes(options.deadLetterTopic).catch((err: unknown) => {

@@ -1,20 +1,32 @@
 /**
- * Kafka for actors: a narrow client over kafkajs (producer, batch consumer,
- * topics), the batching producer actor, and what a consumer-group actor needs to
+ * Kafka for actors: a narrow client with adapters over kafkajs and
+ * @platformatic/kafka (producer, batch consumer, topics, offsets), the batching producer actor, and what a consumer-group actor needs to
  * feed bounded mailboxes safely (join, pause while downstream is full, dead
  * letters, commit points that never pass an unhandled record).
  * @module
  */
 export {
   type ClusterInfo,
+  type CommittedOffset,
+  committedTotal,
   createKafkaClient,
+  DEFAULT_KAFKA_CLIENT,
+  endOffsetTotal,
+  isKafkaClientKind,
+  KAFKA_CLIENTS,
   type KafkaClient,
+  type KafkaClientKind,
   type KafkaClientOptions,
+  type KafkaConnection,
   type KafkaProducer,
   type OutgoingRecord,
+  type PartitionOffsets,
   probeKafka,
   type ProducerOptions,
+  recordsHeld,
+  type TopicOptions,
 } from "./client.ts";
+export { readTopicFromStart, type ReadTopicOptions, type TopicReader } from "./reader.ts";
 export type {
   BatchConsumer,
   BatchConsumerOptions,

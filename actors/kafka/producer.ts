@@ -4,7 +4,13 @@
  * kafkajs' own retries fails the actor; the batch is kept across the restart and
  * sent first by the next incarnation, so a broker outage loses nothing.
  */
-import { createKafkaClient, type KafkaClient, type KafkaProducer, type OutgoingRecord } from "./client.ts";
+import {
+  createKafkaClient,
+  type KafkaClient,
+  type KafkaConnection,
+  type KafkaProducer,
+  type OutgoingRecord,
+} from "./client.ts";
 import {
   type ActorContext,
   type ActorProps,
@@ -50,6 +56,8 @@ export interface ProducerStats {
 /** Options of {@link kafkaProducer}. */
 export interface KafkaProducerOptions {
   brokers: readonly string[];
+  /** How to reach Kafka beyond the broker list (which client package). @default the default client */
+  connection?: KafkaConnection;
   batchSize: number;
   lingerMs: number;
   compression?: "none" | "gzip";
@@ -115,7 +123,12 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
 
   return {
     async init(ctx, carried) {
-      const client = createKafkaClient({ brokers: options.brokers, clientId: "troupe-simulator", log: ctx.log });
+      const client = createKafkaClient({
+        ...options.connection,
+        brokers: options.brokers,
+        clientId: "troupe-simulator",
+        log: ctx.log,
+      });
       try {
         const producer = await client.producer({ compression: options.compression ?? "none" });
         options.readiness?.set(dep, true, "connected");

@@ -1,12 +1,14 @@
 /** Topics a service needs, created where missing. */
 import { backoffDelay, errorMessage, type Logger } from "../../system/mod.ts";
-import { createKafkaClient } from "./client.ts";
+import { createKafkaClient, type KafkaConnection } from "./client.ts";
 
 /** Options of {@link ensureTopics}. */
 export interface EnsureTopicsOptions {
   /** Partitions of each topic created now (existing topics are left as they are). */
   partitions: number;
   log: Logger;
+  /** How to reach Kafka beyond the broker list (which client package). @default the default client */
+  connection?: KafkaConnection;
   /** How long a retriable answer (a new topic's leader not known yet, say) is retried. @default 30000 */
   retryForMs?: number;
 }
@@ -17,7 +19,7 @@ export async function ensureTopics(
   topics: readonly string[],
   options: EnsureTopicsOptions,
 ): Promise<void> {
-  const client = createKafkaClient({ brokers, log: options.log });
+  const client = createKafkaClient({ ...options.connection, brokers, log: options.log });
   const until = Date.now() + (options.retryForMs ?? 30_000);
   try {
     for (const topic of topics) {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from "kafkajs";
+import { createKafkaClient } from "../../actors/kafka/mod.ts";
 import t from "tap";
 import { captureEnvelope } from "../../protocols/capture.ts";
 import { openCifarDataset } from "../../actors/simulator/mod.ts";
@@ -55,17 +55,14 @@ t.test("rows PostgreSQL refuses are dead-lettered with their SQLSTATE; the rows 
     { value: inference("cam-good/0", "refused-model"), sqlstate: "23514" },
     { value: inference("cam-good/4", "m"), sqlstate: null },
   ];
-  const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
-  await producer.connect();
-  t.teardown(() => producer.disconnect());
-  await producer.send({
-    topic: env["TOPIC_IMAGES"]!,
-    messages: images.map((m) => ({ key: "k", value: m.value, partition: 0, headers: { trace: "abc" } })),
-  });
-  await producer.send({
-    topic: env["TOPIC_INFERENCES"]!,
-    messages: inferences.map((m) => ({ key: "k", value: m.value, partition: 0 })),
-  });
+  const client = createKafkaClient({ brokers });
+  t.teardown(() => client.close());
+  const producer = await client.producer();
+  await producer.send(
+    env["TOPIC_IMAGES"]!,
+    images.map((m) => ({ key: "k", value: m.value, partition: 0, headers: { trace: "abc" } })),
+  );
+  await producer.send(env["TOPIC_INFERENCES"]!, inferences.map((m) => ({ key: "k", value: m.value, partition: 0 })));
 
   const refused = images.filter((m) => m.sqlstate).length + inferences.filter((m) => m.sqlstate).length;
   const letters = await readTopic(t, brokers, env["TOPIC_DEADLETTER"]!, refused);
@@ -92,15 +89,12 @@ t.test("rows PostgreSQL refuses are dead-lettered with their SQLSTATE; the rows 
   t.same(infs.map((r) => `${r.image_id} ${r.model}`), ["cam-good/0 m", "cam-good/4 m"]);
 
   // Nothing blocks: the committed offsets are past every record, and the upserter never restarted.
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  t.teardown(() => admin.disconnect());
   for (const [topic, n] of [[env["TOPIC_IMAGES"]!, images.length], [env["TOPIC_INFERENCES"]!, inferences.length]]) {
     await until(
       `${topic}: committed past the refused rows`,
       async () => {
-        const [p] = await admin.fetchOffsets({ groupId: env["DB_GROUP_ID"]!, topics: [topic as string] });
-        return p?.partitions[0]?.offset === String(n);
+        const [p] = await client.committedOffsets(env["DB_GROUP_ID"]!, topic as string);
+        return p?.offset === String(n);
       },
       30_000,
       100,

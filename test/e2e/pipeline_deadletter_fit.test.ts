@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { Kafka, logLevel } from "kafkajs";
 import t from "tap";
 import { captureEnvelope } from "../../protocols/capture.ts";
 import { openCifarDataset } from "../../actors/simulator/mod.ts";
 import { encodeImageEnvelope } from "../../protocols/mod.ts";
+import { createKafkaClient } from "../../actors/kafka/mod.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
 import { imageCount, pipelineEnv, TEST_SYNTHETIC_DIR, testSql } from "../helpers/pipeline.ts";
 import { readTopic } from "../helpers/topics.ts";
@@ -12,18 +12,12 @@ import { until } from "../helpers/wait.ts";
 t.test("a record too big for the dead-letter topic is dead-lettered as a reference; nothing crash-loops", async (t) => {
   const env: Record<string, string> = { ...pipelineEnv("dlfit"), TOPIC_PARTITIONS: "1" };
   const brokers = env["KAFKA_BROKERS"]!.split(",");
-  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  t.teardown(() => admin.disconnect());
+  const client = createKafkaClient({ brokers });
+  t.teardown(() => client.close());
   // The images topic takes 20 MB records; the dead-letter topic keeps the broker's default (about 1 MB).
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [{
-      topic: env["TOPIC_IMAGES"]!,
-      numPartitions: 1,
-      configEntries: [{ name: "max.message.bytes", value: String(20 * 1_048_576) }],
-    }],
+  await client.ensureTopic(env["TOPIC_IMAGES"]!, {
+    partitions: 1,
+    configs: { "max.message.bytes": String(20 * 1_048_576) },
   });
   const db = await startNodeProcess(t, { ...env, ROLE: "db" });
   const sql = testSql(env);
@@ -40,17 +34,12 @@ t.test("a record too big for the dead-letter topic is dead-lettered as a referen
       record: await ds.read(seq),
     })));
   const big = Buffer.alloc(10 * 1_048_576, "x"); // 10 MB: oversize for the node (MAX_MESSAGE_BYTES 1 MiB)
-  const producer = kafka.producer();
-  await producer.connect();
-  t.teardown(() => producer.disconnect());
-  await producer.send({
-    topic: env["TOPIC_IMAGES"]!,
-    messages: [
-      { key: "cam-big", value: await good(0), partition: 0 },
-      { key: "cam-big", value: big, partition: 0, headers: { trace: "abc" } },
-      { key: "cam-big", value: await good(1), partition: 0 },
-    ],
-  });
+  const producer = await client.producer();
+  await producer.send(env["TOPIC_IMAGES"]!, [
+    { key: "cam-big", value: await good(0), partition: 0 },
+    { key: "cam-big", value: big, partition: 0, headers: { trace: "abc" } },
+    { key: "cam-big", value: await good(1), partition: 0 },
+  ]);
 
   const [letter] = await readTopic(t, brokers, env["TOPIC_DEADLETTER"]!, 1);
   t.equal(letter!.headers["troupe-reason"], "oversize");

@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from "kafkajs";
+import { committedTotal, createKafkaClient } from "../../actors/kafka/mod.ts";
 import t from "tap";
 import { deviceImageSum, imageCount, pipelineEnv, shareOf, testSql, verifyImages } from "../helpers/pipeline.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
@@ -74,13 +74,10 @@ t.test("kill -9 of the db node mid-run loses and duplicates nothing", async (t) 
   });
   const first = await startNodeProcess(t, { ...env, ROLE: "db" });
   await until("some rows written", async () => (await imageCount(sql)) >= 500, 120_000, 20);
-  const admin = new Kafka({ brokers: env["KAFKA_BROKERS"]!.split(","), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  t.teardown(() => admin.disconnect());
-  const committedOffsets = async () => {
-    const [offsets] = await admin.fetchOffsets({ groupId: env["DB_GROUP_ID"]!, topics: [env["TOPIC_IMAGES"]!] });
-    return offsets!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-  };
+  const client = createKafkaClient({ brokers: env["KAFKA_BROKERS"]!.split(",") });
+  t.teardown(() => client.close());
+  const committedOffsets = async () =>
+    committedTotal(await client.committedOffsets(env["DB_GROUP_ID"]!, env["TOPIC_IMAGES"]!));
   // Kill it at a moment when it has written rows whose offsets it has not committed yet (frozen to look).
   await until(
     "a moment with rows written but not committed",

@@ -2,13 +2,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
 import t from "tap";
 import { captureEnvelope } from "../../protocols/capture.ts";
 import { openCifarDataset } from "../../actors/simulator/mod.ts";
 import { encodeImageEnvelope, sha256Hex } from "../../protocols/mod.ts";
+import { createKafkaClient } from "../../actors/kafka/mod.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
 import { imageCount, pipelineEnv, TEST_SYNTHETIC_DIR, testSql } from "../helpers/pipeline.ts";
+import { readTopic } from "../helpers/topics.ts";
 import { until } from "../helpers/wait.ts";
 
 t.test("poison records from another client are dead-lettered with their reason; good ones around them are stored", async (t) => {
@@ -104,20 +105,8 @@ t.test("poison records from another client are dead-lettered with their reason; 
     sur,
   ]);
   const bad = images.map((m, offset) => ({ ...m, offset })).filter((m) => m.reason !== null);
-  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
-  const dlqConsumer = kafka.consumer({ groupId: `${env["DB_GROUP_ID"]}-reader` });
-  const seen: { value: Buffer; headers: Record<string, string>; key: string | null }[] = [];
-  await dlqConsumer.connect();
-  t.teardown(() => dlqConsumer.disconnect());
-  await dlqConsumer.subscribe({ topic: env["TOPIC_DEADLETTER"]!, fromBeginning: true });
-  await dlqConsumer.run({
-    eachMessage: async ({ message }) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-      seen.push({ value: message.value ?? Buffer.alloc(0), headers, key: message.key?.toString() ?? null });
-    },
-  });
-  await until("every poison record dead-lettered", () => seen.length >= bad.length + 2, 60_000, 50);
+  // every poison record dead-lettered
+  const seen = await readTopic(t, brokers, env["TOPIC_DEADLETTER"]!, bad.length + 2);
   await until("good rows stored", async () => (await imageCount(sql)) >= 4, 60_000, 50);
 
   for (const b of bad) {
@@ -151,14 +140,13 @@ t.test("poison records from another client are dead-lettered with their reason; 
   );
 
   // The partition kept flowing: the group's committed offset is past every record.
-  const admin = kafka.admin();
-  await admin.connect();
-  t.teardown(() => admin.disconnect());
+  const client = createKafkaClient({ brokers });
+  t.teardown(() => client.close());
   await until(
     "offsets committed past the poison",
     async () => {
-      const [topic] = await admin.fetchOffsets({ groupId: env["DB_GROUP_ID"]!, topics: [env["TOPIC_IMAGES"]!] });
-      return topic?.partitions[0]?.offset === String(images.length);
+      const [p] = await client.committedOffsets(env["DB_GROUP_ID"]!, env["TOPIC_IMAGES"]!);
+      return p?.offset === String(images.length);
     },
     30_000,
     100,

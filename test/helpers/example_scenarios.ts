@@ -5,8 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
-import { createKafkaClient } from "../../actors/kafka/mod.ts";
+import { committedTotal, createKafkaClient, endOffsetTotal, readTopicFromStart } from "../../actors/kafka/mod.ts";
 import { silentLogger } from "../../system/mod.ts";
 import { createModelService } from "../../examples/model_service.ts";
 import { startPaymentsService } from "../../examples/kafka_service.ts";
@@ -113,26 +112,17 @@ export async function paymentsScenario(): Promise<PaymentsObserved> {
     ledgerCapacity: 2,
     logger: silentLogger,
   });
-  const kafka = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
   try {
-    const endOffsets = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-    const committedNow = async () => {
-      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      return (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-    };
+    const endOffsets = endOffsetTotal(await client.topicOffsets(topic));
+    const committedNow = async () => committedTotal(await client.committedOffsets(groupId, topic));
     await until("every offset committed", async () => (await committedNow()) === endOffsets, 60_000, 50);
     const deadLetters: { reason: string; value: string }[] = [];
-    const reader = kafka.consumer({ groupId: uniqueName("dlq_reader") });
-    await reader.connect();
-    await reader.subscribe({ topic: dlq, fromBeginning: true });
-    await reader.run({
-      eachMessage: async ({ message }) =>
-        void deadLetters.push({ reason: String(message.headers?.["troupe-reason"]), value: String(message.value) }),
-    });
-    await until("two dead letters", () => deadLetters.length >= 2, 30_000, 50);
-    await reader.disconnect();
+    const reader = await readTopicFromStart(client, dlq, (r) =>
+      void deadLetters.push({
+        reason: String(r.headers["troupe-reason"]),
+        value: r.value === null ? "null" : new TextDecoder().decode(r.value),
+      }), { groupId: uniqueName("dlq_reader") });
+    await until("two dead letters", () => deadLetters.length >= 2, 30_000, 50).finally(() => reader.stop());
     return {
       totals: await service.totals(),
       expected,
@@ -142,7 +132,6 @@ export async function paymentsScenario(): Promise<PaymentsObserved> {
       handed: service.consumer.handed,
     };
   } finally {
-    await admin.disconnect();
     await service.system.shutdown({ deadlineMs: 10_000 });
     await client.deleteTopics([topic, dlq]).catch(() => {});
     await producer.close();

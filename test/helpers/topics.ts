@@ -1,6 +1,6 @@
-/** Reading a topic back in tests, with a bare kafkajs consumer of the test's own. */
-import { Kafka, logLevel } from "kafkajs";
+/** Reading a topic back in tests, through troupe's own Kafka client (a throwaway group of the test's own). */
 import type { Test } from "tap";
+import { createKafkaClient, readTopicFromStart } from "../../actors/kafka/mod.ts";
 import { uniqueName } from "./infra.ts";
 import { until } from "./wait.ts";
 
@@ -21,24 +21,19 @@ export async function readTopic(
   atLeast: number,
   timeoutMs = 60_000,
 ): Promise<ReadRecord[]> {
-  const consumer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: uniqueName("reader") });
+  const client = createKafkaClient({ brokers });
+  t.teardown(() => client.close());
   const seen: ReadRecord[] = [];
-  await consumer.connect();
-  t.teardown(() => consumer.disconnect());
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-      seen.push({
-        partition,
-        offset: message.offset,
-        key: message.key?.toString() ?? null,
-        value: message.value ?? Buffer.alloc(0),
-        headers,
-      });
-    },
-  });
+  const reader = await readTopicFromStart(client, topic, (r) => {
+    seen.push({
+      partition: r.partition,
+      offset: r.offset,
+      key: r.key === null ? null : Buffer.from(r.key).toString(),
+      value: r.value === null ? Buffer.alloc(0) : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+      headers: r.headers,
+    });
+  }, { groupId: uniqueName("reader") });
+  t.teardown(() => reader.stop());
   // A check that throws is retried, and the timeout names its last error: how many had arrived.
   await until(
     `${atLeast} records in ${topic}`,

@@ -1,17 +1,17 @@
 // An idle client must not spin: kafkajs 2.2.4 re-armed a 1 ms timer on every broker
-// connection that had answered a request (actors/kafka/kafkajs_idle_loop.ts). This
+// connection that had answered a request (actors/kafka/kafkajs/idle_loop.ts). This
 // counts the queue checks an idle producer and admin connection make.
 import { setTimeout as sleep } from "node:timers/promises";
 import t from "tap";
 import { createKafkaClient } from "../../actors/kafka/mod.ts";
-import { countQueueChecks } from "../../actors/kafka/kafkajs_idle_loop.ts";
+import { countQueueChecks } from "../../actors/kafka/kafkajs/idle_loop.ts";
 import { kafkaBrokers, uniqueName } from "../helpers/infra.ts";
 
 t.test("an idle client makes no queue checks between requests", async (t) => {
   const checks = countQueueChecks();
   t.teardown(() => checks.stop());
 
-  const client = createKafkaClient({ brokers: kafkaBrokers() });
+  const client = createKafkaClient({ brokers: kafkaBrokers(), client: "kafkajs" });
   t.teardown(() => client.close());
   const topic = uniqueName("idle");
   await client.ensureTopic(topic);

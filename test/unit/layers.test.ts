@@ -71,3 +71,19 @@ t.test("nact belongs to system/, undeclared folders and imports of tests are ref
     "ops/web.ts: imports test/helpers/h.ts; nothing may import test/",
   ]);
 });
+
+t.test("Kafka client packages belong to actors/kafka/, even for tests, tools and chaos", async (t) => {
+  // Written so that this file's own text holds no import of them (the project check reads it too).
+  const use = (name: string, pkg: string) => `import { ${name} } ${"from"} "${pkg}";\nexport const x = ${name};\n`;
+  const root = plant(t, {
+    "actors/kafka/kafkajs/client.ts": use("Kafka", "kafkajs"),
+    "actors/kafka/platformatic/client.ts": use("Admin", "@platformatic/kafka"),
+    "test/e2e/x.test.ts": use("Kafka", "kafkajs"),
+    "chaos/cluster.ts": use("Admin", "@platformatic/kafka/dist/index.js"),
+    "test/unit/nact.test.ts": use("nact", "nact"),
+  });
+  t.same(checkLayers(root), [
+    "chaos/cluster.ts: imports '@platformatic/kafka', which only actors/kafka/ may import",
+    "test/e2e/x.test.ts: imports 'kafkajs', which only actors/kafka/ may import",
+  ]);
+});
