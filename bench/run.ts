@@ -35,6 +35,7 @@ const STAGES: Record<string, (ctx: Ctx, done: StageResult[]) => Promise<StageRes
   runtime: async (ctx) => (await import("./runtime.ts")).benchRuntime(ctx),
   producer: async (ctx) => (await import("./producer.ts")).benchProducer(ctx),
   sink: async (ctx) => (await import("./sink.ts")).benchSink(ctx),
+  deno: async (ctx) => (await import("./kafka_clients_deno.ts")).benchKafkaClientsDeno(ctx),
   inference: async (ctx) => (await import("./inference.ts")).benchInference(ctx),
   e2e: async (ctx, done) => (await import("./end_to_end.ts")).benchEndToEnd(ctx, slowest(done)),
   overload: async (ctx, done) =>

@@ -131,7 +131,7 @@ async function inside(netJson: string): Promise<void> {
           r.ok ? "passed" : `FAILED: ${r.problems.join("; ")}`
         } (sent ${r.sent}, ${r.imageRows} image rows, ${r.inferenceRows} inference rows, replayed ${r.replayed}, recovery ${
           r.recoverySeconds ?? "—"
-        } s)`,
+        } s${r.resumeSeconds === null ? "" : `, rows again ${r.resumeSeconds} s after the restarted node was ready`})`,
       );
       results.push(r);
     }

@@ -27,12 +27,12 @@ export function renderChaosMarkdown(r: ChaosReport): string {
       r.shape.outageMs / 1000
     } s.`,
     "",
-    "| scenario | result | sent | image rows | inference rows | counted twice | replayed rows | dead letters (expected) | recovery |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| scenario | result | sent | image rows | inference rows | counted twice | replayed rows | dead letters (expected) | recovery | rows again after ready |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const s of r.results) {
     if ("skipped" in s) {
-      lines.push(`| ${s.scenario} | not run: ${s.skipped} | | | | | | | |`);
+      lines.push(`| ${s.scenario} | not run: ${s.skipped} | | | | | | | | |`);
       continue;
     }
     const expected = letters(s.expectedDeadLetters);
@@ -43,7 +43,7 @@ export function renderChaosMarkdown(r: ChaosReport): string {
         letters(s.deadLetters)
       }${expected === letters(s.deadLetters) ? "" : ` (${expected})`} | ${
         s.recoverySeconds === null ? "—" : `${s.recoverySeconds} s`
-      } |`,
+      } | ${s.resumeSeconds === null || s.resumeSeconds === undefined ? "—" : `${s.resumeSeconds} s`} |`,
     );
   }
   const notes = r.results.flatMap((s) => ("notes" in s ? s.notes.map((n) => `- ${s.scenario}: ${n}`) : []));

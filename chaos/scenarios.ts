@@ -57,6 +57,8 @@ export interface ScenarioResult {
   expectedDeadLetters: Record<string, number>;
   /** From the end of the fault (a kill, or the heal of an outage) until every count was reached. */
   recoverySeconds: number | null;
+  /** A consumer node killed and restarted: from its readiness until its rows flow again. */
+  resumeSeconds: number | null;
   notes: string[];
 }
 
@@ -69,7 +71,10 @@ export interface Run {
   nodes: Record<"db" | "inference" | "simulator", HostProcess>;
   start(role: "db" | "inference" | "simulator"): Promise<void>;
   rows(): Promise<number>;
+  inferenceRows(): Promise<number>;
   notes: string[];
+  /** Set by a fault that measures it (see ScenarioResult). */
+  resumeSeconds: number | null;
 }
 
 /** A scenario: a fault (resolving with when it ended: the kill, or the heal) and what it adds to the expected counts. */
@@ -90,6 +95,10 @@ export interface Scenario {
   expect?: { images?: number; inferences?: number; deadLetters?: Record<string, number> };
   /** The fault leaves rows written whose offsets were not committed: some image rows must be written again. */
   replays?: boolean;
+  /** Longest recovery accepted (seconds from the end of the fault to every count). */
+  recoveryWithinS?: number;
+  /** Longest accepted wait from a restarted consumer node's readiness to its rows flowing (see ScenarioResult). */
+  resumeWithinS?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -104,6 +113,8 @@ function killRole(role: "db" | "inference" | "simulator"): Scenario {
     name: `kill -9 ${role === "simulator" ? "simulator" : role} node`,
     quick: true,
     replays: role === "db",
+    // Static membership: the restarted member takes its partitions back without waiting out the 30 s session.
+    ...(role === "simulator" ? {} : { resumeWithinS: 10 }),
     async fault(run) {
       await midRun(run);
       if (role === "db") await momentWithUncommittedRows(run);
@@ -111,6 +122,14 @@ function killRole(role: "db" | "inference" | "simulator"): Scenario {
       await run.nodes[role].exited;
       const killedAt = Date.now();
       await run.start(role);
+      if (role !== "simulator") {
+        // The db node writes image rows; inference results reach PostgreSQL as inference rows.
+        const readyAt = Date.now();
+        const count = role === "db" ? run.rows : run.inferenceRows;
+        const before = await count();
+        await until(`${role}'s rows flowing again`, async () => (await count()) > before, 120_000, 100);
+        run.resumeSeconds = Math.round((Date.now() - readyAt) / 100) / 10;
+      }
       return killedAt;
     },
   };
@@ -144,6 +163,8 @@ async function momentWithUncommittedRows(run: Run): Promise<void> {
 const killBroker: Scenario = {
   name: "kill -9 broker",
   quick: true,
+  // Every client reconnects on its own (a consumer once failed each fetch against the new broker for 50 s).
+  recoveryWithinS: 30,
   async fault(run) {
     await midRun(run);
     run.c.broker.signal("SIGKILL");
@@ -381,6 +402,8 @@ export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag:
       });
     },
     rows: () => sqlValue(c, `SELECT count(*) FROM "${schema}".images`).catch(() => 0),
+    inferenceRows: () => sqlValue(c, `SELECT count(*) FROM "${schema}".inferences`).catch(() => 0),
+    resumeSeconds: null,
   };
   const result: ScenarioResult = {
     scenario: s.name,
@@ -394,6 +417,7 @@ export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag:
     deadLetters: {},
     expectedDeadLetters: s.expect?.deadLetters ?? {},
     recoverySeconds: null,
+    resumeSeconds: null,
     notes,
   };
   const wantImages = shape.images + (s.expect?.images ?? 0);
@@ -427,6 +451,15 @@ export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag:
         250,
       );
       result.recoverySeconds = Math.round((Date.now() - healedAt) / 100) / 10;
+      result.resumeSeconds = run.resumeSeconds;
+      if (s.recoveryWithinS !== undefined && result.recoverySeconds > s.recoveryWithinS) {
+        result.problems.push(`recovery took ${result.recoverySeconds} s, more than ${s.recoveryWithinS} s`);
+      }
+      if (s.resumeWithinS !== undefined && (run.resumeSeconds ?? Infinity) > s.resumeWithinS) {
+        result.problems.push(
+          `rows flowed again ${run.resumeSeconds} s after the restarted node was ready, more than ${s.resumeWithinS} s`,
+        );
+      }
     } catch {
       result.problems.push(
         `counts not reached within ${(s.settleMs ?? shape.settleMs) / 1000} s: ${JSON.stringify(last)}`,

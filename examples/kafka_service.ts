@@ -13,6 +13,8 @@ import {
   type DecodedRecord,
   ensureTopics,
   type HandledNotice,
+  kafkaClientKindOf,
+  type KafkaConnection,
   type SourceOffset,
   topicConsumerSpec,
   type TopicConsumerStats,
@@ -62,6 +64,8 @@ export function decodePayment(value: Uint8Array | null): DecodedRecord<Payment> 
 /** Options of {@link startPaymentsService}. */
 export interface PaymentsServiceOptions {
   brokers: readonly string[];
+  /** Which Kafka client package (troupe/kafka's KafkaConnection). @default troupe's default client */
+  connection?: KafkaConnection;
   topic: string;
   groupId: string;
   deadLetterTopic: string;
@@ -82,7 +86,11 @@ export interface PaymentsService {
 /** Starts the ledger and the consumer feeding it, under the service's own supervisor. */
 export async function startPaymentsService(options: PaymentsServiceOptions): Promise<PaymentsService> {
   const system = startSystem({ name: "payments", logger: options.logger ?? createLogger() });
-  await ensureTopics(options.brokers, [options.topic, options.deadLetterTopic], { partitions: 3, log: system.log });
+  await ensureTopics(options.brokers, [options.topic, options.deadLetterTopic], {
+    partitions: 3,
+    log: system.log,
+    ...(options.connection ? { connection: options.connection } : {}),
+  });
   const sup = await supervise(system.root, {
     name: "billing",
     strategy: "rest_for_one",
@@ -107,6 +115,7 @@ export async function startPaymentsService(options: PaymentsServiceOptions): Pro
     sup,
     topicConsumerSpec<Payment, LedgerMsg>({
       brokers: options.brokers,
+      ...(options.connection ? { connection: options.connection } : {}),
       groupId: options.groupId,
       topics: [options.topic],
       deadLetterTopic: options.deadLetterTopic,
@@ -132,6 +141,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const topic = process.argv[2] ?? "payments";
   const service = await startPaymentsService({
     brokers: (process.env["KAFKA_BROKERS"] ?? "127.0.0.1:9092").split(","),
+    connection: { client: kafkaClientKindOf(process.env["KAFKA_CLIENT"]) },
     topic,
     groupId: `${topic}-ledger`,
     deadLetterTopic: `${topic}.deadletter`,

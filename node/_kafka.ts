@@ -13,6 +13,16 @@ export function kafkaConnectionOf(config: TroupeConfig): KafkaConnection {
   return { client: config.kafkaClient };
 }
 
+/**
+ * The `group.instance.id` of `role`'s consumer (static membership): `<KAFKA_GROUP_INSTANCE_ID or NODE_ID>-<role>`;
+ * none when `KAFKA_GROUP_INSTANCE_ID=none`. Two live members of one group must not share it: the broker fences
+ * the older one.
+ */
+export function groupInstanceIdOf(config: TroupeConfig, role: "db" | "inference"): { groupInstanceId?: string } {
+  const base = config.kafkaGroupInstanceId ?? config.nodeId;
+  return base === "none" ? {} : { groupInstanceId: `${base}-${role}` };
+}
+
 /** Creates the pipeline's topics where missing (`TOPIC_PARTITIONS` partitions each). */
 export async function ensurePipelineTopics(config: TroupeConfig, log: Logger): Promise<void> {
   const t = config.topics;

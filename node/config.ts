@@ -46,6 +46,8 @@ export interface TroupeConfig {
   readonly kafkaBrokers: readonly string[] | null;
   /** `KAFKA_CLIENT`: the client package every Kafka connection of the node uses. */
   readonly kafkaClient: KafkaClientKind;
+  /** `KAFKA_GROUP_INSTANCE_ID`: static membership's id prefix; null: `NODE_ID`; "none": no static membership. */
+  readonly kafkaGroupInstanceId: string | null;
   /** The `broker` role's single-node KRaft broker. */
   readonly broker: {
     readonly port: number;
@@ -89,6 +91,8 @@ export const CONFIG_VARIABLES: Record<string, string> = {
     "on: the ops endpoint may restart, stop, suspend, resume and trace actors (needs OPS_TOKEN; default off)",
   KAFKA_BROKERS: "Kafka bootstrap servers, comma separated host:port (default: the broker role's own)",
   KAFKA_CLIENT: `Kafka client package: ${KAFKA_CLIENTS.join(" or ")} (default ${DEFAULT_KAFKA_CLIENT})`,
+  KAFKA_GROUP_INSTANCE_ID:
+    "static group membership: each consumer joins as <this>-<role>, and a restart within the session timeout takes its partitions back without a rebalance (default NODE_ID; none: dynamic membership)",
   KAFKA_PORT: "broker role: client port of the local Kafka broker (default 9092)",
   KAFKA_CONTROLLER_PORT: "broker role: KRaft controller port (default 9093)",
   KAFKA_DATA_DIR: "broker role: log and metadata directory (default .troupe/kafka)",
@@ -187,6 +191,12 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
       DEFAULT_KAFKA_CLIENT,
       z.enum(KAFKA_CLIENTS),
       `one of ${KAFKA_CLIENTS.join(", ")}`,
+    ),
+    kafkaGroupInstanceId: get(
+      "KAFKA_GROUP_INSTANCE_ID",
+      null,
+      z.string().regex(/^[A-Za-z0-9._-]{1,200}$/) as z.ZodType<string | null>,
+      "1 to 200 letters, digits, '.', '_' or '-' (or none)",
     ),
     broker: {
       port: get("KAFKA_PORT", 9092, port(false), "a port number from 1 to 65535"),

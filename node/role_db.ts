@@ -9,7 +9,7 @@ import { connectPostgres, migrate } from "../actors/db/mod.ts";
 import { type LocalDatabase, startLocalDatabase } from "../infra/mod.ts";
 import { type ActorSystem, spawn, startChild, stateless, supervise } from "../system/mod.ts";
 import { redactUrl, type TroupeConfig } from "./config.ts";
-import { ensurePipelineTopics, kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
+import { ensurePipelineTopics, groupInstanceIdOf, kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
 
 /** Live figures of a db role. */
 export interface DbFigures {
@@ -79,6 +79,7 @@ export async function startDbRole(system: ActorSystem, config: TroupeConfig): Pr
     kafkaConsumerSpec({
       brokers: kafkaBrokersOf(config),
       connection: kafkaConnectionOf(config),
+      ...groupInstanceIdOf(config, "db"),
       groupId: db.groupId,
       topics: config.topics,
       upserter,

@@ -25,7 +25,7 @@ import type { ModelDescription } from "../protocols/predict.ts";
 import { type ActorSystem, type HttpServer, serveHttp, spawn, startChild, supervise } from "../system/mod.ts";
 import type { InferenceConfig, TroupeConfig } from "./config.ts";
 import { startModelPoolTree } from "../actors/inference/mod.ts";
-import { ensurePipelineTopics, kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
+import { ensurePipelineTopics, groupInstanceIdOf, kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
 import { ensureInt8Model } from "./int8_model.ts";
 
 /** Live figures of an inference role. */
@@ -148,6 +148,7 @@ export async function startInferenceRole(
     inferenceConsumerSpec({
       brokers: kafkaBrokersOf(config),
       connection: kafkaConnectionOf(config),
+      ...groupInstanceIdOf(config, "inference"),
       groupId: inf.groupId,
       topics: config.topics,
       pool: tree.pool,

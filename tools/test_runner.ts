@@ -1,7 +1,8 @@
 /**
- * `npm test [-- tap flags]`: makes the tests' build of the current sources
+ * `npm test [-- tap flags] [test/x/y.test.ts ...]`: makes the tests' build of the current sources
  * (tools/build.ts: tsc without a type check into `.troupe/build/<hash>`, once per
- * change) and runs tap over its test files, `test/{unit,integration,e2e,examples}`,
+ * change) and runs tap over its test files, `test/{unit,integration,e2e,examples}` (or
+ * only the ones named by their source path),
  * with plain Node and source maps (stack traces name the `.ts` lines): each test file,
  * each node it starts and each worker thread then loads JavaScript instead of going
  * through tsx's hooks. `npx tap test/x.test.ts` still runs one file from its source
@@ -26,14 +27,22 @@ function testFiles(dir: string): string[] {
 
 const t0 = Date.now();
 const build = await ensureBuild();
-const files = GROUPS.flatMap((g) => testFiles(join(build, g))).map((f) => relative(ROOT, f));
+// Test files named on the command line (by their source path) narrow the run; other arguments go to tap.
+const args = process.argv.slice(2);
+const named = args.filter((a) => /\.test\.ts$/.test(a));
+const all = GROUPS.flatMap((g) => testFiles(join(build, g))).map((f) => relative(ROOT, f));
+const files = named.length === 0 ? all : named.map((n) => {
+  const built = relative(ROOT, join(build, n.replace(/\.ts$/, ".js")));
+  if (!all.includes(built)) throw new Error(`test: no test file ${n} (the tests are under ${GROUPS.join(", ")})`);
+  return built;
+});
 process.stderr.write(
   `test: ${files.length} test files from ${relative(ROOT, build)} (built or found in ${
     ((Date.now() - t0) / 1000).toFixed(1)
   } s)\n`,
 );
 const tap = join(ROOT, "node_modules", ".bin", "tap");
-const child = spawn(tap, ["--node-arg=--enable-source-maps", ...process.argv.slice(2), ...files], {
+const child = spawn(tap, ["--node-arg=--enable-source-maps", ...args.filter((a) => !named.includes(a)), ...files], {
   cwd: ROOT,
   stdio: "inherit",
 });

@@ -58,6 +58,11 @@ export interface KafkaConsumerOptions {
   stats?: ConsumerStats;
   /** Session timeout of the group member. @default 30000 */
   sessionTimeoutMs?: number;
+  /**
+   * Static membership (Kafka's `group.instance.id`): a member that comes back under the same id within the session
+   * timeout takes its partitions back without a rebalance. Ignored by the kafkajs adapter, which has none.
+   */
+  groupInstanceId?: string;
 }
 
 type Row = { image: ImageRow } | { inference: InferenceRow };
@@ -112,6 +117,7 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
     ...(options.dependency ? { dependency: options.dependency } : {}),
     ...(options.stats ? { stats: options.stats } : {}),
     ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+    ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
   });
 }
 

@@ -66,6 +66,8 @@ export interface InferenceConsumerOptions {
   timeoutMs: number;
   readiness?: Readiness;
   stats?: InferenceConsumerStats;
+  /** Static membership (Kafka's `group.instance.id`); see the Kafka capability's batch consumer. */
+  groupInstanceId?: string;
 }
 
 interface State extends GroupMember {
@@ -190,6 +192,7 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
         groupId: options.groupId,
         deadLetterTopic: options.topics.deadletter,
         topics: [options.topics.images],
+        ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
         readiness: options.readiness,
         dependency: dep,
         onBatch: (b) => onBatch(state, ctx, b),

@@ -49,6 +49,11 @@ export interface BatchConsumerOptions {
   onCrash?(err: unknown): void;
   /** @default 30000 */
   sessionTimeoutMs?: number;
+  /**
+   * Static membership (Kafka's `group.instance.id`): a member that comes back under the same id within the session
+   * timeout takes its partitions back without a rebalance. Ignored by the kafkajs adapter, which has none.
+   */
+  groupInstanceId?: string;
   /** @default 1048576 */
   maxBytesPerPartition?: number;
 }

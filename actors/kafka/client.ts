@@ -12,7 +12,7 @@ export const KAFKA_CLIENTS = ["kafkajs", "platformatic"] as const;
 /** One of {@link KAFKA_CLIENTS}. */
 export type KafkaClientKind = (typeof KAFKA_CLIENTS)[number];
 /** The adapter used when none is named. */
-export const DEFAULT_KAFKA_CLIENT: KafkaClientKind = "kafkajs";
+export const DEFAULT_KAFKA_CLIENT: KafkaClientKind = "platformatic";
 
 /** One record to produce. */
 export interface OutgoingRecord {
@@ -131,6 +131,14 @@ async function loadAdapter(kind: KafkaClientKind): Promise<KafkaAdapter> {
 /** Whether `value` names an adapter. */
 export function isKafkaClientKind(value: string): value is KafkaClientKind {
   return (KAFKA_CLIENTS as readonly string[]).includes(value);
+}
+
+/** The adapter `value` names (a `KAFKA_CLIENT` setting, say); the default when empty; an error naming the choices. */
+export function kafkaClientKindOf(value: string | undefined): KafkaClientKind {
+  const v = value?.trim();
+  if (!v) return DEFAULT_KAFKA_CLIENT;
+  if (!isKafkaClientKind(v)) throw new Error(`KAFKA_CLIENT must be one of ${KAFKA_CLIENTS.join(", ")}: got '${v}'`);
+  return v;
 }
 
 /** Creates a client; nothing connects (and no client package loads) until a method needs it. */

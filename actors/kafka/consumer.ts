@@ -109,6 +109,11 @@ export interface TopicConsumerOptions<T, D> {
   stats?: TopicConsumerStats;
   /** Session timeout of the group member. @default 30000 */
   sessionTimeoutMs?: number;
+  /**
+   * Static membership (Kafka's `group.instance.id`): a member that comes back under the same id within the session
+   * timeout takes its partitions back without a rebalance. Ignored by the kafkajs adapter, which has none.
+   */
+  groupInstanceId?: string;
 }
 
 /** The state of a consumer's incarnation (its group membership and commit ledger). */
@@ -212,6 +217,7 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
         deadLetterTopic: options.deadLetterTopic,
         topics: options.topics,
         sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+        ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
         readiness: options.readiness,
         dependency: dep,
         onBatch: (b) => onBatch(state, ctx, b),

@@ -50,6 +50,11 @@ export interface JoinOptions {
   /** Its `max.message.bytes` bounds every dead letter. */
   deadLetterTopic: string;
   sessionTimeoutMs?: number;
+  /**
+   * Static membership (Kafka's `group.instance.id`): a member that comes back under the same id within the session
+   * timeout takes its partitions back without a rebalance. Ignored by the kafkajs adapter, which has none.
+   */
+  groupInstanceId?: string;
   readiness?: Readiness;
   dependency: string;
   /** Handles a batch; called only after the caller's `begin()`. */
@@ -89,6 +94,7 @@ export async function joinGroup<M>(
       topics: options.topics,
       fromBeginning: true,
       ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+      ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
       onBatch: async (b) => {
         await whenStarted;
         await options.onBatch(b);

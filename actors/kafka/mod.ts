@@ -16,6 +16,7 @@ export {
   KAFKA_CLIENTS,
   type KafkaClient,
   type KafkaClientKind,
+  kafkaClientKindOf,
   type KafkaClientOptions,
   type KafkaConnection,
   type KafkaProducer,

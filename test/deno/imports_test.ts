@@ -19,6 +19,8 @@ Deno.test("the runtime and the inference subpaths load neither kafkajs nor postg
     assert.ok(graph.length > 5, `${name}: ${graph.length} modules`);
     assert.deepEqual(forbiddenIn(graph), [], `troupe/${name}`);
   }
-  assert.deepEqual(forbiddenIn(await graphOf(SUBPATHS.kafka)), ["kafkajs"], "the graph shows what a subpath does load");
-  assert.deepEqual(forbiddenIn(await graphOf(SUBPATHS.db)), ["kafkajs", "postgres"]);
+  // Deno's graph holds dynamic imports too: both Kafka adapters, of which a client loads the one it uses.
+  const kafka = ["kafkajs", "@platformatic/kafka"];
+  assert.deepEqual(forbiddenIn(await graphOf(SUBPATHS.kafka)), kafka, "the graph shows what a subpath can load");
+  assert.deepEqual(forbiddenIn(await graphOf(SUBPATHS.db)), [...kafka, "postgres"]);
 });

@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createKafkaClient, endOffsetTotal } from "../../actors/kafka/mod.ts";
+import { endOffsetTotal } from "../../actors/kafka/mod.ts";
+import { testKafkaClient } from "../helpers/infra.ts";
 import t from "tap";
 import { nodeArgs } from "../helpers/entry.ts";
 import { imageCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
@@ -35,7 +36,7 @@ t.test("npm run simulate sends a fixed count, shows progress and a summary", asy
   t.match(r.stdout, /\[#+\] 100% 250\/250/, "a progress line");
   t.match(r.stdout, /simulate: sent 250 images in [\d.]+ s/);
   t.match(r.stdout, /SYNTHETIC DATA/);
-  const client = createKafkaClient({ brokers: env["KAFKA_BROKERS"]!.split(",") });
+  const client = testKafkaClient(env["KAFKA_BROKERS"]!.split(","));
   t.teardown(() => client.close());
   t.equal(endOffsetTotal(await client.topicOffsets(env["TOPIC_IMAGES"]!)), 250, "250 records in the topic");
 });

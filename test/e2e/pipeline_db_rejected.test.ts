@@ -1,4 +1,4 @@
-import { createKafkaClient } from "../../actors/kafka/mod.ts";
+import { testKafkaClient } from "../helpers/infra.ts";
 import t from "tap";
 import { captureEnvelope } from "../../protocols/capture.ts";
 import { openCifarDataset } from "../../actors/simulator/mod.ts";
@@ -55,7 +55,7 @@ t.test("rows PostgreSQL refuses are dead-lettered with their SQLSTATE; the rows 
     { value: inference("cam-good/0", "refused-model"), sqlstate: "23514" },
     { value: inference("cam-good/4", "m"), sqlstate: null },
   ];
-  const client = createKafkaClient({ brokers });
+  const client = testKafkaClient(brokers);
   t.teardown(() => client.close());
   const producer = await client.producer();
   await producer.send(

@@ -3,7 +3,7 @@ import t from "tap";
 import { captureEnvelope } from "../../protocols/capture.ts";
 import { openCifarDataset } from "../../actors/simulator/mod.ts";
 import { encodeImageEnvelope } from "../../protocols/mod.ts";
-import { createKafkaClient } from "../../actors/kafka/mod.ts";
+import { testKafkaClient } from "../helpers/infra.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
 import { imageCount, pipelineEnv, TEST_SYNTHETIC_DIR, testSql } from "../helpers/pipeline.ts";
 import { readTopic } from "../helpers/topics.ts";
@@ -12,7 +12,7 @@ import { until } from "../helpers/wait.ts";
 t.test("a record too big for the dead-letter topic is dead-lettered as a reference; nothing crash-loops", async (t) => {
   const env: Record<string, string> = { ...pipelineEnv("dlfit"), TOPIC_PARTITIONS: "1" };
   const brokers = env["KAFKA_BROKERS"]!.split(",");
-  const client = createKafkaClient({ brokers });
+  const client = testKafkaClient(brokers);
   t.teardown(() => client.close());
   // The images topic takes 20 MB records; the dead-letter topic keeps the broker's default (about 1 MB).
   await client.ensureTopic(env["TOPIC_IMAGES"]!, {

@@ -1,4 +1,5 @@
-import { committedTotal, createKafkaClient } from "../../actors/kafka/mod.ts";
+import { committedTotal } from "../../actors/kafka/mod.ts";
+import { testKafkaClient } from "../helpers/infra.ts";
 import t from "tap";
 import { deviceImageSum, imageCount, pipelineEnv, shareOf, testSql, verifyImages } from "../helpers/pipeline.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
@@ -74,7 +75,7 @@ t.test("kill -9 of the db node mid-run loses and duplicates nothing", async (t) 
   });
   const first = await startNodeProcess(t, { ...env, ROLE: "db" });
   await until("some rows written", async () => (await imageCount(sql)) >= 500, 120_000, 20);
-  const client = createKafkaClient({ brokers: env["KAFKA_BROKERS"]!.split(",") });
+  const client = testKafkaClient(env["KAFKA_BROKERS"]!.split(","));
   t.teardown(() => client.close());
   const committedOffsets = async () =>
     committedTotal(await client.committedOffsets(env["DB_GROUP_ID"]!, env["TOPIC_IMAGES"]!));

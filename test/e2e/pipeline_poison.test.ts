@@ -6,7 +6,7 @@ import t from "tap";
 import { captureEnvelope } from "../../protocols/capture.ts";
 import { openCifarDataset } from "../../actors/simulator/mod.ts";
 import { encodeImageEnvelope, sha256Hex } from "../../protocols/mod.ts";
-import { createKafkaClient } from "../../actors/kafka/mod.ts";
+import { testKafkaClient } from "../helpers/infra.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
 import { imageCount, pipelineEnv, TEST_SYNTHETIC_DIR, testSql } from "../helpers/pipeline.ts";
 import { readTopic } from "../helpers/topics.ts";
@@ -140,7 +140,7 @@ t.test("poison records from another client are dead-lettered with their reason; 
   );
 
   // The partition kept flowing: the group's committed offset is past every record.
-  const client = createKafkaClient({ brokers });
+  const client = testKafkaClient(brokers);
   t.teardown(() => client.close());
   await until(
     "offsets committed past the poison",

@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { committedTotal, createKafkaClient, endOffsetTotal, readTopicFromStart } from "../../actors/kafka/mod.ts";
+import { committedTotal, endOffsetTotal, readTopicFromStart } from "../../actors/kafka/mod.ts";
 import { silentLogger } from "../../system/mod.ts";
 import { createModelService } from "../../examples/model_service.ts";
 import { startPaymentsService } from "../../examples/kafka_service.ts";
-import { kafkaBrokers, uniqueName } from "./infra.ts";
+import { kafkaBrokers, testKafkaClient, testKafkaClientKind, uniqueName } from "./infra.ts";
 import { TINY_INPUT, tinyExpected, tinyPng, writeTinyModel } from "./tiny_model.ts";
 import { until } from "./wait.ts";
 
@@ -92,7 +92,7 @@ export async function paymentsScenario(): Promise<PaymentsObserved> {
   const topic = uniqueName("example_payments");
   const dlq = `${topic}.deadletter`;
   const groupId = uniqueName("ledger");
-  const client = createKafkaClient({ brokers });
+  const client = testKafkaClient(brokers);
   await client.ensureTopic(topic, { partitions: 3 });
   const producer = await client.producer();
   const expected: Record<string, number> = {};
@@ -106,6 +106,7 @@ export async function paymentsScenario(): Promise<PaymentsObserved> {
   await producer.send(topic, records);
   const service = await startPaymentsService({
     brokers,
+    connection: { client: testKafkaClientKind() },
     topic,
     groupId,
     deadLetterTopic: dlq,

@@ -5,6 +5,22 @@
  */
 import process from "node:process";
 import { portInUse } from "../../infra/process.ts";
+import {
+  createKafkaClient,
+  type KafkaClient,
+  type KafkaClientKind,
+  kafkaClientKindOf,
+} from "../../actors/kafka/mod.ts";
+
+/** The Kafka client the tests use, as the nodes they start do: `KAFKA_CLIENT`, else troupe's default. */
+export function testKafkaClientKind(): KafkaClientKind {
+  return kafkaClientKindOf(process.env["KAFKA_CLIENT"]);
+}
+
+/** A client of the tests' own on `brokers` (default `KAFKA_BROKERS`), with {@link testKafkaClientKind}. */
+export function testKafkaClient(brokers: readonly string[] = kafkaBrokers()): KafkaClient {
+  return createKafkaClient({ brokers, client: testKafkaClientKind() });
+}
 
 export function kafkaBrokers(): string[] {
   const v = process.env["KAFKA_BROKERS"];

@@ -11,6 +11,7 @@ export const SUBPATHS = {
 /** What the runtime and the inference subpaths must load none of. */
 export const FORBIDDEN: Record<string, RegExp> = {
   kafkajs: /\/node_modules\/kafkajs\//,
+  "@platformatic/kafka": /\/node_modules\/@platformatic\/kafka\//,
   postgres: /\/node_modules\/postgres\//,
   "the node's configuration": /\/node\/(config|config_pipeline|config_inference|roles)\.ts$/,
 };

@@ -1,7 +1,7 @@
 /** Reading a topic back in tests, through troupe's own Kafka client (a throwaway group of the test's own). */
 import type { Test } from "tap";
-import { createKafkaClient, readTopicFromStart } from "../../actors/kafka/mod.ts";
-import { uniqueName } from "./infra.ts";
+import { readTopicFromStart } from "../../actors/kafka/mod.ts";
+import { testKafkaClient, uniqueName } from "./infra.ts";
 import { until } from "./wait.ts";
 
 /** A record read back. */
@@ -21,7 +21,7 @@ export async function readTopic(
   atLeast: number,
   timeoutMs = 60_000,
 ): Promise<ReadRecord[]> {
-  const client = createKafkaClient({ brokers });
+  const client = testKafkaClient(brokers);
   t.teardown(() => client.close());
   const seen: ReadRecord[] = [];
   const reader = await readTopicFromStart(client, topic, (r) => {

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import t from "tap";
 import { startModelPoolTree } from "../../actors/inference/pool_tree.ts";
 import { inferenceConsumerSpec, newInferenceConsumerStats } from "../../actors/inference_kafka/mod.ts";
-import { createKafkaClient, ensureTopics } from "../../actors/kafka/mod.ts";
+import { ensureTopics } from "../../actors/kafka/mod.ts";
 import { decodeInferenceEnvelope } from "../../protocols/mod.ts";
 import { moduleBeside, silentLogger, startChild, startSystem } from "../../system/mod.ts";
-import { kafkaBrokers, uniqueName } from "../helpers/infra.ts";
+import { kafkaBrokers, testKafkaClient, uniqueName } from "../helpers/infra.ts";
 import { TINY_INPUT, tinyEnvelope, tinyExpected, writeTinyModel } from "../helpers/tiny_model.ts";
 import { readTopic } from "../helpers/topics.ts";
 
@@ -64,7 +64,7 @@ t.test("inference through Kafka: each image's result is the tiny model's exact o
   const KILLER = 17; // its first value becomes 251
   const images = Array.from({ length: N }, (_, i) => (i === KILLER ? [251, ...rgbOf(i).slice(1)] : rgbOf(i)));
   const envelope = (i: number) => tinyEnvelope(images[i]!, "cam-tiny", i);
-  const client = createKafkaClient({ brokers });
+  const client = testKafkaClient(brokers);
   t.teardown(() => client.close());
   const producer = await client.producer();
   await producer.send(topics.images, images.map((_, i) => ({ key: `cam-tiny/${i}`, value: envelope(i) })));

@@ -5,12 +5,12 @@ import t from "tap";
 import { formatStorage, kafkaClasspath, writeBrokerConfig } from "../../infra/kafka_jvm.ts";
 import { createLogger } from "../../system/mod.ts";
 import postgres from "postgres";
-import { type ConsumedRecord, createKafkaClient } from "../../actors/kafka/mod.ts";
-import { databaseUrl, kafkaBrokers, uniqueName } from "../helpers/infra.ts";
+import type { ConsumedRecord } from "../../actors/kafka/mod.ts";
+import { databaseUrl, testKafkaClient, uniqueName } from "../helpers/infra.ts";
 import { until } from "../helpers/wait.ts";
 
 t.test("a produce/consume round trip through the real Kafka broker", async (t) => {
-  const client = createKafkaClient({ brokers: kafkaBrokers() });
+  const client = testKafkaClient();
   t.teardown(() => client.close());
   const topic = uniqueName("troupe_it_roundtrip");
   t.equal(await client.ensureTopic(topic, { partitions: 2 }), true, "topic created");

@@ -40,7 +40,13 @@ t.test("the runtime and the inference subpaths load neither kafkajs nor postgres
   }
 });
 
-t.test("the recorder sees what a subpath does load (the Kafka and db subpaths)", async (t) => {
-  t.same(forbiddenIn(loadedBy(SUBPATHS.kafka)), ["kafkajs"]);
-  t.same(forbiddenIn(loadedBy(SUBPATHS.db)), ["kafkajs", "postgres"]);
+t.test("the Kafka subpath loads a client package only when a client is used; the recorder sees what does load", async (t) => {
+  t.same(forbiddenIn(loadedBy(SUBPATHS.kafka)), [], "troupe/kafka alone");
+  t.same(forbiddenIn(loadedBy("actors/kafka/kafkajs/client.ts")), ["kafkajs"], "the kafkajs adapter");
+  t.same(
+    forbiddenIn(loadedBy("actors/kafka/platformatic/client.ts")),
+    ["@platformatic/kafka"],
+    "the platformatic adapter",
+  );
+  t.same(forbiddenIn(loadedBy(SUBPATHS.db)), ["postgres"]);
 });

@@ -13,9 +13,17 @@ export function headersOf(headers: readonly [Uint8Array | null, Uint8Array | nul
   return out;
 }
 
-/** An error's message with the protocol errors a response carried (their ids name what the broker said). */
+/**
+ * An error's message with the errors it gathers (the client's "fetch failed 6 times" holds each attempt's),
+ * each named by its protocol error id or its message, the same ones once.
+ */
 export function errorText(err: unknown): string {
-  const e = err as { message?: unknown; errors?: { apiId?: unknown; message?: unknown }[] };
-  const inner = (e.errors ?? []).map((x) => String(x.apiId ?? x.message)).join(", ");
+  const e = err as { message?: unknown; errors?: unknown[] };
+  const inner = [
+    ...new Set((e.errors ?? []).map((x) => {
+      const i = x as { apiId?: unknown; message?: unknown; errors?: unknown[] };
+      return i.apiId !== undefined ? String(i.apiId) : i.errors ? errorText(i) : String(i.message ?? x);
+    })),
+  ].join("; ");
   return inner ? `${String(e.message)} (${inner})` : String(e.message ?? err);
 }
