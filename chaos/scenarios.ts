@@ -211,13 +211,16 @@ const databaseFrozen = outage(
   (run) => void signalPostgres(pgDir(run), "SIGSTOP"),
   (run) => void signalPostgres(pgDir(run), "SIGCONT"),
 );
-const cutOff = (host: "db" | "inference") =>
-  outage(
+const cutOff = (host: "db" | "inference"): Scenario => ({
+  ...outage(
     `${host} host cut off`,
     host === "db",
     (run) => setLink(run.c.net, host, false),
     (run) => setLink(run.c.net, host, true),
-  );
+  ),
+  // Connections a cut left dead are replaced, not waited on (TCP's back-off once held a node 35 s and more).
+  recoveryWithinS: 20,
+});
 
 let relay: HostProcess | null = null;
 

@@ -11,6 +11,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type Logger, troupeCacheDir } from "../system/mod.ts";
 import { InfraError } from "./errors.ts";
+import { type BrokerSecurity, saslSslProperties, scramFormatArgs } from "./kafka_security.ts";
 import { hasCommand, pidAlive, pidCommandLine, portInUse, run, terminate } from "./process.ts";
 
 /** Settings of a local broker. */
@@ -27,6 +28,8 @@ export interface LocalBrokerSettings {
   dataDir: string;
   /** JVM heap, e.g. "512m". */
   heap: string;
+  /** A SASL_SSL client listener instead of PLAINTEXT (`npm run kafka -- certs` makes what it needs). */
+  security?: BrokerSecurity;
 }
 
 const POM = fileURLToPath(new URL("./kafka/pom.xml", import.meta.url));
@@ -104,11 +107,20 @@ export function writeBrokerConfig(
       "process.roles=broker,controller",
       "node.id=1",
       `controller.quorum.voters=1@127.0.0.1:${s.controllerPort}`,
-      `listeners=PLAINTEXT://${listenHost(s)}:${s.port},CONTROLLER://127.0.0.1:${s.controllerPort}`,
-      `advertised.listeners=PLAINTEXT://${s.advertisedHost ?? "127.0.0.1"}:${s.port}`,
+      ...(s.security
+        ? saslSslProperties(
+          s.security,
+          `${listenHost(s)}:${s.port}`,
+          `${s.advertisedHost ?? "127.0.0.1"}:${s.port}`,
+          `127.0.0.1:${s.controllerPort}`,
+        )
+        : [
+          `listeners=PLAINTEXT://${listenHost(s)}:${s.port},CONTROLLER://127.0.0.1:${s.controllerPort}`,
+          `advertised.listeners=PLAINTEXT://${s.advertisedHost ?? "127.0.0.1"}:${s.port}`,
+          "inter.broker.listener.name=PLAINTEXT",
+          "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        ]),
       "controller.listener.names=CONTROLLER",
-      "inter.broker.listener.name=PLAINTEXT",
-      "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
       `log.dirs=${logDir}`,
       "num.partitions=1",
       "offsets.topic.replication.factor=1",
@@ -144,6 +156,8 @@ export async function formatStorage(
   log: Logger,
   // A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
   clusterId: string = randomBytes(16).toString("base64url"),
+  /** More `format` arguments (SCRAM users: `scramFormatArgs`). */
+  extra: readonly string[] = [],
 ): Promise<void> {
   if (existsSync(join(logDir, "meta.properties"))) return;
   log.info("formatting KRaft storage", { logDir, clusterId });
@@ -156,6 +170,7 @@ export async function formatStorage(
     "format",
     `--cluster-id=${clusterId}`,
     `--config=${serverProperties}`,
+    ...extra,
   ]);
 }
 
@@ -201,7 +216,14 @@ export async function startBroker(s: LocalBrokerSettings, options: StartBrokerOp
       );
     }
   }
-  await formatStorage(classpath, files.serverProperties, files.logDir, log);
+  await formatStorage(
+    classpath,
+    files.serverProperties,
+    files.logDir,
+    log,
+    undefined,
+    s.security ? scramFormatArgs(s.security) : [],
+  );
   const out = openSync(files.logFile, "a");
   const child = spawn("java", [
     `-Xmx${s.heap}`,

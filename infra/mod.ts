@@ -13,6 +13,7 @@ export {
   startBroker,
   type StartBrokerOptions,
 } from "./kafka_jvm.ts";
+export { type BrokerSecurity, type BrokerUser, certFiles, makeBrokerCerts } from "./kafka_security.ts";
 export { type LocalPostgres, signalPostgres, startPostgres, stopPostgres } from "./postgres_local.ts";
 export { type LocalPglite, startPglite } from "./pglite_local.ts";
 export { LOCAL_PGLITE_DIR, LOCAL_POSTGRES_DIR, type LocalDatabase, startLocalDatabase } from "./local_database.ts";

@@ -8,9 +8,16 @@ export function kafkaBrokersOf(config: TroupeConfig): string[] {
   return config.kafkaBrokers ? [...config.kafkaBrokers] : [`127.0.0.1:${config.broker.port}`];
 }
 
-/** How every Kafka client of the node connects, beyond the broker list (`KAFKA_CLIENT`). */
+/** How every Kafka client of the node connects, beyond the broker list (`KAFKA_CLIENT`, TLS, SASL). */
 export function kafkaConnectionOf(config: TroupeConfig): KafkaConnection {
-  return { client: config.kafkaClient };
+  const { tls, sasl } = config.kafkaSecurity;
+  return {
+    client: config.kafkaClient,
+    ...(tls
+      ? { tls: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } }
+      : {}),
+    ...(sasl ? { sasl } : {}),
+  };
 }
 
 /**

@@ -11,6 +11,7 @@ import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, type KafkaClientKind } from "../ac
 import { troupeCacheDir, TroupeError } from "../system/mod.ts";
 import type { LogLevel } from "../system/mod.ts";
 import { parseRoles, type Role, ROLES } from "./roles.ts";
+import { KAFKA_SECURITY_VARIABLES, type KafkaSecurityConfig, readKafkaSecurity } from "./config_kafka.ts";
 import {
   type DbConfig,
   PIPELINE_VARIABLES,
@@ -48,6 +49,8 @@ export interface TroupeConfig {
   readonly kafkaClient: KafkaClientKind;
   /** `KAFKA_GROUP_INSTANCE_ID`: static membership's id prefix; null: `NODE_ID`; "none": no static membership. */
   readonly kafkaGroupInstanceId: string | null;
+  /** TLS and SASL of every Kafka connection (`KAFKA_TLS*`, `KAFKA_SASL_*`). */
+  readonly kafkaSecurity: KafkaSecurityConfig;
   /** The `broker` role's single-node KRaft broker. */
   readonly broker: {
     readonly port: number;
@@ -93,6 +96,7 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   KAFKA_CLIENT: `Kafka client package: ${KAFKA_CLIENTS.join(" or ")} (default ${DEFAULT_KAFKA_CLIENT})`,
   KAFKA_GROUP_INSTANCE_ID:
     "static group membership: each consumer joins as <this>-<role>, and a restart within the session timeout takes its partitions back without a rebalance (default NODE_ID; none: dynamic membership)",
+  ...KAFKA_SECURITY_VARIABLES,
   KAFKA_PORT: "broker role: client port of the local Kafka broker (default 9092)",
   KAFKA_CONTROLLER_PORT: "broker role: KRaft controller port (default 9093)",
   KAFKA_DATA_DIR: "broker role: log and metadata directory (default .troupe/kafka)",
@@ -198,6 +202,7 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
       z.string().regex(/^[A-Za-z0-9._-]{1,200}$/) as z.ZodType<string | null>,
       "1 to 200 letters, digits, '.', '_' or '-' (or none)",
     ),
+    kafkaSecurity: readKafkaSecurity(raw, get, problems),
     broker: {
       port: get("KAFKA_PORT", 9092, port(false), "a port number from 1 to 65535"),
       controllerPort: get("KAFKA_CONTROLLER_PORT", 9093, port(false), "a port number from 1 to 65535"),
@@ -241,8 +246,15 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
 
 /** The configuration with secrets replaced by `***`, for logs and the ops endpoint. */
 export function redactConfig(config: TroupeConfig): Record<string, unknown> {
-  const copy = JSON.parse(JSON.stringify(config)) as { ops: { token: string | null }; databaseUrl: string | null };
+  const copy = JSON.parse(JSON.stringify(config)) as {
+    ops: { token: string | null };
+    databaseUrl: string | null;
+    kafkaSecurity: { tls: Record<string, unknown> | null; sasl: { password: string } | null };
+  };
   if (copy.ops.token !== null) copy.ops.token = "***";
+  if (copy.kafkaSecurity.sasl) copy.kafkaSecurity.sasl.password = "***";
+  // The PEM text is long and the key is a secret: the files are named instead.
+  if (copy.kafkaSecurity.tls) copy.kafkaSecurity.tls = { files: copy.kafkaSecurity.tls["files"] };
   if (copy.databaseUrl !== null) copy.databaseUrl = redactUrl(copy.databaseUrl);
   return copy as unknown as Record<string, unknown>;
 }

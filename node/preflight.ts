@@ -13,6 +13,7 @@ import { connectPostgres } from "../actors/db/mod.ts";
 import { errorMessage, type Logger, TroupeError } from "../system/mod.ts";
 import { redactUrl, type TroupeConfig } from "./config.ts";
 import { kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
+import { kafkaRefusal } from "./kafka_refusal.ts";
 
 /** How long each step (name lookup, connection, first answer) may take. */
 export const PREFLIGHT_STEP_MS = 5_000;
@@ -31,7 +32,7 @@ export async function checkDependencies(config: TroupeConfig, log: Logger): Prom
   if (needsKafka && !roles.has("broker")) {
     const brokers = kafkaBrokersOf(config);
     const shown = config.kafkaBrokers ? brokers.join(",") : `${brokers.join(",")} (unset: this machine's broker)`;
-    await checkKafka(brokers, shown, kafkaConnectionOf(config));
+    await checkKafka(brokers, shown, kafkaConnectionOf(config), config);
     log.info("Kafka reachable", { brokers });
   }
   if (roles.has("db") && config.databaseUrl !== null) {
@@ -40,7 +41,12 @@ export async function checkDependencies(config: TroupeConfig, log: Logger): Prom
   }
 }
 
-async function checkKafka(brokers: string[], shown: string, connection: KafkaConnection): Promise<void> {
+async function checkKafka(
+  brokers: string[],
+  shown: string,
+  connection: KafkaConnection,
+  config: TroupeConfig,
+): Promise<void> {
   const problems = await Promise.all(brokers.map((b) => reach(b)));
   if (problems.every((p) => p !== null)) {
     const problem = brokers.length === 1
@@ -49,6 +55,8 @@ async function checkKafka(brokers: string[], shown: string, connection: KafkaCon
     throw new DependencyUnreachable("KAFKA_BROKERS", shown, problem);
   }
   const info = await bounded(probeKafka(brokers, PREFLIGHT_STEP_MS, connection)).catch((err: unknown) => {
+    const refusal = kafkaRefusal(err, config);
+    if (refusal) throw new DependencyUnreachable(refusal.variable, refusal.shown, refusal.problem);
     throw new DependencyUnreachable(
       "KAFKA_BROKERS",
       shown,

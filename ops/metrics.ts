@@ -3,7 +3,8 @@
  * mailbox depth, high-water mark and capacity, messages in (accepted) and out
  * (processed), failures, restarts, drops; processing time and time in the mailbox
  * as histograms of the runtime's sampled messages; each supervisor's restart budget
- * left; node readiness and dependencies; dead-lettered records by reason; and every
+ * left; node readiness and dependencies; dead-lettered records by reason; each
+ * consumer group member's committed offset, high watermark and lag per partition; and every
  * numeric figure an actor reports in its `info` as `troupe_actor_stat`. Labels are
  * the node, the actor's path and (for stats) a key the actor chose: bounded by the
  * tree, never per message.
@@ -18,6 +19,9 @@ import {
 } from "../system/mod.ts";
 import { TreeHistogram } from "./tree_histogram.ts";
 import { isHistogram } from "./_histograms.ts";
+
+/** One partition of a consumer group member, as its `info.offsets` lists it. */
+type PartitionOffsets = { topic: string; partition: number; committed: string | null; high: string; lag: number };
 
 /** What the metrics are made from. */
 export interface MetricsInput {
@@ -61,6 +65,21 @@ export function renderMetrics(input: MetricsInput): Promise<string> {
   const deadLettered = counter("troupe_deadletter_total", "Records sent to the dead-letter topic, by reason.", [
     "reason",
   ]);
+  const groupLabels = ["node", "group", "topic", "partition"] as const;
+  const groupGauge = (name: string, help: string) =>
+    new Gauge({ name, help, labelNames: groupLabels, registers: [registry] });
+  const lag = groupGauge(
+    "troupe_kafka_consumer_lag",
+    "Records of a partition its group has not committed: high watermark - committed offset (kafka-consumer-groups' LAG), per partition of this member.",
+  );
+  const committedOffset = groupGauge(
+    "troupe_kafka_committed_offset",
+    "The group's committed offset of a partition of this member (kafka-consumer-groups' CURRENT-OFFSET).",
+  );
+  const highWatermark = groupGauge(
+    "troupe_kafka_high_watermark",
+    "A partition's high watermark (kafka-consumer-groups' LOG-END-OFFSET), per partition of this member.",
+  );
   const stat = new Gauge({
     name: "troupe_actor_stat",
     help: "A figure an actor reports about itself (see GET /actors, info).",
@@ -101,6 +120,16 @@ export function renderMetrics(input: MetricsInput): Promise<string> {
         for (const [key, c] of Object.entries(v)) {
           if (typeof c === "number" && Number.isFinite(c)) stat.set({ ...l, stat: k, key }, c);
         }
+      }
+    }
+    const group = n.info?.["groupId"];
+    const offsets = n.info?.["offsets"];
+    if (typeof group === "string" && Array.isArray(offsets)) {
+      for (const o of offsets as PartitionOffsets[]) {
+        const g = { node: input.nodeId, group, topic: o.topic, partition: String(o.partition) };
+        lag.set(g, o.lag);
+        highWatermark.set(g, Number(o.high));
+        if (o.committed !== null) committedOffset.set(g, Number(o.committed));
       }
     }
     const dl = n.info?.["deadLettered"];

@@ -124,7 +124,10 @@ function noteFailures(nodes) {
 function pipeline(p) {
   const parts = [];
   for (const c of p.consumers) {
-    const lag = Object.entries(c.lag).map(([k, v]) => esc(k) + " " + v).join(", ") || "–";
+    // The group's committed lag per partition (as kafka-consumer-groups reports it); the fetch-time lag without it.
+    const lag = (c.offsets && c.offsets.length
+      ? c.offsets.map((o) => esc(o.topic + ":" + o.partition) + " " + o.lag + " <small>(" + (o.committed ?? "–") + "/" + esc(o.high) + ")</small>")
+      : Object.entries(c.lag).map(([k, v]) => esc(k) + " " + v)).join(", ") || "–";
     const dl = Object.entries(c.deadLettered).map(([k, v]) => esc(k) + " " + v).join(", ") || "none";
     parts.push("<p><b>" + esc(c.groupId) + "</b> <small>" + esc(c.actor) + "</small><br>lag: " + lag + "<br>paused: " + (c.paused.length ? esc(c.paused.join(", ")) + " since " + esc(c.pausedSince || "") : "none") + "<br>dead letters: " + dl + "</p>");
   }

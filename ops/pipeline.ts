@@ -1,6 +1,7 @@
 /**
  * The pipeline panel: figures the pipeline's actors report in their `info`, gathered
- * beside the tree. Kafka consumers report `groupId`, `lag` (per `topic:partition`),
+ * beside the tree. Kafka consumers report `groupId`, `lag` (per `topic:partition`, as of the last
+ * fetch), `offsets` (committed offset, high watermark and lag per partition, from the brokers),
  * `paused`, `pausedSince` and `deadLettered`; database writers `writeSeconds` (a
  * histogram) and `rowsPerWrite`; model pools `model`, `batchSizes`, `meanBatch`,
  * `queueSeconds` and `computeSeconds` (histograms). An actor of an embedding
@@ -35,6 +36,7 @@ function consumer(actor: string, info: Record<string, unknown>): ConsumerFigures
     actor,
     groupId: info["groupId"] as string,
     lag: counts(info["lag"]),
+    offsets: offsetsOf(info["offsets"]),
     paused: Array.isArray(info["paused"]) ? (info["paused"] as unknown[]).map(String) : [],
     pausedSince: typeof info["pausedSince"] === "string" ? info["pausedSince"] : null,
     deadLettered: counts(info["deadLettered"]),
@@ -59,6 +61,22 @@ function pool(actor: string, info: Record<string, unknown>): PoolFigures {
     queueTime: summary(info["queueSeconds"]),
     computeTime: summary(info["computeSeconds"]),
   };
+}
+
+function offsetsOf(v: unknown): ConsumerFigures["offsets"] {
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((o) => {
+    const r = o as Record<string, unknown>;
+    return typeof r["topic"] === "string" && typeof r["partition"] === "number" && typeof r["lag"] === "number"
+      ? [{
+        topic: r["topic"],
+        partition: r["partition"],
+        committed: typeof r["committed"] === "string" ? r["committed"] : null,
+        high: String(r["high"]),
+        lag: r["lag"],
+      }]
+      : [];
+  });
 }
 
 function counts(v: unknown): Record<string, number> {

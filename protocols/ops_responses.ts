@@ -89,6 +89,11 @@ export interface ConsumerFigures {
   groupId: string;
   /** Records behind the partition's high watermark, per `topic:partition` (from the last fetch). */
   lag: Record<string, number>;
+  /**
+   * The group's committed offset, the high watermark and their difference for each of the member's partitions, as
+   * `kafka-consumer-groups.sh --describe` reports them (read from the brokers every few seconds).
+   */
+  offsets: { topic: string; partition: number; committed: string | null; high: string; lag: number }[];
   /** Paused partitions (`topic:partition`) and since when (ISO time, null when none). */
   paused: string[];
   pausedSince: string | null;

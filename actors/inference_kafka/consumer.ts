@@ -29,6 +29,7 @@ import {
   type GroupMember,
   joinGroup,
   type KafkaConnection,
+  leaveGroup,
   memberFigures,
   type Rejected,
   sendDeadLetters,
@@ -209,7 +210,7 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
     async stop(state, ctx) {
       options.readiness?.set(dep, false, "stopped");
       state.consumer.pause(state.consumer.assigned());
-      await state.client.close();
+      await leaveGroup(state);
       ctx.log.info("left the consumer group", { groupId: options.groupId });
     },
     describe: (state) => ({

@@ -42,6 +42,7 @@ export interface BatchConsumerOptions {
   topics: string[];
   /** Where a group without committed offsets starts. @default true */
   fromBeginning?: boolean;
+  /** Handles a batch. A handler that throws ends the member: `onCrash` is called with the error. */
   onBatch(batch: PartitionBatch): Promise<void>;
   /** The group's assignment of this member changed. */
   onAssign?(assigned: TopicPartition[]): void;

@@ -23,10 +23,35 @@ export interface OutgoingRecord {
   partition?: number;
 }
 
+/** TLS to the brokers. */
+export interface KafkaTls {
+  /** PEM of the CA certificates the brokers' certificates chain to; the system's CAs when absent. */
+  ca?: string;
+  /** PEM of a client certificate and its private key, for brokers that ask for one (mutual TLS). */
+  cert?: string;
+  key?: string;
+}
+
+/** The SASL mechanisms both adapters speak. */
+export const KAFKA_SASL_MECHANISMS = ["scram-sha-512", "scram-sha-256", "plain"] as const;
+/** One of {@link KAFKA_SASL_MECHANISMS}. */
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
+/** SASL authentication to the brokers. */
+export interface KafkaSasl {
+  mechanism: KafkaSaslMechanism;
+  username: string;
+  password: string;
+}
+
 /** How to reach Kafka beyond the broker list; everything that makes a client passes it on. */
 export interface KafkaConnection {
   /** Which client package talks to Kafka. @default DEFAULT_KAFKA_CLIENT */
   client?: KafkaClientKind;
+  /** TLS to the brokers. @default plaintext */
+  tls?: KafkaTls;
+  /** SASL authentication (over TLS, `SASL_SSL`, when `tls` is set too). @default none */
+  sasl?: KafkaSasl;
 }
 
 /** Options of {@link createKafkaClient}. */

@@ -27,6 +27,7 @@ import {
   ConsumerCrashed,
   type GroupMember,
   joinGroup,
+  leaveGroup,
   memberFigures,
   type Rejected,
   sendDeadLetters,
@@ -259,7 +260,7 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
           });
         }
       }
-      await state.client.close();
+      await leaveGroup(state);
       ctx.log.info("left the consumer group", { groupId: options.groupId });
     },
     describe: (state) => ({

@@ -5,6 +5,7 @@
  * rejected records to the dead-letter topic with their reason.
  */
 import type { BatchConsumer, ConsumedRecord, PartitionBatch, TopicPartition } from "./batch_consumer.ts";
+import { OffsetsWatch } from "./offsets_watch.ts";
 import {
   createKafkaClient,
   type KafkaClient,
@@ -35,6 +36,8 @@ export interface GroupMember {
   producer: KafkaProducer;
   /** The largest record batch the dead-letter topic accepts. */
   deadLetterMaxBytes: number;
+  /** The group's committed offsets, high watermarks and lag of this member's partitions, read every 5 s. */
+  offsets: OffsetsWatch;
 }
 
 /** What a dead-letter topic is assumed to accept when its config cannot be read (the broker's default). */
@@ -105,7 +108,15 @@ export async function joinGroup<M>(
       },
       onCrash: options.onCrash,
     });
-    return { member: { client, consumer, producer, deadLetterMaxBytes }, begin: started };
+    const offsets = new OffsetsWatch({
+      client,
+      groupId: options.groupId,
+      topics: options.topics,
+      assigned: () => consumer.assigned(),
+      log: ctx.log,
+    });
+    offsets.start();
+    return { member: { client, consumer, producer, deadLetterMaxBytes, offsets }, begin: started };
   } catch (err) {
     await client.close();
     throw err;
@@ -224,6 +235,13 @@ function fittingSends(letters: OutgoingRecord[], maxBytes: number): OutgoingReco
 export interface PausableMember {
   consumer: BatchConsumer;
   pausedSince: string | null;
+  offsets?: OffsetsWatch;
+}
+
+/** Leaves the group: stops reading offsets and closes the member's client (consumer and producer). */
+export async function leaveGroup(member: GroupMember): Promise<void> {
+  member.offsets.stop();
+  await member.client.close();
 }
 
 const WAIT_SLICE_MS = 1_000;
@@ -273,6 +291,7 @@ export function memberFigures(groupId: string, member: PausableMember): Record<s
     assigned: member.consumer.assigned().length,
     paused: member.consumer.paused().map((tp) => `${tp.topic}:${tp.partition}`),
     lag: member.consumer.lag(),
+    offsets: member.offsets?.latest() ?? [],
     pausedSince: member.pausedSince,
   };
 }

@@ -49,6 +49,7 @@ export {
   type GroupMember,
   joinGroup,
   type JoinOptions,
+  leaveGroup,
   memberFigures,
   type PausableMember,
   type Rejected,
@@ -56,6 +57,7 @@ export {
   sendPausing,
 } from "./group_member.ts";
 export { type CommitPoint, OffsetLedger } from "./offsets.ts";
+export { OffsetsWatch, type OffsetsWatchOptions, type PartitionLag } from "./offsets_watch.ts";
 export {
   type DecodedRecord,
   type HandledNotice,

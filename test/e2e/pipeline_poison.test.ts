@@ -163,6 +163,25 @@ t.test("poison records from another client are dead-lettered with their reason; 
       `${reason} counted in /metrics`,
     );
   }
+  // The group's committed offset, the high watermark and the lag of the partition, as kafka-consumer-groups
+  // reports them (test/integration/kafka_lag.test.ts compares the two), in /metrics (read from Kafka every 5 s).
+  const sample = (text: string, name: string): string | undefined =>
+    text.split("\n").find((l) =>
+      l.startsWith(`${name}{`) && l.includes(`group="${env["DB_GROUP_ID"]}"`) &&
+      l.includes(`topic="${env["TOPIC_IMAGES"]}"`) && l.includes(`partition="0"`)
+    )?.split(" ").at(-1);
+  await until(
+    "the group's offsets of the images partition in /metrics",
+    async () => {
+      const m = await db.metrics();
+      return sample(m, "troupe_kafka_committed_offset") === String(images.length) &&
+        sample(m, "troupe_kafka_high_watermark") === String(images.length) &&
+        sample(m, "troupe_kafka_consumer_lag") === "0";
+    },
+    20_000,
+    250,
+  );
+  t.pass(`/metrics: committed ${images.length}, high watermark ${images.length}, lag 0`);
   db.proc.kill("SIGTERM");
   t.equal(await db.exited, 0);
 });

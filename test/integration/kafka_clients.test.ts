@@ -204,6 +204,32 @@ function murmur2(data: Buffer): number {
   return h | 0;
 }
 
+for (const kind of KAFKA_CLIENTS) {
+  t.test(`${kind}: a batch handler that throws ends the member with the error`, async (t) => {
+    const client = createKafkaClient({ brokers: kafkaBrokers(), client: kind });
+    t.teardown(() => client.close());
+    const topic = await topicOf(t, client, 1);
+    const producer = await client.producer();
+    t.teardown(() => producer.close());
+    await producer.send(topic, [{ key: null, value: "x" }]);
+    const crashes: unknown[] = [];
+    let calls = 0;
+    const member = await client.batchConsumer({
+      groupId: uniqueName("g"),
+      topics: [topic],
+      onBatch: async () => {
+        calls++;
+        throw new Error("the results could not be sent");
+      },
+      onCrash: (err) => crashes.push(err),
+    });
+    t.teardown(() => member.stop());
+    await until("the member reports the handler's error", () => crashes.length > 0, 60_000);
+    t.match(String((crashes[0] as Error).message), /the results could not be sent/);
+    t.ok(calls >= 1, `the handler ran ${calls} times`);
+  });
+}
+
 /** A group member in a process of its own (killed with SIGKILL: no LeaveGroup reaches the broker). */
 async function memberProcess(t: Test, options: { topic: string; groupId: string; instanceId: string }) {
   const mod = pathToFileURL(join(process.cwd(), "actors/kafka/mod.ts")).href;

@@ -112,3 +112,45 @@ t.test("the broker role listens beyond loopback only when it advertises another 
   t.match(shared, "advertised.listeners=PLAINTEXT://kafka.internal:19999");
   t.equal(loadConfig({ env: { KAFKA_ADVERTISED_HOST: "kafka.internal" } }).broker.advertisedHost, "kafka.internal");
 });
+
+t.test("Kafka's client, membership, TLS and SASL: defaults, files read, problems named, the password redacted", async (t) => {
+  const plain = loadConfig({ env: {} });
+  t.equal(plain.kafkaClient, "platformatic");
+  t.same(plain.kafkaSecurity, { tls: null, sasl: null });
+  const dir = t.testdir({ "ca.pem": "-----BEGIN CERTIFICATE-----\nx\n", "pw": "s3cret\n" });
+  const c = loadConfig({
+    env: {
+      KAFKA_CLIENT: "kafkajs",
+      KAFKA_TLS_CA: `${dir}/ca.pem`,
+      KAFKA_SASL_MECHANISM: "scram-sha-512",
+      KAFKA_SASL_USERNAME: "troupe",
+      KAFKA_SASL_PASSWORD_FILE: `${dir}/pw`,
+    },
+  });
+  t.equal(c.kafkaClient, "kafkajs");
+  t.equal(c.kafkaSecurity.tls?.ca, "-----BEGIN CERTIFICATE-----\nx\n", "TLS on with the CA's PEM read");
+  t.same(c.kafkaSecurity.sasl, { mechanism: "scram-sha-512", username: "troupe", password: "s3cret" });
+  const r = redactConfig(c) as { kafkaSecurity: { tls: unknown; sasl: { password: string } } };
+  t.equal(r.kafkaSecurity.sasl.password, "***");
+  t.same(r.kafkaSecurity.tls, { files: { ca: `${dir}/ca.pem`, cert: null, key: null } }, "files named, no PEM");
+  t.notMatch(JSON.stringify(r), /s3cret/);
+
+  const bad = (env: Record<string, string>) => {
+    try {
+      loadConfig({ env });
+      return "";
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  t.match(bad({ KAFKA_CLIENT: "librdkafka" }), "KAFKA_CLIENT must be one of kafkajs, platformatic: got 'librdkafka'");
+  t.match(bad({ KAFKA_TLS_CA: `${dir}/missing.pem` }), /KAFKA_TLS_CA must be a readable file: ENOENT/);
+  t.match(bad({ KAFKA_TLS_CERT: `${dir}/ca.pem` }), "KAFKA_TLS_CERT and KAFKA_TLS_KEY go together");
+  t.match(bad({ KAFKA_SASL_MECHANISM: "scram-sha-1" }), /KAFKA_SASL_MECHANISM must be one of scram-sha-512/);
+  t.match(
+    bad({ KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "u" }),
+    "KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE must be set",
+  );
+  t.match(bad({ KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "p" }), "need KAFKA_SASL_MECHANISM");
+  t.match(bad({ KAFKA_GROUP_INSTANCE_ID: "a b" }), /KAFKA_GROUP_INSTANCE_ID must be 1 to 200 letters/);
+});

@@ -22,8 +22,14 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     for (const k of lag.keys()) if (!keys.has(k)) lag.delete(k);
     options.onAssign?.(assigned);
   });
+  let reported = false;
+  const report = (err: unknown) => {
+    if (reported) return;
+    reported = true;
+    options.onCrash?.(err);
+  };
   c.on(c.events.CRASH, (e) => {
-    if (!e.payload.restart) options.onCrash?.(e.payload.error);
+    if (!e.payload.restart) report(e.payload.error);
   });
   await c.connect();
   try {
@@ -35,21 +41,27 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
       eachBatch: async (p: EachBatchPayload) => {
         const { batch } = p;
         lag.set(`${batch.topic}:${batch.partition}`, Number(batch.offsetLag()));
-        await options.onBatch({
-          topic: batch.topic,
-          partition: batch.partition,
-          records: batch.messages.map((m) => ({
+        try {
+          await options.onBatch({
             topic: batch.topic,
             partition: batch.partition,
-            offset: m.offset,
-            key: m.key,
-            value: m.value,
-            headers: headersOf(m.headers),
-          })),
-          resolve: (offset) => p.resolveOffset(offset),
-          heartbeat: () => p.heartbeat(),
-          active: () => p.isRunning() && !p.isStale(),
-        });
+            records: batch.messages.map((m) => ({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: m.offset,
+              key: m.key,
+              value: m.value,
+              headers: headersOf(m.headers),
+            })),
+            resolve: (offset) => p.resolveOffset(offset),
+            heartbeat: () => p.heartbeat(),
+            active: () => p.isRunning() && !p.isStale(),
+          });
+        } catch (err) {
+          // The contract: a handler that throws ends the member (kafkajs alone would retry the batch for ever).
+          report(err);
+          throw err;
+        }
       },
     });
   } catch (err) {

@@ -12,8 +12,10 @@ import {
   logLevel as KafkaLogLevel,
   Partitioners,
   type Producer,
+  type SASLOptions,
 } from "kafkajs";
-import type { KafkaClient, KafkaClientOptions } from "../client.ts";
+import type { ConnectionOptions } from "node:tls";
+import type { KafkaClient, KafkaClientOptions, KafkaSasl, KafkaTls } from "../client.ts";
 import { startBatchConsumer } from "./batch_consumer.ts";
 import { patchKafkajsIdleLoop } from "./idle_loop.ts";
 
@@ -21,6 +23,27 @@ patchKafkajsIdleLoop(); // once, for every client this module makes (see the fil
 
 /** kafkajs' `ConfigResourceTypes.TOPIC` (Kafka's resource type 2); the enum is not a named export under ESM. */
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+
+/** Node's TLS options from troupe's (kafkajs hands them to `tls.connect`). */
+function tlsOptions(tls: KafkaTls): ConnectionOptions {
+  return {
+    ...(tls.ca ? { ca: [tls.ca] } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+  };
+}
+
+function saslOptions(sasl: KafkaSasl): SASLOptions {
+  const { username, password } = sasl;
+  switch (sasl.mechanism) {
+    case "plain":
+      return { mechanism: "plain", username, password };
+    case "scram-sha-256":
+      return { mechanism: "scram-sha-256", username, password };
+    case "scram-sha-512":
+      return { mechanism: "scram-sha-512", username, password };
+  }
+}
 
 /** Creates a client; nothing connects until a method needs it. */
 export function createClient(options: KafkaClientOptions): Omit<KafkaClient, "kind"> {
@@ -30,6 +53,8 @@ export function createClient(options: KafkaClientOptions): Omit<KafkaClient, "ki
     brokers: [...options.brokers],
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     retry: { retries: options.retries ?? 5 },
+    ...(options.tls ? { ssl: tlsOptions(options.tls) } : {}),
+    ...(options.sasl ? { sasl: saslOptions(options.sasl) } : {}),
     logLevel: log ? KafkaLogLevel.WARN : KafkaLogLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => {
       const { message, ...rest } = entry.log;

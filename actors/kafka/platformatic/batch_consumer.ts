@@ -17,7 +17,9 @@ import type {
   TopicPartition,
 } from "../batch_consumer.ts";
 import type { KafkaClientOptions } from "../client.ts";
+import { baseOptions } from "./connection.ts";
 import { errorText, headersOf } from "./records.ts";
+import { renewConnections, renewingWhenSlow } from "./renew_connections.ts";
 
 /** A record batch holding transaction markers, not records (bit 5 of its attributes). */
 const IS_CONTROL = 1 << 5;
@@ -36,10 +38,7 @@ export async function startBatchConsumer(
   options: BatchConsumerOptions,
 ): Promise<BatchConsumer> {
   const consumer = new Consumer({
-    clientId: client.clientId ?? "troupe",
-    bootstrapBrokers: [...client.brokers],
-    connectTimeout: client.connectionTimeoutMs ?? 3000,
-    retries: client.retries ?? 5,
+    ...baseOptions(client),
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
@@ -83,8 +82,16 @@ export async function startBatchConsumer(
   // A rejoin that failed for good arrives as an 'error' event (an EventEmitter throws one nobody listens to).
   consumer.on("error", (err: unknown) => crash(fenced(err)));
   // Another live member joined with this member's group.instance.id: the broker fenced this one for good.
+  // A request that timed out leaves its socket waiting on TCP's back-off: the next ones go on new connections.
+  let renewedAt = 0;
+  const renewAfterTimeout = (err: unknown) => {
+    if (!/timed out/i.test(errorText(err)) || Date.now() - renewedAt < 5_000) return;
+    renewedAt = Date.now();
+    renewConnections(consumer);
+  };
   consumer.on("consumer:heartbeat:error", (e) => {
     if (/FENCED_INSTANCE_ID/.test(errorText(e.error))) crash(fenced(e.error));
+    else renewAfterTimeout(e.error);
   });
   const fenced = (err: unknown) =>
     /FENCED_INSTANCE_ID/.test(errorText(err))
@@ -166,7 +173,13 @@ export async function startBatchConsumer(
     }
     const fetchedIn = generation;
     const responses = await Promise.all(
-      [...byLeader].map(([node, topics]) => consumer.fetch({ node, topics: [...topics.values()], maxWaitTime: 500 })),
+      [...byLeader].map(([node, topics]) =>
+        renewingWhenSlow(
+          consumer,
+          3_000,
+          () => consumer.fetch({ node, topics: [...topics.values()], maxWaitTime: 500 }),
+        )
+      ),
     );
     const batches: PartitionBatch[] = [];
     for (const response of responses) {
@@ -252,11 +265,19 @@ export async function startBatchConsumer(
         failures = 0;
         for (const batch of batches) {
           if (!batch.active()) break;
-          await options.onBatch(batch);
+          try {
+            await options.onBatch(batch);
+          } catch (err) {
+            // The handler failed (a send it made, say): the member reports it and stops, and its owner starts
+            // another with new connections. Retrying here hid such a failure: the batch came back for ever.
+            crash(err);
+            break;
+          }
         }
       } catch (err) {
         if (stopping || crashed) break;
         const text = errorText(err);
+        renewAfterTimeout(err);
         if (/OFFSET_OUT_OF_RANGE/.test(text)) await clampPositions().catch(() => {});
         if (++failures >= MAX_FETCH_FAILURES) {
           const f = fenced(err);
@@ -284,15 +305,17 @@ export async function startBatchConsumer(
     lag: () => Object.fromEntries(lag),
     commit: async (offsets) => {
       try {
-        await consumer.commit({
-          offsets: offsets.map((o) => ({
-            topic: o.topic,
-            partition: o.partition,
-            offset: BigInt(o.offset),
-            leaderEpoch: -1,
-          })),
-        });
+        await renewingWhenSlow(consumer, 3_000, () =>
+          consumer.commit({
+            offsets: offsets.map((o) => ({
+              topic: o.topic,
+              partition: o.partition,
+              offset: BigInt(o.offset),
+              leaderEpoch: -1,
+            })),
+          }));
       } catch (err) {
+        renewAfterTimeout(err);
         throw fenced(err);
       }
     },

@@ -6,19 +6,16 @@
 import { Admin, compatibilityPartitioner, Producer } from "@platformatic/kafka";
 import type { KafkaClient, KafkaClientOptions } from "../client.ts";
 import { startBatchConsumer } from "./batch_consumer.ts";
+import { baseOptions } from "./connection.ts";
 import { errorText } from "./records.ts";
+import { renewConnections, renewingWhenSlow } from "./renew_connections.ts";
 
 /** Kafka's resource type of a topic in DescribeConfigs. */
 const TOPIC_RESOURCE = 2;
 
 /** Creates a client; nothing connects until a method needs it. */
 export function createClient(options: KafkaClientOptions): Omit<KafkaClient, "kind"> {
-  const base = {
-    clientId: options.clientId ?? "troupe",
-    bootstrapBrokers: [...options.brokers],
-    connectTimeout: options.connectionTimeoutMs ?? 3000,
-    retries: options.retries ?? 5,
-  };
+  const base = baseOptions(options);
   let admin: Admin | null = null;
   const open = new Set<{ close(): Promise<void> }>();
   const getAdmin = () => {
@@ -109,17 +106,24 @@ export function createClient(options: KafkaClientOptions): Omit<KafkaClient, "ki
         typeof v === "string" ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
       return {
         async send(topic, records) {
-          await p.send({
-            messages: records.map((r) => ({
-              topic,
-              ...(r.key === null ? {} : { key: Buffer.from(r.key) }),
-              value: bytes(r.value),
-              ...(r.headers
-                ? { headers: new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) }
-                : {}),
-              ...(r.partition !== undefined ? { partition: r.partition } : {}),
-            })),
-          });
+          try {
+            await renewingWhenSlow(p, 3_000, () =>
+              p.send({
+                messages: records.map((r) => ({
+                  topic,
+                  ...(r.key === null ? {} : { key: Buffer.from(r.key) }),
+                  value: bytes(r.value),
+                  ...(r.headers
+                    ? { headers: new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) }
+                    : {}),
+                  ...(r.partition !== undefined ? { partition: r.partition } : {}),
+                })),
+              }));
+          } catch (err) {
+            // A send that timed out leaves its socket on TCP's back-off: the next goes on a new connection.
+            if (/timed out/i.test(errorText(err))) renewConnections(p);
+            throw err;
+          }
         },
         close: async () => {
           open.delete(p);
