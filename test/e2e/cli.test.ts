@@ -98,7 +98,7 @@ t.test("every command answers --help with its flags and refuses an unknown flag 
 t.test("npm run kafka and npm run postgres name a missing or unknown command", async (t) => {
   const none = await run("node/cli/kafka.ts", [], {});
   t.equal(none.code, 2);
-  t.equal(none.stderr.trim(), "kafka: say start or stop (see --help)");
+  t.equal(none.stderr.trim(), "kafka: say start, stop or certs (see --help)");
   const other = await run("node/cli/postgres.ts", ["begin"], {});
   t.equal(other.code, 2);
   t.equal(other.stderr.trim(), "postgres: unknown command 'begin': start or stop (see --help)");

@@ -12,10 +12,11 @@ t.test("every figure block of the README is what its results file gives (npm run
   t.end();
 });
 
-t.test("the README has a block for the pipeline, the runtime and the chaos suite", (t) => {
+t.test("the README has a block for the pipeline, the runtime, the Kafka clients and the chaos suite", (t) => {
   const blocks = [...readme.matchAll(/<!-- figures (\S+) (\w+) -->/g)].map((m) => `${m[1]} ${m[2]}`);
   t.same(blocks.sort(), [
     "bench/results/chaos.md md",
+    "bench/results/kafka/latest.json pipeline",
     "bench/results/latest.json pipeline",
     "bench/results/latest.json runtime",
   ]);
