@@ -1,7 +1,7 @@
 /**
  * Producer: batches records (`batchSize`, or what arrived within `lingerMs`) and
- * sends them with kafkajs' idempotent producer, acks=all. A send that fails after
- * kafkajs' own retries fails the actor; the batch is kept across the restart and
+ * sends them with the Kafka client's idempotent producer, acks=all. A send that fails after
+ * the client's own retries fails the actor; the batch is kept across the restart and
  * sent first by the next incarnation, so a broker outage loses nothing.
  */
 import {
