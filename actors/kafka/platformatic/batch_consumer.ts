@@ -81,7 +81,6 @@ export async function startBatchConsumer(
   });
   // A rejoin that failed for good arrives as an 'error' event (an EventEmitter throws one nobody listens to).
   consumer.on("error", (err: unknown) => crash(fenced(err)));
-  // Another live member joined with this member's group.instance.id: the broker fenced this one for good.
   // A request that timed out leaves its socket waiting on TCP's back-off: the next ones go on new connections.
   let renewedAt = 0;
   const renewAfterTimeout = (err: unknown) => {
@@ -89,6 +88,7 @@ export async function startBatchConsumer(
     renewedAt = Date.now();
     renewConnections(consumer);
   };
+  // Another live member joined with this member's group.instance.id: the broker fenced this one for good.
   consumer.on("consumer:heartbeat:error", (e) => {
     if (/FENCED_INSTANCE_ID/.test(errorText(e.error))) crash(fenced(e.error));
     else renewAfterTimeout(e.error);
