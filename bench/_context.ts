@@ -1,6 +1,6 @@
 /** What every benchmark stage gets: the servers, the mode, a log line writer. */
 import process from "node:process";
-import { kafkaClasspath } from "../infra/kafka_jvm.ts";
+import { DEFAULT_KAFKA_VERSION, kafkaClasspath } from "../infra/kafka_jvm.ts";
 import { join } from "node:path";
 import { createLogger, type Logger, troupeCacheDir } from "../system/mod.ts";
 
@@ -44,7 +44,7 @@ export async function benchContext(mode: BenchMode, env: Record<string, string |
     mode,
     brokers,
     databaseUrl,
-    classpath: await kafkaClasspath("3.9.1", log),
+    classpath: await kafkaClasspath(DEFAULT_KAFKA_VERSION, log),
     rounds: mode === "quick" ? 2 : 5,
     log,
     say: (line) =>

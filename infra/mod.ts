@@ -8,6 +8,8 @@
 export { InfraError } from "./errors.ts";
 export {
   type BrokerProcess,
+  DEFAULT_KAFKA_VERSION,
+  KAFKA_VERSION_PATTERN,
   type LocalBrokerSettings,
   runningBrokerPid,
   startBroker,

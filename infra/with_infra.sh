@@ -5,9 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started_kafka=0
+# TEST_KAFKA_DIR: another broker's data (a broker of another Kafka version cannot start on a newer one's).
+kafka_dir="${TEST_KAFKA_DIR:-.troupe/kafka-test}"
 started_pg=0
 cleanup() {
-  [ "$started_kafka" = 1 ] && npm run -s kafka -- stop --dir .troupe/kafka-test || true
+  [ "$started_kafka" = 1 ] && npm run -s kafka -- stop --dir "$kafka_dir" || true
   [ "$started_pg" = 1 ] && npm run -s postgres -- stop --dir .troupe/postgres-test || true
 }
 trap cleanup EXIT
@@ -23,9 +25,10 @@ if [ -z "${DATABASE_URL:-}" ]; then
   started_pg=1
 fi
 if [ -z "${KAFKA_BROKERS:-}" ]; then
-  echo "with_infra: starting a Kafka 3.9 broker (.troupe/kafka-test)" >&2
+  echo "with_infra: starting a Kafka ${KAFKA_VERSION:-4.4.0} broker ($kafka_dir)" >&2
   port="${TEST_KAFKA_PORT:-19092}"
-  export "$(npm run -s kafka -- start --dir .troupe/kafka-test --port "$port" --controller-port "$((port + 1))" | tail -n 1)"
+  export "$(npm run -s kafka -- start --dir "$kafka_dir" --port "$port" --controller-port "$((port + 1))" \
+    --version "${KAFKA_VERSION:-4.4.0}" | tail -n 1)"
   started_kafka=1
 fi
 echo "with_infra: KAFKA_BROKERS=$KAFKA_BROKERS DATABASE_URL=$DATABASE_URL" >&2

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
 import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, type KafkaClientKind } from "../actors/kafka/client.ts";
+import { DEFAULT_KAFKA_VERSION, KAFKA_VERSION_PATTERN } from "../infra/kafka_jvm.ts";
 import { troupeCacheDir, TroupeError } from "../system/mod.ts";
 import type { LogLevel } from "../system/mod.ts";
 import { parseRoles, type Role, ROLES } from "./roles.ts";
@@ -100,7 +101,8 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   KAFKA_PORT: "broker role: client port of the local Kafka broker (default 9092)",
   KAFKA_CONTROLLER_PORT: "broker role: KRaft controller port (default 9093)",
   KAFKA_DATA_DIR: "broker role: log and metadata directory (default .troupe/kafka)",
-  KAFKA_VERSION: "broker role: Apache Kafka version taken from Maven Central (default 3.9.1; 3.9.x only)",
+  KAFKA_VERSION:
+    `broker role: Apache Kafka version taken from Maven Central (default ${DEFAULT_KAFKA_VERSION}; 3.9.x or 4.x)`,
   KAFKA_HEAP: "broker role: JVM heap of the broker (default 512m)",
   KAFKA_ADVERTISED_HOST:
     "broker role: host name other machines reach the broker by; not loopback: listen on all interfaces (default 127.0.0.1)",
@@ -209,9 +211,9 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
       dataDir: get("KAFKA_DATA_DIR", ".troupe/kafka", z.string().min(1), "a directory path"),
       version: get(
         "KAFKA_VERSION",
-        "3.9.1",
-        z.string().regex(/^3\.9\.\d+$/),
-        "an Apache Kafka 3.9.x version such as 3.9.1",
+        DEFAULT_KAFKA_VERSION,
+        z.string().regex(KAFKA_VERSION_PATTERN),
+        `an Apache Kafka 3.9.x or 4.x version such as ${DEFAULT_KAFKA_VERSION}`,
       ),
       heap: get("KAFKA_HEAP", "512m", z.string().regex(/^\d+[kmg]$/i), "a JVM size such as 512m or 1g"),
       advertisedHost: get(

@@ -1,5 +1,5 @@
 /**
- * `npm run kafka -- start|stop|certs [--port 9092] [--controller-port 9093] [--dir .troupe/kafka] [--version 3.9.1]
+ * `npm run kafka -- start|stop|certs [--port 9092] [--controller-port 9093] [--dir .troupe/kafka] [--version 4.4.0]
  * [--sasl-ssl] [--host H]`: a local single-node Kafka broker left running in the background. `start` prints
  * `KAFKA_BROKERS=...` on standard output (and, with `--sasl-ssl`, what a client needs: `KAFKA_TLS_CA`,
  * `KAFKA_SASL_MECHANISM`, `KAFKA_SASL_USERNAME`, `KAFKA_SASL_PASSWORD`).
@@ -17,7 +17,7 @@ DIR/certs with keytool (start --sasl-ssl makes them when missing).
   --port N              client port on 127.0.0.1 (default 9092)
   --controller-port N   KRaft controller port (default 9093)
   --dir D               data directory (default .troupe/kafka)
-  --version V           Apache Kafka version (default 3.9.1)
+  --version V           Apache Kafka version, 3.9.x or 4.x (default 4.4.0)
   --heap H              JVM heap (default 512m)
   --sasl-ssl            a SASL_SSL listener (TLS; SCRAM-SHA-512, SCRAM-SHA-256 or
                         PLAIN; user troupe, its password in DIR/certs/secrets.json)
@@ -35,7 +35,7 @@ const { values, positionals } = parseCli({
     port: { type: "string", default: "9092" },
     "controller-port": { type: "string", default: "9093" },
     dir: { type: "string", default: ".troupe/kafka" },
-    version: { type: "string", default: "3.9.1" },
+    version: { type: "string", default: "4.4.0" },
     heap: { type: "string", default: "512m" },
     "sasl-ssl": { type: "boolean" },
     host: { type: "string", multiple: true },

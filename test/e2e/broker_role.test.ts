@@ -111,9 +111,14 @@ t.test("the broker role runs Kafka as a supervised process and restarts it when 
   );
   // Both clients reconnect and fetch again on their own; a member stuck on the old broker's state (the
   // platformatic adapter once sent its stale leader epoch and failed every fetch for 50 s) is caught here.
+  // kafkajs rejoins only after its session ends (16 s on Kafka 3.9, 30 s on 4.4 here); platformatic at once.
+  const bound: Record<string, number> = { platformatic: 20, kafkajs: 45 };
   for (const kind of KAFKA_CLIENTS) {
     const seconds = (sawAfter.get(kind)! - readyAt) / 1000;
-    t.ok(seconds < 20, `${kind}: records flowed again ${seconds.toFixed(1)} s after the new broker was ready`);
+    t.ok(
+      seconds < bound[kind]!,
+      `${kind}: records flowed again ${seconds.toFixed(1)} s after the new broker was ready`,
+    );
   }
   for (const m of members.reverse()) await m.stop();
 

@@ -3,7 +3,7 @@
 // same group, on the real broker, with each Kafka client.
 import t from "tap";
 import { KAFKA_CLIENTS, OffsetsWatch } from "../../actors/kafka/mod.ts";
-import { kafkaClasspath } from "../../infra/kafka_jvm.ts";
+import { DEFAULT_KAFKA_VERSION, kafkaClasspath } from "../../infra/kafka_jvm.ts";
 import { run } from "../../infra/process.ts";
 import { createLogger } from "../../system/mod.ts";
 import { createKafkaClient } from "../../actors/kafka/mod.ts";
@@ -12,7 +12,7 @@ import { until } from "../helpers/wait.ts";
 
 /** `kafka-consumer-groups.sh --describe --group g`: CURRENT-OFFSET, LOG-END-OFFSET and LAG by partition. */
 async function describeGroup(groupId: string): Promise<Map<number, { current: string; end: string; lag: string }>> {
-  const classpath = await kafkaClasspath("3.9.1", createLogger({ level: "warn" }));
+  const classpath = await kafkaClasspath(DEFAULT_KAFKA_VERSION, createLogger({ level: "warn" }));
   const out = await run("java", [
     "-cp",
     classpath,

@@ -5,7 +5,8 @@ t.test("defaults and a role list", async (t) => {
   const c = loadConfig({ env: { ROLE: "db, broker" } });
   t.same(c.roles, ["broker", "db"]);
   t.equal(c.ops.host, "127.0.0.1");
-  t.equal(c.broker.version, "3.9.1");
+  t.equal(c.broker.version, "4.4.0");
+  t.equal(loadConfig({ env: { KAFKA_VERSION: "3.9.1" } }).broker.version, "3.9.1", "the 3.9 line is kept");
   t.same(loadConfig({ env: { ROLE: "all" } }).roles, ["broker", "db", "inference", "simulator"]);
 });
 
@@ -35,8 +36,8 @@ t.test("bad values name the variable and what is allowed", async (t) => {
   });
   t.equal(loadConfig({ env: { OPS_CONTROL: "on", OPS_TOKEN: "0123456789abcdefgh" } }).ops.control, true);
   t.equal(loadConfig({ env: {} }).ops.control, false, "off by default");
-  t.throws(() => loadConfig({ env: { KAFKA_VERSION: "4.0.0" } }), {
-    message: /KAFKA_VERSION must be an Apache Kafka 3.9.x version/,
+  t.throws(() => loadConfig({ env: { KAFKA_VERSION: "3.8.1" } }), {
+    message: /KAFKA_VERSION must be an Apache Kafka 3.9.x or 4.x version/,
   });
 });
 
