@@ -34,7 +34,8 @@ for (const kind of KAFKA_CLIENTS) {
     t.teardown(() => client.close());
     t.equal(client.kind, kind);
     const info = await client.describeCluster();
-    t.ok(info.brokers.length >= 1 && info.clusterId.length > 0, "the cluster describes itself");
+    t.same(info.brokers.map((b) => `${b.host}:${b.port}`), kafkaBrokers(), "the cluster names the broker we reached");
+    t.match(info.clusterId, /^[A-Za-z0-9_-]{22}$/, "a KRaft cluster id");
     const topic = await topicOf(t, client, 3);
     t.same(await client.committedOffsets("nobody", topic), [0, 1, 2].map((partition) => ({ partition, offset: null })));
     const producer = await client.producer();

@@ -19,7 +19,7 @@ import type {
 import type { KafkaClientOptions } from "../client.ts";
 import { baseOptions } from "./connection.ts";
 import { errorText, headersOf } from "./records.ts";
-import { renewConnections, renewingWhenSlow } from "./renew_connections.ts";
+import { renewAfterTimeout, renewingWhenSlow } from "./renew_connections.ts";
 
 /** A record batch holding transaction markers, not records (bit 5 of its attributes). */
 const IS_CONTROL = 1 << 5;
@@ -81,17 +81,11 @@ export async function startBatchConsumer(
   });
   // A rejoin that failed for good arrives as an 'error' event (an EventEmitter throws one nobody listens to).
   consumer.on("error", (err: unknown) => crash(fenced(err)));
-  // A request that timed out leaves its socket waiting on TCP's back-off: the next ones go on new connections.
-  let renewedAt = 0;
-  const renewAfterTimeout = (err: unknown) => {
-    if (!/timed out/i.test(errorText(err)) || Date.now() - renewedAt < 5_000) return;
-    renewedAt = Date.now();
-    renewConnections(consumer);
-  };
   // Another live member joined with this member's group.instance.id: the broker fenced this one for good.
   consumer.on("consumer:heartbeat:error", (e) => {
     if (/FENCED_INSTANCE_ID/.test(errorText(e.error))) crash(fenced(e.error));
-    else renewAfterTimeout(e.error);
+    // A heartbeat that timed out leaves its socket on TCP's back-off: the next requests go on new connections.
+    else renewAfterTimeout(consumer, e.error);
   });
   const fenced = (err: unknown) =>
     /FENCED_INSTANCE_ID/.test(errorText(err))
@@ -174,11 +168,7 @@ export async function startBatchConsumer(
     const fetchedIn = generation;
     const responses = await Promise.all(
       [...byLeader].map(([node, topics]) =>
-        renewingWhenSlow(
-          consumer,
-          3_000,
-          () => consumer.fetch({ node, topics: [...topics.values()], maxWaitTime: 500 }),
-        )
+        renewingWhenSlow(consumer, () => consumer.fetch({ node, topics: [...topics.values()], maxWaitTime: 500 }))
       ),
     );
     const batches: PartitionBatch[] = [];
@@ -277,7 +267,7 @@ export async function startBatchConsumer(
       } catch (err) {
         if (stopping || crashed) break;
         const text = errorText(err);
-        renewAfterTimeout(err);
+        renewAfterTimeout(consumer, err); // metadata and offset reads are not wrapped like the fetch
         if (/OFFSET_OUT_OF_RANGE/.test(text)) await clampPositions().catch(() => {});
         if (++failures >= MAX_FETCH_FAILURES) {
           const f = fenced(err);
@@ -305,7 +295,7 @@ export async function startBatchConsumer(
     lag: () => Object.fromEntries(lag),
     commit: async (offsets) => {
       try {
-        await renewingWhenSlow(consumer, 3_000, () =>
+        await renewingWhenSlow(consumer, () =>
           consumer.commit({
             offsets: offsets.map((o) => ({
               topic: o.topic,
@@ -315,7 +305,6 @@ export async function startBatchConsumer(
             })),
           }));
       } catch (err) {
-        renewAfterTimeout(err);
         throw fenced(err);
       }
     },

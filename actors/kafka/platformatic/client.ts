@@ -8,7 +8,7 @@ import type { KafkaClient, KafkaClientOptions } from "../client.ts";
 import { startBatchConsumer } from "./batch_consumer.ts";
 import { baseOptions } from "./connection.ts";
 import { errorText } from "./records.ts";
-import { renewConnections, renewingWhenSlow } from "./renew_connections.ts";
+import { renewingWhenSlow } from "./renew_connections.ts";
 
 /** Kafka's resource type of a topic in DescribeConfigs. */
 const TOPIC_RESOURCE = 2;
@@ -26,6 +26,12 @@ export function createClient(options: KafkaClientOptions): Omit<KafkaClient, "ki
     return admin;
   };
   const topicExists = async (topic: string) => (await getAdmin().listTopics()).includes(topic);
+  /** The topic's partition numbers; none when it does not exist. */
+  const partitionsOf = async (topic: string): Promise<number[]> => {
+    if (!(await topicExists(topic))) return [];
+    const count = (await getAdmin().metadata({ topics: [topic] })).topics.get(topic)?.partitionsCount ?? 0;
+    return Array.from({ length: count }, (_, i) => i);
+  };
   return {
     brokers: options.brokers,
     async describeCluster() {
@@ -64,11 +70,8 @@ export function createClient(options: KafkaClientOptions): Omit<KafkaClient, "ki
     },
     async topicOffsets(topic) {
       const a = getAdmin();
-      if (!(await topicExists(topic))) return [];
-      const m = await a.metadata({ topics: [topic] });
-      const count = m?.topics.get(topic)?.partitionsCount ?? 0;
-      if (count === 0) return [];
-      const partitions = Array.from({ length: count }, (_, i) => i);
+      const partitions = await partitionsOf(topic);
+      if (partitions.length === 0) return [];
       const at = async (timestamp: bigint) => {
         const [t] = await a.listOffsets({
           topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }],
@@ -79,15 +82,15 @@ export function createClient(options: KafkaClientOptions): Omit<KafkaClient, "ki
       return partitions.map((p) => ({ partition: p, low: String(low.get(p) ?? 0n), high: String(high.get(p) ?? 0n) }));
     },
     async committedOffsets(groupId, topic) {
-      const offsets = await this.topicOffsets(topic);
-      if (offsets.length === 0) return [];
+      const partitions = await partitionsOf(topic);
+      if (partitions.length === 0) return [];
       const [g] = await getAdmin().listConsumerGroupOffsets({
-        groups: [{ groupId, topics: [{ name: topic, partitionIndexes: offsets.map((o) => o.partition) }] }],
+        groups: [{ groupId, topics: [{ name: topic, partitionIndexes: partitions }] }],
       });
       const byPartition = new Map(
         (g?.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => [p.partitionIndex, p.committedOffset]),
       );
-      return offsets.map(({ partition }) => {
+      return partitions.map((partition) => {
         const o = byPartition.get(partition);
         return { partition, offset: o === undefined || o < 0n ? null : String(o) };
       });
@@ -106,24 +109,18 @@ export function createClient(options: KafkaClientOptions): Omit<KafkaClient, "ki
         typeof v === "string" ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
       return {
         async send(topic, records) {
-          try {
-            await renewingWhenSlow(p, 3_000, () =>
-              p.send({
-                messages: records.map((r) => ({
-                  topic,
-                  ...(r.key === null ? {} : { key: Buffer.from(r.key) }),
-                  value: bytes(r.value),
-                  ...(r.headers
-                    ? { headers: new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) }
-                    : {}),
-                  ...(r.partition !== undefined ? { partition: r.partition } : {}),
-                })),
-              }));
-          } catch (err) {
-            // A send that timed out leaves its socket on TCP's back-off: the next goes on a new connection.
-            if (/timed out/i.test(errorText(err))) renewConnections(p);
-            throw err;
-          }
+          await renewingWhenSlow(p, () =>
+            p.send({
+              messages: records.map((r) => ({
+                topic,
+                ...(r.key === null ? {} : { key: Buffer.from(r.key) }),
+                value: bytes(r.value),
+                ...(r.headers
+                  ? { headers: new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) }
+                  : {}),
+                ...(r.partition !== undefined ? { partition: r.partition } : {}),
+              })),
+            }));
         },
         close: async () => {
           open.delete(p);

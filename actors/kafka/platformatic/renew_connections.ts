@@ -11,6 +11,8 @@
  * package is laid out differently.
  */
 
+import { errorText } from "./records.ts";
+
 const POOL = "plt.kafka.base.connections";
 const MAKE_POOL = "plt.kafka.base.createConnectionPool";
 
@@ -22,8 +24,19 @@ function symbolOf(o: object, description: string, inherited: boolean): symbol | 
   return undefined;
 }
 
-/** Replaces `client`'s connection pool with a new one; says whether it could. */
+/** The shortest time between two renewals of one client's connections. */
+const RENEW_AT_MOST_EVERY_MS = 3_000;
+/** How long a request may go unanswered before the client's connections are renewed under it. */
+const SLOW_MS = 3_000;
+const lastRenewal = new WeakMap<object, number>();
+
+/**
+ * Replaces `client`'s connection pool with a new one, at most once per 3 s per client; says whether it did (false
+ * also when the package is laid out differently).
+ */
 export function renewConnections(client: object): boolean {
+  if (Date.now() - (lastRenewal.get(client) ?? 0) < RENEW_AT_MOST_EVERY_MS) return false;
+  lastRenewal.set(client, Date.now());
   const pool = symbolOf(client, POOL, false);
   const make = symbolOf(client, MAKE_POOL, true);
   if (!pool || !make) return false;
@@ -36,22 +49,23 @@ export function renewConnections(client: object): boolean {
   return (client as { connections?: unknown }).connections === fresh;
 }
 
+/** Renews `client`'s connections when `err` says a request timed out (see the file). */
+export function renewAfterTimeout(client: object, err: unknown): void {
+  if (/timed out/i.test(errorText(err))) renewConnections(client);
+}
+
 /**
- * Runs `work`; if it has not settled within `ms`, renews `client`'s connections (at most once per `ms`), so the
- * package's own next try goes out on a new socket instead of waiting on a dead one.
+ * Runs `work` (a request of `client`'s); unanswered after 3 s, the client's connections are renewed so the
+ * package's own next try goes out on a new socket; failed with a timeout, likewise for the caller's next try.
  */
-export async function renewingWhenSlow<T>(client: object, ms: number, work: () => Promise<T>): Promise<T> {
-  const timer = setTimeout(() => {
-    const last = lastRenewal.get(client) ?? 0;
-    if (Date.now() - last < ms) return;
-    lastRenewal.set(client, Date.now());
-    renewConnections(client);
-  }, ms);
+export async function renewingWhenSlow<T>(client: object, work: () => Promise<T>): Promise<T> {
+  const timer = setTimeout(() => renewConnections(client), SLOW_MS);
   try {
     return await work();
+  } catch (err) {
+    renewAfterTimeout(client, err);
+    throw err;
   } finally {
     clearTimeout(timer);
   }
 }
-
-const lastRenewal = new WeakMap<object, number>();
