@@ -7,14 +7,18 @@
  * db host through psql.
  */
 import { join } from "node:path";
-import { createKafkaClient, readTopicFromStart, recordsHeld } from "../actors/kafka/mod.ts";
+import { brokerClientConnection } from "../actors/broker/mod.ts";
+import { createKafkaClient, type KafkaConnection, readTopicFromStart, recordsHeld } from "../actors/kafka/mod.ts";
+import { type BrokerSecurity, makeBrokerCerts } from "../infra/mod.ts";
+import { createLogger } from "../system/mod.ts";
 import { until } from "../test/helpers/wait.ts";
 import type { Host, Network } from "./netns.ts";
 import { type HostProcess, runOnHost, startOnHost } from "./processes.ts";
 
 /** The ops token every node of the suite requires (their ops endpoints are off loopback). */
 export const OPS_TOKEN = "chaos-suite-ops-token-0123456789";
-const OPS_PORT = 7070;
+/** The ops port of a host's node (a second node on one host takes another: `startNode`'s `opsPort`). */
+export const OPS_PORT = 7070;
 /** The broker's client port. */
 export const KAFKA_PORT = 9092;
 /** How the suite runs a TypeScript entry point. */
@@ -27,14 +31,55 @@ export interface Cluster {
   broker: HostProcess;
   databaseUrl: string;
   brokers: string[];
+  /** The broker's SASL_SSL listener (its CA and a SCRAM user), or null for plaintext. */
+  security: BrokerSecurity | null;
   modelPath: string;
   log(line: string): void;
 }
 
+/**
+ * Makes the broker's private CA, keystore (valid for the broker's and the slow link's addresses) and SCRAM users
+ * where the broker role looks for them (`<KAFKA_DATA_DIR>/certs`), before it first starts.
+ */
+export function makeClusterCerts(net: Network, dir: string): Promise<BrokerSecurity> {
+  const hosts = ["broker", "link"].map((h) => net.hosts[h]!.ip);
+  return makeBrokerCerts(join(dir, "kafka", "certs"), hosts, createLogger({ level: "warn" }));
+}
+
+/** How the observer's clients reach the broker. */
+export function observerConnection(c: Pick<Cluster, "security">): KafkaConnection {
+  return c.security ? brokerClientConnection(c.security) : {};
+}
+
+/** What every node of a run needs to reach the broker beyond KAFKA_BROKERS (TLS and SASL), or nothing. */
+export function kafkaClientEnv(c: Pick<Cluster, "security">): Record<string, string> {
+  const user = c.security?.users[0];
+  if (!c.security || !user) return {};
+  return {
+    KAFKA_TLS_CA: c.security.caPem,
+    KAFKA_SASL_MECHANISM: "scram-sha-512",
+    KAFKA_SASL_USERNAME: user.name,
+    KAFKA_SASL_PASSWORD: user.password,
+  };
+}
+
+/** kcat's settings for the broker's listener. */
+export function kcatSecurityArgs(c: Pick<Cluster, "security">): string[] {
+  const user = c.security?.users[0];
+  if (!c.security || !user) return [];
+  return [
+    ["security.protocol=SASL_SSL"],
+    ["sasl.mechanisms=SCRAM-SHA-512"],
+    [`sasl.username=${user.name}`],
+    [`sasl.password=${user.password}`],
+    [`ssl.ca.location=${c.security.caPem}`],
+  ].flatMap(([x]) => ["-X", x!]);
+}
+
 /** GET of a node's ops route (with the token); the parsed JSON or null when it does not answer. */
-export async function ops(host: Host, path: string): Promise<Record<string, unknown> | null> {
+export async function ops(host: Host, path: string, port = OPS_PORT): Promise<Record<string, unknown> | null> {
   try {
-    const r = await fetch(`http://${host.ip}:${OPS_PORT}${path}`, {
+    const r = await fetch(`http://${host.ip}:${port}${path}`, {
       headers: { authorization: `Bearer ${OPS_TOKEN}` },
       signal: AbortSignal.timeout(2_000),
     });
@@ -45,9 +90,13 @@ export async function ops(host: Host, path: string): Promise<Record<string, unkn
 }
 
 /** The `info` of the actor at `path` in a node's `/actors`, or null. */
-export async function actorInfo(host: Host, path: string): Promise<Record<string, unknown> | null> {
+export async function actorInfo(
+  host: Host,
+  path: string,
+  port = OPS_PORT,
+): Promise<Record<string, unknown> | null> {
   type Node = { path: string; info: Record<string, unknown> | null; restarts: number; children: Node[] };
-  const body = (await ops(host, "/actors")) as { tree?: Node } | null;
+  const body = (await ops(host, "/actors", port)) as { tree?: Node } | null;
   const find = (n: Node): Node | undefined => (n.path === path ? n : n.children.map(find).find(Boolean));
   const node = body?.tree ? find(body.tree) : undefined;
   return node ? { ...node.info, restarts: node.restarts } : null;
@@ -59,23 +108,26 @@ export async function startNode(
   host: Host,
   role: string,
   env: Record<string, string>,
-  options: { ready?: boolean; tag?: string } = {},
+  options: { ready?: boolean; tag?: string; name?: string; opsPort?: number } = {},
 ): Promise<HostProcess> {
-  const p = startOnHost(role, host, NODE[0]!, [...NODE.slice(1), "main.ts"], {
+  const name = options.name ?? role;
+  const opsPort = options.opsPort ?? OPS_PORT;
+  const p = startOnHost(name, host, NODE[0]!, [...NODE.slice(1), "main.ts"], {
     ROLE: role,
-    NODE_ID: `${role}${options.tag ? `-${options.tag}` : ""}`,
+    NODE_ID: `${name}${options.tag ? `-${options.tag}` : ""}`,
     OPS_HOST: host.ip,
-    OPS_PORT: String(OPS_PORT),
+    OPS_PORT: String(opsPort),
     OPS_TOKEN,
     LOG_LEVEL: "info",
+    ...kafkaClientEnv(c),
     ...env,
-  }, join(c.dir, `${host.name}.log`));
+  }, join(c.dir, `${options.name ?? host.name}.log`));
   if (options.ready !== false) {
     await until(
       `${role} on ${host.name} ready`,
       async () => {
         if (p.proc.exitCode !== null) throw new Error(`${role} exited with ${p.proc.exitCode} (see ${host.name}.log)`);
-        return (await ops(host, "/readyz"))?.["ready"] === true;
+        return (await ops(host, "/readyz", opsPort))?.["ready"] === true;
       },
       120_000,
       200,
@@ -98,6 +150,7 @@ export function startBroker(
     KAFKA_PORT: String(KAFKA_PORT),
     KAFKA_CONTROLLER_PORT: String(KAFKA_PORT + 1),
     KAFKA_DATA_DIR: join(c.dir, "kafka"),
+    KAFKA_BROKER_LISTENER: c.security ? "sasl_ssl" : "plaintext",
   }, { ...(options.ready !== undefined ? { ready: options.ready } : {}) });
 }
 
@@ -132,8 +185,8 @@ export async function sqlValue(c: Cluster, query: string): Promise<number> {
 }
 
 /** Dead letters in `topic`, counted by reason (reads the whole topic from the observer host). */
-export async function deadLettersByReason(brokers: string[], topic: string): Promise<Record<string, number>> {
-  const client = createKafkaClient({ brokers, clientId: "chaos-observer" });
+export async function deadLettersByReason(c: Cluster, topic: string): Promise<Record<string, number>> {
+  const client = createKafkaClient({ ...observerConnection(c), brokers: c.brokers, clientId: "chaos-observer" });
   const counts: Record<string, number> = {};
   try {
     const total = recordsHeld(await client.topicOffsets(topic));

@@ -21,20 +21,26 @@ import type { RunShape, ScenarioResult } from "./scenarios.ts";
 const HOSTS = ["broker", "db", "inference", "camera", "observer", "link"];
 const { values } = parseCli({
   name: "chaos",
-  usage: `usage: npm run chaos -- [--quick] [--only NAME] [--out DIR]
+  usage: `usage: npm run chaos -- [--quick] [--only NAME] [--rounds N] [--plaintext] [--out DIR]
 
 The pipeline on four hosts (network namespaces) under faults: kills, outages, a
-slow lossy link, poison. Needs root. Writes DIR/chaos.{json,md}; exit 1 when a
+slow lossy link, poison, a consumer group scaled out and back. Needs root. The
+hosts reach the broker over SASL_SSL (TLS from a private CA, SCRAM-SHA-512), as
+machines of a real deployment would. Writes DIR/chaos.{json,md}; exit 1 when a
 scenario failed.
 
   --quick      one scenario of each kind
   --only NAME  the scenarios whose name contains NAME
+  --rounds N   run the scenarios N times, every other round in reverse order (default 1)
+  --plaintext  a PLAINTEXT broker listener instead of SASL_SSL
   --out DIR    where the report goes (default bench/results)
   --help       this text
 `,
   options: {
     quick: { type: "boolean" },
     only: { type: "string" },
+    plaintext: { type: "boolean" },
+    rounds: { type: "string", default: "1" },
     inside: { type: "string" },
     out: { type: "string", default: "bench/results" },
   },
@@ -42,7 +48,7 @@ scenario failed.
 // Loaded once the flags are known: --help and a bad flag answer at once.
 const { hasCommand } = await import("../infra/process.ts");
 const { writeTinyModel } = await import("../test/helpers/tiny_model.ts");
-const { brokersOf, startBroker, startDatabase, stopDatabase } = await import("./cluster.ts");
+const { brokersOf, makeClusterCerts, startBroker, startDatabase, stopDatabase } = await import("./cluster.ts");
 const { checkNamespaces, createHosts, removeHosts } = await import("./netns.ts");
 const { renderChaosMarkdown } = await import("./report.ts");
 const { cpuSimdFlags } = await import("../infra/cpu.ts");
@@ -106,28 +112,36 @@ async function inside(netJson: string): Promise<void> {
       shape.outageMs / 1000
     } s; logs in ${dir}`,
   );
-  const partial = { net, dir, brokers: brokersOf(net), modelPath, log: say, databaseUrl: "" };
+  const security = values.plaintext ? null : await makeClusterCerts(net, dir);
+  const partial = { net, dir, brokers: brokersOf(net), security, modelPath, log: say, databaseUrl: "" };
   say("starting PostgreSQL on the db host");
   partial.databaseUrl = await startDatabase(net, join(dir, "postgres"));
-  say("starting the broker role on the broker host");
+  say(`starting the broker role on the broker host (${security ? "SASL_SSL, SCRAM-SHA-512" : "PLAINTEXT"})`);
   const c: Cluster = { ...partial, broker: await startBroker(partial) };
   const wanted = SCENARIOS.filter((s) => (values.only ? s.name.includes(values.only) : !quick || s.quick));
   const results: (ScenarioResult | { scenario: string; skipped: string })[] = [];
   const started = new Date();
   // Read at the start: the code measured is the code checked out when the run began.
   const commit = await gitCommit();
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number from 1: got '${values.rounds}'`);
+  // Every other round in reverse order: no scenario always runs first.
+  const plan = Array.from({ length: rounds }, (_, k) => (k % 2 === 0 ? wanted : [...wanted].reverse()).map((s) => ({
+    s,
+    label: rounds > 1 ? `${s.name}, round ${k + 1}` : s.name,
+  }))).flat();
   try {
-    for (const [i, s] of wanted.entries()) {
+    for (const [i, { s, label }] of plan.entries()) {
       const why = await s.unavailable?.(c);
       if (why) {
-        say(`${i + 1}/${wanted.length} ${s.name}: not run here: ${why}`);
-        results.push({ scenario: s.name, skipped: why });
+        say(`${i + 1}/${plan.length} ${label}: not run here: ${why}`);
+        results.push({ scenario: label, skipped: why });
         continue;
       }
-      say(`${i + 1}/${wanted.length} ${s.name}: running`);
-      const r = await runScenario(c, s, shape, `${run}_${i}`);
+      say(`${i + 1}/${plan.length} ${label}: running`);
+      const r = { ...(await runScenario(c, s, shape, `${run}_${i}`)), scenario: label };
       say(
-        `${i + 1}/${wanted.length} ${s.name}: ${
+        `${i + 1}/${plan.length} ${label}: ${
           r.ok ? "passed" : `FAILED: ${r.problems.join("; ")}`
         } (sent ${r.sent}, ${r.imageRows} image rows, ${r.inferenceRows} inference rows, replayed ${r.replayed}, recovery ${
           r.recoverySeconds ?? "—"
@@ -142,6 +156,7 @@ async function inside(netJson: string): Promise<void> {
   const report = {
     mode: quick ? "quick" : "full",
     commit,
+    listener: security ? "SASL_SSL" as const : "PLAINTEXT" as const,
     started: started.toISOString(),
     finished: new Date().toISOString(),
     machine: {

@@ -7,6 +7,7 @@
  * by {@link removeHosts}.
  */
 import { execFileSync } from "node:child_process";
+import process from "node:process";
 
 /** A host of the suite. */
 export interface Host {
@@ -84,6 +85,14 @@ export function removeHosts(prefix: string): void {
   const list = ip(["netns", "list"]).split("\n").map((l) => l.split(" ")[0] ?? "").filter((n) =>
     n.startsWith(`${prefix}-`)
   );
+  // A process left in a namespace (an interrupted run's nodes, broker, PostgreSQL) would outlive its removal.
+  for (const ns of list) {
+    for (const pid of ip(["netns", "pids", ns]).split("\n").map(Number).filter((n) => n > 0)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch { /* exited meanwhile */ }
+    }
+  }
   for (const ns of list) {
     try {
       ip(["netns", "del", ns]);

@@ -6,6 +6,8 @@ export interface ChaosReport {
   mode: string;
   /** The commit measured, with `-dirty` when the tree had changes. */
   commit?: string;
+  /** The broker's client listener the hosts used (reports before it was recorded: PLAINTEXT). */
+  listener?: "SASL_SSL" | "PLAINTEXT";
   started: string;
   finished: string;
   machine: { cores: number; cpu: string; cpuFlags?: string[]; memoryGiB: number; node: string };
@@ -23,7 +25,9 @@ export function renderChaosMarkdown(r: ChaosReport): string {
       r.started.slice(0, 16).replace("T", " ")
     } UTC on ${r.machine.cores} cores (${r.machine.cpu}${
       r.machine.cpuFlags?.length ? `; ${r.machine.cpuFlags.join(" ")}` : ""
-    }), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. Four hosts (network namespaces on one bridge); ${r.shape.images} images per scenario from ${r.shape.devices} cameras at ${r.shape.rate}/s each; outages of ${
+    }), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. Four hosts (network namespaces on one bridge) reaching the broker over ${
+      r.listener === "SASL_SSL" ? "SASL_SSL (TLS, SCRAM-SHA-512)" : "PLAINTEXT"
+    }; ${r.shape.images} images per scenario from ${r.shape.devices} cameras at ${r.shape.rate}/s each; outages of ${
       r.shape.outageMs / 1000
     } s.`,
     "",
@@ -47,5 +51,18 @@ export function renderChaosMarkdown(r: ChaosReport): string {
     );
   }
   const notes = r.results.flatMap((s) => ("notes" in s ? s.notes.map((n) => `- ${s.scenario}: ${n}`) : []));
-  return [...lines, "", ...notes, ""].join("\n");
+  return [...lines, "", ...measureTable(r.results), ...notes, ""].join("\n");
+}
+
+/** What the scenarios measured beyond the counts, one row each, as a table (none when no scenario did). */
+function measureTable(results: ChaosReport["results"]): string[] {
+  const measured = results.filter((s): s is ScenarioResult => "measures" in s && s.measures !== undefined);
+  if (measured.length === 0) return [];
+  const names = [...new Set(measured.flatMap((s) => Object.keys(s.measures!)))];
+  return [
+    `| scenario | ${names.join(" | ")} |`,
+    `| --- |${" --- |".repeat(names.length)}`,
+    ...measured.map((s) => `| ${s.scenario} | ${names.map((n) => s.measures![n] ?? "—").join(" | ")} |`),
+    "",
+  ];
 }

@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { committedTotal, createKafkaClient, endOffsetTotal } from "../actors/kafka/mod.ts";
+import { committedTotal, createKafkaClient, endOffsetTotal, type KafkaGroupProtocol } from "../actors/kafka/mod.ts";
 import { sha256Hex } from "../protocols/mod.ts";
 import { tinyEnvelope } from "../test/helpers/tiny_model.ts";
 import {
@@ -17,7 +17,9 @@ import {
   type Cluster,
   deadLettersByReason,
   KAFKA_PORT,
+  kcatSecurityArgs,
   NODE,
+  observerConnection,
   sqlValue,
   startBroker,
   startDatabase,
@@ -28,6 +30,7 @@ import { signalPostgres } from "../infra/mod.ts";
 import { until } from "../test/helpers/wait.ts";
 import { setLink } from "./netns.ts";
 import { type HostProcess, runOnHost, startOnHost } from "./processes.ts";
+import { scaleOut } from "./scale_out.ts";
 
 /** How big and how long a run is. */
 export interface RunShape {
@@ -59,6 +62,8 @@ export interface ScenarioResult {
   recoverySeconds: number | null;
   /** A consumer node killed and restarted: from its readiness until its rows flow again. */
   resumeSeconds: number | null;
+  /** What a scenario measured beyond the counts (seconds, rows), by name; see the scenario. */
+  measures?: Record<string, number>;
   notes: string[];
 }
 
@@ -70,11 +75,15 @@ export interface Run {
   schema: string;
   nodes: Record<"db" | "inference" | "simulator", HostProcess>;
   start(role: "db" | "inference" | "simulator"): Promise<void>;
+  /** Starts another node of `role` on its host (ops on `opsPort`); stopped with the others at the end. */
+  startAnother(role: "db" | "inference", name: string, opsPort: number): Promise<HostProcess>;
   rows(): Promise<number>;
   inferenceRows(): Promise<number>;
   notes: string[];
   /** Set by a fault that measures it (see ScenarioResult). */
   resumeSeconds: number | null;
+  /** Set by a fault that measures more (see ScenarioResult). */
+  measures: Record<string, number>;
 }
 
 /** A scenario: a fault (resolving with when it ended: the kill, or the heal) and what it adds to the expected counts. */
@@ -99,6 +108,10 @@ export interface Scenario {
   recoveryWithinS?: number;
   /** Longest accepted wait from a restarted consumer node's readiness to its rows flowing (see ScenarioResult). */
   resumeWithinS?: number;
+  /** Settings every node of the run gets beside the run's own (e.g. `KAFKA_GROUP_PROTOCOL`). */
+  env?: Record<string, string>;
+  /** The run's shape changed for this scenario (a longer run, say). */
+  shape?: Partial<RunShape>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -107,14 +120,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const midRun = (run: Run) =>
   until("a quarter of the images stored", async () => (await run.rows()) >= run.shape.images / 4, 120_000, 200);
 
-/** kill -9 of a role's whole process group, then the role started again on its host. */
-function killRole(role: "db" | "inference" | "simulator"): Scenario {
+/**
+ * kill -9 of a role's whole process group, then the role started again on its host. Under the consumer group
+ * protocol (`protocol`), a full-mode scenario: the restarted consumer waits out the killed one's session.
+ */
+function killRole(role: "db" | "inference" | "simulator", protocol?: KafkaGroupProtocol): Scenario {
   return {
-    name: `kill -9 ${role === "simulator" ? "simulator" : role} node`,
-    quick: true,
+    name: `kill -9 ${role === "simulator" ? "simulator" : role} node${protocol ? ` (${protocol} protocol)` : ""}`,
+    quick: protocol === undefined,
     replays: role === "db",
+    ...(protocol ? { env: { KAFKA_GROUP_PROTOCOL: protocol } } : {}),
     // Static membership: the restarted member takes its partitions back without waiting out the 30 s session.
-    ...(role === "simulator" ? {} : { resumeWithinS: 10 }),
+    ...(role === "simulator" || protocol === "consumer" ? {} : { resumeWithinS: 10 }),
     async fault(run) {
       await midRun(run);
       if (role === "db") await momentWithUncommittedRows(run);
@@ -129,6 +146,10 @@ function killRole(role: "db" | "inference" | "simulator"): Scenario {
         const before = await count();
         await until(`${role}'s rows flowing again`, async () => (await count()) > before, 120_000, 100);
         run.resumeSeconds = Math.round((Date.now() - readyAt) / 100) / 10;
+        run.measures = {
+          restartReadyS: Math.round((readyAt - killedAt) / 100) / 10,
+          rowsAfterRestartS: Math.round((Date.now() - killedAt) / 100) / 10,
+        };
       }
       return killedAt;
     },
@@ -137,7 +158,7 @@ function killRole(role: "db" | "inference" | "simulator"): Scenario {
 
 /** Freezes the db node until it has written rows whose offsets are not committed yet, so its kill shows a replay. */
 async function momentWithUncommittedRows(run: Run): Promise<void> {
-  const client = createKafkaClient({ brokers: run.c.brokers, clientId: "chaos-observer" });
+  const client = createKafkaClient({ ...observerConnection(run.c), brokers: run.c.brokers, clientId: "chaos-observer" });
   try {
     await until(
       "a moment with rows written but not committed",
@@ -331,7 +352,17 @@ const poison: Scenario = {
     );
     const camera = run.c.net.hosts["camera"]!;
     const kcat = (topic: string, paths: string[]) =>
-      runOnHost(camera, "kcat", ["-P", "-b", run.c.brokers.join(","), "-t", topic, "-k", "cam-poison", ...paths]);
+      runOnHost(camera, "kcat", [
+        "-P",
+        "-b",
+        run.c.brokers.join(","),
+        ...kcatSecurityArgs(run.c),
+        "-t",
+        topic,
+        "-k",
+        "cam-poison",
+        ...paths,
+      ]);
     await kcat(run.env["TOPIC_IMAGES"]!, [...files, killer]);
     await kcat(run.env["TOPIC_INFERENCES"]!, [refused]);
     return Date.now();
@@ -350,10 +381,19 @@ export const SCENARIOS: Scenario[] = [
   cutOff("inference"),
   slowLossyBroker,
   poison,
+  scaleOut("classic"),
+  scaleOut("consumer"),
+  killRole("db", "consumer"),
 ];
 
 /** Runs one scenario on the cluster and checks its counts. */
-export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag: string): Promise<ScenarioResult> {
+export async function runScenario(
+  c: Cluster,
+  s: Scenario,
+  runShape: RunShape,
+  tag: string,
+): Promise<ScenarioResult> {
+  const shape = { ...runShape, ...s.shape };
   const name = `chaos_${tag}`;
   const schema = name.toLowerCase();
   const env: Record<string, string> = {
@@ -370,6 +410,7 @@ export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag:
     MAX_MESSAGE_BYTES: "65536",
     DB_STATEMENT_TIMEOUT_MS: "2000",
     DB_CONNECT_TIMEOUT_S: "2",
+    ...s.env,
   };
   const roleEnv: Record<string, Record<string, string>> = {
     db: { DATABASE_URL: c.databaseUrl, UPSERT_BATCH: "100" },
@@ -392,6 +433,7 @@ export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag:
   };
   const hostOf = { db: "db", inference: "inference", simulator: "camera" } as const;
   const notes: string[] = [];
+  const others: HostProcess[] = [];
   const run: Run = {
     c,
     shape,
@@ -404,9 +446,19 @@ export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag:
         tag,
       });
     },
+    async startAnother(role, nodeName, opsPort) {
+      const p = await startNode(c, c.net.hosts[hostOf[role]]!, role, { ...env, ...roleEnv[role] }, {
+        tag,
+        name: nodeName,
+        opsPort,
+      });
+      others.push(p);
+      return p;
+    },
     rows: () => sqlValue(c, `SELECT count(*) FROM "${schema}".images`).catch(() => 0),
     inferenceRows: () => sqlValue(c, `SELECT count(*) FROM "${schema}".inferences`).catch(() => 0),
     resumeSeconds: null,
+    measures: {},
   };
   const result: ScenarioResult = {
     scenario: s.name,
@@ -455,6 +507,7 @@ export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag:
       );
       result.recoverySeconds = Math.round((Date.now() - healedAt) / 100) / 10;
       result.resumeSeconds = run.resumeSeconds;
+      if (Object.keys(run.measures).length > 0) result.measures = run.measures;
       if (s.recoveryWithinS !== undefined && result.recoverySeconds > s.recoveryWithinS) {
         result.problems.push(`recovery took ${result.recoverySeconds} s, more than ${s.recoveryWithinS} s`);
       }
@@ -475,7 +528,7 @@ export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag:
     const counted = await sqlValue(c, `SELECT coalesce(sum(images), 0) FROM "${schema}".devices`);
     result.duplicates = counted - result.imageRows;
     result.replayed = await sqlValue(c, `SELECT count(*) FROM "${schema}".images WHERE updated_at > received_at`);
-    result.deadLetters = await deadLettersByReason(c.brokers, env["TOPIC_DEADLETTER"]!);
+    result.deadLetters = await deadLettersByReason(c, env["TOPIC_DEADLETTER"]!);
     if (result.sent !== shape.images) result.problems.push(`sent ${result.sent}, not ${shape.images}`);
     if (result.imageRows !== wantImages) result.problems.push(`${result.imageRows} image rows, not ${wantImages}`);
     if (result.inferenceRows !== wantInferences) {
@@ -498,7 +551,7 @@ export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag:
   } catch (err) {
     result.problems.push(`the scenario failed: ${(err as Error).message}`);
   } finally {
-    await stopNodes(Object.values(run.nodes));
+    await stopNodes([...others, ...Object.values(run.nodes)]);
     await s.cleanup?.(c).catch((err: unknown) => result.problems.push(`cleanup failed: ${(err as Error).message}`));
   }
   result.ok = result.problems.length === 0;
@@ -507,7 +560,7 @@ export async function runScenario(c: Cluster, s: Scenario, shape: RunShape, tag:
 
 /** Dead letters in `topic` so far (end offsets; 0 while it does not exist). */
 async function letterCount(c: Cluster, topic: string): Promise<number> {
-  const client = createKafkaClient({ brokers: c.brokers, clientId: "chaos-observer" });
+  const client = createKafkaClient({ ...observerConnection(c), brokers: c.brokers, clientId: "chaos-observer" });
   try {
     return endOffsetTotal(await client.topicOffsets(topic));
   } finally {

@@ -13,6 +13,7 @@ export function kafkaConnectionOf(config: TroupeConfig): KafkaConnection {
   const { tls, sasl } = config.kafkaSecurity;
   return {
     client: config.kafkaClient,
+    groupProtocol: config.kafkaGroupProtocol,
     ...(tls
       ? { tls: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } }
       : {}),

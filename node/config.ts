@@ -7,7 +7,13 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
-import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, type KafkaClientKind } from "../actors/kafka/client.ts";
+import {
+  DEFAULT_KAFKA_CLIENT,
+  KAFKA_CLIENTS,
+  KAFKA_GROUP_PROTOCOLS,
+  type KafkaClientKind,
+  type KafkaGroupProtocol,
+} from "../actors/kafka/client.ts";
 import { DEFAULT_KAFKA_VERSION, KAFKA_VERSION_PATTERN } from "../infra/kafka_jvm.ts";
 import { troupeCacheDir, TroupeError } from "../system/mod.ts";
 import type { LogLevel } from "../system/mod.ts";
@@ -50,6 +56,8 @@ export interface TroupeConfig {
   readonly kafkaClient: KafkaClientKind;
   /** `KAFKA_GROUP_INSTANCE_ID`: static membership's id prefix; null: `NODE_ID`; "none": no static membership. */
   readonly kafkaGroupInstanceId: string | null;
+  /** `KAFKA_GROUP_PROTOCOL`: how the node's consumers join their groups. */
+  readonly kafkaGroupProtocol: KafkaGroupProtocol;
   /** TLS and SASL of every Kafka connection (`KAFKA_TLS*`, `KAFKA_SASL_*`). */
   readonly kafkaSecurity: KafkaSecurityConfig;
   /** The `broker` role's single-node KRaft broker. */
@@ -61,6 +69,8 @@ export interface TroupeConfig {
     readonly heap: string;
     /** `KAFKA_ADVERTISED_HOST`: the name other machines reach the broker by (non-loopback: listen on all interfaces). */
     readonly advertisedHost: string;
+    /** `KAFKA_BROKER_LISTENER`: the client listener's security (`sasl_ssl`: TLS and SCRAM logins). */
+    readonly listener: "plaintext" | "sasl_ssl";
   };
   /** `DATABASE_URL`; null: a local PostgreSQL started by the project. */
   readonly databaseUrl: string | null;
@@ -82,6 +92,9 @@ export class ConfigError extends TroupeError {
 }
 
 /** Every variable the configuration reads, with what it means; shown by `--help`. */
+/** `KAFKA_GROUP_PROTOCOL` when not set. */
+const DEFAULT_GROUP_PROTOCOL: KafkaGroupProtocol = "classic";
+
 export const CONFIG_VARIABLES: Record<string, string> = {
   ROLE: `roles this node runs, comma separated: ${
     ROLES.join(", ")
@@ -97,6 +110,8 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   KAFKA_CLIENT: `Kafka client package: ${KAFKA_CLIENTS.join(" or ")} (default ${DEFAULT_KAFKA_CLIENT})`,
   KAFKA_GROUP_INSTANCE_ID:
     "static group membership: each consumer joins as <this>-<role>, and a restart within the session timeout takes its partitions back without a rebalance (default NODE_ID; none: dynamic membership)",
+  KAFKA_GROUP_PROTOCOL:
+    `consumer group protocol: classic, or consumer (KIP-848: only partitions that change hands move; Kafka 4, KAFKA_CLIENT=platformatic) (default ${DEFAULT_GROUP_PROTOCOL})`,
   ...KAFKA_SECURITY_VARIABLES,
   KAFKA_PORT: "broker role: client port of the local Kafka broker (default 9092)",
   KAFKA_CONTROLLER_PORT: "broker role: KRaft controller port (default 9093)",
@@ -104,6 +119,8 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   KAFKA_VERSION:
     `broker role: Apache Kafka version taken from Maven Central (default ${DEFAULT_KAFKA_VERSION}; 3.9.x or 4.x)`,
   KAFKA_HEAP: "broker role: JVM heap of the broker (default 512m)",
+  KAFKA_BROKER_LISTENER:
+    "broker role: plaintext, or sasl_ssl (TLS from a private CA and SCRAM users, made in KAFKA_DATA_DIR/certs; clients need KAFKA_TLS_CA and KAFKA_SASL_*) (default plaintext)",
   KAFKA_ADVERTISED_HOST:
     "broker role: host name other machines reach the broker by; not loopback: listen on all interfaces (default 127.0.0.1)",
   DATABASE_URL: "PostgreSQL connection URL (secret password; default: a local cluster)",
@@ -204,6 +221,12 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
       z.string().regex(/^[A-Za-z0-9._-]{1,200}$/) as z.ZodType<string | null>,
       "1 to 200 letters, digits, '.', '_' or '-' (or none)",
     ),
+    kafkaGroupProtocol: get(
+      "KAFKA_GROUP_PROTOCOL",
+      DEFAULT_GROUP_PROTOCOL,
+      z.enum(KAFKA_GROUP_PROTOCOLS),
+      `one of ${KAFKA_GROUP_PROTOCOLS.join(", ")}`,
+    ),
     kafkaSecurity: readKafkaSecurity(raw, get, problems),
     broker: {
       port: get("KAFKA_PORT", 9092, port(false), "a port number from 1 to 65535"),
@@ -222,6 +245,12 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
         z.string().regex(/^[A-Za-z0-9.-]{1,253}$/),
         "a host name or IPv4 address",
       ),
+      listener: get(
+        "KAFKA_BROKER_LISTENER",
+        "plaintext",
+        z.enum(["plaintext", "sasl_ssl"]),
+        "plaintext or sasl_ssl",
+      ),
     },
     databaseUrl,
     shutdownDeadlineMs: get(
@@ -234,6 +263,9 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
     inference: readInferenceConfig(get, problems, cacheDir),
     cacheDir,
   };
+  if (config.kafkaGroupProtocol === "consumer" && config.kafkaClient === "kafkajs") {
+    problems.push("KAFKA_GROUP_PROTOCOL=consumer needs KAFKA_CLIENT=platformatic: kafkajs speaks only the classic protocol");
+  }
   if (config.broker.port === config.broker.controllerPort) {
     problems.push(`KAFKA_CONTROLLER_PORT must differ from KAFKA_PORT: both are ${config.broker.port}`);
   }

@@ -15,5 +15,9 @@ export async function startBrokerRole(system: ActorSystem, config: TroupeConfig)
     periodMs: 120_000,
     backoff: { minMs: 500, maxMs: 15_000, jitter: 0.2 },
   });
-  await startChild(sup, brokerKeeperSpec({ settings: config.broker, readiness: system.readiness }));
+  const { listener, ...settings } = config.broker;
+  await startChild(
+    sup,
+    brokerKeeperSpec({ settings, saslSsl: listener === "sasl_ssl", readiness: system.readiness }),
+  );
 }

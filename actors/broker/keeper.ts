@@ -5,8 +5,17 @@
  * the node's `kafka-broker` readiness up to date.
  */
 import type { ChildProcess } from "node:child_process";
-import { type LocalBrokerSettings, startBroker, terminate } from "../../infra/mod.ts";
-import { probeKafka } from "../kafka/mod.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type BrokerSecurity,
+  certFiles,
+  type LocalBrokerSettings,
+  makeBrokerCerts,
+  startBroker,
+  terminate,
+} from "../../infra/mod.ts";
+import { type KafkaConnection, probeKafka } from "../kafka/mod.ts";
 import {
   type ActorProps,
   type Behaviour,
@@ -31,7 +40,12 @@ export class BrokerExited extends TroupeError {
 
 /** Options of {@link brokerKeeper}. */
 export interface BrokerKeeperOptions {
-  settings: LocalBrokerSettings;
+  settings: Omit<LocalBrokerSettings, "security">;
+  /**
+   * A SASL_SSL client listener: a private CA, the broker's keystore and SCRAM users are made in `<dataDir>/certs`
+   * when missing (clients trust its `ca.pem` and log in as a user of its `secrets.json`). @default plaintext
+   */
+  saslSsl?: boolean;
   readiness: Readiness;
   /** Name of the readiness dependency. @default "kafka-broker" */
   dependency?: string;
@@ -52,7 +66,22 @@ export function brokerKeeper(options: BrokerKeeperOptions): Behaviour<BrokerKeep
   const behaviour: Behaviour<Msg, State> = {
     async init(ctx) {
       options.readiness.set(dep, false, "broker starting");
-      const b = await startBroker(options.settings, { log: ctx.log, probe: probeKafka, signal: ctx.signal });
+      const certDir = join(options.settings.dataDir, "certs");
+      const security = options.saslSsl
+        ? await makeBrokerCerts(certDir, [options.settings.advertisedHost ?? "127.0.0.1"], ctx.log)
+        : undefined;
+      const connection = security ? brokerClientConnection(security) : {};
+      const b = await startBroker(
+        { ...options.settings, ...(security ? { security } : {}) },
+        { log: ctx.log, probe: (brokers, ms) => probeKafka(brokers, ms, connection), signal: ctx.signal },
+      );
+      if (security) {
+        ctx.log.info("SASL_SSL listener: clients trust KAFKA_TLS_CA and log in as a user of the secrets file", {
+          KAFKA_TLS_CA: security.caPem,
+          secrets: certFiles(certDir).secrets,
+          users: security.users.map((u) => u.name),
+        });
+      }
       b.child.once("exit", (code, signal) => {
         ctx.self.trySend({ type: "broker.exited", pid: b.pid, code, signal });
       });
@@ -87,6 +116,15 @@ export function brokerKeeper(options: BrokerKeeperOptions): Behaviour<BrokerKeep
     }),
   };
   return behaviour;
+}
+
+/** How a client of a SASL_SSL broker made by troupe connects: its CA, and its first user with SCRAM-SHA-512. */
+export function brokerClientConnection(security: BrokerSecurity): KafkaConnection {
+  const user = security.users[0];
+  return {
+    tls: { ca: readFileSync(security.caPem, "utf8") },
+    ...(user ? { sasl: { mechanism: "scram-sha-512", username: user.name, password: user.password } } : {}),
+  };
 }
 
 /** The brokerKeeper actor as a supervisor's child: `keeper`, capacity 8, 20 s for the broker to stop. */

@@ -5,6 +5,7 @@
  * @module
  */
 export {
+  brokerClientConnection,
   BrokerExited,
   brokerKeeper,
   type BrokerKeeperMsg,

@@ -57,10 +57,17 @@ export interface BatchConsumerOptions {
   groupInstanceId?: string;
   /** @default 1048576 */
   maxBytesPerPartition?: number;
+  /**
+   * Consumer protocol with a `groupInstanceId`: how long a member refused because the group still holds its id (a
+   * killed incarnation's session, 45 s on a default broker) keeps joining again before it fails. @default 60000
+   */
+  releaseWaitMs?: number;
 }
 
 /** A running batch consumer. */
 export interface BatchConsumer {
+  /** The group protocol the member joined with (KIP-848's `consumer`, or `classic`). */
+  readonly groupProtocol: "classic" | "consumer";
   /** Stops fetching these partitions (after the batch in hand). */
   pause(tps: TopicPartition[]): void;
   resume(tps: TopicPartition[]): void;

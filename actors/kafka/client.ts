@@ -44,10 +44,21 @@ export interface KafkaSasl {
   password: string;
 }
 
+/** The consumer group protocols: Kafka's classic one, and KIP-848's consumer protocol (Kafka 4.0 and later). */
+export const KAFKA_GROUP_PROTOCOLS = ["classic", "consumer"] as const;
+/** One of {@link KAFKA_GROUP_PROTOCOLS}. */
+export type KafkaGroupProtocol = (typeof KAFKA_GROUP_PROTOCOLS)[number];
+
 /** How to reach Kafka beyond the broker list; everything that makes a client passes it on. */
 export interface KafkaConnection {
   /** Which client package talks to Kafka. @default DEFAULT_KAFKA_CLIENT */
   client?: KafkaClientKind;
+  /**
+   * How consumer group members join and get partitions: `classic` (JoinGroup/SyncGroup, every member gives up its
+   * partitions at each rebalance) or `consumer` (KIP-848: the broker assigns, only the partitions that change hands
+   * move; Kafka 4.0 or later, the platformatic adapter only). @default "classic"
+   */
+  groupProtocol?: KafkaGroupProtocol;
   /** TLS to the brokers. @default plaintext */
   tls?: KafkaTls;
   /** SASL authentication (over TLS, `SASL_SSL`, when `tls` is set too). @default none */
@@ -171,6 +182,12 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   const kind = options.client ?? DEFAULT_KAFKA_CLIENT;
   if (!isKafkaClientKind(kind)) {
     throw new Error(`unknown Kafka client '${String(kind)}': use one of ${KAFKA_CLIENTS.join(", ")}`);
+  }
+  if (options.groupProtocol !== undefined && !(KAFKA_GROUP_PROTOCOLS as readonly string[]).includes(options.groupProtocol)) {
+    throw new Error(`unknown group protocol '${String(options.groupProtocol)}': use one of ${KAFKA_GROUP_PROTOCOLS.join(", ")}`);
+  }
+  if (kind === "kafkajs" && options.groupProtocol === "consumer") {
+    throw new Error("KAFKA_GROUP_PROTOCOL=consumer needs KAFKA_CLIENT=platformatic: kafkajs speaks only the classic protocol");
   }
   let made: Promise<Omit<KafkaClient, "kind">> | null = null;
   const inner = () => (made ??= loadAdapter(kind).then((a) => a.createClient(options)));

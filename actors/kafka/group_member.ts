@@ -288,6 +288,7 @@ export async function sendPausing<T, M>(
 export function memberFigures(groupId: string, member: PausableMember): Record<string, unknown> {
   return {
     groupId,
+    groupProtocol: member.consumer.groupProtocol,
     assigned: member.consumer.assigned().length,
     paused: member.consumer.paused().map((tp) => `${tp.topic}:${tp.partition}`),
     lag: member.consumer.lag(),

@@ -44,6 +44,7 @@ const { values, positionals } = parseCli({
 // Loaded once the flags are known: --help and a bad flag answer at once.
 const { createLogger } = await import("../../system/mod.ts");
 const { probeKafka } = await import("../../actors/kafka/mod.ts");
+const { brokerClientConnection } = await import("../../actors/broker/mod.ts");
 const { makeBrokerCerts, runningBrokerPid, startBroker, terminate } = await import("../../infra/mod.ts");
 const { join } = await import("node:path");
 const log = createLogger({ fields: { script: "kafka" } });
@@ -67,12 +68,7 @@ switch (positionals[0]) {
   case "start": {
     const security = values["sasl-ssl"] ? await certs() : undefined;
     const user = security?.users[0];
-    const connection = security && user
-      ? {
-        tls: { ca: (await import("node:fs")).readFileSync(security.caPem, "utf8") },
-        sasl: { mechanism: "scram-sha-512" as const, username: user.name, password: user.password },
-      }
-      : {};
+    const connection = security ? brokerClientConnection(security) : {};
     const b = await startBroker(
       { ...settings, ...(security ? { security } : {}) },
       { log, probe: (brokers, ms) => probeKafka(brokers, ms, connection), detached: true },

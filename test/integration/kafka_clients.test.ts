@@ -1,5 +1,6 @@
 // The contract of troupe's Kafka client (actors/kafka/client.ts), run against the real
-// broker once per adapter: whatever KAFKA_CLIENT picks behaves the same.
+// broker once per adapter, and for platformatic once per group protocol: whatever
+// KAFKA_CLIENT and KAFKA_GROUP_PROTOCOL pick behaves the same.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import process from "node:process";
@@ -13,6 +14,8 @@ import {
   endOffsetTotal,
   KAFKA_CLIENTS,
   type KafkaClient,
+  type KafkaConnection,
+  type PartitionBatch,
   type TopicPartition,
 } from "../../actors/kafka/mod.ts";
 import { kafkaBrokers, uniqueName } from "../helpers/infra.ts";
@@ -28,11 +31,17 @@ async function topicOf(t: Test, client: KafkaClient, partitions: number): Promis
   return topic;
 }
 
-for (const kind of KAFKA_CLIENTS) {
+/** Each adapter, and the platformatic one under KIP-848's consumer group protocol as well. */
+const VARIANTS: { name: string; connection: KafkaConnection }[] = [
+  ...KAFKA_CLIENTS.map((kind) => ({ name: kind, connection: { client: kind } })),
+  { name: "platformatic (consumer protocol)", connection: { client: "platformatic", groupProtocol: "consumer" } },
+];
+
+for (const { name: kind, connection } of VARIANTS) {
   t.test(`${kind}: records, keys, headers and partitions come back as sent; offsets and commits are read back`, async (t) => {
-    const client = createKafkaClient({ brokers: kafkaBrokers(), client: kind });
+    const client = createKafkaClient({ brokers: kafkaBrokers(), ...connection });
     t.teardown(() => client.close());
-    t.equal(client.kind, kind);
+    t.equal(client.kind, connection.client);
     const info = await client.describeCluster();
     t.same(info.brokers.map((b) => `${b.host}:${b.port}`), kafkaBrokers(), "the cluster names the broker we reached");
     t.match(info.clusterId, /^[A-Za-z0-9_-]{22}$/, "a KRaft cluster id");
@@ -96,7 +105,7 @@ for (const kind of KAFKA_CLIENTS) {
   });
 
   t.test(`${kind}: an unresolved tail is fetched again; a paused partition is not fetched until resumed`, async (t) => {
-    const client = createKafkaClient({ brokers: kafkaBrokers(), client: kind });
+    const client = createKafkaClient({ brokers: kafkaBrokers(), ...connection });
     t.teardown(() => client.close());
     const topic = await topicOf(t, client, 2);
     const producer = await client.producer();
@@ -141,9 +150,9 @@ for (const kind of KAFKA_CLIENTS) {
   });
 
   t.test(`${kind}: a topic made with settings reports them; a stopped member's group resumes where it committed`, async (t) => {
-    const client = createKafkaClient({ brokers: kafkaBrokers(), client: kind });
+    const client = createKafkaClient({ brokers: kafkaBrokers(), ...connection });
     t.teardown(() => client.close());
-    const topic = uniqueName(`troupe_it_${kind}_cfg`);
+    const topic = uniqueName(`troupe_it_${client.kind}_cfg`);
     await client.ensureTopic(topic, { partitions: 1, configs: { "max.message.bytes": "2097152" } });
     t.teardown(() => client.deleteTopics([topic]).catch(() => {}));
     t.equal(await client.maxMessageBytes(topic), 2_097_152);
@@ -205,9 +214,9 @@ function murmur2(data: Buffer): number {
   return h | 0;
 }
 
-for (const kind of KAFKA_CLIENTS) {
+for (const { name: kind, connection } of VARIANTS) {
   t.test(`${kind}: a batch handler that throws ends the member with the error`, async (t) => {
-    const client = createKafkaClient({ brokers: kafkaBrokers(), client: kind });
+    const client = createKafkaClient({ brokers: kafkaBrokers(), ...connection });
     t.teardown(() => client.close());
     const topic = await topicOf(t, client, 1);
     const producer = await client.producer();
@@ -232,11 +241,15 @@ for (const kind of KAFKA_CLIENTS) {
 }
 
 /** A group member in a process of its own (killed with SIGKILL: no LeaveGroup reaches the broker). */
-async function memberProcess(t: Test, options: { topic: string; groupId: string; instanceId: string }) {
+async function memberProcess(
+  t: Test,
+  options: { topic: string; groupId: string; instanceId: string; groupProtocol?: "classic" | "consumer" },
+) {
   const mod = pathToFileURL(join(process.cwd(), "actors/kafka/mod.ts")).href;
+  const connection = { client: "platformatic", groupProtocol: options.groupProtocol ?? "classic" };
   const code = `
     const { createKafkaClient } = await import(${JSON.stringify(mod)});
-    const client = createKafkaClient({ brokers: ${JSON.stringify(kafkaBrokers())}, client: "platformatic" });
+    const client = createKafkaClient({ brokers: ${JSON.stringify(kafkaBrokers())}, ...${JSON.stringify(connection)} });
     await client.batchConsumer({
       groupId: ${JSON.stringify(options.groupId)}, topics: [${JSON.stringify(options.topic)}],
       groupInstanceId: ${JSON.stringify(options.instanceId)},
@@ -289,25 +302,111 @@ t.test("platformatic: a static member killed and restarted takes its partitions 
   t.same(assigned.map((tp) => tp.partition).sort(), [0, 1], "both partitions back");
 });
 
-t.test("platformatic: a second live member with the same group.instance.id fences the first, which says why", async (t) => {
-  const client = createKafkaClient({ brokers: kafkaBrokers(), client: "platformatic" });
+t.test("platformatic (consumer protocol): a static member killed and restarted is refused while its session lasts", async (t) => {
+  // Why KAFKA_GROUP_PROTOCOL defaults to classic: under KIP-848 the killed member keeps its group.instance.id until its
+  // session ends (45 s on a default broker), so the restart cannot take its partitions back at once.
+  const client = createKafkaClient({ brokers: kafkaBrokers(), client: "platformatic", groupProtocol: "consumer" });
   t.teardown(() => client.close());
-  const topic = await topicOf(t, client, 1);
+  const topic = await topicOf(t, client, 2);
   const groupId = uniqueName("g");
-  const crashes: unknown[] = [];
-  const options = {
+  const first = await memberProcess(t, { topic, groupId, instanceId: "node-1-db", groupProtocol: "consumer" });
+  first.kill("SIGKILL");
+  await new Promise((r) => first.once("exit", r));
+  const restartedAt = performance.now();
+  const refused = await client.batchConsumer({
     groupId,
     topics: [topic],
-    groupInstanceId: "same-id",
+    groupInstanceId: "node-1-db",
+    releaseWaitMs: 3_000,
     onBatch: async () => {},
+  }).then((m) => m.stop().then(() => null), (err: unknown) => err as Error);
+  t.match(String(refused?.message), /another live member has this member's group\.instance\.id 'node-1-db'/);
+  t.ok(performance.now() - restartedAt >= 3_000, "it joined again for the 3 s it was given before failing");
+});
+
+for (const groupProtocol of ["classic", "consumer"] as const) {
+  t.test(`platformatic (${groupProtocol} protocol): two live members with one group.instance.id: one is refused, and says why`, async (t) => {
+    const client = createKafkaClient({ brokers: kafkaBrokers(), client: "platformatic", groupProtocol });
+    t.teardown(() => client.close());
+    const topic = await topicOf(t, client, 1);
+    const crashes: unknown[] = [];
+    const options = {
+      groupId: uniqueName("g"),
+      topics: [topic],
+      groupInstanceId: "same-id",
+      // The consumer protocol refuses a newcomer while the id is held, and it joins again meanwhile (a killed
+      // incarnation's id is released when its session ends): 3 s of that here.
+      releaseWaitMs: 3_000,
+      onBatch: async () => {},
+    };
+    const a = await client.batchConsumer({ ...options, onCrash: (err) => crashes.push(err) });
+    t.teardown(() => a.stop());
+    // Classic: the newcomer joins and the broker fences the older member. Consumer protocol: the newcomer is refused.
+    const b = await client.batchConsumer(options).then(
+      (member) => {
+        t.teardown(() => member.stop());
+        return null;
+      },
+      (err: unknown) => err,
+    );
+    if (b) crashes.push(b);
+    await until("a member reports the shared id", () => crashes.length > 0, 30_000);
+    t.match(
+      String((crashes[0] as Error).message),
+      /another live member has this member's group\.instance\.id 'same-id' and the broker refused this one/,
+    );
+  });
+}
+
+/**
+ * A second member joins a group of one. Each member fetches every partition it holds and leaves the batches in hand
+ * (resolving nothing); `before` is the first member's latest batch of each partition, taken as the second joins.
+ */
+async function secondMemberJoins(t: Test, connection: KafkaConnection) {
+  const client = createKafkaClient({ brokers: kafkaBrokers(), ...connection });
+  t.teardown(() => client.close());
+  const topic = await topicOf(t, client, 4);
+  const producer = await client.producer();
+  t.teardown(() => producer.close());
+  await producer.send(topic, [0, 1, 2, 3].map((partition) => ({ key: null, value: `p${partition}`, partition })));
+  const groupId = uniqueName("g");
+  const member = async (latest: Map<number, PartitionBatch>) => {
+    const m = await client.batchConsumer({
+      groupId,
+      topics: [topic],
+      onBatch: async (b) => void latest.set(b.partition, b),
+    });
+    t.teardown(() => m.stop());
+    return m;
   };
-  const a = await client.batchConsumer({ ...options, onCrash: (err) => crashes.push(err) });
-  t.teardown(() => a.stop());
-  const b = await client.batchConsumer(options);
-  t.teardown(() => b.stop());
-  await until("the first member reports it was fenced", () => crashes.length > 0, 30_000);
-  t.match(
-    String((crashes[0] as Error).message),
-    /another member joined with this member's group\.instance\.id 'same-id'/,
+  const firstLatest = new Map<number, PartitionBatch>();
+  const first = await member(firstLatest);
+  await until("the first member holds a batch of every partition", () => firstLatest.size === 4, 30_000);
+  const before = new Map(firstLatest);
+  const second = await member(new Map());
+  await until(
+    "the partitions shared out",
+    () => first.assigned().length === 2 && second.assigned().length === 2,
+    60_000,
+  );
+  const kept = first.assigned().map((tp) => tp.partition);
+  return { before, kept, moved: [0, 1, 2, 3].filter((p) => !kept.includes(p)) };
+}
+
+t.test("platformatic (consumer protocol): a member joining moves only the partitions it takes; the others' batches stay live", async (t) => {
+  const { before, kept, moved } = await secondMemberJoins(t, { client: "platformatic", groupProtocol: "consumer" });
+  for (const p of kept) t.ok(before.get(p)!.active(), `partition ${p} stayed with the first member: its batch is live`);
+  for (const p of moved) t.notOk(before.get(p)!.active(), `partition ${p} moved: the first member's batch is stale`);
+});
+
+t.test("platformatic (classic protocol): a member joining makes every batch in hand stale (an eager rebalance)", async (t) => {
+  const { before } = await secondMemberJoins(t, { client: "platformatic", groupProtocol: "classic" });
+  for (const [p, b] of before) t.notOk(b.active(), `partition ${p}: stale`);
+});
+
+t.test("kafkajs has no consumer group protocol: asking for it is refused with the setting named", async (t) => {
+  t.throws(
+    () => createKafkaClient({ brokers: kafkaBrokers(), client: "kafkajs", groupProtocol: "consumer" }),
+    /KAFKA_GROUP_PROTOCOL=consumer needs KAFKA_CLIENT=platformatic/,
   );
 });

@@ -154,4 +154,10 @@ t.test("Kafka's client, membership, TLS and SASL: defaults, files read, problems
   );
   t.match(bad({ KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "p" }), "need KAFKA_SASL_MECHANISM");
   t.match(bad({ KAFKA_GROUP_INSTANCE_ID: "a b" }), /KAFKA_GROUP_INSTANCE_ID must be 1 to 200 letters/);
+  t.match(bad({ KAFKA_GROUP_PROTOCOL: "eager" }), "KAFKA_GROUP_PROTOCOL must be one of classic, consumer: got 'eager'");
+  t.match(
+    bad({ KAFKA_GROUP_PROTOCOL: "consumer", KAFKA_CLIENT: "kafkajs" }),
+    "KAFKA_GROUP_PROTOCOL=consumer needs KAFKA_CLIENT=platformatic",
+  );
+  t.equal(loadConfig({ env: { KAFKA_GROUP_PROTOCOL: "consumer" } }).kafkaGroupProtocol, "consumer");
 });

@@ -70,6 +70,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
   }
   let stopped: Promise<void> | null = null;
   return {
+    groupProtocol: "classic",
     pause: (tps) => c.pause(group(tps)),
     resume: (tps) => c.resume(group(tps)),
     paused: () => c.paused().flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))),

@@ -5,8 +5,13 @@
  * the package's group membership (join, sync, heartbeats on a timer, rejoin on a
  * rebalance), its `fetch` and its `commit`: each assigned partition has a position
  * (the next offset to fetch), a paused partition is left out of the next fetch, and
- * a batch's unresolved tail is fetched again. After every join the positions are
- * the group's committed offsets, as kafkajs does.
+ * a batch's unresolved tail is fetched again. A partition's position starts at
+ * the group's committed offset whenever it is (re)assigned, as kafkajs does.
+ *
+ * Both group protocols: the classic one (JoinGroup and SyncGroup, an eager
+ * rebalance whenever a member comes or goes) and KIP-848's consumer protocol
+ * (`groupProtocol: "consumer"`, Kafka 4: the broker assigns, in heartbeats, and
+ * moves only the partitions that change hands; see assignment.ts).
  */
 import { Consumer, type FetchOptions } from "@platformatic/kafka";
 import type {
@@ -18,6 +23,7 @@ import type {
 } from "../batch_consumer.ts";
 import type { KafkaClientOptions } from "../client.ts";
 import { baseOptions } from "./connection.ts";
+import { Assignment, flatAssignment, partitionKey as key } from "./assignment.ts";
 import { errorText, headersOf } from "./records.ts";
 import { renewAfterTimeout, renewingWhenSlow } from "./renew_connections.ts";
 
@@ -27,8 +33,6 @@ const IS_CONTROL = 1 << 5;
 /** Fetch errors in a row (with back-off) before the member gives up and reports a crash. */
 const MAX_FETCH_FAILURES = 8;
 
-const key = (topic: string, partition: number) => `${topic}:${partition}`;
-
 /** One topic of a fetch request. */
 type FetchRequestTopic = FetchOptions<Buffer, Buffer, Buffer, Buffer>["topics"][number];
 
@@ -37,18 +41,24 @@ export async function startBatchConsumer(
   client: KafkaClientOptions,
   options: BatchConsumerOptions,
 ): Promise<BatchConsumer> {
+  const eager = (client.groupProtocol ?? "classic") === "classic";
   const consumer = new Consumer({
     ...baseOptions(client),
     groupId: options.groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
-    heartbeatInterval: 3_000,
     maxWaitTime: 500,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+    // The consumer protocol's session and heartbeat interval are the broker's (group.consumer.session.timeout.ms,
+    // group.consumer.heartbeat.interval.ms); the classic protocol's are the member's.
+    ...(eager
+      ? { sessionTimeout: options.sessionTimeoutMs ?? 30_000, heartbeatInterval: 3_000 }
+      // The broker's range assignor spreads each topic over the members; its default (uniform) balances counts
+      // only, and gave one db node every images partition and the other every inferences partition (chaos suite).
+      : { groupProtocol: "consumer" as const, groupRemoteAssignor: "range" }),
   });
-  let assigned: TopicPartition[] = [];
-  let generation = 0;
-  let needPositions = true;
+  const assignment = new Assignment();
+  /** Partitions (re)assigned whose positions are not read yet. */
+  const unpositioned = new Set<string>();
   const positions = new Map<string, bigint>();
   const paused = new Map<string, TopicPartition>();
   const lag = new Map<string, number>();
@@ -67,18 +77,25 @@ export async function startBatchConsumer(
     options.onCrash?.(err);
   };
 
-  consumer.on("consumer:group:join", (payload) => {
-    assigned = (payload.assignments ?? []).flatMap((a) =>
-      a.partitions.map((partition) => ({ topic: a.topic, partition }))
-    );
-    const keys = new Set(assigned.map((tp) => key(tp.topic, tp.partition)));
-    for (const k of [...lag.keys()]) if (!keys.has(k)) lag.delete(k);
-    for (const k of [...paused.keys()]) if (!keys.has(k)) paused.delete(k);
-    generation++;
-    needPositions = true;
-    options.onAssign?.(assigned);
+  /** Takes the package's assignment now (`eager`: a classic join, where every partition was given up). */
+  const reassign = (eager: boolean) => {
+    const started = assignment.update(flatAssignment(consumer.assignments), eager);
+    if (started === null) return;
+    for (const k of [...positions.keys()]) if (!assignment.has(k)) positions.delete(k);
+    for (const k of [...unpositioned]) if (!assignment.has(k)) unpositioned.delete(k);
+    for (const k of [...lag.keys()]) if (!assignment.has(k)) lag.delete(k);
+    for (const k of [...paused.keys()]) if (!assignment.has(k)) paused.delete(k);
+    for (const k of started) {
+      positions.delete(k);
+      unpositioned.add(k);
+    }
+    options.onAssign?.(assignment.list);
     poke();
-  });
+  };
+  // Classic: the assignment comes with each join. Consumer protocol: in heartbeat answers, which the package takes
+  // (and acknowledges) before the next heartbeat ends.
+  consumer.on("consumer:group:join", () => reassign(eager));
+  if (!eager) consumer.on("consumer:heartbeat:end", () => reassign(false));
   // A rejoin that failed for good arrives as an 'error' event (an EventEmitter throws one nobody listens to).
   consumer.on("error", (err: unknown) => crash(fenced(err)));
   // Another live member joined with this member's group.instance.id: the broker fenced this one for good.
@@ -86,30 +103,50 @@ export async function startBatchConsumer(
     if (/FENCED_INSTANCE_ID/.test(errorText(e.error))) crash(fenced(e.error));
     // A heartbeat that timed out leaves its socket on TCP's back-off: the next requests go on new connections.
     else renewAfterTimeout(consumer, e.error);
+    // The consumer protocol: a member the broker fenced (or forgot) has given up its partitions and joins again.
+    if (!eager) reassign(false);
   });
   const fenced = (err: unknown) =>
-    /FENCED_INSTANCE_ID/.test(errorText(err))
+    /FENCED_INSTANCE_ID|UNRELEASED_INSTANCE_ID/.test(errorText(err))
       ? new Error(
-        `group ${options.groupId}: another member joined with this member's group.instance.id '${options.groupInstanceId}' ` +
-          "and the broker fenced this one; each member needs an id of its own (KAFKA_GROUP_INSTANCE_ID, NODE_ID)",
+        `group ${options.groupId}: another live member has this member's group.instance.id '${options.groupInstanceId}' ` +
+          "and the broker refused this one; each member needs an id of its own (KAFKA_GROUP_INSTANCE_ID, NODE_ID)",
+        { cause: err },
+      )
+      : /UNSUPPORTED_VERSION|UNSUPPORTED_ASSIGNOR|GROUP_ID_NOT_FOUND/.test(errorText(err)) && !eager
+      ? new Error(
+        `group ${options.groupId}: the broker refused the consumer group protocol (KAFKA_GROUP_PROTOCOL=consumer ` +
+          "needs Kafka 4.0 or later with the feature group.version=1: a cluster formatted by Kafka 3.x keeps version 0 " +
+          "until `kafka-features.sh upgrade --feature group.version=1`); or use KAFKA_GROUP_PROTOCOL=classic",
         { cause: err },
       )
       : err;
 
   for (const topic of options.topics) consumer.topics.track(topic);
   try {
-    await consumer.joinGroup({});
+    if (eager) await consumer.joinGroup({});
+    else {
+      // The package joins a consumer-protocol group only by opening a message stream. The stream is closed at once
+      // (it would fetch on its own); the membership and its heartbeats stay, and the topics stay subscribed
+      // (tracked above as well, and tracking counts).
+      const stream = await consumer.consume({ topics: options.topics, mode: "latest", autocommit: false });
+      await stream.close();
+    }
   } catch (err) {
     await consumer.close().catch(() => {});
-    throw err;
+    throw fenced(err);
   }
 
-  /** Positions from the group's committed offsets; a partition with none starts at the earliest or the latest. */
+  /**
+   * Positions of the partitions (re)assigned from the group's committed offsets; a partition with none starts at the
+   * earliest or the latest. A partition whose epoch moved on meanwhile stays unpositioned.
+   */
   const loadPositions = async () => {
+    const wanted = assignment.list.filter((tp) => unpositioned.has(key(tp.topic, tp.partition)));
+    const epochs = new Map(wanted.map((tp) => [key(tp.topic, tp.partition), assignment.epochOf(key(tp.topic, tp.partition))]));
     const byTopic = new Map<string, number[]>();
-    for (const tp of assigned) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+    for (const tp of wanted) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-    positions.clear();
     if (topics.length === 0) return;
     const committed = await consumer.listCommittedOffsets({ topics });
     const fallback = await consumer.listOffsets({
@@ -118,18 +155,21 @@ export async function startBatchConsumer(
     });
     for (const { topic, partitions } of topics) {
       for (const p of partitions) {
+        const k = key(topic, p);
+        if (assignment.epochOf(k) !== epochs.get(k)) continue;
         const c = committed.get(topic)?.[p];
-        positions.set(key(topic, p), c !== undefined && c >= 0n ? c : (fallback.get(topic)?.[p] ?? 0n));
+        positions.set(k, c !== undefined && c >= 0n ? c : (fallback.get(topic)?.[p] ?? 0n));
+        unpositioned.delete(k);
       }
     }
   };
 
   /** Moves positions outside a partition's log back inside it (retention removed them, or a topic was recreated). */
   const clampPositions = async () => {
-    const topics = [...new Set(assigned.map((tp) => tp.topic))];
+    const topics = [...new Set(assignment.list.map((tp) => tp.topic))];
     const earliest = await consumer.listOffsets({ topics, timestamp: -2n });
     const latest = await consumer.listOffsets({ topics, timestamp: -1n });
-    for (const tp of assigned) {
+    for (const tp of assignment.list) {
       const k = key(tp.topic, tp.partition);
       const lo = earliest.get(tp.topic)?.[tp.partition] ?? 0n;
       const hi = latest.get(tp.topic)?.[tp.partition] ?? 0n;
@@ -140,7 +180,10 @@ export async function startBatchConsumer(
 
   /** One fetch of every assigned, unpaused partition, one request per leader; batches by partition. */
   const fetchOnce = async (): Promise<PartitionBatch[]> => {
-    const wanted = assigned.filter((tp) => !paused.has(key(tp.topic, tp.partition)));
+    const wanted = assignment.list.filter((tp) =>
+      !paused.has(key(tp.topic, tp.partition)) && positions.has(key(tp.topic, tp.partition))
+    );
+    const fetchedIn = new Map(wanted.map((tp) => [key(tp.topic, tp.partition), assignment.epochOf(key(tp.topic, tp.partition))]));
     if (wanted.length === 0) return [];
     const metadata = await consumer.metadata({ topics: [...new Set(wanted.map((tp) => tp.topic))] });
     const byLeader = new Map<number, Map<string, FetchRequestTopic>>();
@@ -165,7 +208,6 @@ export async function startBatchConsumer(
         lastFetchedEpoch: -1,
       });
     }
-    const fetchedIn = generation;
     const responses = await Promise.all(
       [...byLeader].map(([node, topics]) =>
         renewingWhenSlow(consumer, () => consumer.fetch({ node, topics: [...topics.values()], maxWaitTime: 500 }))
@@ -178,6 +220,9 @@ export async function startBatchConsumer(
         if (topic === undefined) continue;
         for (const p of t.partitions) {
           const k = key(topic, p.partitionIndex);
+          const epoch = fetchedIn.get(k);
+          const current = () => epoch !== undefined && assignment.epochOf(k) === epoch;
+          if (!current()) continue; // reassigned (or given up) while the fetch was out
           const from = positions.get(k) ?? 0n;
           const records: ConsumedRecord[] = [];
           let next = from;
@@ -204,7 +249,7 @@ export async function startBatchConsumer(
           lag.set(k, Math.max(0, Number(p.highWatermark - next)));
           if (records.length === 0) {
             // Only control records (transaction markers) or nothing: move past them.
-            if (next > from && fetchedIn === generation) positions.set(k, next);
+            if (next > from) positions.set(k, next);
             continue;
           }
           batches.push({
@@ -212,12 +257,12 @@ export async function startBatchConsumer(
             partition: p.partitionIndex,
             records,
             resolve: (offset) => {
-              if (fetchedIn === generation) positions.set(k, BigInt(offset) + 1n);
+              if (current()) positions.set(k, BigInt(offset) + 1n);
             },
             heartbeat: async () => {
-              if (fetchedIn !== generation) throw new Error(`group ${options.groupId} is rebalancing`);
+              if (!current()) throw new Error(`group ${options.groupId} is rebalancing: ${k} was reassigned`);
             },
-            active: () => !stopping && !crashed && fetchedIn === generation,
+            active: () => !stopping && !crashed && current(),
           });
         }
       }
@@ -241,13 +286,8 @@ export async function startBatchConsumer(
     let failures = 0;
     while (!stopping && !crashed) {
       try {
-        if (needPositions) {
-          needPositions = false;
-          const at = generation;
-          await loadPositions();
-          if (at !== generation) continue;
-        }
-        if (assigned.every((tp) => paused.has(key(tp.topic, tp.partition)))) {
+        if (unpositioned.size > 0) await loadPositions();
+        if (assignment.list.every((tp) => paused.has(key(tp.topic, tp.partition)) || !positions.has(key(tp.topic, tp.partition)))) {
           await idle(1000);
           continue;
         }
@@ -283,6 +323,7 @@ export async function startBatchConsumer(
   const byTopic = (tps: TopicPartition[]) => tps.map((tp) => [key(tp.topic, tp.partition), tp] as const);
   let stopped: Promise<void> | null = null;
   return {
+    groupProtocol: eager ? "classic" : "consumer",
     pause: (tps) => {
       for (const [k, tp] of byTopic(tps)) paused.set(k, { topic: tp.topic, partition: tp.partition });
     },
@@ -291,7 +332,7 @@ export async function startBatchConsumer(
       poke();
     },
     paused: () => [...paused.values()],
-    assigned: () => assigned,
+    assigned: () => assignment.list,
     lag: () => Object.fromEntries(lag),
     commit: async (offsets) => {
       try {
