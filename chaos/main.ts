@@ -30,7 +30,7 @@ machines of a real deployment would. Writes DIR/chaos.{json,md}; exit 1 when a
 scenario failed.
 
   --quick      one scenario of each kind
-  --only NAME  the scenarios whose name contains NAME
+  --only NAME  the scenarios whose name contains NAME (given again: either)
   --rounds N   run the scenarios N times, every other round in reverse order (default 1)
   --plaintext  a PLAINTEXT broker listener instead of SASL_SSL
   --out DIR    where the report goes (default bench/results)
@@ -38,7 +38,7 @@ scenario failed.
 `,
   options: {
     quick: { type: "boolean" },
-    only: { type: "string" },
+    only: { type: "string", multiple: true },
     plaintext: { type: "boolean" },
     rounds: { type: "string", default: "1" },
     inside: { type: "string" },
@@ -118,18 +118,22 @@ async function inside(netJson: string): Promise<void> {
   partial.databaseUrl = await startDatabase(net, join(dir, "postgres"));
   say(`starting the broker role on the broker host (${security ? "SASL_SSL, SCRAM-SHA-512" : "PLAINTEXT"})`);
   const c: Cluster = { ...partial, broker: await startBroker(partial) };
-  const wanted = SCENARIOS.filter((s) => (values.only ? s.name.includes(values.only) : !quick || s.quick));
+  const only = (values.only as string[] | undefined) ?? [];
+  const wanted = SCENARIOS.filter((s) => (only.length > 0 ? only.some((o) => s.name.includes(o)) : !quick || s.quick));
   const results: (ScenarioResult | { scenario: string; skipped: string })[] = [];
   const started = new Date();
   // Read at the start: the code measured is the code checked out when the run began.
   const commit = await gitCommit();
   const rounds = Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number from 1: got '${values.rounds}'`);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new Error(`--rounds must be a whole number from 1: got '${values.rounds}'`);
+  }
   // Every other round in reverse order: no scenario always runs first.
-  const plan = Array.from({ length: rounds }, (_, k) => (k % 2 === 0 ? wanted : [...wanted].reverse()).map((s) => ({
-    s,
-    label: rounds > 1 ? `${s.name}, round ${k + 1}` : s.name,
-  }))).flat();
+  const plan = Array.from({ length: rounds }, (_, k) =>
+    (k % 2 === 0 ? wanted : [...wanted].reverse()).map((s) => ({
+      s,
+      label: rounds > 1 ? `${s.name}, round ${k + 1}` : s.name,
+    }))).flat();
   try {
     for (const [i, { s, label }] of plan.entries()) {
       const why = await s.unavailable?.(c);

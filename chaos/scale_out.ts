@@ -58,7 +58,12 @@ export function scaleOut(protocol: KafkaGroupProtocol): Scenario {
       const joinAt = Date.now();
       const second = await run.startAnother("db", "db2", SECOND_OPS_PORT);
       const readyAt = Date.now();
-      await until("the second db node stores rows", async () => (await figure(SECOND_OPS_PORT, "consumed")) > 0, 60_000, 100);
+      await until(
+        "the second db node stores rows",
+        async () => (await figure(SECOND_OPS_PORT, "consumed")) > 0,
+        60_000,
+        100,
+      );
       const sharedAt = Date.now();
       await until(
         "the partitions shared by both members",
@@ -70,7 +75,12 @@ export function scaleOut(protocol: KafkaGroupProtocol): Scenario {
       );
       // Both members store rows for a while before the second leaves.
       const before = await figure(SECOND_OPS_PORT, "consumed");
-      await until("the second node stores 100 more", async () => (await figure(SECOND_OPS_PORT, "consumed")) >= before + 100, 60_000, 100);
+      await until(
+        "the second node stores 100 more",
+        async () => (await figure(SECOND_OPS_PORT, "consumed")) >= before + 100,
+        60_000,
+        100,
+      );
       const leaveAt = Date.now();
       second.signal("SIGTERM");
       await second.exited;
@@ -105,7 +115,9 @@ export function scaleOut(protocol: KafkaGroupProtocol): Scenario {
       run.notes.push(
         `join: the second node ready ${run.measures["secondNodeReadyS"]} s after its start, its first rows ` +
           `${run.measures["joinS"]} s after; leave: the first node holds every partition and stores rows ` +
-          `${run.measures["leaveS"]} s after the second was told to stop (its stop took ${run.measures["leaveStopS"]} s); ` +
+          `${run.measures["leaveS"]} s after the second was told to stop (its stop took ${
+            run.measures["leaveStopS"]
+          } s); ` +
           `longest pause in image or inference rows: join ${run.measures["joinPauseS"]} s, leave ` +
           `${run.measures["leavePauseS"]} s, steady ${run.measures["steadyGapS"]} s`,
       );

@@ -158,7 +158,11 @@ function killRole(role: "db" | "inference" | "simulator", protocol?: KafkaGroupP
 
 /** Freezes the db node until it has written rows whose offsets are not committed yet, so its kill shows a replay. */
 async function momentWithUncommittedRows(run: Run): Promise<void> {
-  const client = createKafkaClient({ ...observerConnection(run.c), brokers: run.c.brokers, clientId: "chaos-observer" });
+  const client = createKafkaClient({
+    ...observerConnection(run.c),
+    brokers: run.c.brokers,
+    clientId: "chaos-observer",
+  });
   try {
     await until(
       "a moment with rows written but not committed",

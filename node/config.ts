@@ -264,7 +264,9 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
     cacheDir,
   };
   if (config.kafkaGroupProtocol === "consumer" && config.kafkaClient === "kafkajs") {
-    problems.push("KAFKA_GROUP_PROTOCOL=consumer needs KAFKA_CLIENT=platformatic: kafkajs speaks only the classic protocol");
+    problems.push(
+      "KAFKA_GROUP_PROTOCOL=consumer needs KAFKA_CLIENT=platformatic: kafkajs speaks only the classic protocol",
+    );
   }
   if (config.broker.port === config.broker.controllerPort) {
     problems.push(`KAFKA_CONTROLLER_PORT must differ from KAFKA_PORT: both are ${config.broker.port}`);

@@ -183,11 +183,17 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   if (!isKafkaClientKind(kind)) {
     throw new Error(`unknown Kafka client '${String(kind)}': use one of ${KAFKA_CLIENTS.join(", ")}`);
   }
-  if (options.groupProtocol !== undefined && !(KAFKA_GROUP_PROTOCOLS as readonly string[]).includes(options.groupProtocol)) {
-    throw new Error(`unknown group protocol '${String(options.groupProtocol)}': use one of ${KAFKA_GROUP_PROTOCOLS.join(", ")}`);
+  if (
+    options.groupProtocol !== undefined && !(KAFKA_GROUP_PROTOCOLS as readonly string[]).includes(options.groupProtocol)
+  ) {
+    throw new Error(
+      `unknown group protocol '${String(options.groupProtocol)}': use one of ${KAFKA_GROUP_PROTOCOLS.join(", ")}`,
+    );
   }
   if (kind === "kafkajs" && options.groupProtocol === "consumer") {
-    throw new Error("KAFKA_GROUP_PROTOCOL=consumer needs KAFKA_CLIENT=platformatic: kafkajs speaks only the classic protocol");
+    throw new Error(
+      "KAFKA_GROUP_PROTOCOL=consumer needs KAFKA_CLIENT=platformatic: kafkajs speaks only the classic protocol",
+    );
   }
   let made: Promise<Omit<KafkaClient, "kind">> | null = null;
   const inner = () => (made ??= loadAdapter(kind).then((a) => a.createClient(options)));

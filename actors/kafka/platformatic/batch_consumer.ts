@@ -143,7 +143,9 @@ export async function startBatchConsumer(
    */
   const loadPositions = async () => {
     const wanted = assignment.list.filter((tp) => unpositioned.has(key(tp.topic, tp.partition)));
-    const epochs = new Map(wanted.map((tp) => [key(tp.topic, tp.partition), assignment.epochOf(key(tp.topic, tp.partition))]));
+    const epochs = new Map(
+      wanted.map((tp) => [key(tp.topic, tp.partition), assignment.epochOf(key(tp.topic, tp.partition))]),
+    );
     const byTopic = new Map<string, number[]>();
     for (const tp of wanted) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
@@ -183,7 +185,9 @@ export async function startBatchConsumer(
     const wanted = assignment.list.filter((tp) =>
       !paused.has(key(tp.topic, tp.partition)) && positions.has(key(tp.topic, tp.partition))
     );
-    const fetchedIn = new Map(wanted.map((tp) => [key(tp.topic, tp.partition), assignment.epochOf(key(tp.topic, tp.partition))]));
+    const fetchedIn = new Map(
+      wanted.map((tp) => [key(tp.topic, tp.partition), assignment.epochOf(key(tp.topic, tp.partition))]),
+    );
     if (wanted.length === 0) return [];
     const metadata = await consumer.metadata({ topics: [...new Set(wanted.map((tp) => tp.topic))] });
     const byLeader = new Map<number, Map<string, FetchRequestTopic>>();
@@ -287,7 +291,11 @@ export async function startBatchConsumer(
     while (!stopping && !crashed) {
       try {
         if (unpositioned.size > 0) await loadPositions();
-        if (assignment.list.every((tp) => paused.has(key(tp.topic, tp.partition)) || !positions.has(key(tp.topic, tp.partition)))) {
+        if (
+          assignment.list.every((tp) =>
+            paused.has(key(tp.topic, tp.partition)) || !positions.has(key(tp.topic, tp.partition))
+          )
+        ) {
           await idle(1000);
           continue;
         }
