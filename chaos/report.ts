@@ -50,8 +50,42 @@ export function renderChaosMarkdown(r: ChaosReport): string {
       } | ${s.resumeSeconds === null || s.resumeSeconds === undefined ? "—" : `${s.resumeSeconds} s`} |`,
     );
   }
-  const notes = r.results.flatMap((s) => ("notes" in s ? s.notes.map((n) => `- ${s.scenario}: ${n}`) : []));
-  return [...lines, "", ...measureTable(r.results), ...notes, ""].join("\n");
+  // A scenario run in several rounds says each of its notes once.
+  const notes = [
+    ...new Set(r.results.flatMap((s) => ("notes" in s ? s.notes.map((n) => `- ${baseName(s.scenario)}: ${n}`) : []))),
+  ];
+  return [...lines, "", ...measureTable(r.results), ...medianTable(r.results), ...notes, ""].join("\n");
+}
+
+/** A scenario's name without its round (`--rounds`). */
+const baseName = (label: string) => label.replace(/, round \d+$/, "");
+
+/** The median of each measure over a scenario's rounds, when it ran more than one. */
+function medianTable(results: ChaosReport["results"]): string[] {
+  const measured = results.filter((s): s is ScenarioResult => "measures" in s && s.measures !== undefined);
+  const byName = new Map<string, ScenarioResult[]>();
+  for (const s of measured) byName.set(baseName(s.scenario), [...(byName.get(baseName(s.scenario)) ?? []), s]);
+  if (![...byName.values()].some((rounds) => rounds.length > 1)) return [];
+  const names = [...new Set(measured.flatMap((s) => Object.keys(s.measures!)))];
+  const median = (xs: number[]) => {
+    const v = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(v.length / 2);
+    return v.length % 2 ? v[m]! : Math.round(((v[m - 1]! + v[m]!) / 2) * 100) / 100;
+  };
+  return [
+    "Medians over the rounds:",
+    "",
+    `| scenario | rounds | ${names.join(" | ")} | replayed rows |`,
+    `| --- | --- |${" --- |".repeat(names.length + 1)}`,
+    ...[...byName].map(([name, rounds]) => {
+      const cells = names.map((n) => {
+        const xs = rounds.map((s) => s.measures![n]).filter((x): x is number => x !== undefined);
+        return xs.length ? String(median(xs)) : "—";
+      });
+      return `| ${name} | ${rounds.length} | ${cells.join(" | ")} | ${median(rounds.map((s) => s.replayed))} |`;
+    }),
+    "",
+  ];
 }
 
 /** What the scenarios measured beyond the counts, one row each, as a table (none when no scenario did). */

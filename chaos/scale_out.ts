@@ -112,15 +112,6 @@ export function scaleOut(protocol: KafkaGroupProtocol): Scenario {
         joinPauseS: await pauses(joinAt, sharedAt + 2_000),
         leavePauseS: await pauses(leaveAt, backAt + 2_000),
       };
-      run.notes.push(
-        `join: the second node ready ${run.measures["secondNodeReadyS"]} s after its start, its first rows ` +
-          `${run.measures["joinS"]} s after; leave: the first node holds every partition and stores rows ` +
-          `${run.measures["leaveS"]} s after the second was told to stop (its stop took ${
-            run.measures["leaveStopS"]
-          } s); ` +
-          `longest pause in image or inference rows: join ${run.measures["joinPauseS"]} s, leave ` +
-          `${run.measures["leavePauseS"]} s, steady ${run.measures["steadyGapS"]} s`,
-      );
       return Date.now();
     },
   };
