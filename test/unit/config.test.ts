@@ -160,4 +160,7 @@ t.test("Kafka's client, membership, TLS and SASL: defaults, files read, problems
     "KAFKA_GROUP_PROTOCOL=consumer needs KAFKA_CLIENT=platformatic",
   );
   t.equal(loadConfig({ env: { KAFKA_GROUP_PROTOCOL: "consumer" } }).kafkaGroupProtocol, "consumer");
+  t.match(bad({ KAFKA_BROKER_LISTENER: "ssl" }), "KAFKA_BROKER_LISTENER must be plaintext or sasl_ssl: got 'ssl'");
+  t.equal(loadConfig({ env: { KAFKA_BROKER_LISTENER: "sasl_ssl" } }).broker.listener, "sasl_ssl");
+  t.equal(loadConfig({ env: {} }).broker.listener, "plaintext");
 });
