@@ -7,7 +7,8 @@
  * inside a node carry the header's value in a `traceparent` field, which is what
  * the runtime's message traces pick up (system/trace.ts).
  */
-import { randomBytes } from "node:crypto";
+import { Buffer } from "node:buffer";
+import { randomFillSync } from "node:crypto";
 
 /** The Kafka header (and HTTP header) name. */
 export const TRACEPARENT_HEADER = "traceparent";
@@ -49,9 +50,21 @@ export function traceIdOf(value: string | undefined | null): string | null {
   return parseTraceparent(value)?.traceId ?? null;
 }
 
+/**
+ * Random bytes for ids come from a pool refilled from the CSPRNG 4 KiB at a time: one `randomFillSync` per ~170
+ * traces instead of one `randomBytes` per id (6% of the simulator's main thread in a profile).
+ */
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
 function hex(bytes: number): string {
   for (;;) {
-    const s = randomBytes(bytes).toString("hex");
+    if (used + bytes > pool.length) {
+      randomFillSync(pool);
+      used = 0;
+    }
+    const s = pool.toString("hex", used, used + bytes);
+    used += bytes;
     if (!/^0+$/.test(s)) return s;
   }
 }

@@ -25,3 +25,11 @@ t.test("traceparent: new traces, the next hop keeps the trace id, invalid values
   ) t.equal(parseTraceparent(bad), null, JSON.stringify(bad));
   t.match(childTraceparent("garbage"), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/, "a bad parent starts a new trace");
 });
+
+t.test("trace ids stay distinct across refills of the random pool", async (t) => {
+  // 1,000 traces take 24 bytes each: several refills of the 4 KiB pool.
+  const ids = Array.from({ length: 1000 }, () => newTraceparent());
+  t.ok(ids.every((id) => parseTraceparent(id) !== null), "each one valid");
+  t.equal(new Set(ids.map((id) => traceIdOf(id))).size, 1000, "no trace id twice");
+  t.equal(new Set(ids.map((id) => parseTraceparent(id)!.spanId)).size, 1000, "no span id twice");
+});
