@@ -31,41 +31,9 @@ import { until } from "../test/helpers/wait.ts";
 import { setLink } from "./netns.ts";
 import { type HostProcess, runOnHost, startOnHost } from "./processes.ts";
 import { scaleOut } from "./scale_out.ts";
+import type { RunShape, ScenarioResult } from "../bench/chaos_report.ts";
 
-/** How big and how long a run is. */
-export interface RunShape {
-  images: number;
-  devices: number;
-  /** Images per second per camera. */
-  rate: number;
-  /** How long a fault lasts before it is healed. */
-  outageMs: number;
-  /** Longest wait for every count after the heal. */
-  settleMs: number;
-}
-
-/** What one scenario measured. */
-export interface ScenarioResult {
-  scenario: string;
-  ok: boolean;
-  problems: string[];
-  sent: number;
-  imageRows: number;
-  inferenceRows: number;
-  /** Images counted twice in `devices` (0 when nothing was duplicated). */
-  duplicates: number;
-  /** Image rows written again by a replay (updated, not added). */
-  replayed: number;
-  deadLetters: Record<string, number>;
-  expectedDeadLetters: Record<string, number>;
-  /** From the end of the fault (a kill, or the heal of an outage) until every count was reached. */
-  recoverySeconds: number | null;
-  /** A consumer node killed and restarted: from its readiness until its rows flow again. */
-  resumeSeconds: number | null;
-  /** What a scenario measured beyond the counts (seconds, rows), by name; see the scenario. */
-  measures?: Record<string, number>;
-  notes: string[];
-}
+export type { RunShape, ScenarioResult };
 
 /** The roles of a scenario, restartable. */
 export interface Run {

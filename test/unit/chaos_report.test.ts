@@ -1,7 +1,6 @@
 // The chaos suite's report: measures per run, their medians over rounds, each note once.
 import t from "tap";
-import { type ChaosReport, renderChaosMarkdown } from "../../chaos/report.ts";
-import type { ScenarioResult } from "../../chaos/scenarios.ts";
+import { type ChaosReport, renderChaosMarkdown, type ScenarioResult } from "../../bench/chaos_report.ts";
 
 const result = (scenario: string, measures: Record<string, number>, replayed: number): ScenarioResult => ({
   scenario,
