@@ -7,13 +7,12 @@
  * bench/results/latest.{json,md,svg}.
  */
 import { mkdir, writeFile } from "node:fs/promises";
-import { availableParallelism, cpus, totalmem } from "node:os";
 import process from "node:process";
 import { parseCli } from "../node/cli/args.ts";
 import type { benchContext } from "./_context.ts";
 import { type StageResult, stageResult } from "./_stats.ts";
 import { renderMarkdown, renderSvg } from "./report.ts";
-import { cpuSimdFlags } from "../infra/cpu.ts";
+import { machineInfo } from "../infra/cpu.ts";
 import { checkoutRuntime } from "./_baseline.ts";
 import { gitCommit } from "../infra/git.ts";
 
@@ -92,13 +91,7 @@ for (const name of wanted) {
     });
   }
 }
-const machine = {
-  cores: availableParallelism(),
-  cpu: cpus()[0]?.model ?? "unknown",
-  cpuFlags: cpuSimdFlags(),
-  memoryGiB: Math.round(totalmem() / 2 ** 30),
-  node: process.version,
-};
+const machine = machineInfo();
 const report = {
   mode,
   commit,

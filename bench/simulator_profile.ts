@@ -9,11 +9,11 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseCli } from "../node/cli/args.ts";
-import { cpuSimdFlags } from "../infra/cpu.ts";
+import { machineInfo } from "../infra/cpu.ts";
 import { gitCommit } from "../infra/git.ts";
 import {
   type CpuProfile,
@@ -98,13 +98,7 @@ rmSync(dir, { recursive: true, force: true });
 const report: ProfileReport = {
   commit,
   started: started.toISOString(),
-  machine: {
-    cores: cpus().length,
-    cpu: cpus()[0]?.model ?? "unknown",
-    cpuFlags: cpuSimdFlags(),
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  machine: machineInfo(),
   images: count,
   simulator: summary,
   threads: profiles.length,

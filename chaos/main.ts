@@ -9,7 +9,6 @@
  * here passed, 1 otherwise.
  */
 import { spawn } from "node:child_process";
-import { cpus, totalmem } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
@@ -51,7 +50,7 @@ const { writeTinyModel } = await import("../test/helpers/tiny_model.ts");
 const { brokersOf, makeClusterCerts, startBroker, startDatabase, stopDatabase } = await import("./cluster.ts");
 const { checkNamespaces, createHosts, removeHosts } = await import("./netns.ts");
 const { renderChaosMarkdown } = await import("../bench/chaos_report.ts");
-const { cpuSimdFlags } = await import("../infra/cpu.ts");
+const { machineInfo } = await import("../infra/cpu.ts");
 const { gitCommit } = await import("../infra/git.ts");
 const { runScenario, SCENARIOS, stopNodes } = await import("./scenarios.ts");
 const say = (line: string) => process.stdout.write(`chaos [${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -163,13 +162,7 @@ async function inside(netJson: string): Promise<void> {
     listener: security ? "SASL_SSL" as const : "PLAINTEXT" as const,
     started: started.toISOString(),
     finished: new Date().toISOString(),
-    machine: {
-      cores: cpus().length,
-      cpu: cpus()[0]?.model ?? "unknown",
-      cpuFlags: cpuSimdFlags(),
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineInfo(),
     shape,
     results,
   };

@@ -1,5 +1,7 @@
 /** What the CPU offers to inference: its vector extensions (from /proc/cpuinfo; empty elsewhere). */
 import { readFileSync } from "node:fs";
+import { availableParallelism, cpus, totalmem } from "node:os";
+import process from "node:process";
 
 /** The flags that decide inference speed, those this CPU has, in a fixed order. */
 export function cpuSimdFlags(): string[] {
@@ -17,4 +19,24 @@ export function cpuSimdFlags(): string[] {
 /** Whether the CPU has VNNI (8-bit dot products without the saturation of AVX2's uint8 x int8). */
 export function hasVnni(flags: string[] = cpuSimdFlags()): boolean {
   return flags.includes("avx512_vnni") || flags.includes("avx_vnni");
+}
+
+/** The machine a results file was measured on (bench, chaos, profiles). */
+export interface MachineInfo {
+  cores: number;
+  cpu: string;
+  cpuFlags: string[];
+  memoryGiB: number;
+  node: string;
+}
+
+/** This machine, as results files name it. */
+export function machineInfo(): MachineInfo {
+  return {
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model ?? "unknown",
+    cpuFlags: cpuSimdFlags(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
 }

@@ -22,5 +22,5 @@ export { LOCAL_PGLITE_DIR, LOCAL_POSTGRES_DIR, type LocalDatabase, startLocalDat
 export { freePort, pidAlive, run, type RunResult, terminate } from "./process.ts";
 export { setupTfjs, TF_WHEEL, type TfjsSetup, type TfjsSetupOptions } from "./tfjs_setup.ts";
 export { ensureVenv, type PythonVenv } from "./python_venv.ts";
-export { cpuSimdFlags, hasVnni } from "./cpu.ts";
+export { cpuSimdFlags, hasVnni, type MachineInfo, machineInfo } from "./cpu.ts";
 export { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumVersion, ensureChromium } from "./chromium.ts";
