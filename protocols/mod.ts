@@ -91,3 +91,9 @@ export {
   type TraceParent,
   TRACEPARENT_HEADER,
 } from "./trace_context.ts";
+export {
+  decodeNodeHeartbeat,
+  encodeNodeHeartbeat,
+  NODE_HEARTBEAT_VERSION,
+  type NodeHeartbeat,
+} from "./node_heartbeat.ts";

@@ -18,6 +18,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   "actors/db": ["system", "protocols", "actors/kafka"],
   "actors/simulator": ["system", "protocols", "actors/kafka"],
   "actors/inference_kafka": ["system", "protocols", "actors/kafka", "actors/inference"],
+  "actors/fleet": ["system", "protocols", "actors/kafka"],
   "ops": ["system", "protocols"],
   "node": [
     "system",
@@ -29,6 +30,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
     "actors/db",
     "actors/simulator",
     "actors/inference_kafka",
+    "actors/fleet",
     "ops",
   ],
 };
