@@ -15,6 +15,11 @@ export interface ConsumedRecord {
   key: Uint8Array | null;
   value: Uint8Array | null;
   headers: Record<string, string>;
+  /**
+   * The record's time in ms since the epoch: the broker's append time on a topic with
+   * `message.timestamp.type=LogAppendTime`, the producer's create time otherwise.
+   */
+  timestamp: number;
 }
 
 /** A fetched batch of one partition, in offset order. */

@@ -17,7 +17,8 @@ export const DEFAULT_KAFKA_CLIENT: KafkaClientKind = "platformatic";
 /** One record to produce. */
 export interface OutgoingRecord {
   key: string | null;
-  value: string | Uint8Array;
+  /** null: a tombstone (on a compacted topic, the key's removal). */
+  value: string | Uint8Array | null;
   headers?: Record<string, string>;
   /** The partition to write to; by default the key's hash picks it (Kafka's default partitioner). */
   partition?: number;

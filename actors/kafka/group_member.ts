@@ -191,8 +191,8 @@ function recordBytes(r: OutgoingRecord): number {
   return n;
 }
 
-function byteLength(v: string | Uint8Array): number {
-  return typeof v === "string" ? new TextEncoder().encode(v).byteLength : v.byteLength;
+function byteLength(v: string | Uint8Array | null): number {
+  return v === null ? 0 : typeof v === "string" ? new TextEncoder().encode(v).byteLength : v.byteLength;
 }
 
 /** `letter` as it fits in `maxBytes`: the value, then the original headers, then the key give way. */

@@ -114,7 +114,8 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
       throw new ProduceFailed(pending.length, err);
     }
     for (const p of pending) {
-      stats.bytes += typeof p.record.value === "string" ? p.record.value.length : p.record.value.byteLength;
+      const v = p.record.value;
+      stats.bytes += v === null ? 0 : typeof v === "string" ? v.length : v.byteLength;
     }
     stats.sent += pending.length;
     state.batch.clear(ctx.timers);

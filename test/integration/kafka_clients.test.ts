@@ -16,6 +16,7 @@ import {
   type KafkaClient,
   type KafkaConnection,
   type PartitionBatch,
+  readTopicFromStart,
   type TopicPartition,
 } from "../../actors/kafka/mod.ts";
 import { kafkaBrokers, uniqueName } from "../helpers/infra.ts";
@@ -215,6 +216,37 @@ function murmur2(data: Buffer): number {
 }
 
 for (const { name: kind, connection } of VARIANTS) {
+  t.test(`${kind}: a tombstone comes back as a null value; each record carries its time (a compacted LogAppendTime topic)`, async (t) => {
+    const client = createKafkaClient({ brokers: kafkaBrokers(), ...connection });
+    t.teardown(() => client.close());
+    const topic = uniqueName(`troupe_it_${client.kind}_compact`);
+    await client.ensureTopic(topic, {
+      configs: { "cleanup.policy": "compact", "message.timestamp.type": "LogAppendTime" },
+    });
+    t.teardown(() => client.deleteTopics([topic]).catch(() => {}));
+    const producer = await client.producer();
+    t.teardown(() => producer.close());
+    const before = Date.now();
+    await producer.send(topic, [{ key: "node-1", value: "beat" }, { key: "node-1", value: null }]);
+    const after = Date.now();
+    const got: ConsumedRecord[] = [];
+    const reader = await readTopicFromStart(client, topic, (r) => got.push(r));
+    t.teardown(() => reader.stop());
+    await until("both records read", () => got.length >= 2, 30_000);
+    t.same(
+      got.map((r) => [text(r.key), text(r.value)]),
+      [["node-1", "beat"], ["node-1", null]],
+      "the tombstone's value is null",
+    );
+    for (const r of got) {
+      // The broker's append time, on this machine's clock: within the send's own span (a second's leeway).
+      t.ok(
+        r.timestamp >= before - 1_000 && r.timestamp <= after + 1_000,
+        `offset ${r.offset}: time ${r.timestamp} in [${before}, ${after}]`,
+      );
+    }
+  });
+
   t.test(`${kind}: a batch handler that throws ends the member with the error`, async (t) => {
     const client = createKafkaClient({ brokers: kafkaBrokers(), ...connection });
     t.teardown(() => client.close());

@@ -52,6 +52,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
               key: m.key,
               value: m.value,
               headers: headersOf(m.headers),
+              timestamp: Number(m.timestamp),
             })),
             resolve: (offset) => p.resolveOffset(offset),
             heartbeat: () => p.heartbeat(),

@@ -149,7 +149,7 @@ export function createClient(options: KafkaClientOptions): Omit<KafkaClient, "ki
             compression,
             messages: records.map((r) => ({
               key: r.key,
-              value: typeof r.value === "string"
+              value: r.value === null || typeof r.value === "string"
                 ? r.value
                 : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
               ...(r.headers ? { headers: r.headers } : {}),

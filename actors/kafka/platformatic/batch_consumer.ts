@@ -29,6 +29,8 @@ import { renewAfterTimeout, renewingWhenSlow } from "./renew_connections.ts";
 
 /** A record batch holding transaction markers, not records (bit 5 of its attributes). */
 const IS_CONTROL = 1 << 5;
+/** A record batch stamped with the broker's append time (bit 3 of its attributes). */
+const LOG_APPEND_TIME = 1 << 3;
 
 /** Fetch errors in a row (with back-off) before the member gives up and reports a crash. */
 const MAX_FETCH_FAILURES = 8;
@@ -246,6 +248,8 @@ export async function startBatchConsumer(
                 key: r.key,
                 value: r.value,
                 headers: headersOf(r.headers),
+                // A batch stamped with the broker's append time (attributes bit 3) holds it as its max timestamp.
+                timestamp: Number(batch.attributes & LOG_APPEND_TIME ? batch.maxTimestamp : batch.firstTimestamp + r.timestampDelta),
               });
             }
             if (last + 1n > next) next = last + 1n;

@@ -106,8 +106,13 @@ export function createClient(options: KafkaClientOptions): Omit<KafkaClient, "ki
         partitioner: compatibilityPartitioner,
       });
       open.add(p);
-      const bytes = (v: string | Uint8Array) =>
-        typeof v === "string" ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      // A tombstone is a null value (written as length -1); the package's types say Buffer, its writer takes null.
+      const bytes = (v: string | Uint8Array | null): Buffer =>
+        v === null
+          ? null as unknown as Buffer
+          : typeof v === "string"
+          ? Buffer.from(v)
+          : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
       return {
         async send(topic, records) {
           await renewingWhenSlow(p, () =>
