@@ -63,13 +63,16 @@ export function kafkaClientEnv(c: Pick<Cluster, "security">): Record<string, str
   };
 }
 
-/** kcat's settings for the broker's listener. */
+/**
+ * kcat's settings for the broker's listener. PLAIN (over TLS), not SCRAM: Debian's kcat is built on librdkafka
+ * 2.0.2, whose SCRAM Kafka 4 brokers refuse as invalid credentials (edenhill/kcat#462; fixed in librdkafka 2.6.1).
+ */
 export function kcatSecurityArgs(c: Pick<Cluster, "security">): string[] {
   const user = c.security?.users[0];
   if (!c.security || !user) return [];
   return [
     ["security.protocol=SASL_SSL"],
-    ["sasl.mechanisms=SCRAM-SHA-512"],
+    ["sasl.mechanisms=PLAIN"],
     [`sasl.username=${user.name}`],
     [`sasl.password=${user.password}`],
     [`ssl.ca.location=${c.security.caPem}`],
