@@ -249,7 +249,9 @@ export async function startBatchConsumer(
                 value: r.value,
                 headers: headersOf(r.headers),
                 // A batch stamped with the broker's append time (attributes bit 3) holds it as its max timestamp.
-                timestamp: Number(batch.attributes & LOG_APPEND_TIME ? batch.maxTimestamp : batch.firstTimestamp + r.timestampDelta),
+                timestamp: Number(
+                  batch.attributes & LOG_APPEND_TIME ? batch.maxTimestamp : batch.firstTimestamp + r.timestampDelta,
+                ),
               });
             }
             if (last + 1n > next) next = last + 1n;

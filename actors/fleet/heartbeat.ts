@@ -1,0 +1,116 @@
+/**
+ * The heartbeat actor: every `intervalMs` it writes the node's heartbeat
+ * (protocols/node_heartbeat.ts) to the fleet's compacted nodes topic, keyed by node
+ * id; a graceful stop writes a tombstone, so the fleet sees the node leave instead of
+ * waiting three intervals to call it lost. A heartbeat Kafka does not take is
+ * counted and logged, never a failure of the actor: the node's work goes on, and the
+ * fleet sees the missing beats.
+ */
+import { createKafkaClient, type KafkaClient, type KafkaConnection, type KafkaProducer } from "../kafka/mod.ts";
+import { encodeNodeHeartbeat, type NodeHeartbeat } from "../../protocols/mod.ts";
+import { type ActorProps, type Behaviour, type ChildSpec, childSpec, errorMessage } from "../../system/mod.ts";
+import { ensureNodesTopic } from "./nodes_topic.ts";
+
+/** The heartbeat actor's own message. */
+export type HeartbeatMsg = { type: "fleet.beat" };
+
+/** What a node says of itself, without what the actor adds (the version, the time, the interval). */
+export type HeartbeatSnapshot = Omit<NodeHeartbeat, "v" | "sentAt" | "intervalMs">;
+
+/** Running figures of the heartbeat actor. */
+export interface HeartbeatStats {
+  sent: number;
+  failed: number;
+  lastSentAt: string | null;
+}
+
+/** Options of {@link heartbeatPublisher}. */
+export interface HeartbeatOptions {
+  brokers: readonly string[];
+  connection?: KafkaConnection;
+  /** The compacted nodes topic (`TOPIC_NODES`). */
+  topic: string;
+  /** How often (`HEARTBEAT_MS`). */
+  intervalMs: number;
+  /** The node's state now; called at each beat. */
+  snapshot(): HeartbeatSnapshot;
+  stats?: HeartbeatStats;
+}
+
+interface State {
+  client: KafkaClient;
+  producer: KafkaProducer;
+  /** Beats that failed in a row (one warning per streak). */
+  failing: number;
+}
+
+const BEAT: HeartbeatMsg = { type: "fleet.beat" };
+
+/** The heartbeat actor's behaviour. */
+export function heartbeatPublisher(options: HeartbeatOptions): Behaviour<HeartbeatMsg, State> {
+  const stats = options.stats ?? { sent: 0, failed: 0, lastSentAt: null };
+  const record = () => {
+    const sentAt = new Date().toISOString();
+    const heartbeat: NodeHeartbeat = { v: 1, ...options.snapshot(), sentAt, intervalMs: options.intervalMs };
+    return { key: heartbeat.nodeId, value: encodeNodeHeartbeat(heartbeat), sentAt };
+  };
+  return {
+    async init(ctx) {
+      const client = createKafkaClient({
+        ...options.connection,
+        brokers: options.brokers,
+        clientId: "troupe-fleet",
+        log: ctx.log,
+      });
+      try {
+        await ensureNodesTopic(client, options.topic);
+        const producer = await client.producer();
+        const r = record();
+        await producer.send(options.topic, [{ key: r.key, value: r.value }]);
+        stats.sent++;
+        stats.lastSentAt = r.sentAt;
+        ctx.timers.startPeriodic("beat", options.intervalMs, BEAT);
+        return { client, producer, failing: 0 };
+      } catch (err) {
+        await client.close();
+        throw err;
+      }
+    },
+    async receive(state, _msg, ctx) {
+      const r = record();
+      try {
+        await state.producer.send(options.topic, [{ key: r.key, value: r.value }]);
+        stats.sent++;
+        stats.lastSentAt = r.sentAt;
+        if (state.failing > 0) ctx.log.info("heartbeats sent again", { missed: state.failing });
+        state.failing = 0;
+      } catch (err) {
+        stats.failed++;
+        if (state.failing++ === 0) {
+          ctx.log.warn("heartbeat not sent: the fleet will see this node lost if this goes on", {
+            topic: options.topic,
+            error: errorMessage(err),
+          });
+        }
+      }
+      return state;
+    },
+    async stop(state, ctx) {
+      try {
+        await state.producer.send(options.topic, [{ key: options.snapshot().nodeId, value: null }]);
+      } catch (err) {
+        ctx.log.warn("no tombstone written: the fleet will see this node lost, not left", { error: errorMessage(err) });
+      }
+      await state.client.close();
+    },
+    describe: () => ({ topic: options.topic, intervalMs: options.intervalMs, ...stats }),
+  };
+}
+
+/** The heartbeat actor as a supervisor's child: `heartbeat`, capacity 4 (a beat waits at most behind one). */
+export function heartbeatPublisherSpec(
+  options: HeartbeatOptions,
+  props: Partial<ActorProps> = {},
+): ChildSpec<HeartbeatMsg> {
+  return childSpec(heartbeatPublisher(options), { name: "heartbeat", capacity: 4, shutdownMs: 5_000 }, props);
+}

@@ -1,0 +1,22 @@
+/**
+ * The fleet's nodes topic: compacted (each node's latest heartbeat stays, a
+ * tombstone removes it), one partition (every node reads all of it), and stamped
+ * with the broker's append time, so every heartbeat's time comes from one clock,
+ * not from the clocks of the hosts that sent them.
+ */
+import type { KafkaClient } from "../kafka/mod.ts";
+
+/** The topic's settings at creation. */
+export const NODES_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
+  "cleanup.policy": "compact",
+  "message.timestamp.type": "LogAppendTime",
+  // Roll and compact within minutes: the topic holds one heartbeat per node, not hours of them.
+  "segment.ms": "600000",
+  "min.cleanable.dirty.ratio": "0.1",
+  "delete.retention.ms": "3600000",
+};
+
+/** Creates the nodes topic when missing. */
+export async function ensureNodesTopic(client: KafkaClient, topic: string): Promise<void> {
+  await client.ensureTopic(topic, { partitions: 1, configs: { ...NODES_TOPIC_CONFIGS } });
+}
