@@ -12,13 +12,15 @@ t.test("every figure block of the README is what its results file gives (npm run
   t.end();
 });
 
-t.test("the README has a block for the pipeline, the runtime, the Kafka clients and the chaos suite", (t) => {
+t.test("the README has a block for the pipeline, the runtime, the Kafka clients, the group protocols, the simulator's profile and the chaos suite", (t) => {
   const blocks = [...readme.matchAll(/<!-- figures (\S+) (\w+) -->/g)].map((m) => `${m[1]} ${m[2]}`);
   t.same(blocks.sort(), [
     "bench/results/chaos.md md",
+    "bench/results/group_protocol/chaos.md md",
     "bench/results/kafka/latest.json pipeline",
     "bench/results/latest.json pipeline",
     "bench/results/latest.json runtime",
+    "bench/results/simulator_profile.md md",
   ]);
   t.end();
 });
