@@ -60,6 +60,8 @@ export interface TroupeConfig {
   readonly kafkaGroupProtocol: KafkaGroupProtocol;
   /** TLS and SASL of every Kafka connection (`KAFKA_TLS*`, `KAFKA_SASL_*`). */
   readonly kafkaSecurity: KafkaSecurityConfig;
+  /** The fleet: the nodes topic every node beats on (`TOPIC_NODES`) and how often (`HEARTBEAT_MS`; 0: off). */
+  readonly fleet: { readonly topic: string; readonly heartbeatMs: number };
   /** The `broker` role's single-node KRaft broker. */
   readonly broker: {
     readonly port: number;
@@ -113,6 +115,8 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   KAFKA_GROUP_PROTOCOL:
     `consumer group protocol: classic, or consumer (KIP-848: only partitions that change hands move; Kafka 4, KAFKA_CLIENT=platformatic) (default ${DEFAULT_GROUP_PROTOCOL})`,
   ...KAFKA_SECURITY_VARIABLES,
+  TOPIC_NODES: "the fleet's compacted topic every node writes its heartbeat to (default troupe.nodes)",
+  HEARTBEAT_MS: "how often a node writes its heartbeat, ms; lost after three missed (default 2000; 0: no heartbeats)",
   KAFKA_PORT: "broker role: client port of the local Kafka broker (default 9092)",
   KAFKA_CONTROLLER_PORT: "broker role: KRaft controller port (default 9093)",
   KAFKA_DATA_DIR: "broker role: log and metadata directory (default .troupe/kafka)",
@@ -228,6 +232,15 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
       `one of ${KAFKA_GROUP_PROTOCOLS.join(", ")}`,
     ),
     kafkaSecurity: readKafkaSecurity(raw, get, problems),
+    fleet: {
+      topic: get("TOPIC_NODES", "troupe.nodes", z.string().regex(/^[A-Za-z0-9._-]{1,249}$/), "a Kafka topic name"),
+      heartbeatMs: get(
+        "HEARTBEAT_MS",
+        2_000,
+        z.coerce.number().int().refine((n) => n === 0 || (n >= 100 && n <= 600_000)),
+        "0, or a whole number of milliseconds from 100 to 600000",
+      ),
+    },
     broker: {
       port: get("KAFKA_PORT", 9092, port(false), "a port number from 1 to 65535"),
       controllerPort: get("KAFKA_CONTROLLER_PORT", 9093, port(false), "a port number from 1 to 65535"),

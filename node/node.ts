@@ -15,6 +15,7 @@ import {
 import { redactConfig, type TroupeConfig } from "./config.ts";
 import { type StartedRoles, startRoles } from "./start_roles.ts";
 import { checkDependencies } from "./preflight.ts";
+import { nodeFleet } from "./fleet.ts";
 
 /** A running node. */
 export interface TroupeNode {
@@ -38,12 +39,14 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
   log.info("starting troupe node", { roles: config.roles, runtime, config: redactConfig(config) });
   const system = startSystem({ logger: log, root: { intensity: 3, periodMs: 60_000 } });
   const registry = new Registry();
+  const fleet = nodeFleet(config);
   const app = createOpsApp(system, {
     nodeId: config.nodeId,
     token: config.ops.token,
     control: config.ops.control,
     config: redactConfig(config),
     metrics: () => registry.metrics(),
+    fleet: () => fleet.view(),
   });
   const ops = await serveOps(app, config.ops);
   const opsUrl = `http://${ops.host.includes(":") ? `[${ops.host}]` : ops.host}:${ops.port}`;
@@ -56,6 +59,7 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
   const stop = () => (stopping ??= (async () => {
     log.info("stopping node", { deadlineMs: config.shutdownDeadlineMs });
     await system.shutdown({ deadlineMs: config.shutdownDeadlineMs });
+    await fleet.stop();
     await ops.close();
     log.info("node stopped");
   })());
@@ -65,6 +69,8 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
   try {
     await checkDependencies(config, log);
     roles = await startRoles(system, config, { registry });
+    // After the roles: the broker role's own broker is up, and the heartbeat is stopped first at shutdown.
+    await fleet.start(system, opsUrl);
     system.readiness.set("roles", true, `started ${config.roles.join(", ")}`);
   } catch (err) {
     log.error("a role failed to start", { error: errorMessage(err) });

@@ -34,6 +34,8 @@ export interface OpsAppOptions {
   control?: boolean;
   /** Where the figures come from; one sampling every second is made and started if not given. */
   observer?: Observer;
+  /** Served at `GET /fleet`: every node of the fleet (issue 21, in progress); 404 when not given. */
+  fleet?: () => Promise<unknown>;
 }
 
 /** Builds the ops routes for a system. */
@@ -88,6 +90,16 @@ export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): 
     });
   });
   app.get("/config", (c) => c.json(options.config ?? {}));
+  const fleet = options.fleet;
+  if (fleet) {
+    app.get("/fleet", async (c) => {
+      try {
+        return c.json(await fleet());
+      } catch (err) {
+        return c.json({ error: (err as Error).message }, 503);
+      }
+    });
+  }
   const notFound = (c: Context) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404);
   // Mounted under a prefix (`/ops`), the page answers at `/ops/` too; the prefix is what the route matched under.
   app.get("/*", (c) => (c.req.path === `${c.req.routePath.replace(/\/\*$/, "")}/` ? page(c) : notFound(c)));

@@ -39,7 +39,8 @@ export interface HeartbeatOptions {
 
 interface State {
   client: KafkaClient;
-  producer: KafkaProducer;
+  /** Made at the first beat Kafka answers (the node starts whether or not Kafka is up). */
+  producer: KafkaProducer | null;
   /** Beats that failed in a row (one warning per streak). */
   failing: number;
 }
@@ -55,30 +56,25 @@ export function heartbeatPublisher(options: HeartbeatOptions): Behaviour<Heartbe
     return { key: heartbeat.nodeId, value: encodeNodeHeartbeat(heartbeat), sentAt };
   };
   return {
-    async init(ctx) {
+    init(ctx) {
       const client = createKafkaClient({
         ...options.connection,
         brokers: options.brokers,
         clientId: "troupe-fleet",
         log: ctx.log,
       });
-      try {
-        await ensureNodesTopic(client, options.topic);
-        const producer = await client.producer();
-        const r = record();
-        await producer.send(options.topic, [{ key: r.key, value: r.value }]);
-        stats.sent++;
-        stats.lastSentAt = r.sentAt;
-        ctx.timers.startPeriodic("beat", options.intervalMs, BEAT);
-        return { client, producer, failing: 0 };
-      } catch (err) {
-        await client.close();
-        throw err;
-      }
+      // Nothing connects here: a node whose Kafka is not up yet still starts, and beats once Kafka answers.
+      ctx.timers.startPeriodic("beat", options.intervalMs, BEAT);
+      ctx.self.trySend(BEAT);
+      return Promise.resolve({ client, producer: null, failing: 0 });
     },
     async receive(state, _msg, ctx) {
       const r = record();
       try {
+        if (!state.producer) {
+          await ensureNodesTopic(state.client, options.topic);
+          state.producer = await state.client.producer();
+        }
         await state.producer.send(options.topic, [{ key: r.key, value: r.value }]);
         stats.sent++;
         stats.lastSentAt = r.sentAt;
@@ -97,7 +93,7 @@ export function heartbeatPublisher(options: HeartbeatOptions): Behaviour<Heartbe
     },
     async stop(state, ctx) {
       try {
-        await state.producer.send(options.topic, [{ key: options.snapshot().nodeId, value: null }]);
+        if (state.producer) await state.producer.send(options.topic, [{ key: options.snapshot().nodeId, value: null }]);
       } catch (err) {
         ctx.log.warn("no tombstone written: the fleet will see this node lost, not left", { error: errorMessage(err) });
       }

@@ -1,7 +1,7 @@
 /**
  * The fleet seen from Kafka (issue 21, in progress): each node's heartbeat on a
  * compacted topic (the heartbeat actor), and the roster any node builds from it
- * (the watch). Not wired into the nodes yet.
+ * (the watch). Every node beats (node/fleet.ts) and serves `GET /fleet`.
  * @module
  */
 export {

@@ -1,0 +1,106 @@
+/**
+ * The node's part in the fleet (issue 21, in progress): its heartbeat on the nodes
+ * topic every `HEARTBEAT_MS`, and `GET /fleet`: every node the nodes topic knows,
+ * read when first asked for (a node that is never asked reads nothing).
+ */
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { type FleetWatch, heartbeatPublisherSpec, type HeartbeatSnapshot, watchFleet } from "../actors/fleet/mod.ts";
+import { gitCommit } from "../infra/git.ts";
+import { type ActorSystem, errorMessage, startChild } from "../system/mod.ts";
+import { kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
+import type { TroupeConfig } from "./config.ts";
+
+/** troupe's version: the nearest package.json named troupe above this file (a build copy sits deeper); else unknown. */
+function troupeVersion(): string {
+  for (let up = "../"; up.length <= 18; up += "../") {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(`${up}package.json`, import.meta.url), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === "troupe" && pkg.version) return pkg.version;
+    } catch { /* not here: look further up */ }
+  }
+  return "unknown";
+}
+
+/** What members of one group must share: two nodes that differ here show as skew. */
+export function configFingerprint(config: TroupeConfig): Record<string, string | number> {
+  return {
+    topicImages: config.topics.images,
+    topicInferences: config.topics.inferences,
+    topicDeadletter: config.topics.deadletter,
+    partitions: config.topics.partitions,
+    dbGroup: config.db.groupId,
+    schema: config.db.schema,
+    inferenceGroup: config.inference.groupId,
+    model: config.inference.modelName ?? "default",
+    engine: config.inference.engine,
+    precision: config.inference.precision,
+  };
+}
+
+/** The node's fleet pieces: its heartbeat (started by `start`) and the view `GET /fleet` serves. */
+export interface NodeFleet {
+  start(system: ActorSystem, opsUrl: string): Promise<void>;
+  /** Every node the nodes topic knows, and their states. */
+  view(): Promise<{ topic: string; nodes: unknown[]; refused: number }>;
+  stop(): Promise<void>;
+}
+
+/** The fleet pieces of a node with `config`. */
+export function nodeFleet(config: TroupeConfig): NodeFleet {
+  const startedAt = new Date().toISOString();
+  const brokers = kafkaBrokersOf(config);
+  const connection = kafkaConnectionOf(config);
+  let watch: Promise<FleetWatch> | null = null;
+  return {
+    async start(system, opsUrl) {
+      if (config.fleet.heartbeatMs === 0) return;
+      // The commit of troupe's own sources (not of whatever repository the node was started in).
+      const commit = await gitCommit(new URL("..", import.meta.url).pathname);
+      const version = troupeVersion();
+      const snapshot = (): HeartbeatSnapshot => {
+        const report = system.readiness.report();
+        return {
+          nodeId: config.nodeId,
+          roles: [...config.roles],
+          host: hostname(),
+          opsUrl,
+          version,
+          commit,
+          startedAt,
+          ready: system.ready,
+          waitingFor: Object.entries(report).filter(([, d]) => !d.ok).map(([name, d]) => `${name}: ${d.detail}`),
+          fingerprint: configFingerprint(config),
+          figures: {},
+          lastError: null,
+        };
+      };
+      await startChild(
+        system.root,
+        heartbeatPublisherSpec({
+          brokers,
+          connection,
+          topic: config.fleet.topic,
+          intervalMs: config.fleet.heartbeatMs,
+          snapshot,
+        }),
+      );
+    },
+    async view() {
+      watch ??= watchFleet({ brokers, connection, topic: config.fleet.topic }).catch((err: unknown) => {
+        watch = null;
+        throw new Error(`the nodes topic ${config.fleet.topic} cannot be read: ${errorMessage(err)}`);
+      });
+      const w = await watch;
+      return { topic: config.fleet.topic, nodes: w.view(), refused: w.refused() };
+    },
+    async stop() {
+      const w = watch;
+      watch = null;
+      if (w) await (await w.catch(() => null))?.stop();
+    },
+  };
+}
