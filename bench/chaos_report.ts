@@ -1,4 +1,5 @@
 /** The chaos suite's results (chaos/) and their markdown tables. */
+import { median } from "./_stats.ts";
 
 /** How big and how long a run is. */
 export interface RunShape {
@@ -101,11 +102,7 @@ function medianTable(results: ChaosReport["results"]): string[] {
   for (const s of measured) byName.set(baseName(s.scenario), [...(byName.get(baseName(s.scenario)) ?? []), s]);
   if (![...byName.values()].some((rounds) => rounds.length > 1)) return [];
   const names = [...new Set(measured.flatMap((s) => Object.keys(s.measures!)))];
-  const median = (xs: number[]) => {
-    const v = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(v.length / 2);
-    return v.length % 2 ? v[m]! : Math.round(((v[m - 1]! + v[m]!) / 2) * 100) / 100;
-  };
+  const medianOf = (xs: number[]) => Math.round(median(xs) * 100) / 100;
   return [
     "Medians over the rounds:",
     "",
@@ -114,9 +111,9 @@ function medianTable(results: ChaosReport["results"]): string[] {
     ...[...byName].map(([name, rounds]) => {
       const cells = names.map((n) => {
         const xs = rounds.map((s) => s.measures![n]).filter((x): x is number => x !== undefined);
-        return xs.length ? String(median(xs)) : "—";
+        return xs.length ? String(medianOf(xs)) : "—";
       });
-      return `| ${name} | ${rounds.length} | ${cells.join(" | ")} | ${median(rounds.map((s) => s.replayed))} |`;
+      return `| ${name} | ${rounds.length} | ${cells.join(" | ")} | ${medianOf(rounds.map((s) => s.replayed))} |`;
     }),
     "",
   ];

@@ -71,12 +71,12 @@ export function kcatSecurityArgs(c: Pick<Cluster, "security">): string[] {
   const user = c.security?.users[0];
   if (!c.security || !user) return [];
   return [
-    ["security.protocol=SASL_SSL"],
-    ["sasl.mechanisms=PLAIN"],
-    [`sasl.username=${user.name}`],
-    [`sasl.password=${user.password}`],
-    [`ssl.ca.location=${c.security.caPem}`],
-  ].flatMap(([x]) => ["-X", x!]);
+    "security.protocol=SASL_SSL",
+    "sasl.mechanisms=PLAIN",
+    `sasl.username=${user.name}`,
+    `sasl.password=${user.password}`,
+    `ssl.ca.location=${c.security.caPem}`,
+  ].flatMap((setting) => ["-X", setting]);
 }
 
 /** GET of a node's ops route (with the token); the parsed JSON or null when it does not answer. */

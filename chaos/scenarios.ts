@@ -27,7 +27,7 @@ import {
   stopDatabase,
 } from "./cluster.ts";
 import { signalPostgres } from "../infra/mod.ts";
-import { until } from "../test/helpers/wait.ts";
+import { steadyValue, until } from "../test/helpers/wait.ts";
 import { setLink } from "./netns.ts";
 import { type HostProcess, runOnHost, startOnHost } from "./processes.ts";
 import { scaleOut } from "./scale_out.ts";
@@ -138,10 +138,9 @@ async function momentWithUncommittedRows(run: Run): Promise<void> {
         run.nodes.db.signal("SIGSTOP");
         const committed = async () =>
           committedTotal(await client.committedOffsets(run.env["DB_GROUP_ID"]!, run.env["TOPIC_IMAGES"]!));
-        // Read twice: a commit the node sent just before it froze has landed by the second read.
+        // A commit the node sent just before it froze may still land: read until the offsets held for a second.
         const rows = await run.rows();
-        const first = await committed();
-        if (rows > first && first === (await committed())) return true;
+        if (rows > (await steadyValue(committed))) return true;
         run.nodes.db.signal("SIGCONT");
         return false;
       },

@@ -3,7 +3,7 @@ import { testKafkaClient } from "../helpers/infra.ts";
 import t from "tap";
 import { deviceImageSum, imageCount, pipelineEnv, shareOf, testSql, verifyImages } from "../helpers/pipeline.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
-import { until } from "../helpers/wait.ts";
+import { steadyValue, until } from "../helpers/wait.ts";
 
 t.test("N images through the simulator and db roles give exactly N rows, each matching its source", async (t) => {
   const env = pipelineEnv("flow");
@@ -88,13 +88,7 @@ t.test("kill -9 of the db node mid-run loses and duplicates nothing", async (t) 
       // from its socket whenever it gets to it): the committed offsets are read until they held for a whole second.
       // Three quick reads in a row once agreed and the commit landed after them, on a loaded 3.9.1 broker.
       const rows = await imageCount(sql);
-      let committed = await committedOffsets();
-      for (let since = performance.now(); performance.now() - since < 1_000;) {
-        await new Promise((r) => setTimeout(r, 100));
-        const again = await committedOffsets();
-        if (again !== committed) since = performance.now();
-        committed = again;
-      }
+      const committed = await steadyValue(committedOffsets);
       if (rows > committed) return true;
       first.proc.kill("SIGCONT");
       return false;

@@ -20,3 +20,18 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * Reads `read` until its value has held for `holdMs` (a read every `everyMs`) and returns it: for a value that
+ * something already sent may still change, such as a consumer group's committed offsets while a commit is in flight.
+ */
+export async function steadyValue<T>(read: () => Promise<T>, holdMs = 1_000, everyMs = 100): Promise<T> {
+  let value = await read();
+  for (let since = performance.now(); performance.now() - since < holdMs;) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    const again = await read();
+    if (again !== value) since = performance.now();
+    value = again;
+  }
+  return value;
+}
