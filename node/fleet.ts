@@ -7,9 +7,12 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type FleetWatch, heartbeatPublisherSpec, type HeartbeatSnapshot, watchFleet } from "../actors/fleet/mod.ts";
 import { gitCommit } from "../infra/git.ts";
-import { type ActorSystem, errorMessage, startChild } from "../system/mod.ts";
+import type { FleetView } from "../protocols/mod.ts";
+import { type ActorSystem, errorMessage, type Logger, startChild } from "../system/mod.ts";
 import { kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
 import type { TroupeConfig } from "./config.ts";
+import { FigureRates, roleCounters, treeFigures } from "./fleet_figures.ts";
+import type { StartedRoles } from "./start_roles.ts";
 
 /** troupe's version: the nearest package.json named troupe above this file (a build copy sits deeper); else unknown. */
 function troupeVersion(): string {
@@ -43,26 +46,34 @@ export function configFingerprint(config: TroupeConfig): Record<string, string |
 
 /** The node's fleet pieces: its heartbeat (started by `start`) and the view `GET /fleet` serves. */
 export interface NodeFleet {
-  start(system: ActorSystem, opsUrl: string): Promise<void>;
+  start(system: ActorSystem, opsUrl: string, roles: StartedRoles): Promise<void>;
   /** Every node the nodes topic knows, and their states. */
-  view(): Promise<{ topic: string; nodes: unknown[]; refused: number }>;
+  view(): Promise<FleetView>;
   stop(): Promise<void>;
 }
 
 /** The fleet pieces of a node with `config`. */
-export function nodeFleet(config: TroupeConfig): NodeFleet {
+export function nodeFleet(config: TroupeConfig, log?: Logger): NodeFleet {
   const startedAt = new Date().toISOString();
   const brokers = kafkaBrokersOf(config);
   const connection = kafkaConnectionOf(config);
   let watch: Promise<FleetWatch> | null = null;
+  const pipeline = {
+    topicImages: config.topics.images,
+    topicInferences: config.topics.inferences,
+    dbGroup: config.db.groupId,
+    inferenceGroup: config.inference.groupId,
+  };
   return {
-    async start(system, opsUrl) {
+    async start(system, opsUrl, roles) {
       if (config.fleet.heartbeatMs === 0) return;
       // The commit of troupe's own sources (not of whatever repository the node was started in).
       const commit = await gitCommit(new URL("..", import.meta.url).pathname);
       const version = troupeVersion();
+      const rates = new FigureRates();
       const snapshot = (): HeartbeatSnapshot => {
         const report = system.readiness.report();
+        const tree = treeFigures(system.snapshot());
         return {
           nodeId: config.nodeId,
           roles: [...config.roles],
@@ -74,8 +85,8 @@ export function nodeFleet(config: TroupeConfig): NodeFleet {
           ready: system.ready,
           waitingFor: Object.entries(report).filter(([, d]) => !d.ok).map(([name, d]) => `${name}: ${d.detail}`),
           fingerprint: configFingerprint(config),
-          figures: {},
-          lastError: null,
+          figures: rates.sample(Date.now(), roleCounters(roles), tree),
+          lastError: tree.lastError ? `${tree.lastError.at} ${tree.lastError.message}`.slice(0, 2048) : null,
         };
       };
       await startChild(
@@ -90,12 +101,19 @@ export function nodeFleet(config: TroupeConfig): NodeFleet {
       );
     },
     async view() {
-      watch ??= watchFleet({ brokers, connection, topic: config.fleet.topic }).catch((err: unknown) => {
+      watch ??= watchFleet({
+        brokers,
+        connection,
+        topic: config.fleet.topic,
+        pipeline,
+        // Offsets are read as often as the node beats (every 2 s by default), so the view's figures are as fresh.
+        offsetsIntervalMs: config.fleet.heartbeatMs || 2_000,
+        log,
+      }).catch((err: unknown) => {
         watch = null;
         throw new Error(`the nodes topic ${config.fleet.topic} cannot be read: ${errorMessage(err)}`);
       });
-      const w = await watch;
-      return { topic: config.fleet.topic, nodes: w.view(), refused: w.refused() };
+      return (await watch).view();
     },
     async stop() {
       const w = watch;

@@ -39,7 +39,7 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
   log.info("starting troupe node", { roles: config.roles, runtime, config: redactConfig(config) });
   const system = startSystem({ logger: log, root: { intensity: 3, periodMs: 60_000 } });
   const registry = new Registry();
-  const fleet = nodeFleet(config);
+  const fleet = nodeFleet(config, log);
   const app = createOpsApp(system, {
     nodeId: config.nodeId,
     token: config.ops.token,
@@ -70,7 +70,7 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
     await checkDependencies(config, log);
     roles = await startRoles(system, config, { registry });
     // After the roles: the broker role's own broker is up, and the heartbeat is stopped first at shutdown.
-    await fleet.start(system, opsUrl);
+    await fleet.start(system, opsUrl, roles);
     system.readiness.set("roles", true, `started ${config.roles.join(", ")}`);
   } catch (err) {
     log.error("a role failed to start", { error: errorMessage(err) });

@@ -82,6 +82,17 @@ export type {
   TopResponse,
   WriterFigures,
 } from "./ops_responses.ts";
+export type {
+  FleetAlert,
+  FleetEdge,
+  FleetGroup,
+  FleetGroupStatus,
+  FleetNode,
+  FleetNodeState,
+  FleetSkew,
+  FleetThroughputPoint,
+  FleetView,
+} from "./fleet_view.ts";
 export {
   childTraceparent,
   newTraceparent,

@@ -50,9 +50,11 @@ const BEAT: HeartbeatMsg = { type: "fleet.beat" };
 /** The heartbeat actor's behaviour. */
 export function heartbeatPublisher(options: HeartbeatOptions): Behaviour<HeartbeatMsg, State> {
   const stats = options.stats ?? { sent: 0, failed: 0, lastSentAt: null };
+  let nodeId: string | null = null;
   const record = () => {
     const sentAt = new Date().toISOString();
     const heartbeat: NodeHeartbeat = { v: 1, ...options.snapshot(), sentAt, intervalMs: options.intervalMs };
+    nodeId = heartbeat.nodeId;
     return { key: heartbeat.nodeId, value: encodeNodeHeartbeat(heartbeat), sentAt };
   };
   return {
@@ -93,7 +95,7 @@ export function heartbeatPublisher(options: HeartbeatOptions): Behaviour<Heartbe
     },
     async stop(state, ctx) {
       try {
-        if (state.producer) await state.producer.send(options.topic, [{ key: options.snapshot().nodeId, value: null }]);
+        if (state.producer && nodeId !== null) await state.producer.send(options.topic, [{ key: nodeId, value: null }]);
       } catch (err) {
         ctx.log.warn("no tombstone written: the fleet will see this node lost, not left", { error: errorMessage(err) });
       }

@@ -1,7 +1,9 @@
 /**
  * The fleet seen from Kafka (issue 21, in progress): each node's heartbeat on a
- * compacted topic (the heartbeat actor), and the roster any node builds from it
- * (the watch). Every node beats (node/fleet.ts) and serves `GET /fleet`.
+ * compacted topic (the heartbeat actor); the roster any node builds from it; the
+ * pipeline's offsets over time, each group judged in Burrow's terms; skew, flow,
+ * throughput and alerts assembled into one view (the watch). Every node beats
+ * (node/fleet.ts) and serves `GET /fleet`.
  * @module
  */
 export {
@@ -15,3 +17,22 @@ export {
 export { ensureNodesTopic, NODES_TOPIC_CONFIGS } from "./nodes_topic.ts";
 export { type NodeState, type RefusedRecord, Roster, type RosterEntry, type RosterOptions } from "./roster.ts";
 export { type FleetWatch, type FleetWatchOptions, watchFleet } from "./watcher.ts";
+export {
+  type GroupJudgement,
+  type GroupSample,
+  type GroupStatus,
+  judgeGroup,
+  type JudgeOptions,
+} from "./group_status.ts";
+export {
+  committedSum,
+  groupRate,
+  OffsetsHistory,
+  type OffsetsHistoryOptions,
+  type OffsetsReader,
+  type OffsetsSample,
+  topicRate,
+  type WatchedGroup,
+} from "./offsets_history.ts";
+export { DB_GROUP_KEYS, findSkew, INFERENCE_GROUP_KEYS, PIPELINE_KEYS, type Skew, skewOf } from "./skew.ts";
+export { fleetView, type FleetViewInput, type PipelineNames, watchedOf } from "./view.ts";

@@ -1,31 +1,44 @@
 /**
  * The fleet as one node sees it: the nodes topic read from its beginning and then as
- * it grows, each record applied to a {@link Roster} at its broker time. What is not
- * a heartbeat is logged once per record and counted, never thrown.
+ * it grows, each record applied to a {@link Roster} at its broker time; and the
+ * pipeline's offsets read every few seconds into an {@link OffsetsHistory}. What is
+ * not a heartbeat is logged once per record and counted, never thrown.
  */
 import { createKafkaClient, type KafkaConnection, readTopicFromStart, type TopicReader } from "../kafka/mod.ts";
 import { type Logger, silentLogger } from "../../system/mod.ts";
+import type { FleetView } from "../../protocols/fleet_view.ts";
 import { ensureNodesTopic } from "./nodes_topic.ts";
+import { OffsetsHistory } from "./offsets_history.ts";
 import { Roster, type RosterEntry, type RosterOptions } from "./roster.ts";
+import { fleetView, type PipelineNames, watchedOf } from "./view.ts";
 
 /** Options of {@link watchFleet}. */
 export interface FleetWatchOptions extends RosterOptions {
   brokers: readonly string[];
   connection?: KafkaConnection;
+  /** The nodes topic. */
   topic: string;
+  /** The pipeline's topics and groups as this node knows them (watched even when no node reports them). */
+  pipeline: PipelineNames;
+  /** How often offsets are read. @default 5000 */
+  offsetsIntervalMs?: number;
   log?: Logger;
 }
 
 /** A running watch. */
 export interface FleetWatch {
   /** Every node seen, and its state at `nowMs` (default: now). */
-  view(nowMs?: number): RosterEntry[];
+  entries(nowMs?: number): RosterEntry[];
+  /** The whole view (`GET /fleet`) at `nowMs` (default: now). */
+  view(nowMs?: number): FleetView;
+  /** Reads the offsets once more now (the view's figures are otherwise as of the last round). */
+  refreshOffsets(): Promise<void>;
   /** Records of the topic that were not heartbeats. */
   refused(): number;
   stop(): Promise<void>;
 }
 
-/** Starts reading the nodes topic. */
+/** Starts reading the nodes topic and the pipeline's offsets. */
 export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch> {
   const log = options.log ?? silentLogger;
   const client = createKafkaClient({
@@ -35,6 +48,12 @@ export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch
     log,
   });
   const roster = new Roster(options);
+  const since = Date.now();
+  const history = new OffsetsHistory({
+    reader: client,
+    watched: () => watchedOf(roster.view(Date.now()), options.pipeline),
+    log,
+  });
   let reader: TopicReader;
   try {
     await ensureNodesTopic(client, options.topic);
@@ -52,10 +71,28 @@ export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch
     await client.close();
     throw err;
   }
+  let round: Promise<void> | null = null;
+  const refreshOffsets = () => (round ??= history.sample(Date.now()).finally(() => (round = null)));
+  void refreshOffsets();
+  const timer = setInterval(() => void refreshOffsets(), options.offsetsIntervalMs ?? 5_000);
+  (timer as { unref?: () => void }).unref?.();
   return {
-    view: (nowMs = Date.now()) => roster.view(nowMs),
+    entries: (nowMs = Date.now()) => roster.view(nowMs),
+    view: (nowMs = Date.now()) =>
+      fleetView({
+        topic: options.topic,
+        entries: roster.view(nowMs),
+        samples: history.samples(),
+        pipeline: options.pipeline,
+        nowMs,
+        watchingSinceMs: since,
+        refused: roster.refusedCount,
+      }),
+    refreshOffsets,
     refused: () => roster.refusedCount,
     stop: async () => {
+      clearInterval(timer);
+      await round?.catch(() => {});
       await reader.stop();
       await client.close();
     },

@@ -1,34 +1,118 @@
-// Nodes beat on the fleet's nodes topic, and any node's GET /fleet lists every node: live while it runs, left once it
-// stopped (issue 21, in progress).
+// The fleet seen from any node's GET /fleet (issue 21): nodes live, a camera on another images topic shown as skew
+// and then left after its graceful stop; the db group with its member and status from Kafka's offsets, the flow's
+// rates; the db node killed with -9: lost within three heartbeats, its group STOP with lag growing, the alerts; the
+// db node back: live, its group OK again and the lag drained.
 import t from "tap";
+import type { FleetView } from "../../protocols/mod.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
 import { pipelineEnv } from "../helpers/pipeline.ts";
 import { until } from "../helpers/wait.ts";
 
-type Fleet = {
-  topic: string;
-  nodes: { nodeId: string; state: string; heartbeat: { roles: string[]; opsUrl: string } }[];
-};
+t.test("one node's GET /fleet: membership, skew, the db group's status and lag through a kill -9", async (t) => {
+  const env: Record<string, string> = {
+    ...pipelineEnv("fleet"),
+    HEARTBEAT_MS: "300",
+    SIM_RATE: "20",
+    SIM_DEVICES: "2",
+  };
+  const sim = await startNodeProcess(t, { ...env, NODE_ID: "fleet-sim", ROLE: "simulator" });
+  const dbEnv = { ...env, NODE_ID: "fleet-db", ROLE: "db" };
+  let db = await startNodeProcess(t, dbEnv);
+  const odd = await startNodeProcess(t, {
+    ...env,
+    NODE_ID: "fleet-odd",
+    ROLE: "simulator",
+    TOPIC_IMAGES: `${env["TOPIC_IMAGES"]}.v2`,
+    SIM_RATE: "1",
+  });
+  const fleet = async () => (await (await fetch(`${sim.base}/fleet`)).json()) as FleetView;
+  const node = (v: FleetView, id: string) => v.nodes.find((n) => n.nodeId === id);
+  const dbGroup = (v: FleetView) => v.groups.find((g) => g.groupId === env["DB_GROUP_ID"])!;
 
-t.test("two nodes see each other in GET /fleet; a stopped node is listed as left", async (t) => {
-  const env: Record<string, string> = { ...pipelineEnv("fleet"), HEARTBEAT_MS: "300", SIM_RATE: "1", SIM_DEVICES: "1" };
-  const a = await startNodeProcess(t, { ...env, NODE_ID: "fleet-a", ROLE: "simulator" });
-  const b = await startNodeProcess(t, { ...env, NODE_ID: "fleet-b", ROLE: "simulator" });
-  const fleet = async () => (await (await fetch(`${a.base}/fleet`)).json()) as Fleet;
-  const state = async (id: string) => (await fleet()).nodes.find((n) => n.nodeId === id)?.state;
-  await until(
-    "both nodes live in a's view",
-    async () => (await state("fleet-a")) === "live" && (await state("fleet-b")) === "live",
+  let v = await until(
+    "three nodes live, the db group OK with its member and rates",
+    async () => {
+      const v = await fleet();
+      const ok = ["fleet-sim", "fleet-db", "fleet-odd"].every((id) => node(v, id)?.state === "live") &&
+        dbGroup(v).status === "OK" && dbGroup(v).members.length === 1 && (v.flow[1]?.ratePerS ?? 0) > 0;
+      return ok ? v : null;
+    },
     60_000,
+    200,
+  );
+  t.equal(v.topic, env["TOPIC_NODES"], "the view names its topic");
+  t.equal(node(v, "fleet-db")!.opsUrl, db.base, "the db node's heartbeat carries its ops URL");
+  t.same(node(v, "fleet-db")!.roles, ["db"]);
+  t.same(dbGroup(v).members, ["fleet-db"]);
+  t.same(v.groups.map((g) => g.groupId), [env["DB_GROUP_ID"]], "no inference node, no commits: no inference group");
+  t.same(dbGroup(v).topics, [env["TOPIC_IMAGES"], env["TOPIC_INFERENCES"]]);
+  t.same(v.flow[0]!.from, "cameras");
+  t.ok(v.flow[0]!.ratePerS! > 0, `cameras -> images at ${v.flow[0]!.ratePerS}/s`);
+  t.ok(node(v, "fleet-sim")!.figures["captured"]! > 0, "the simulator's heartbeat counts its captures");
+  t.ok((node(v, "fleet-db")!.figures["imagesStored"] ?? 0) > 0, "the db node's counts its stored images");
+  t.same(v.skew.map((s) => [s.key, s.values.map((x) => x.nodes)]), [
+    ["topicImages", [["fleet-db", "fleet-sim"], ["fleet-odd"]]],
+  ], "the camera on another images topic is skew");
+  t.same(node(v, "fleet-odd")!.skew, ["topicImages"]);
+  t.ok(v.alerts.some((a) => a.kind === "skew"), "and an alert");
+
+  odd.proc.kill("SIGTERM");
+  t.equal(await odd.exited, 0, "the odd camera stops cleanly");
+  v = await until(
+    "the odd camera left, and the skew with it",
+    async () => {
+      const v = await fleet();
+      return node(v, "fleet-odd")?.state === "left" ? v : null;
+    },
+    30_000,
     100,
   );
-  const view = await fleet();
-  t.equal(view.topic, env["TOPIC_NODES"], "the view names its topic");
-  const nodeB = view.nodes.find((n) => n.nodeId === "fleet-b")!;
-  t.same(nodeB.heartbeat.roles, ["simulator"]);
-  t.equal(nodeB.heartbeat.opsUrl, b.base, "b's heartbeat carries its ops URL");
-  b.proc.kill("SIGTERM");
-  t.equal(await b.exited, 0, "b stops cleanly");
-  await until("b left in a's view", async () => (await state("fleet-b")) === "left", 30_000, 100);
-  t.equal(await state("fleet-a"), "live", "a is still live");
+  t.same(v.skew, [], "a node that left is not compared");
+
+  db.proc.kill("SIGKILL");
+  const killedAt = Date.now();
+  v = await until(
+    "the db node lost",
+    async () => {
+      const v = await fleet();
+      return node(v, "fleet-db")?.state === "lost" ? v : null;
+    },
+    30_000,
+    50,
+  );
+  t.comment(`lost ${Date.now() - killedAt} ms after the kill (three heartbeats of 300 ms)`);
+  t.equal(dbGroup(v).status, "STOP", "its group has no live member");
+  const lagAt = await until(
+    "the db group's lag growing",
+    async () => {
+      const v = await fleet();
+      return (dbGroup(v).lag ?? 0) > 20 ? v : null;
+    },
+    30_000,
+    200,
+  );
+  t.same(
+    lagAt.alerts.filter((a) => a.severity === "critical").map((a) => a.kind).sort(),
+    ["group_stop", "role_missing"],
+    "critical alerts: the group stopped and no db node while images flow",
+  );
+  t.ok(lagAt.alerts.some((a) => a.kind === "node_lost" && a.message.includes("fleet-db")), "a warning: node lost");
+
+  db = await startNodeProcess(t, dbEnv);
+  v = await until(
+    "the db node back, its group OK and the lag drained",
+    async () => {
+      const v = await fleet();
+      const g = dbGroup(v);
+      return node(v, "fleet-db")?.state === "live" && g.status === "OK" && (g.lag ?? 99) < 20 ? v : null;
+    },
+    60_000,
+    200,
+  );
+  t.same(dbGroup(v).members, ["fleet-db"]);
+  t.notOk(v.alerts.some((a) => a.severity === "critical"), "no critical alert left");
+  db.proc.kill("SIGTERM");
+  t.equal(await db.exited, 0);
+  sim.proc.kill("SIGTERM");
+  t.equal(await sim.exited, 0);
 });

@@ -29,7 +29,13 @@ t.test("nodes beat, a graceful stop leaves, a silent node is lost; a stray recor
     await admin.deleteTopics([topic]).catch(() => {});
     await admin.close();
   });
-  const watch = await watchFleet({ brokers: kafkaBrokers(), topic });
+  const pipeline = {
+    topicImages: uniqueName("troupe_it_images"),
+    topicInferences: uniqueName("troupe_it_inferences"),
+    dbGroup: uniqueName("troupe_it_db"),
+    inferenceGroup: uniqueName("troupe_it_inference"),
+  };
+  const watch = await watchFleet({ brokers: kafkaBrokers(), topic, pipeline });
   t.teardown(() => watch.stop());
 
   const systems = ["node-a", "node-b"].map((id) => {
@@ -43,7 +49,7 @@ t.test("nodes beat, a graceful stop leaves, a silent node is lost; a stray recor
       heartbeatPublisherSpec({ brokers: kafkaBrokers(), topic, intervalMs: 300, snapshot: () => snapshot(id) }),
     );
   }
-  const states = () => Object.fromEntries(watch.view().map((e) => [e.nodeId, e.state]));
+  const states = () => Object.fromEntries(watch.entries().map((e) => [e.nodeId, e.state]));
   await until("both nodes live", () => states()["node-a"] === "live" && states()["node-b"] === "live", 30_000, 50);
 
   await systems[0]!.sys.shutdown();
