@@ -24,3 +24,13 @@ export { setupTfjs, TF_WHEEL, type TfjsSetup, type TfjsSetupOptions } from "./tf
 export { ensureVenv, type PythonVenv } from "./python_venv.ts";
 export { cpuSimdFlags, hasVnni, type MachineInfo, machineInfo } from "./cpu.ts";
 export { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumVersion, ensureChromium } from "./chromium.ts";
+export { ensureDebianPackage } from "./debian.ts";
+export {
+  checkPrometheusRules,
+  ensurePrometheus,
+  type LocalPrometheus,
+  PROMETHEUS_PATH,
+  PROMTOOL_PATH,
+  startPrometheus,
+  type StartPrometheusOptions,
+} from "./prometheus.ts";

@@ -14,7 +14,9 @@ import { Observer } from "./observer.ts";
 import { controlRoutes } from "./control_routes.ts";
 import { treeRoutes } from "./tree_routes.ts";
 import { renderPage } from "./page.ts";
+import { fleetRoutes } from "./fleet_routes.ts";
 import type { HealthResponse, ReadyResponse } from "../protocols/ops_responses.ts";
+import type { FleetView } from "../protocols/fleet_view.ts";
 
 /** Options of {@link createOpsApp}. */
 export interface OpsAppOptions {
@@ -34,8 +36,11 @@ export interface OpsAppOptions {
   control?: boolean;
   /** Where the figures come from; one sampling every second is made and started if not given. */
   observer?: Observer;
-  /** Served at `GET /fleet`: every node of the fleet (issue 21, in progress); 404 when not given. */
-  fleet?: () => Promise<unknown>;
+  /**
+   * The fleet as this node reads it from Kafka: served at `GET /fleet`, `/fleet/targets` (Prometheus HTTP SD) and
+   * `/fleet/metrics`; those routes answer 404 when not given.
+   */
+  fleet?: () => Promise<FleetView>;
 }
 
 /** Builds the ops routes for a system. */
@@ -90,16 +95,7 @@ export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): 
     });
   });
   app.get("/config", (c) => c.json(options.config ?? {}));
-  const fleet = options.fleet;
-  if (fleet) {
-    app.get("/fleet", async (c) => {
-      try {
-        return c.json(await fleet());
-      } catch (err) {
-        return c.json({ error: (err as Error).message }, 503);
-      }
-    });
-  }
+  if (options.fleet) app.route("/", fleetRoutes(options.fleet));
   const notFound = (c: Context) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404);
   // Mounted under a prefix (`/ops`), the page answers at `/ops/` too; the prefix is what the route matched under.
   app.get("/*", (c) => (c.req.path === `${c.req.routePath.replace(/\/\*$/, "")}/` ? page(c) : notFound(c)));
