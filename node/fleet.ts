@@ -113,7 +113,9 @@ export function nodeFleet(config: TroupeConfig, log?: Logger): NodeFleet {
         watch = null;
         throw new Error(`the nodes topic ${config.fleet.topic} cannot be read: ${errorMessage(err)}`);
       });
-      return (await watch).view();
+      const w = await watch;
+      await w.caughtUp();
+      return w.view();
     },
     async stop() {
       const w = watch;

@@ -27,6 +27,11 @@ export interface FleetWatchOptions extends RosterOptions {
 
 /** A running watch. */
 export interface FleetWatch {
+  /**
+   * Resolves once the records the nodes topic held when the watch started have been read (so a first view is the
+   * whole fleet, not the part read so far), or after `timeoutMs` (default 10 s) with what was read by then.
+   */
+  caughtUp(timeoutMs?: number): Promise<void>;
   /** Every node seen, and its state at `nowMs` (default: now). */
   entries(nowMs?: number): RosterEntry[];
   /** The whole view (`GET /fleet`) at `nowMs` (default: now). */
@@ -55,9 +60,22 @@ export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch
     log,
   });
   let reader: TopicReader;
+  // The last offset of each partition as the watch started, and what is still to be read of them.
+  const behind = new Map<number, bigint>();
+  let caughtUp: () => void = () => {};
+  const upToDate = new Promise<void>((resolve) => (caughtUp = resolve));
   try {
     await ensureNodesTopic(client, options.topic);
+    for (const p of await client.topicOffsets(options.topic)) {
+      if (BigInt(p.high) > BigInt(p.low)) behind.set(p.partition, BigInt(p.high) - 1n);
+    }
+    if (behind.size === 0) caughtUp();
     reader = await readTopicFromStart(client, options.topic, (r) => {
+      const last = behind.get(r.partition);
+      if (last !== undefined && BigInt(r.offset) >= last) {
+        behind.delete(r.partition);
+        if (behind.size === 0) caughtUp();
+      }
       const key = r.key === null ? null : new TextDecoder().decode(r.key);
       if (!roster.apply(key, r.value, r.timestamp)) {
         log.warn("a record of the nodes topic is not a heartbeat: skipped", {
@@ -77,6 +95,11 @@ export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch
   const timer = setInterval(() => void refreshOffsets(), options.offsetsIntervalMs ?? 5_000);
   (timer as { unref?: () => void }).unref?.();
   return {
+    caughtUp: (timeoutMs = 10_000) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      return Promise.race([upToDate, timeout]).finally(() => clearTimeout(timer));
+    },
     entries: (nowMs = Date.now()) => roster.view(nowMs),
     view: (nowMs = Date.now()) =>
       fleetView({

@@ -3,6 +3,9 @@
 // rates; the db node killed with -9: lost within three heartbeats, its group STOP with lag growing, the alerts; the
 // db node back: live, its group OK again and the lag drained.
 import t from "tap";
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { nodeArgs } from "../helpers/entry.ts";
 import type { FleetView } from "../../protocols/mod.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
 import { pipelineEnv } from "../helpers/pipeline.ts";
@@ -97,6 +100,24 @@ t.test("one node's GET /fleet: membership, skew, the db group's status and lag t
     "critical alerts: the group stopped and no db node while images flow",
   );
   t.ok(lagAt.alerts.some((a) => a.kind === "node_lost" && a.message.includes("fleet-db")), "a warning: node lost");
+
+  // The same in a terminal: npm run fleet -- status, reading Kafka with the nodes' variables.
+  const cli = spawn(process.execPath, [...await nodeArgs("node/cli/fleet.ts"), "status"], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  cli.stdout!.on("data", (c: Buffer) => (text += c.toString()));
+  const code = await new Promise((r) => cli.once("exit", r));
+  t.equal(code, 0, "npm run fleet -- status exits 0");
+  t.match(
+    text,
+    new RegExp(`fleet on ${env["TOPIC_NODES"]!.replace(/\./g, "\\.")} at .*: 3 nodes \\(1 live, 2 lost or left\\)`),
+  );
+  t.match(text, /\nfleet-db\s+lost \d+s ago\s+db\s/, "the db node lost");
+  t.match(text, /\nfleet-sim\s+live\s+simulator\s.*captured \d/, "the camera live, with its rates");
+  t.match(text, new RegExp(`\\n${env["DB_GROUP_ID"]}\\s+STOP\\s+-\\s+\\d+\\s+no live member`), "its group in STOP");
+  t.match(text, /critical +group .* STOP: no live member/);
 
   db = await startNodeProcess(t, dbEnv);
   v = await until(
