@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import { type FleetWatch, heartbeatPublisherSpec, type HeartbeatSnapshot, watchFleet } from "../actors/fleet/mod.ts";
 import { gitCommit } from "../infra/git.ts";
 import type { FleetView } from "../protocols/mod.ts";
+import { actorsResponse, type FleetTree, type Observer } from "../ops/mod.ts";
 import { type ActorSystem, errorMessage, type Logger, startChild } from "../system/mod.ts";
 import { kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
 import type { TroupeConfig } from "./config.ts";
@@ -46,9 +47,11 @@ export function configFingerprint(config: TroupeConfig): Record<string, string |
 
 /** The node's fleet pieces: its heartbeat (started by `start`) and the view `GET /fleet` serves. */
 export interface NodeFleet {
-  start(system: ActorSystem, opsUrl: string, roles: StartedRoles): Promise<void>;
+  start(system: ActorSystem, opsUrl: string, roles: StartedRoles, observer: Observer): Promise<void>;
   /** Every node the nodes topic knows, and their states. */
   view(): Promise<FleetView>;
+  /** A node's latest actor tree. */
+  tree(nodeId: string): Promise<FleetTree | null>;
   stop(): Promise<void>;
 }
 
@@ -64,8 +67,25 @@ export function nodeFleet(config: TroupeConfig, log?: Logger): NodeFleet {
     dbGroup: config.db.groupId,
     inferenceGroup: config.inference.groupId,
   };
+  const opened = async (): Promise<FleetWatch> => {
+    watch ??= watchFleet({
+      brokers,
+      connection,
+      topic: config.fleet.topic,
+      pipeline,
+      // Offsets are read as often as the node beats (every 2 s by default), so the view's figures are as fresh.
+      offsetsIntervalMs: config.fleet.heartbeatMs || 2_000,
+      log,
+    }).catch((err: unknown) => {
+      watch = null;
+      throw new Error(`the nodes topic ${config.fleet.topic} cannot be read: ${errorMessage(err)}`);
+    });
+    const w = await watch;
+    await w.caughtUp();
+    return w;
+  };
   return {
-    async start(system, opsUrl, roles) {
+    async start(system, opsUrl, roles, observer) {
       if (config.fleet.heartbeatMs === 0) return;
       // The commit of troupe's own sources (not of whatever repository the node was started in).
       const commit = await gitCommit(new URL("..", import.meta.url).pathname);
@@ -97,25 +117,18 @@ export function nodeFleet(config: TroupeConfig, log?: Logger): NodeFleet {
           topic: config.fleet.topic,
           intervalMs: config.fleet.heartbeatMs,
           snapshot,
+          // The tree every fifth beat (10 s by default), with figures over the same span.
+          tree: () => actorsResponse(system, observer, { nodeId: config.nodeId, control: config.ops.control }, 10),
+          treeEveryBeats: 5,
         }),
       );
     },
     async view() {
-      watch ??= watchFleet({
-        brokers,
-        connection,
-        topic: config.fleet.topic,
-        pipeline,
-        // Offsets are read as often as the node beats (every 2 s by default), so the view's figures are as fresh.
-        offsetsIntervalMs: config.fleet.heartbeatMs || 2_000,
-        log,
-      }).catch((err: unknown) => {
-        watch = null;
-        throw new Error(`the nodes topic ${config.fleet.topic} cannot be read: ${errorMessage(err)}`);
-      });
-      const w = await watch;
-      await w.caughtUp();
-      return w.view();
+      return (await opened()).view();
+    },
+    async tree(nodeId) {
+      const t = (await opened()).tree(nodeId);
+      return t ? { nodeId: t.nodeId, sentAt: t.sentAt, actors: t.actors } : null;
     },
     async stop() {
       const w = watch;

@@ -2,7 +2,7 @@
  * A troupe node: an actor system, its ops endpoint, and the subtrees of its roles.
  */
 import { Registry } from "prom-client";
-import { createOpsApp, serveOps } from "../ops/mod.ts";
+import { createOpsApp, Observer, serveOps } from "../ops/mod.ts";
 import {
   type ActorSystem,
   createLogger,
@@ -40,13 +40,15 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
   const system = startSystem({ logger: log, root: { intensity: 3, periodMs: 60_000 } });
   const registry = new Registry();
   const fleet = nodeFleet(config, log);
+  const observer = new Observer(system).start();
   const app = createOpsApp(system, {
+    observer,
     nodeId: config.nodeId,
     token: config.ops.token,
     control: config.ops.control,
     config: redactConfig(config),
     metrics: () => registry.metrics(),
-    fleet: () => fleet.view(),
+    fleet,
   });
   const ops = await serveOps(app, config.ops);
   const opsUrl = `http://${ops.host.includes(":") ? `[${ops.host}]` : ops.host}:${ops.port}`;
@@ -70,7 +72,7 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
     await checkDependencies(config, log);
     roles = await startRoles(system, config, { registry });
     // After the roles: the broker role's own broker is up, and the heartbeat is stopped first at shutdown.
-    await fleet.start(system, opsUrl, roles);
+    await fleet.start(system, opsUrl, roles, observer);
     system.readiness.set("roles", true, `started ${config.roles.join(", ")}`);
   } catch (err) {
     log.error("a role failed to start", { error: errorMessage(err) });

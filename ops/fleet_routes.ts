@@ -1,16 +1,35 @@
 /**
  * The fleet's routes on a node's ops endpoint: `GET /fleet` (the whole view, JSON),
- * `GET /fleet/targets` (Prometheus HTTP service discovery) and `GET /fleet/metrics`
- * (the fleet's gauges). The view comes from the node (read from Kafka); a view that
- * cannot be read answers 503 with the reason.
+ * `GET /fleet/targets` (Prometheus HTTP service discovery), `GET /fleet/metrics`
+ * (the fleet's gauges) and `GET /fleet/nodes/:id/tree` (any node's actor tree, as
+ * it last sent it). The data comes from the node (read from Kafka); what cannot be
+ * read answers 503 with the reason.
  */
 import { type Context, Hono } from "hono";
 import type { FleetView } from "../protocols/fleet_view.ts";
+import type { ActorsResponse } from "../protocols/ops_responses.ts";
+
+/** A node's tree as the fleet last heard it. */
+export interface FleetTree {
+  nodeId: string;
+  /** When the node sent it. */
+  sentAt: string;
+  actors: ActorsResponse;
+}
+
+/** Where the fleet's routes get their data. */
+export interface FleetSource {
+  /** The whole view. */
+  view(): Promise<FleetView>;
+  /** A node's latest tree, or null when the topic has none for it. */
+  tree(nodeId: string): Promise<FleetTree | null>;
+}
 import { prometheusTargets, renderFleetMetrics } from "./fleet_targets.ts";
 
-/** The routes, given where the view comes from. */
-export function fleetRoutes(view: () => Promise<FleetView>): Hono {
+/** The routes, given where the data comes from. */
+export function fleetRoutes(source: FleetSource): Hono {
   const app = new Hono();
+  const view = () => source.view();
   const withView = (answer: (c: Context, v: FleetView) => Response | Promise<Response>) => async (c: Context) => {
     let v: FleetView;
     try {
@@ -28,5 +47,15 @@ export function fleetRoutes(view: () => Promise<FleetView>): Hono {
       c.body(await renderFleetMetrics(v), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
     ),
   );
+  app.get("/fleet/nodes/:id/tree", async (c) => {
+    const id = c.req.param("id");
+    let tree: FleetTree | null;
+    try {
+      tree = await source.tree(id);
+    } catch (err) {
+      return c.json({ error: (err as Error).message }, 503);
+    }
+    return tree ? c.json(tree) : c.json({ error: `no actor tree of node '${id}' on the nodes topic` }, 404);
+  });
   return app;
 }

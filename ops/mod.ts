@@ -6,6 +6,10 @@
  * @module
  */
 export { createOpsApp, type OpsAppOptions, serveOps } from "./server.ts";
+export { type FleetSource, type FleetTree } from "./fleet_routes.ts";
+export { prometheusTargets, renderFleetMetrics, type SdTargetGroup } from "./fleet_targets.ts";
+export { renderFleetText } from "./fleet_text.ts";
+export { actorsResponse } from "./tree_routes.ts";
 export { type MetricsInput, renderMetrics } from "./metrics.ts";
 export { Observer, type ObserverOptions, TOP_BY } from "./observer.ts";
 export { pipelinePanel } from "./pipeline.ts";

@@ -14,9 +14,8 @@ import { Observer } from "./observer.ts";
 import { controlRoutes } from "./control_routes.ts";
 import { treeRoutes } from "./tree_routes.ts";
 import { renderPage } from "./page.ts";
-import { fleetRoutes } from "./fleet_routes.ts";
+import { fleetRoutes, type FleetSource } from "./fleet_routes.ts";
 import type { HealthResponse, ReadyResponse } from "../protocols/ops_responses.ts";
-import type { FleetView } from "../protocols/fleet_view.ts";
 
 /** Options of {@link createOpsApp}. */
 export interface OpsAppOptions {
@@ -37,10 +36,10 @@ export interface OpsAppOptions {
   /** Where the figures come from; one sampling every second is made and started if not given. */
   observer?: Observer;
   /**
-   * The fleet as this node reads it from Kafka: served at `GET /fleet`, `/fleet/targets` (Prometheus HTTP SD) and
-   * `/fleet/metrics`; those routes answer 404 when not given.
+   * The fleet as this node reads it from Kafka: served at `GET /fleet`, `/fleet/targets` (Prometheus HTTP SD),
+   * `/fleet/metrics` and `/fleet/nodes/:id/tree`; those routes answer 404 when not given.
    */
-  fleet?: () => Promise<FleetView>;
+  fleet?: FleetSource;
 }
 
 /** Builds the ops routes for a system. */

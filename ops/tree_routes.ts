@@ -15,6 +15,25 @@ import { badRequest, queryInt } from "./_query.ts";
 /** Longest window a figure may be asked over, in seconds (the observer keeps a minute). */
 const MAX_WINDOW = 60;
 
+/** The body of `GET /actors`: the tree with each node's figures over `windowSec`, and the pipeline panel. */
+export function actorsResponse(
+  system: ActorSystem,
+  observer: Observer,
+  options: { nodeId: string; control: boolean },
+  windowSec = 10,
+): ActorsResponse {
+  const tree = observer.view(windowSec);
+  return {
+    node: options.nodeId,
+    ready: system.ready,
+    status: system.status,
+    control: options.control,
+    windowSec,
+    tree,
+    pipeline: pipelinePanel(tree),
+  };
+}
+
 /** Builds the read-only tree routes. */
 export function treeRoutes(
   system: ActorSystem,
@@ -22,18 +41,7 @@ export function treeRoutes(
   options: { nodeId: string; control: boolean },
 ): Hono {
   const app = new Hono();
-  const body = (windowSec: number): ActorsResponse => {
-    const tree = observer.view(windowSec);
-    return {
-      node: options.nodeId,
-      ready: system.ready,
-      status: system.status,
-      control: options.control,
-      windowSec,
-      tree,
-      pipeline: pipelinePanel(tree),
-    };
-  };
+  const body = (windowSec: number) => actorsResponse(system, observer, options, windowSec);
 
   app.get("/actors", (c) => {
     const windowSec = queryInt(c, "window", { min: 1, max: MAX_WINDOW, fallback: 10 });

@@ -82,6 +82,15 @@ export type {
   TopResponse,
   WriterFigures,
 } from "./ops_responses.ts";
+export {
+  decodeNodeTree,
+  encodeNodeTree,
+  NODE_TREE_MAX_BYTES,
+  NODE_TREE_VERSION,
+  type NodeTree,
+  TREE_KEY_SUFFIX,
+  treeKeyOf,
+} from "./node_tree.ts";
 export type {
   FleetAlert,
   FleetEdge,

@@ -13,6 +13,7 @@ export {
   heartbeatPublisherSpec,
   type HeartbeatSnapshot,
   type HeartbeatStats,
+  newHeartbeatStats,
 } from "./heartbeat.ts";
 export { ensureNodesTopic, NODES_TOPIC_CONFIGS } from "./nodes_topic.ts";
 export { type NodeState, type RefusedRecord, Roster, type RosterEntry, type RosterOptions } from "./roster.ts";

@@ -3,11 +3,13 @@
  * (protocols/node_heartbeat.ts), and each node's state: `live` while its heartbeats
  * come, `lost` after three of its own intervals without one, `left` after its
  * tombstone (a graceful stop). Lost and left nodes stay listed for an hour, then go.
+ * Each node's latest actor tree (key `<node id>/tree`) is kept beside it.
  * Pure and given the time by its caller (the record's time when it is applied, the
  * clock when it is read), so tests run on virtual time. A record that is not a
  * heartbeat is counted and named, never thrown.
  */
 import { decodeNodeHeartbeat, type NodeHeartbeat } from "../../protocols/node_heartbeat.ts";
+import { decodeNodeTree, type NodeTree, TREE_KEY_SUFFIX } from "../../protocols/node_tree.ts";
 
 /** A node's state in the fleet. */
 export type NodeState = "live" | "lost" | "left";
@@ -39,6 +41,7 @@ export interface RefusedRecord {
 /** Every node seen on the nodes topic. */
 export class Roster {
   readonly #nodes = new Map<string, { heartbeat: NodeHeartbeat; seenAtMs: number; leftAtMs: number | null }>();
+  readonly #trees = new Map<string, { tree: NodeTree; atMs: number }>();
   readonly #lostAfter: number;
   readonly #keepMs: number;
   /** Records that were not heartbeats (the last few, and how many in all). */
@@ -56,6 +59,7 @@ export class Roster {
    */
   apply(key: string | null, value: Uint8Array | null, atMs: number): boolean {
     if (key === null) return this.#refuse(key, "the record has no key (the node id)");
+    if (key.endsWith(TREE_KEY_SUFFIX)) return this.#applyTree(key, value, atMs);
     if (value === null || value.length === 0) {
       const known = this.#nodes.get(key);
       if (known) known.leftAtMs = Math.max(atMs, known.seenAtMs);
@@ -82,11 +86,32 @@ export class Roster {
       const goneSince = state === "left" ? n.leftAtMs! : state === "lost" ? lostAtMs : null;
       if (goneSince !== null && nowMs - goneSince > this.#keepMs) {
         this.#nodes.delete(nodeId);
+        this.#trees.delete(nodeId);
         continue;
       }
       out.push({ nodeId, state, heartbeat: n.heartbeat, seenAtMs: n.leftAtMs ?? n.seenAtMs });
     }
     return out.sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+  }
+
+  /** `nodeId`'s latest actor tree and when it was written, if the topic has one. */
+  tree(nodeId: string): { tree: NodeTree; atMs: number } | undefined {
+    return this.#trees.get(nodeId);
+  }
+
+  #applyTree(key: string, value: Uint8Array | null, atMs: number): boolean {
+    const nodeId = key.slice(0, -TREE_KEY_SUFFIX.length);
+    if (value === null || value.length === 0) {
+      this.#trees.delete(nodeId);
+      return true;
+    }
+    const decoded = decodeNodeTree(value);
+    if (!decoded.ok) return this.#refuse(key, `${decoded.reason}: ${decoded.detail}`);
+    if (decoded.value.nodeId !== nodeId) {
+      return this.#refuse(key, `the tree is node '${decoded.value.nodeId}''s, the key says '${nodeId}'`);
+    }
+    this.#trees.set(nodeId, { tree: decoded.value, atMs });
+    return true;
   }
 
   #refuse(key: string | null, detail: string): false {

@@ -7,6 +7,7 @@
 import { createKafkaClient, type KafkaConnection, readTopicFromStart, type TopicReader } from "../kafka/mod.ts";
 import { type Logger, silentLogger } from "../../system/mod.ts";
 import type { FleetView } from "../../protocols/fleet_view.ts";
+import type { NodeTree } from "../../protocols/node_tree.ts";
 import { ensureNodesTopic } from "./nodes_topic.ts";
 import { OffsetsHistory } from "./offsets_history.ts";
 import { Roster, type RosterEntry, type RosterOptions } from "./roster.ts";
@@ -38,6 +39,8 @@ export interface FleetWatch {
   view(nowMs?: number): FleetView;
   /** Reads the offsets once more now (the view's figures are otherwise as of the last round). */
   refreshOffsets(): Promise<void>;
+  /** `nodeId`'s latest actor tree, if the topic has one. */
+  tree(nodeId: string): NodeTree | undefined;
   /** Records of the topic that were not heartbeats. */
   refused(): number;
   stop(): Promise<void>;
@@ -112,6 +115,7 @@ export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch
         refused: roster.refusedCount,
       }),
     refreshOffsets,
+    tree: (nodeId) => roster.tree(nodeId)?.tree,
     refused: () => roster.refusedCount,
     stop: async () => {
       clearInterval(timer);

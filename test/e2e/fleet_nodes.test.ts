@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { nodeArgs } from "../helpers/entry.ts";
 import type { FleetView } from "../../protocols/mod.ts";
+import type { FleetTree } from "../../ops/mod.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
 import { pipelineEnv } from "../helpers/pipeline.ts";
 import { until } from "../helpers/wait.ts";
@@ -58,6 +59,28 @@ t.test("one node's GET /fleet: membership, skew, the db group's status and lag t
   ], "the camera on another images topic is skew");
   t.same(node(v, "fleet-odd")!.skew, ["topicImages"]);
   t.ok(v.alerts.some((a) => a.kind === "skew"), "and an alert");
+
+  // Any node's actor tree from the camera node's endpoint, as the db node last sent it.
+  const tree = await until(
+    "the db node's tree on the camera node",
+    async () => {
+      const r = await fetch(`${sim.base}/fleet/nodes/fleet-db/tree`);
+      return r.status === 200 ? (await r.json()) as FleetTree : null;
+    },
+    30_000,
+    100,
+  );
+  const paths: string[] = [];
+  const walk = (n: { path: string; children: unknown[] }) => {
+    paths.push(n.path);
+    for (const c of n.children) walk(c as typeof n);
+  };
+  walk(tree.actors.tree);
+  t.ok(paths.includes("/troupe/db/upserter"), "the db node's upserter in its tree");
+  t.equal(tree.actors.node, "fleet-db");
+  const none = await fetch(`${sim.base}/fleet/nodes/nobody/tree`);
+  t.equal(none.status, 404);
+  t.match(await none.json(), { error: "no actor tree of node 'nobody' on the nodes topic" });
 
   odd.proc.kill("SIGTERM");
   t.equal(await odd.exited, 0, "the odd camera stops cleanly");

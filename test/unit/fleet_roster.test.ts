@@ -2,7 +2,7 @@
 // node's own intervals, left on its tombstone, gone an hour later; records that are not heartbeats refused and named.
 import t from "tap";
 import { Roster } from "../../actors/fleet/mod.ts";
-import { encodeNodeHeartbeat, type NodeHeartbeat } from "../../protocols/mod.ts";
+import { type ActorsResponse, encodeNodeHeartbeat, encodeNodeTree, type NodeHeartbeat } from "../../protocols/mod.ts";
 
 const T0 = Date.parse("2026-12-07T12:00:00.000Z");
 const beat = (nodeId: string, atMs: number, more: Partial<NodeHeartbeat> = {}): Uint8Array =>
@@ -74,4 +74,31 @@ t.test("records that are not heartbeats are refused with the reason, never throw
   }
   t.equal(r.refusedCount, bad.length);
   t.same(r.view(T0), [], "none of them added a node");
+});
+
+t.test("a node's actor tree beside its heartbeat: kept, replaced, removed by its tombstone and with the node", async (t) => {
+  const r = new Roster();
+  const tree = (nodeId: string, sentAtMs: number, more: Record<string, unknown> = {}) =>
+    new TextEncoder().encode(encodeNodeTree({
+      v: 1,
+      nodeId,
+      sentAt: new Date(sentAtMs).toISOString(),
+      actors: { node: nodeId, tree: { path: "/troupe", children: [] }, ...more } as unknown as ActorsResponse,
+    }));
+  r.apply("db-1", beat("db-1", T0), T0);
+  t.ok(r.apply("db-1/tree", tree("db-1", T0), T0));
+  t.equal(r.tree("db-1")?.tree.actors.tree.path, "/troupe");
+  t.ok(r.apply("db-1/tree", tree("db-1", T0 + 10_000, { windowSec: 10 }), T0 + 10_000));
+  t.equal(r.tree("db-1")?.tree.sentAt, new Date(T0 + 10_000).toISOString(), "the newer tree replaces it");
+  t.same(Object.keys(states(r, T0)), ["db-1"], "a tree is not a node");
+  t.notOk(r.apply("db-2/tree", tree("db-1", T0), T0), "a tree under another node's key is refused");
+  t.match(r.refused.at(-1)?.detail, /the tree is node 'db-1''s, the key says 'db-2'/);
+  t.notOk(r.apply("db-1/tree", new TextEncoder().encode(JSON.stringify({ v: 1, nodeId: "db-1" })), T0));
+  t.match(r.refused.at(-1)?.detail, /invalid_envelope/);
+  t.ok(r.apply("db-1/tree", null, T0 + 20_000));
+  t.equal(r.tree("db-1"), undefined, "its tombstone removes it");
+  r.apply("db-1/tree", tree("db-1", T0 + 30_000), T0 + 30_000);
+  r.apply("db-1", null, T0 + 30_000);
+  r.view(T0 + 30_001 + 3_600_000);
+  t.equal(r.tree("db-1"), undefined, "gone with its node an hour after it left");
 });
