@@ -45,6 +45,30 @@ export function configFingerprint(config: TroupeConfig): Record<string, string |
   };
 }
 
+/**
+ * A watch of the fleet with the node's settings: its nodes topic, and offsets read every heartbeat interval (2 s by
+ * default) of the pipeline's topics and groups as `config` names them. Rejects naming the topic when it cannot be read.
+ */
+export async function watchFleetOf(config: TroupeConfig, log?: Logger): Promise<FleetWatch> {
+  try {
+    return await watchFleet({
+      brokers: kafkaBrokersOf(config),
+      connection: kafkaConnectionOf(config),
+      topic: config.fleet.topic,
+      pipeline: {
+        topicImages: config.topics.images,
+        topicInferences: config.topics.inferences,
+        dbGroup: config.db.groupId,
+        inferenceGroup: config.inference.groupId,
+      },
+      offsetsIntervalMs: config.fleet.heartbeatMs || 2_000,
+      ...(log ? { log } : {}),
+    });
+  } catch (err) {
+    throw new Error(`the nodes topic ${config.fleet.topic} cannot be read: ${errorMessage(err)}`);
+  }
+}
+
 /** The node's fleet pieces: its heartbeat (started by `start`) and the view `GET /fleet` serves. */
 export interface NodeFleet {
   start(system: ActorSystem, opsUrl: string, roles: StartedRoles, observer: Observer): Promise<void>;
@@ -61,24 +85,10 @@ export function nodeFleet(config: TroupeConfig, log?: Logger): NodeFleet {
   const brokers = kafkaBrokersOf(config);
   const connection = kafkaConnectionOf(config);
   let watch: Promise<FleetWatch> | null = null;
-  const pipeline = {
-    topicImages: config.topics.images,
-    topicInferences: config.topics.inferences,
-    dbGroup: config.db.groupId,
-    inferenceGroup: config.inference.groupId,
-  };
   const opened = async (): Promise<FleetWatch> => {
-    watch ??= watchFleet({
-      brokers,
-      connection,
-      topic: config.fleet.topic,
-      pipeline,
-      // Offsets are read as often as the node beats (every 2 s by default), so the view's figures are as fresh.
-      offsetsIntervalMs: config.fleet.heartbeatMs || 2_000,
-      log,
-    }).catch((err: unknown) => {
+    watch ??= watchFleetOf(config, log).catch((err: unknown) => {
       watch = null;
-      throw new Error(`the nodes topic ${config.fleet.topic} cannot be read: ${errorMessage(err)}`);
+      throw err;
     });
     const w = await watch;
     await w.caughtUp();

@@ -72,8 +72,7 @@ async function source(): Promise<{ view(): Promise<View>; stop(): Promise<void> 
     };
   }
   const { ConfigError, loadConfig } = await import("../config.ts");
-  const { kafkaBrokersOf, kafkaConnectionOf } = await import("../_kafka.ts");
-  const { watchFleet } = await import("../../actors/fleet/mod.ts");
+  const { watchFleetOf } = await import("../fleet.ts");
   let config;
   try {
     config = loadConfig({
@@ -92,19 +91,7 @@ async function source(): Promise<{ view(): Promise<View>; stop(): Promise<void> 
   process.stderr.write(
     `fleet: reading ${config.fleet.topic} and the pipeline's offsets from ${kafkaBrokersOf(config).join(",")}...\n`,
   );
-  const watch = await watchFleet({
-    brokers: kafkaBrokersOf(config),
-    connection: kafkaConnectionOf(config),
-    topic: config.fleet.topic,
-    pipeline: {
-      topicImages: config.topics.images,
-      topicInferences: config.topics.inferences,
-      dbGroup: config.db.groupId,
-      inferenceGroup: config.inference.groupId,
-    },
-    offsetsIntervalMs: 2_000,
-    log,
-  });
+  const watch = await watchFleetOf(config, log);
   await watch.caughtUp();
   // Rates need two reads of the offsets: a second one, two seconds after the first.
   await watch.refreshOffsets();
