@@ -88,8 +88,9 @@ async function source(): Promise<{ view(): Promise<View>; stop(): Promise<void> 
     console.error(`fleet: ${err.message}`);
     process.exit(2);
   }
+  const brokers = config.kafkaBrokers ?? [`127.0.0.1:${config.broker.port}`];
   process.stderr.write(
-    `fleet: reading ${config.fleet.topic} and the pipeline's offsets from ${kafkaBrokersOf(config).join(",")}...\n`,
+    `fleet: reading ${config.fleet.topic} and the pipeline's offsets from ${brokers.join(",")}...\n`,
   );
   const watch = await watchFleetOf(config, log);
   await watch.caughtUp();
