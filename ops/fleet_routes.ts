@@ -1,5 +1,6 @@
 /**
- * The fleet's routes on a node's ops endpoint: `GET /fleet` (the whole view, JSON),
+ * The fleet's routes on a node's ops endpoint: `GET /fleet/` (the fleet page),
+ * `GET /fleet` (the whole view, JSON),
  * `GET /fleet/targets` (Prometheus HTTP service discovery), `GET /fleet/metrics`
  * (the fleet's gauges) and `GET /fleet/nodes/:id/tree` (any node's actor tree, as
  * it last sent it). The data comes from the node (read from Kafka); what cannot be
@@ -25,10 +26,13 @@ export interface FleetSource {
   tree(nodeId: string): Promise<FleetTree | null>;
 }
 import { prometheusTargets, renderFleetMetrics } from "./fleet_targets.ts";
+import { renderFleetPage } from "./fleet_page.ts";
 
 /** The routes, given where the data comes from. */
-export function fleetRoutes(source: FleetSource): Hono {
+export function fleetRoutes(source: FleetSource, options: { nodeId: string; tokenRequired: boolean }): Hono {
   const app = new Hono();
+  // The page's shell holds no figures (a GET ending in "/" needs no token): it fetches them with the token it asks for.
+  app.get("/fleet/", (c) => c.html(renderFleetPage(options)));
   const view = () => source.view();
   const withView = (answer: (c: Context, v: FleetView) => Response | Promise<Response>) => async (c: Context) => {
     let v: FleetView;

@@ -31,14 +31,18 @@ button{font-size:11px;padding:0 .4em;margin-left:.2em}svg.spark{vertical-align:m
 `;
 
 /** Renders the page's shell. */
-export function renderPage(options: { nodeId: string; tokenRequired: boolean }): string {
+export function renderPage(options: { nodeId: string; tokenRequired: boolean; fleet?: boolean }): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>troupe ${esc(options.nodeId)}</title><style>${STYLE}</style></head>
 <body data-token-required="${options.tokenRequired}">
 <header><h1>troupe node <span id="node">${esc(options.nodeId)}</span></h1><span id="ready">…</span>
 <span id="conn">connecting</span><span style="flex:1"></span>
-<a href="actors" data-rel>actors</a><a href="metrics" data-rel>metrics</a><a href="config" data-rel>config</a></header>
+${
+    options.fleet
+      ? '<a href="fleet/" data-nav>fleet</a>'
+      : ""
+  }<a href="actors" data-rel>actors</a><a href="metrics" data-rel>metrics</a><a href="config" data-rel>config</a></header>
 <form id="login" hidden><section><h2>Ops token</h2><p>This endpoint needs its bearer token (OPS_TOKEN).
 It is kept in this tab only.</p><input id="token" type="password" autocomplete="off"><p><button>Open</button></p>
 <p id="login-error" class="err"></p></section></form>

@@ -9,6 +9,8 @@ export const PAGE_SCRIPT = String.raw`
 "use strict";
 const $ = (s) => document.querySelector(s);
 const base = location.pathname.endsWith("/") ? location.pathname : location.pathname + "/";
+// Pages beside this one (the fleet page): plain navigation, under the mount point.
+for (const a of document.querySelectorAll("a[data-nav]")) a.href = base + a.getAttribute("href");
 for (const a of document.querySelectorAll("a[data-rel]")) {
   a.href = base + a.getAttribute("href");
   // A navigation cannot send the bearer header: with a token, the page loads the data itself and opens it in a tab.

@@ -63,7 +63,8 @@ export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): 
     return c.json(body, body.ready ? 200 : 503);
   });
   // The page's shell holds no figures: it fetches them with the token it asks for.
-  const page = (c: Context) => c.html(renderPage({ nodeId, tokenRequired: token !== null }));
+  const page = (c: Context) =>
+    c.html(renderPage({ nodeId, tokenRequired: token !== null, fleet: options.fleet !== undefined }));
   app.get("/", page);
 
   if (token !== null) {
@@ -94,7 +95,7 @@ export function createOpsApp(system: ActorSystem, options: OpsAppOptions = {}): 
     });
   });
   app.get("/config", (c) => c.json(options.config ?? {}));
-  if (options.fleet) app.route("/", fleetRoutes(options.fleet));
+  if (options.fleet) app.route("/", fleetRoutes(options.fleet, { nodeId, tokenRequired: token !== null }));
   const notFound = (c: Context) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404);
   // Mounted under a prefix (`/ops`), the page answers at `/ops/` too; the prefix is what the route matched under.
   app.get("/*", (c) => (c.req.path === `${c.req.routePath.replace(/\/\*$/, "")}/` ? page(c) : notFound(c)));

@@ -1,0 +1,269 @@
+/**
+ * The fleet page's script: a typed function, checked like the rest of the code and
+ * served as its own text (fleet_page.ts inlines `(fleetPageMain)()`), so it must not
+ * use anything from outside its body at run time (type imports only). Every two
+ * seconds it reads `../fleet` (relative to the page at `<mount>/fleet/`) with the
+ * ops token when one is needed, and redraws the alerts, the nodes (skew marked), the
+ * flow with rates and each group's status and lag, the groups and their partitions,
+ * the throughput chart and, on request, any node's actor tree.
+ */
+import type { FleetGroup, FleetNode, FleetView } from "../protocols/fleet_view.ts";
+import type { ActorsResponse, LatencySummary, ObservedSnapshot } from "../protocols/ops_responses.ts";
+
+/** Runs in the browser. */
+export function fleetPageMain(): void {
+  const $ = (s: string): HTMLElement => document.querySelector(s) as HTMLElement;
+  const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
+  const num = (n: number | null | undefined) =>
+    n == null
+      ? "–"
+      : n >= 1e6
+      ? (n / 1e6).toFixed(1) + "M"
+      : n >= 1e3
+      ? (n / 1e3).toFixed(1) + "k"
+      : Number.isInteger(n)
+      ? String(n)
+      : n.toFixed(1);
+  const dur = (s: number | null | undefined) =>
+    s == null ? "–" : s < 1e-3 ? (s * 1e6).toFixed(0) + "µs" : s < 1 ? (s * 1e3).toFixed(1) + "ms" : s.toFixed(2) + "s";
+  const ago = (s: number) =>
+    s < 60 ? Math.round(s) + "s" : s < 3600 ? Math.round(s / 60) + "m" : (s / 3600).toFixed(1) + "h";
+  const page = new URL(location.pathname.endsWith("/") ? location.pathname : location.pathname + "/", location.href);
+  const dataUrl = new URL("../fleet", page).href;
+  const needsToken = document.body.dataset["tokenRequired"] === "true";
+  let token = sessionStorage.getItem("troupe-ops-token") || "";
+  let treeOf: string | null = null;
+  const openGroups = new Set<string>();
+
+  const auth = (): Record<string, string> => (token ? { authorization: "Bearer " + token } : {});
+
+  async function load(url: string): Promise<unknown> {
+    const r = await fetch(url, { headers: auth() });
+    if (r.status === 401) {
+      showLogin("the token was refused");
+      throw new Error("401");
+    }
+    const body = await r.json();
+    if (!r.ok) throw new Error((body as { error?: string }).error || r.statusText);
+    return body;
+  }
+
+  function showLogin(error: string): void {
+    $("#login").hidden = false;
+    $("#app").hidden = true;
+    $("#login-error").textContent = error;
+  }
+
+  function alertsHtml(v: FleetView): string {
+    if (v.alerts.length === 0) return '<p class="ok">No alerts.</p>';
+    return v.alerts.map((a) =>
+      '<div class="alert ' + a.severity + '" data-kind="' + a.kind + '"><b>' +
+      esc(a.severity) + "</b> " + esc(a.message) + "</div>"
+    ).join("");
+  }
+
+  function rates(n: FleetNode): string {
+    return Object.entries(n.figures).filter(([k]) => k.endsWith("PerS")).map(([k, r]) =>
+      esc(k.slice(0, -4)) + " " + num(r) + "/s"
+    ).join("<br>");
+  }
+
+  function nodesHtml(v: FleetView): string {
+    const rows = v.nodes.map((n) => {
+      const skew = (k: string) => (n.skew.includes(k) ? ' class="skew" title="differs from the other nodes"' : "");
+      const ready = n.ready ? "yes" : "no" + (n.waitingFor.length ? ": " + esc(n.waitingFor.join("; ")) : "");
+      // The settings that differ show at once; the rest on request.
+      const entries = Object.entries(n.fingerprint);
+      const item = ([k, x]: [string, string | number]) => "<span" + skew(k) + ">" + esc(k) + "=" + esc(x) + "</span>";
+      const fp = entries.filter(([k]) => n.skew.includes(k)).map(item).join(" ") +
+        "<details><summary>" + entries.length + " settings</summary>" + entries.map(item).join("<br>") + "</details>";
+      return '<tr data-node="' + esc(n.nodeId) + '" class="' + n.state + (n.skew.length ? " skewed" : "") + '">' +
+        '<td><span class="dot"></span>' + esc(n.nodeId) + "</td>" +
+        '<td data-field="state">' + esc(n.state) + (n.state === "live" ? "" : " " + ago(n.lastSeenS) + " ago") +
+        "</td>" +
+        "<td>" + esc(n.roles.join(", ")) + "</td><td>" + esc(n.host) + "</td>" +
+        '<td class="wrap">' + ready + "</td>" +
+        "<td" + skew("version") + ">" + esc(n.version) + " <small>" + esc(n.commit) + "</small></td>" +
+        "<td>" + (n.uptimeS == null ? "–" : ago(n.uptimeS)) + "</td>" +
+        '<td data-field="rates">' + rates(n) + "</td>" +
+        "<td>" + num(n.figures["poolQueue"]) + "</td><td>" + num(n.figures["restarts5m"]) + "</td>" +
+        '<td class="err">' + esc(n.lastError || "") + "</td>" +
+        '<td class="fp">' + fp + "</td>" +
+        "<td>" + (n.opsUrl ? '<a href="' + esc(n.opsUrl) + '" target="_blank">page</a> ' : "") +
+        '<button data-tree="' + esc(n.nodeId) + '">tree</button></td></tr>';
+    });
+    return rows.join("");
+  }
+
+  const STATUS_COLOR: Record<string, string> = { OK: "#2e8540", WARN: "#c98a00", STALL: "#c0392b", STOP: "#c0392b" };
+
+  /** A name cut to fit a box, whole in its tooltip. */
+  const fit = (name: string, max: number) => (name.length <= max ? esc(name) : "…" + esc(name.slice(-(max - 1))));
+
+  function flowSvg(v: FleetView): string {
+    const group = (id: string) => v.groups.find((g) => g.groupId === id);
+    const [cams, toDb, toInf, toInferences, infToDb] = v.flow;
+    if (!cams || !toDb || !toInf || !toInferences || !infToDb) return "";
+    const W = 170;
+    const box = (x: number, y: number, title: string, sub: string, color: string, id: string) =>
+      '<g data-box="' + esc(id) + '"><title>' + esc(title) + '</title><rect x="' + x + '" y="' + y + '" width="' + W +
+      '" height="44" rx="6" fill="#fff" stroke="' + color + '" stroke-width="2"/><text x="' + (x + W / 2) + '" y="' +
+      (y + 18) + '" text-anchor="middle" class="t">' + fit(title, 22) + '</text><text x="' + (x + W / 2) + '" y="' +
+      (y + 35) + '" text-anchor="middle" class="s" fill="' + color + '">' + esc(sub) + "</text></g>";
+    const groupBox = (x: number, y: number, id: string) => {
+      const g = group(id);
+      const sub = g ? g.status + " · lag " + num(g.lag) + " · " + g.members.length + " live" : "no member seen";
+      return box(x, y, id, sub, g ? STATUS_COLOR[g.status] || "#567" : "#999", id);
+    };
+    const edge = (x1: number, y1: number, x2: number, y2: number, rate: number | null, lx: number, ly: number) =>
+      '<path d="M' + x1 + " " + y1 + " C" + (x1 + x2) / 2 + " " + y1 + " " + (x1 + x2) / 2 + " " + y2 + " " + x2 + " " +
+      y2 + '" fill="none" stroke="#8aa" stroke-width="' + (rate ? 2.5 : 1) + '" marker-end="url(#arr)"/>' +
+      '<text x="' + lx + '" y="' + ly + '" text-anchor="middle" class="r">' + (rate == null ? "–" : num(rate) + "/s") +
+      "</text>";
+    return '<svg viewBox="0 0 1000 190" class="flow" role="img" aria-label="the pipeline\'s flow">' +
+      '<defs><marker id="arr" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto">' +
+      '<path d="M0 0L10 5L0 10z" fill="#8aa"/></marker></defs>' +
+      edge(170, 95, 240, 95, cams.ratePerS, 205, 88) +
+      edge(410, 95, 520, 37, toDb.ratePerS, 455, 52) +
+      edge(410, 95, 520, 152, toInf.ratePerS, 455, 145) +
+      edge(690, 152, 800, 152, toInferences.ratePerS, 745, 145) +
+      edge(885, 130, 690, 37, infToDb.ratePerS, 810, 70) +
+      box(0, 73, "cameras", "", "#567", "cameras") + box(240, 73, cams.to, "images topic", "#567", cams.to) +
+      groupBox(520, 15, toDb.to) + groupBox(520, 130, toInf.to) +
+      box(800, 130, toInferences.to, "inferences topic", "#567", toInferences.to) + "</svg>";
+  }
+
+  function groupsHtml(v: FleetView): string {
+    return v.groups.map((g: FleetGroup) => {
+      const parts = g.partitions.map((p) =>
+        "<tr><td>" + esc(p.topic) + "[" + p.partition + "]</td><td>" + (p.committed ?? "–") + "</td><td>" + p.high +
+        "</td><td>" + p.lag + '</td><td class="st-' + p.status + '">' + p.status + "</td></tr>"
+      ).join("");
+      return '<details data-group="' + esc(g.groupId) + '"' + (openGroups.has(g.groupId) ? " open" : "") +
+        '><summary><b class="st-' + g.status + '">' + g.status + "</b> " + esc(g.groupId) + " (" + esc(g.role) +
+        ") · lag " + num(g.lag) + " · members " + esc(g.members.join(", ") || "none") + " · " + esc(g.reason) +
+        "</summary><table><tr><th>partition</th><th>committed</th><th>log end</th><th>lag</th><th>status</th></tr>" +
+        parts + "</table></details>";
+    }).join("") || "<p>No consumer group seen yet.</p>";
+  }
+
+  const SERIES: [keyof FleetView["throughput"][number], string, string][] = [
+    ["imagesWritten", "images written", "#3a7bd5"],
+    ["imagesStored", "images stored", "#2e8540"],
+    ["inferencesWritten", "inferences written", "#c98a00"],
+    ["inferencesStored", "inferences stored", "#8e44ad"],
+  ];
+
+  function chartSvg(v: FleetView): string {
+    const pts = v.throughput;
+    if (pts.length < 2) return "<p>The chart starts after two reads of the offsets.</p>";
+    const w = 800, h = 160, left = 46, top = 8;
+    const t0 = Date.parse(pts[0]!.at), t1 = Date.parse(pts[pts.length - 1]!.at);
+    let max = 1;
+    for (const p of pts) for (const [k] of SERIES) max = Math.max(max, Number(p[k] ?? 0));
+    const x = (at: string) => left + ((Date.parse(at) - t0) / Math.max(1, t1 - t0)) * (w - left - 4);
+    const y = (r: number) => top + h - (r / max) * h;
+    const lines = SERIES.map(([k, , color]) => {
+      const d = pts.filter((p) => p[k] != null).map((p) => x(p.at).toFixed(1) + "," + y(Number(p[k])).toFixed(1));
+      return '<polyline data-series="' + k + '" fill="none" stroke="' + color + '" stroke-width="1.6" points="' +
+        d.join(" ") + '"/>';
+    }).join("");
+    const legend = SERIES.map(([, label, color]) =>
+      '<span><i style="background:' + color + '"></i>' + label + "</span>"
+    )
+      .join("");
+    const spanS = Math.round((t1 - t0) / 1000);
+    const spanText = spanS < 120 ? spanS + " s ago" : Math.round(spanS / 60) + " min ago";
+    return '<svg viewBox="0 0 ' + w + " " + (h + 30) + '" class="chart" role="img" aria-label="throughput">' +
+      '<line x1="' + left + '" y1="' + (top + h) + '" x2="' + w + '" y2="' + (top + h) + '" stroke="#ccd"/>' +
+      '<line x1="' + left + '" y1="' + top + '" x2="' + w + '" y2="' + top + '" stroke="#eef"/>' +
+      '<text x="' + (left - 4) + '" y="' + (top + 4) + '" text-anchor="end" class="s">' + num(max) + "/s</text>" +
+      '<text x="' + (left - 4) + '" y="' + (top + h) + '" text-anchor="end" class="s">0</text>' +
+      '<text x="' + left + '" y="' + (top + h + 16) + '" class="s">' + spanText + "</text>" +
+      '<text x="' + w + '" y="' + (top + h + 16) + '" text-anchor="end" class="s">now</text>' + lines +
+      '</svg><div class="legend">' + legend + "</div>";
+  }
+
+  function lat(l: LatencySummary | null): string {
+    return l ? [l.p50, l.p99].map(dur).join(" / ") : "–";
+  }
+
+  function treeHtml(a: ActorsResponse, sentAt: string): string {
+    const rows: string[] = [];
+    const walk = (n: ObservedSnapshot, depth: number) => {
+      const f = n.figures, mb = n.mailbox;
+      rows.push(
+        '<tr data-path="' + esc(n.path) + '" class="' + n.status + '"><td style="padding-left:' + (depth * 1.1 + 0.3) +
+          'em">' + esc(n.name) + "</td><td>" + esc(n.status) + "</td><td>" + (mb ? num(f.inPerSec) : "") + "</td><td>" +
+          (mb ? num(f.outPerSec) : "") + "</td><td>" + (mb ? mb.depth + "/" + mb.capacity : "") + "</td><td>" +
+          (mb ? lat(f.processing) : "") + "</td><td>" + n.failures + "</td><td>" + n.restarts +
+          '</td><td class="err">' +
+          esc(n.lastError ? n.lastError.message : "") + "</td></tr>",
+      );
+      for (const c of n.children) walk(c, depth + 1);
+    };
+    walk(a.tree, 0);
+    return "<p>Sent by " + esc(a.node) + " at " + esc(sentAt) + " (figures over " + a.windowSec +
+      " s; controls on the node's own page)</p><table><tr><th>actor</th><th>status</th><th>in/s</th><th>out/s</th>" +
+      "<th>mailbox</th><th>proc p50/p99</th><th>fail</th><th>restarts</th><th>last error</th></tr>" + rows.join("") +
+      "</table>";
+  }
+
+  async function showTree(nodeId: string): Promise<void> {
+    treeOf = nodeId;
+    $("#tree-panel").hidden = false;
+    $("#tree-node").textContent = nodeId;
+    try {
+      const t = (await load(new URL("nodes/" + encodeURIComponent(nodeId) + "/tree", page).href)) as {
+        sentAt: string;
+        actors: ActorsResponse;
+      };
+      if (treeOf === nodeId) $("#tree").innerHTML = treeHtml(t.actors, t.sentAt);
+    } catch (err) {
+      if (treeOf === nodeId) $("#tree").innerHTML = '<p class="err">' + esc((err as Error).message) + "</p>";
+    }
+  }
+
+  async function refresh(): Promise<void> {
+    try {
+      const v = (await load(dataUrl)) as FleetView;
+      $("#login").hidden = true;
+      $("#app").hidden = false;
+      $("#conn").textContent = "as of " + v.at.slice(11, 19) + " UTC";
+      $("#conn").className = "";
+      $("#topic").textContent = v.topic;
+      $("#alerts").innerHTML = alertsHtml(v);
+      $("#nodes tbody").innerHTML = nodesHtml(v);
+      $("#flow").innerHTML = flowSvg(v);
+      $("#groups").innerHTML = groupsHtml(v);
+      $("#chart").innerHTML = chartSvg(v);
+      $("#since").textContent = v.watchingSince.slice(11, 19) + " UTC";
+      if (treeOf) void showTree(treeOf);
+    } catch (err) {
+      $("#conn").textContent = "no data: " + (err as Error).message;
+      $("#conn").className = "down";
+    }
+  }
+
+  document.addEventListener("click", (ev) => {
+    const b = (ev.target as HTMLElement).closest("button[data-tree]");
+    if (b) void showTree(b.getAttribute("data-tree") || "");
+  });
+  document.addEventListener("toggle", (ev) => {
+    const d = ev.target as HTMLDetailsElement;
+    const id = d.dataset && d.dataset["group"];
+    if (id) d.open ? openGroups.add(id) : openGroups.delete(id);
+  }, true);
+  $("#login").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    token = ($("#token") as HTMLInputElement).value;
+    sessionStorage.setItem("troupe-ops-token", token);
+    void refresh();
+  });
+  ($("#node-page") as HTMLAnchorElement).href = new URL("../", page).href;
+  if (needsToken && !token) showLogin("");
+  else void refresh();
+  setInterval(() => {
+    if (!needsToken || token) void refresh();
+  }, 2000);
+}
