@@ -60,8 +60,19 @@ export interface TroupeConfig {
   readonly kafkaGroupProtocol: KafkaGroupProtocol;
   /** TLS and SASL of every Kafka connection (`KAFKA_TLS*`, `KAFKA_SASL_*`). */
   readonly kafkaSecurity: KafkaSecurityConfig;
-  /** The fleet: the nodes topic every node beats on (`TOPIC_NODES`) and how often (`HEARTBEAT_MS`; 0: off). */
-  readonly fleet: { readonly topic: string; readonly heartbeatMs: number };
+  /**
+   * The fleet: the nodes topic every node beats on (`TOPIC_NODES`) and how often (`HEARTBEAT_MS`; 0: off); the log
+   * topic (`TOPIC_LOGS`) its lines at or above `LOG_SHIP_LEVEL` go to (null: off), at most `LOG_SHIP_RATE` a second.
+   */
+  readonly fleet: {
+    readonly topic: string;
+    readonly heartbeatMs: number;
+    readonly logs: {
+      readonly topic: string;
+      readonly level: "debug" | "info" | "warn" | "error" | null;
+      readonly rate: number;
+    };
+  };
   /** The `broker` role's single-node KRaft broker. */
   readonly broker: {
     readonly port: number;
@@ -117,6 +128,10 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   ...KAFKA_SECURITY_VARIABLES,
   TOPIC_NODES: "the fleet's compacted topic every node writes its heartbeat to (default troupe.nodes)",
   HEARTBEAT_MS: "how often a node writes its heartbeat, ms; lost after three missed (default 2000; 0: no heartbeats)",
+  TOPIC_LOGS: "the fleet's log topic, six hours and 64 MB kept (default troupe.logs)",
+  LOG_SHIP_LEVEL:
+    "log lines at or above this level go to the log topic: debug, info, warn, error, or off (default warn)",
+  LOG_SHIP_RATE: "most log lines a second one node puts on the log topic; the rest are counted as dropped (default 50)",
   KAFKA_PORT: "broker role: client port of the local Kafka broker (default 9092)",
   KAFKA_CONTROLLER_PORT: "broker role: KRaft controller port (default 9093)",
   KAFKA_DATA_DIR: "broker role: log and metadata directory (default .troupe/kafka)",
@@ -240,6 +255,16 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
         z.coerce.number().int().refine((n) => n === 0 || (n >= 100 && n <= 600_000)),
         "0, or a whole number of milliseconds from 100 to 600000",
       ),
+      logs: {
+        topic: get("TOPIC_LOGS", "troupe.logs", z.string().regex(/^[A-Za-z0-9._-]{1,249}$/), "a Kafka topic name"),
+        level: get(
+          "LOG_SHIP_LEVEL",
+          "warn" as "debug" | "info" | "warn" | "error" | null,
+          z.enum(["debug", "info", "warn", "error", "off"]).transform((v) => (v === "off" ? null : v)),
+          "one of debug, info, warn, error, off",
+        ),
+        rate: get("LOG_SHIP_RATE", 50, z.coerce.number().int().min(1).max(100_000), "a whole number from 1 to 100000"),
+      },
     },
     broker: {
       port: get("KAFKA_PORT", 9092, port(false), "a port number from 1 to 65535"),

@@ -5,9 +5,19 @@
  */
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { type FleetWatch, heartbeatPublisherSpec, type HeartbeatSnapshot, watchFleet } from "../actors/fleet/mod.ts";
+import {
+  type FleetWatch,
+  heartbeatPublisherSpec,
+  type HeartbeatSnapshot,
+  type LogFilter,
+  type LogGate,
+  logShipperSpec,
+  newLogShipperStats,
+  watchFleet,
+} from "../actors/fleet/mod.ts";
 import { gitCommit } from "../infra/git.ts";
-import type { FleetView } from "../protocols/mod.ts";
+import type { FleetView, LogRecord } from "../protocols/mod.ts";
+import type { KafkaConnection } from "../actors/kafka/mod.ts";
 import { actorsResponse, type FleetTree, type Observer } from "../ops/mod.ts";
 import { type ActorSystem, errorMessage, type Logger, startChild } from "../system/mod.ts";
 import { kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
@@ -45,6 +55,11 @@ export function configFingerprint(config: TroupeConfig): Record<string, string |
   };
 }
 
+/** Where Kafka is and how to reach it, as a node with `config` does (for the fleet's commands). */
+export function kafkaSettingsOf(config: TroupeConfig): { brokers: string[]; connection: KafkaConnection } {
+  return { brokers: kafkaBrokersOf(config), connection: kafkaConnectionOf(config) };
+}
+
 /**
  * A watch of the fleet with the node's settings: its nodes topic, and offsets read every heartbeat interval (2 s by
  * default) of the pipeline's topics and groups as `config` names them. Rejects naming the topic when it cannot be read.
@@ -62,6 +77,7 @@ export async function watchFleetOf(config: TroupeConfig, log?: Logger): Promise<
         inferenceGroup: config.inference.groupId,
       },
       offsetsIntervalMs: config.fleet.heartbeatMs || 2_000,
+      logsTopic: config.fleet.logs.topic,
       ...(log ? { log } : {}),
     });
   } catch (err) {
@@ -76,11 +92,13 @@ export interface NodeFleet {
   view(): Promise<FleetView>;
   /** A node's latest actor tree. */
   tree(nodeId: string): Promise<FleetTree | null>;
+  /** The fleet's last log lines that pass `filter`. */
+  logs(filter: LogFilter, limit: number): Promise<LogRecord[]>;
   stop(): Promise<void>;
 }
 
 /** The fleet pieces of a node with `config`. */
-export function nodeFleet(config: TroupeConfig, log?: Logger): NodeFleet {
+export function nodeFleet(config: TroupeConfig, log?: Logger, gate: LogGate | null = null): NodeFleet {
   const startedAt = new Date().toISOString();
   const brokers = kafkaBrokersOf(config);
   const connection = kafkaConnectionOf(config);
@@ -96,6 +114,21 @@ export function nodeFleet(config: TroupeConfig, log?: Logger): NodeFleet {
   };
   return {
     async start(system, opsUrl, roles, observer) {
+      const shipper = newLogShipperStats();
+      if (gate) {
+        await startChild(
+          system.root,
+          logShipperSpec({
+            brokers,
+            connection,
+            topic: config.fleet.logs.topic,
+            nodeId: config.nodeId,
+            roles: config.roles,
+            gate,
+            stats: shipper,
+          }),
+        );
+      }
       if (config.fleet.heartbeatMs === 0) return;
       // The commit of troupe's own sources (not of whatever repository the node was started in).
       const commit = await gitCommit(new URL("..", import.meta.url).pathname);
@@ -115,7 +148,10 @@ export function nodeFleet(config: TroupeConfig, log?: Logger): NodeFleet {
           ready: system.ready,
           waitingFor: Object.entries(report).filter(([, d]) => !d.ok).map(([name, d]) => `${name}: ${d.detail}`),
           fingerprint: configFingerprint(config),
-          figures: rates.sample(Date.now(), roleCounters(roles), tree),
+          figures: {
+            ...rates.sample(Date.now(), roleCounters(roles), tree),
+            ...(gate ? { logsShipped: shipper.shipped, logsDropped: gate.droppedTotal + shipper.failed } : {}),
+          },
           lastError: tree.lastError ? `${tree.lastError.at} ${tree.lastError.message}`.slice(0, 2048) : null,
         };
       };
@@ -135,6 +171,9 @@ export function nodeFleet(config: TroupeConfig, log?: Logger): NodeFleet {
     },
     async view() {
       return (await opened()).view();
+    },
+    async logs(filter, limit) {
+      return (await opened()).logs(filter, limit);
     },
     async tree(nodeId) {
       const t = (await opened()).tree(nodeId);

@@ -16,6 +16,7 @@ import { redactConfig, type TroupeConfig } from "./config.ts";
 import { type StartedRoles, startRoles } from "./start_roles.ts";
 import { checkDependencies } from "./preflight.ts";
 import { nodeFleet } from "./fleet.ts";
+import { LogGate } from "../actors/fleet/mod.ts";
 
 /** A running node. */
 export interface TroupeNode {
@@ -35,11 +36,23 @@ export interface TroupeNode {
  * start), then each role in order. Rejects if a role cannot start.
  */
 export async function startNode(config: TroupeConfig, options: { log?: Logger } = {}): Promise<TroupeNode> {
-  const log = options.log ?? createLogger({ level: config.logLevel, fields: { node: config.nodeId } });
+  // The node's own logger also hands its lines to the gate of the fleet's log topic (a logger given here does not).
+  const shipping = config.fleet.logs.level !== null && !options.log;
+  const gate = shipping
+    ? new LogGate({ level: config.fleet.logs.level ?? "warn", ratePerS: config.fleet.logs.rate })
+    : null;
+  const log = options.log ?? createLogger({
+    level: config.logLevel,
+    fields: { node: config.nodeId },
+    sink: (line) => {
+      console.error(line);
+      gate?.offer(line, Date.now());
+    },
+  });
   log.info("starting troupe node", { roles: config.roles, runtime, config: redactConfig(config) });
   const system = startSystem({ logger: log, root: { intensity: 3, periodMs: 60_000 } });
   const registry = new Registry();
-  const fleet = nodeFleet(config, log);
+  const fleet = nodeFleet(config, log, gate);
   const observer = new Observer(system).start();
   const app = createOpsApp(system, {
     observer,

@@ -2,13 +2,15 @@
  * The fleet's routes on a node's ops endpoint: `GET /fleet/` (the fleet page),
  * `GET /fleet` (the whole view, JSON),
  * `GET /fleet/targets` (Prometheus HTTP service discovery), `GET /fleet/metrics`
- * (the fleet's gauges) and `GET /fleet/nodes/:id/tree` (any node's actor tree, as
- * it last sent it). The data comes from the node (read from Kafka); what cannot be
+ * (the fleet's gauges), `GET /fleet/logs` (the fleet's merged log tail, filtered) and
+ * `GET /fleet/nodes/:id/tree` (any node's actor tree, as it last sent it). The data comes from the node (read from Kafka); what cannot be
  * read answers 503 with the reason.
  */
 import { type Context, Hono } from "hono";
 import type { FleetView } from "../protocols/fleet_view.ts";
 import type { ActorsResponse } from "../protocols/ops_responses.ts";
+import type { LogRecord } from "../protocols/log_record.ts";
+import { badRequest, queryInt } from "./_query.ts";
 
 /** A node's tree as the fleet last heard it. */
 export interface FleetTree {
@@ -24,7 +26,21 @@ export interface FleetSource {
   view(): Promise<FleetView>;
   /** A node's latest tree, or null when the topic has none for it. */
   tree(nodeId: string): Promise<FleetTree | null>;
+  /** The fleet's last log lines that pass `filter`, oldest first (at most `limit`). */
+  logs(filter: LogQuery, limit: number): Promise<LogRecord[]>;
 }
+
+/** What `GET /fleet/logs` filters by (its query parameters). */
+export interface LogQuery {
+  node?: string;
+  role?: string;
+  level?: "debug" | "info" | "warn" | "error";
+  actor?: string;
+  trace?: string;
+  sinceMs?: number;
+}
+
+const LEVELS = ["debug", "info", "warn", "error"] as const;
 import { prometheusTargets, renderFleetMetrics } from "./fleet_targets.ts";
 import { renderFleetPage } from "./fleet_page.ts";
 
@@ -51,6 +67,29 @@ export function fleetRoutes(source: FleetSource, options: { nodeId: string; toke
       c.body(await renderFleetMetrics(v), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
     ),
   );
+  app.get("/fleet/logs", async (c) => {
+    const q = (k: string) => c.req.query(k) || undefined;
+    const level = q("level");
+    if (level !== undefined && !(LEVELS as readonly string[]).includes(level)) {
+      return badRequest(c, `level must be one of ${LEVELS.join(", ")}: got '${level}'`);
+    }
+    const since = q("since");
+    const sinceMs = since === undefined ? undefined : Date.parse(since);
+    if (sinceMs !== undefined && Number.isNaN(sinceMs)) {
+      return badRequest(c, `since must be an ISO 8601 time: got '${since}'`);
+    }
+    const limit = queryInt(c, "limit", { min: 1, max: 1_000, fallback: 200 });
+    if (typeof limit !== "number") return limit;
+    const filter: LogQuery = {};
+    for (const k of ["node", "role", "actor", "trace"] as const) if (q(k) !== undefined) filter[k] = q(k);
+    if (level !== undefined) filter.level = level as LogQuery["level"];
+    if (sinceMs !== undefined) filter.sinceMs = sinceMs;
+    try {
+      return c.json({ lines: await source.logs(filter, limit) });
+    } catch (err) {
+      return c.json({ error: (err as Error).message }, 503);
+    }
+  });
   app.get("/fleet/nodes/:id/tree", async (c) => {
     const id = c.req.param("id");
     let tree: FleetTree | null;

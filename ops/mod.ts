@@ -6,7 +6,7 @@
  * @module
  */
 export { createOpsApp, type OpsAppOptions, serveOps } from "./server.ts";
-export { type FleetSource, type FleetTree } from "./fleet_routes.ts";
+export { type FleetSource, type FleetTree, type LogQuery } from "./fleet_routes.ts";
 export { prometheusTargets, renderFleetMetrics, type SdTargetGroup } from "./fleet_targets.ts";
 export { renderFleetText } from "./fleet_text.ts";
 export { actorsResponse } from "./tree_routes.ts";

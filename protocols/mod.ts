@@ -83,6 +83,14 @@ export type {
   WriterFigures,
 } from "./ops_responses.ts";
 export {
+  decodeLogRecord,
+  encodeLogRecord,
+  LOG_RECORD_MAX_BYTES,
+  LOG_RECORD_VERSION,
+  type LogLine,
+  type LogRecord,
+} from "./log_record.ts";
+export {
   decodeNodeTree,
   encodeNodeTree,
   NODE_TREE_MAX_BYTES,

@@ -16,6 +16,7 @@
  * pause. `upsert.flush` with a `replyTo` writes what is pending now and answers
  * with every source it handled (the consumer's last request before it stops).
  */
+import { traceIdOf } from "../../protocols/trace_context.ts";
 import type { ImageRow, InferenceRow } from "./pg_writes.ts";
 import { writeBatch, writeRows } from "./pg_writes.ts";
 import type { Sql } from "./postgres.ts";
@@ -218,7 +219,15 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
     stats.rejectedRows += refused.length;
     const refusedBy = new Map<SourcedRow, RefusedSource>();
     for (const r of refused) {
-      ctx.log.warn("row refused by PostgreSQL", { sqlstate: r.sqlstate, error: r.message, source: r.item.source });
+      const row = "image" in r.item ? r.item.image : r.item.inference;
+      const traceId = traceIdOf(row.traceparent);
+      ctx.log.warn("row refused by PostgreSQL", {
+        sqlstate: r.sqlstate,
+        error: r.message,
+        source: r.item.source,
+        imageId: row.imageId,
+        ...(traceId ? { traceId } : {}),
+      });
       refusedBy.set(r.item, {
         source: r.item.source,
         reason: "db_rejected",

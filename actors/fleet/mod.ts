@@ -37,3 +37,16 @@ export {
 } from "./offsets_history.ts";
 export { DB_GROUP_KEYS, findSkew, INFERENCE_GROUP_KEYS, PIPELINE_KEYS, type Skew, skewOf } from "./skew.ts";
 export { fleetView, type FleetViewInput, type PipelineNames, watchedOf } from "./view.ts";
+export { lineLevel, LogGate, type LogGateOptions, type LogGateStats, type ShipLevel } from "./log_gate.ts";
+export {
+  ensureLogsTopic,
+  LOGS_TOPIC_CONFIGS,
+  logShipper,
+  type LogShipperMsg,
+  type LogShipperOptions,
+  logShipperSpec,
+  type LogShipperStats,
+  newLogShipperStats,
+} from "./log_shipper.ts";
+export { type LogFilter, LogTail, matchesLog, parseSince } from "./log_tail.ts";
+export { type FollowedTopic, followTopic } from "./follow_topic.ts";

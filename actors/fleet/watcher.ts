@@ -4,10 +4,14 @@
  * pipeline's offsets read every few seconds into an {@link OffsetsHistory}. What is
  * not a heartbeat is logged once per record and counted, never thrown.
  */
-import { createKafkaClient, type KafkaConnection, readTopicFromStart, type TopicReader } from "../kafka/mod.ts";
+import { createKafkaClient, type KafkaConnection } from "../kafka/mod.ts";
+import { type FollowedTopic, followTopic } from "./follow_topic.ts";
 import { type Logger, silentLogger } from "../../system/mod.ts";
 import type { FleetView } from "../../protocols/fleet_view.ts";
 import type { NodeTree } from "../../protocols/node_tree.ts";
+import type { LogRecord } from "../../protocols/log_record.ts";
+import { ensureLogsTopic } from "./log_shipper.ts";
+import { type LogFilter, LogTail } from "./log_tail.ts";
 import { ensureNodesTopic } from "./nodes_topic.ts";
 import { OffsetsHistory } from "./offsets_history.ts";
 import { Roster, type RosterEntry, type RosterOptions } from "./roster.ts";
@@ -23,14 +27,18 @@ export interface FleetWatchOptions extends RosterOptions {
   pipeline: PipelineNames;
   /** How often offsets are read. @default 5000 */
   offsetsIntervalMs?: number;
+  /** The log topic to keep a tail of (its last `logsKept` lines); none when not given. */
+  logsTopic?: string;
+  /** @default 1000 */
+  logsKept?: number;
   log?: Logger;
 }
 
 /** A running watch. */
 export interface FleetWatch {
   /**
-   * Resolves once the records the nodes topic held when the watch started have been read (so a first view is the
-   * whole fleet, not the part read so far), or after `timeoutMs` (default 10 s) with what was read by then.
+   * Resolves once the records the nodes topic (and the log topic) held when the watch started have been read (so a
+   * first view is the whole fleet, not the part read so far), or after `timeoutMs` (default 10 s).
    */
   caughtUp(timeoutMs?: number): Promise<void>;
   /** Every node seen, and its state at `nowMs` (default: now). */
@@ -39,6 +47,8 @@ export interface FleetWatch {
   view(nowMs?: number): FleetView;
   /** Reads the offsets once more now (the view's figures are otherwise as of the last round). */
   refreshOffsets(): Promise<void>;
+  /** The last log lines that pass `filter` (at most `limit`), oldest first; none without a log topic. */
+  logs(filter?: LogFilter, limit?: number): LogRecord[];
   /** `nodeId`'s latest actor tree, if the topic has one. */
   tree(nodeId: string): NodeTree | undefined;
   /** Records of the topic that were not heartbeats. */
@@ -62,23 +72,12 @@ export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch
     watched: () => watchedOf(roster.view(Date.now()), options.pipeline),
     log,
   });
-  let reader: TopicReader;
-  // The last offset of each partition as the watch started, and what is still to be read of them.
-  const behind = new Map<number, bigint>();
-  let caughtUp: () => void = () => {};
-  const upToDate = new Promise<void>((resolve) => (caughtUp = resolve));
+  let nodes: FollowedTopic | null = null;
+  let logsReader: FollowedTopic | null = null;
+  const tail = new LogTail(options.logsKept ?? 1_000);
   try {
     await ensureNodesTopic(client, options.topic);
-    for (const p of await client.topicOffsets(options.topic)) {
-      if (BigInt(p.high) > BigInt(p.low)) behind.set(p.partition, BigInt(p.high) - 1n);
-    }
-    if (behind.size === 0) caughtUp();
-    reader = await readTopicFromStart(client, options.topic, (r) => {
-      const last = behind.get(r.partition);
-      if (last !== undefined && BigInt(r.offset) >= last) {
-        behind.delete(r.partition);
-        if (behind.size === 0) caughtUp();
-      }
+    nodes = await followTopic(client, options.topic, (r) => {
       const key = r.key === null ? null : new TextDecoder().decode(r.key);
       if (!roster.apply(key, r.value, r.timestamp)) {
         log.warn("a record of the nodes topic is not a heartbeat: skipped", {
@@ -88,20 +87,31 @@ export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch
         });
       }
     });
+    if (options.logsTopic) {
+      await ensureLogsTopic(client, options.logsTopic);
+      logsReader = await followTopic(client, options.logsTopic, (r) => {
+        if (!tail.apply(r.value) && tail.refused === 1) {
+          log.warn("a record of the log topic is not a log line: skipped (counted, logged once)", {
+            topic: options.logsTopic,
+            offset: r.offset,
+          });
+        }
+      });
+    }
   } catch (err) {
+    await nodes?.stop().catch(() => {});
     await client.close();
     throw err;
   }
+  const nodesReader = nodes;
   let round: Promise<void> | null = null;
   const refreshOffsets = () => (round ??= history.sample(Date.now()).finally(() => (round = null)));
   void refreshOffsets();
   const timer = setInterval(() => void refreshOffsets(), options.offsetsIntervalMs ?? 5_000);
   (timer as { unref?: () => void }).unref?.();
   return {
-    caughtUp: (timeoutMs = 10_000) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      return Promise.race([upToDate, timeout]).finally(() => clearTimeout(timer));
+    caughtUp: async (timeoutMs = 10_000) => {
+      await Promise.all([nodesReader.caughtUp(timeoutMs), logsReader?.caughtUp(timeoutMs)]);
     },
     entries: (nowMs = Date.now()) => roster.view(nowMs),
     view: (nowMs = Date.now()) =>
@@ -116,11 +126,13 @@ export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch
       }),
     refreshOffsets,
     tree: (nodeId) => roster.tree(nodeId)?.tree,
+    logs: (filter, limit) => tail.lines(filter, limit),
     refused: () => roster.refusedCount,
     stop: async () => {
       clearInterval(timer);
       await round?.catch(() => {});
-      await reader.stop();
+      await nodesReader.stop();
+      await logsReader?.stop();
       await client.close();
     },
   };

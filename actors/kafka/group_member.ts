@@ -4,6 +4,7 @@
  * downstream with the partitions paused while downstream is full, and sending
  * rejected records to the dead-letter topic with their reason.
  */
+import { traceIdOf, TRACEPARENT_HEADER } from "../../protocols/trace_context.ts";
 import type { BatchConsumer, ConsumedRecord, PartitionBatch, TopicPartition } from "./batch_consumer.ts";
 import { OffsetsWatch } from "./offsets_watch.ts";
 import {
@@ -168,12 +169,14 @@ export async function sendDeadLetters<M>(
   rejected.forEach(({ record, reason, detail }, i) => {
     options.counts[reason] = (options.counts[reason] ?? 0) + 1;
     const truncated = letters[i]?.headers?.[DEAD_LETTER_HEADERS.truncated];
+    const traceId = traceIdOf(record.headers[TRACEPARENT_HEADER]);
     ctx.log.warn("record dead-lettered", {
       reason,
       detail,
       topic: record.topic,
       partition: record.partition,
       offset: record.offset,
+      ...(traceId ? { traceId } : {}),
       ...(truncated ? { truncated, bytes: record.value?.byteLength ?? 0 } : {}),
     });
   });

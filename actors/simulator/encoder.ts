@@ -13,7 +13,7 @@
  * that cannot be encoded is logged and counted, never retried forever.
  */
 import type { Capture } from "../../protocols/capture.ts";
-import { TRACEPARENT_HEADER } from "../../protocols/trace_context.ts";
+import { traceIdOf, TRACEPARENT_HEADER } from "../../protocols/trace_context.ts";
 import {
   type ActorContext,
   type ActorProps,
@@ -124,7 +124,12 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
         stats.bytes += r.value.byteLength;
       } else {
         stats.failed++;
-        ctx.log.error("capture could not be encoded; skipped", { imageId: c.imageId, error: r.error });
+        const traceId = traceIdOf(c.traceparent);
+        ctx.log.error("capture could not be encoded; skipped", {
+          imageId: c.imageId,
+          error: r.error,
+          ...(traceId ? { traceId } : {}),
+        });
       }
       b.forwarded++;
     }

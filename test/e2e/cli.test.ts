@@ -64,6 +64,7 @@ const COMMANDS: { script: string; name: string; flag: RegExp }[] = [
   { script: "node/cli/setup_tfjs.ts", name: "setup:tfjs", flag: /--cache DIR/ },
   { script: "node/cli/setup_browser.ts", name: "setup:browser", flag: /no flags but --help/ },
   { script: "node/cli/fleet.ts", name: "fleet", flag: /--url URL/ },
+  { script: "node/cli/logs.ts", name: "logs", flag: /--trace ID/ },
   { script: "node/cli/setup_prometheus.ts", name: "setup:prometheus", flag: /no flags but --help/ },
   { script: "chaos/main.ts", name: "chaos", flag: /--quick/ },
   { script: "bench/run.ts", name: "bench", flag: /--stages a,b/ },

@@ -18,6 +18,7 @@ t.test("one node's GET /fleet: membership, skew, the db group's status and lag t
     HEARTBEAT_MS: "300",
     SIM_RATE: "20",
     SIM_DEVICES: "2",
+    LOG_SHIP_LEVEL: "info",
   };
   const sim = await startNodeProcess(t, { ...env, NODE_ID: "fleet-sim", ROLE: "simulator" });
   const dbEnv = { ...env, NODE_ID: "fleet-db", ROLE: "db" };
@@ -78,6 +79,24 @@ t.test("one node's GET /fleet: membership, skew, the db group's status and lag t
   walk(tree.actors.tree);
   t.ok(paths.includes("/troupe/db/upserter"), "the db node's upserter in its tree");
   t.equal(tree.actors.node, "fleet-db");
+  // Every node's lines in one place: the db node's, read on the camera node's endpoint, filtered.
+  type Logs = { lines: { node: string; roles: string[]; line: { msg: string; level: string } }[] };
+  const logs = async (q: string) => (await (await fetch(`${sim.base}/fleet/logs?${q}`)).json()) as Logs;
+  const dbLines = await until(
+    "the db node's lines in the camera node's tail",
+    async () => {
+      const l = await logs("node=fleet-db&level=info");
+      return l.lines.some((x) => x.line.msg === "node started") ? l.lines : null;
+    },
+    30_000,
+    100,
+  );
+  t.ok(dbLines.every((x) => x.node === "fleet-db" && x.roles.includes("db")), "only the db node's");
+  t.ok((await logs("role=simulator")).lines.every((x) => x.roles.includes("simulator")), "filtered by role");
+  t.same((await logs("level=error")).lines, [], "no error anywhere");
+  const badLevel = await fetch(`${sim.base}/fleet/logs?level=loud`);
+  t.equal(badLevel.status, 400);
+  t.match(await badLevel.json(), { error: "level must be one of debug, info, warn, error: got 'loud'" });
   const none = await fetch(`${sim.base}/fleet/nodes/nobody/tree`);
   t.equal(none.status, 404);
   t.match(await none.json(), { error: "no actor tree of node 'nobody' on the nodes topic" });
@@ -141,6 +160,23 @@ t.test("one node's GET /fleet: membership, skew, the db group's status and lag t
   t.match(text, /\nfleet-sim\s+live\s+simulator\s.*captured \d/, "the camera live, with its rates");
   t.match(text, new RegExp(`\\n${env["DB_GROUP_ID"]}\\s+STOP\\s+-\\s+\\d+\\s+no live member`), "its group in STOP");
   t.match(text, /critical +group .* STOP: no live member/);
+
+  // And the logs: npm run logs, filtered by node and level, from the log topic.
+  const logsCli = spawn(process.execPath, [
+    ...await nodeArgs("node/cli/logs.ts"),
+    "--node",
+    "fleet-sim",
+    "--level",
+    "info",
+  ], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let logText = "";
+  logsCli.stdout!.on("data", (c: Buffer) => (logText += c.toString()));
+  t.equal(await new Promise((r) => logsCli.once("exit", r)), 0, "npm run logs exits 0");
+  t.match(logText, /\S+Z  INFO   fleet-sim \[simulator\]  -  node started  /, "the camera's start, one line");
+  t.notMatch(logText, /fleet-db/, "no other node's lines");
 
   db = await startNodeProcess(t, dbEnv);
   v = await until(

@@ -28,6 +28,7 @@ export function pipelineEnv(prefix: string): Record<string, string> {
     TOPIC_INFERENCES: `${name}.inferences`,
     TOPIC_DEADLETTER: `${name}.deadletter`,
     TOPIC_NODES: `${name}.nodes`,
+    TOPIC_LOGS: `${name}.logs`,
     TOPIC_PARTITIONS: "3",
     DB_GROUP_ID: `${name}-db`,
     INFERENCE_GROUP_ID: `${name}-inference`,
