@@ -72,6 +72,8 @@ export interface TroupeConfig {
       readonly level: "debug" | "info" | "warn" | "error" | null;
       readonly rate: number;
     };
+    /** Share of images whose hops every node reports (`TRACE_SAMPLE`, 0 to 1). */
+    readonly traceSample: number;
   };
   /** The `broker` role's single-node KRaft broker. */
   readonly broker: {
@@ -132,6 +134,8 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   LOG_SHIP_LEVEL:
     "log lines at or above this level go to the log topic: debug, info, warn, error, or off (default warn)",
   LOG_SHIP_RATE: "most log lines a second one node puts on the log topic; the rest are counted as dropped (default 50)",
+  TRACE_SAMPLE:
+    "share of images (by trace id, the same on every node) whose hops every node reports to the log topic, 0 to 1 (default 0.01; 1: every image)",
   KAFKA_PORT: "broker role: client port of the local Kafka broker (default 9092)",
   KAFKA_CONTROLLER_PORT: "broker role: KRaft controller port (default 9093)",
   KAFKA_DATA_DIR: "broker role: log and metadata directory (default .troupe/kafka)",
@@ -265,6 +269,7 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
         ),
         rate: get("LOG_SHIP_RATE", 50, z.coerce.number().int().min(1).max(100_000), "a whole number from 1 to 100000"),
       },
+      traceSample: get("TRACE_SAMPLE", 0.01, z.coerce.number().min(0).max(1), "a number from 0 to 1"),
     },
     broker: {
       port: get("KAFKA_PORT", 9092, port(false), "a port number from 1 to 65535"),

@@ -16,7 +16,7 @@ import {
   watchFleet,
 } from "../actors/fleet/mod.ts";
 import { gitCommit } from "../infra/git.ts";
-import type { FleetView, LogRecord } from "../protocols/mod.ts";
+import { type FleetTrace, type FleetView, inTraceSample, type LogRecord } from "../protocols/mod.ts";
 import type { KafkaConnection } from "../actors/kafka/mod.ts";
 import { actorsResponse, type FleetTree, type Observer } from "../ops/mod.ts";
 import { type ActorSystem, errorMessage, type Logger, startChild } from "../system/mod.ts";
@@ -94,6 +94,10 @@ export interface NodeFleet {
   tree(nodeId: string): Promise<FleetTree | null>;
   /** The fleet's last log lines that pass `filter`. */
   logs(filter: LogFilter, limit: number): Promise<LogRecord[]>;
+  /** One image's hops across the fleet. */
+  trace(traceId: string): Promise<FleetTrace>;
+  /** The trace ids most recently reported, newest first. */
+  recentTraces(n: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -174,6 +178,12 @@ export function nodeFleet(config: TroupeConfig, log?: Logger, gate: LogGate | nu
     },
     async logs(filter, limit) {
       return (await opened()).logs(filter, limit);
+    },
+    async trace(traceId) {
+      return (await opened()).trace(traceId, inTraceSample(traceId, config.fleet.traceSample));
+    },
+    async recentTraces(n) {
+      return (await opened()).recentTraces(n);
     },
     async tree(nodeId) {
       const t = (await opened()).tree(nodeId);

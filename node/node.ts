@@ -16,7 +16,7 @@ import { redactConfig, type TroupeConfig } from "./config.ts";
 import { type StartedRoles, startRoles } from "./start_roles.ts";
 import { checkDependencies } from "./preflight.ts";
 import { nodeFleet } from "./fleet.ts";
-import { LogGate } from "../actors/fleet/mod.ts";
+import { hopReporter, LogGate } from "../actors/fleet/mod.ts";
 
 /** A running node. */
 export interface TroupeNode {
@@ -83,7 +83,8 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
   system.readiness.declare("roles", `starting ${config.roles.join(", ")}`);
   try {
     await checkDependencies(config, log);
-    roles = await startRoles(system, config, { registry });
+    const hops = hopReporter({ gate, nodeId: config.nodeId, ratio: config.fleet.traceSample });
+    roles = await startRoles(system, config, { registry, hops });
     // After the roles: the broker role's own broker is up, and the heartbeat is stopped first at shutdown.
     await fleet.start(system, opsUrl, roles, observer);
     system.readiness.set("roles", true, `started ${config.roles.join(", ")}`);

@@ -3,6 +3,7 @@
  * Migrations run first; with no `DATABASE_URL` a local database is started
  * (ops/local_database.ts: a PostgreSQL cluster in `.troupe/postgres`, else PGlite).
  */
+import { type HopReporter, noHops } from "../protocols/mod.ts";
 import { type ConsumerStats, kafkaConsumerSpec, newConsumerStats } from "../actors/db/mod.ts";
 import { newUpserterStats, pgUpserterSpec, type UpserterStats } from "../actors/db/mod.ts";
 import { connectPostgres, migrate } from "../actors/db/mod.ts";
@@ -27,7 +28,11 @@ export interface DbRole {
 }
 
 /** Starts the db subtree. */
-export async function startDbRole(system: ActorSystem, config: TroupeConfig): Promise<DbRole> {
+export async function startDbRole(
+  system: ActorSystem,
+  config: TroupeConfig,
+  hops: HopReporter = noHops,
+): Promise<DbRole> {
   const db = config.db;
   let local: LocalDatabase | null = null;
   if (config.databaseUrl === null) {
@@ -68,6 +73,7 @@ export async function startDbRole(system: ActorSystem, config: TroupeConfig): Pr
           connectTimeoutS: db.connectTimeoutS,
         }),
       writeTimeoutMs: 2 * db.statementTimeoutMs,
+      hops,
       batchSize: db.upsertBatch,
       lingerMs: db.upsertLingerMs,
       readiness: system.readiness,

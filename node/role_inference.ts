@@ -3,6 +3,7 @@
  * ResNet50), a pool of model workers, the predict API, and the Kafka loop
  * (images -> pool -> inferences).
  */
+import { type HopReporter, noHops } from "../protocols/mod.ts";
 import { readFile } from "node:fs/promises";
 import type { Registry } from "prom-client";
 import { basename, dirname } from "node:path";
@@ -47,6 +48,7 @@ export async function startInferenceRole(
   system: ActorSystem,
   config: TroupeConfig,
   registry: Registry,
+  hops: HopReporter = noHops,
 ): Promise<InferenceRole> {
   const inf = config.inference;
   if (inf.engine === "tfjs") {
@@ -146,6 +148,7 @@ export async function startInferenceRole(
   await startChild(
     sup,
     inferenceConsumerSpec({
+      hops,
       brokers: kafkaBrokersOf(config),
       connection: kafkaConnectionOf(config),
       ...groupInstanceIdOf(config, "inference"),

@@ -2,6 +2,7 @@
  * The `simulator` role: dataset reader -> device fleet -> encoder -> producer ->
  * `troupe.images`. Started in reverse data order so each actor's downstream exists.
  */
+import { type HopReporter, noHops, TRACEPARENT_HEADER } from "../protocols/mod.ts";
 import { type DatasetInfo, type DatasetReaderMsg, datasetReaderSpec } from "../actors/simulator/mod.ts";
 import { deviceFleetSpec, type FleetStats } from "../actors/simulator/mod.ts";
 import { kafkaProducerSpec, newProducerStats, type ProducerStats } from "../actors/kafka/mod.ts";
@@ -23,7 +24,11 @@ export interface SimulatorRole {
 }
 
 /** Starts the simulator subtree. */
-export async function startSimulatorRole(system: ActorSystem, config: TroupeConfig): Promise<SimulatorRole> {
+export async function startSimulatorRole(
+  system: ActorSystem,
+  config: TroupeConfig,
+  hops: HopReporter = noHops,
+): Promise<SimulatorRole> {
   const sim = config.simulator;
   await ensurePipelineTopics(config, system.log);
   const sup = await supervise(system.root, {
@@ -51,11 +56,14 @@ export async function startSimulatorRole(system: ActorSystem, config: TroupeConf
       compression: config.topics.compression,
       readiness: system.readiness,
       stats: producerStats,
+      onSent: (records, atMs) => {
+        for (const r of records) hops("produced", r.headers?.[TRACEPARENT_HEADER], atMs);
+      },
     }),
   );
   const encoder = await startChild(
     sup,
-    pngEncoderSpec({ topic: config.topics.images, producer, threads: sim.encoderThreads }),
+    pngEncoderSpec({ topic: config.topics.images, producer, threads: sim.encoderThreads, hops }),
   );
   const fleet: FleetStats = { captured: 0, target: null, finished: false };
   await startChild(
@@ -70,6 +78,7 @@ export async function startSimulatorRole(system: ActorSystem, config: TroupeConf
       reader,
       encoder,
       stats: fleet,
+      hops,
     }),
   );
   system.log.info("simulator started", {

@@ -5,6 +5,7 @@
  */
 import type { Registry } from "prom-client";
 import type { ActorSystem } from "../system/mod.ts";
+import type { HopReporter } from "../protocols/mod.ts";
 import type { Role } from "./roles.ts";
 import type { TroupeConfig } from "./config.ts";
 import { startBrokerRole } from "./role_broker.ts";
@@ -28,6 +29,8 @@ export interface StartedRoles {
 export interface NodeServices {
   /** Metrics of the roles' own, served at the ops endpoint's /metrics. */
   registry: Registry;
+  /** Where the roles' actors report the hops of the sampled images. */
+  hops: HopReporter;
 }
 
 type Starter = (system: ActorSystem, config: TroupeConfig, out: StartedRoles, services: NodeServices) => Promise<void>;
@@ -37,14 +40,14 @@ const STARTERS: Record<Role, Starter> = {
     await startBrokerRole(system, config);
     out.broker = true;
   },
-  db: async (system, config, out) => {
-    out.db = await startDbRole(system, config);
+  db: async (system, config, out, services) => {
+    out.db = await startDbRole(system, config, services.hops);
   },
   inference: async (system, config, out, services) => {
-    out.inference = await startInferenceRole(system, config, services.registry);
+    out.inference = await startInferenceRole(system, config, services.registry, services.hops);
   },
-  simulator: async (system, config, out) => {
-    out.simulator = await startSimulatorRole(system, config);
+  simulator: async (system, config, out, services) => {
+    out.simulator = await startSimulatorRole(system, config, services.hops);
   },
 };
 

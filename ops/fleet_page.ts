@@ -27,6 +27,9 @@ svg.chart{width:100%;max-width:1000px}
 svg text.t{font:600 12px system-ui,sans-serif;fill:#1d2330}svg text.s,svg text.r{font:11px system-ui,sans-serif;fill:#566}
 svg text.r{fill:#1d2330;font-weight:600}.legend span{margin-right:1.2em}.legend i{display:inline-block;width:1.2em;height:3px;margin-right:.3em;vertical-align:middle}
 button{font-size:11px;padding:0 .4em}tr.failed td,tr.restarting td{background:#fde8e8}
+#logs{font:12px ui-monospace,monospace;max-height:24em;overflow-y:auto}#logs .line{border-bottom:1px solid #eef0f3;padding:.15em 0}
+#logs .t{color:#889}#logs .error b{color:#c0392b}#logs .warn b{color:#c98a00}#logs small{color:#667}.filters{margin-bottom:.4em}
+#trace-view tr.missing td{background:#fde8e8}#trace-recent a{margin-right:.5em;font:12px ui-monospace,monospace}
 #login{max-width:28em;margin:4em auto}#login input{width:100%;padding:.4em}
 `;
 
@@ -53,6 +56,13 @@ It is kept in this tab only.</p><input id="token" type="password" autocomplete="
 <section><h2>Flow</h2><div id="flow"></div></section>
 <section><h2>Consumer groups</h2><div id="groups"></div></section>
 <section><h2>Throughput, records/s (since <span id="since"></span>, at most 15 min)</h2><div id="chart"></div></section>
+<section><h2>Logs of every node</h2><div class="filters">
+<input id="log-node" placeholder="node"> <select id="log-role"><option value="">any role</option><option>simulator</option>
+<option>db</option><option>inference</option><option>broker</option></select> <select id="log-level"><option value="">any level</option>
+<option>info</option><option>warn</option><option>error</option></select> <input id="log-actor" placeholder="actor path">
+<input id="log-trace" placeholder="trace id" size="34"></div><div id="logs"></div></section>
+<section><h2>One image across the fleet</h2><p><input id="trace-id" placeholder="trace id (32 hex digits)" size="34">
+<span id="trace-recent"></span></p><div id="trace-view"></div></section>
 <section id="tree-panel" hidden><h2>Actor tree of <span id="tree-node"></span></h2><div id="tree"></div></section>
 </main>
 <script>${script}</script></body></html>`;

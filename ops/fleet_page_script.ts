@@ -7,8 +7,9 @@
  * flow with rates and each group's status and lag, the groups and their partitions,
  * the throughput chart and, on request, any node's actor tree.
  */
-import type { FleetGroup, FleetNode, FleetView } from "../protocols/fleet_view.ts";
+import type { FleetGroup, FleetNode, FleetTrace, FleetView } from "../protocols/fleet_view.ts";
 import type { ActorsResponse, LatencySummary, ObservedSnapshot } from "../protocols/ops_responses.ts";
+import type { LogRecord } from "../protocols/log_record.ts";
 
 /** Runs in the browser. */
 export function fleetPageMain(): void {
@@ -224,6 +225,84 @@ export function fleetPageMain(): void {
     }
   }
 
+  function logsQuery(): string {
+    const q = new URLSearchParams({ limit: "200" });
+    for (const k of ["node", "role", "level", "actor", "trace"]) {
+      const v = ($("#log-" + k) as HTMLInputElement).value.trim();
+      if (v) q.set(k, v);
+    }
+    return q.toString();
+  }
+
+  function logsHtml(lines: LogRecord[]): string {
+    if (lines.length === 0) return "<p>No line matches.</p>";
+    return lines.slice().reverse().map((r) => {
+      const { ts, level, msg, node: _n, actor, traceId, ...rest } = r.line;
+      const fields = Object.entries(rest).map(([k, x]) =>
+        esc(k) + "=" + esc(typeof x === "string" ? x : JSON.stringify(x))
+      )
+        .join(" ");
+      return '<div class="line ' + level + '" data-node="' + esc(r.node) + '"><span class="t">' +
+        esc(ts.slice(11, 23)) +
+        "</span> <b>" + esc(level) + "</b> " + esc(r.node) + " <small>" + esc(r.roles.join(",")) + "</small> " +
+        esc(actor || "") + ' <span class="m">' + esc(msg) + "</span> " +
+        (traceId ? '<a href="#" data-trace="' + esc(traceId) + '">trace ' + esc(traceId.slice(0, 8)) + "</a> " : "") +
+        "<small>" + fields + "</small></div>";
+    }).join("");
+  }
+
+  function traceHtml(tr: FleetTrace): string {
+    const ms = (n: number | null) => (n == null ? "" : n < 1000 ? n + " ms" : (n / 1000).toFixed(2) + " s");
+    const rows = tr.hops.map((h) =>
+      '<tr data-hop="' + h.hop + '" class="' + (h.reported ? "seen" : "missing") + '"><td>' + esc(h.hop) + "</td>" +
+      (h.reported
+        ? "<td>" + esc(h.node) + " <small>" + esc(h.roles.join(",")) + "</small></td><td>" +
+          esc((h.at || "").slice(11, 23)) +
+          "</td><td>" + ms(h.sinceCaptureMs) + "</td><td>" + ms(h.sincePreviousMs) + "</td><td>" +
+          (h.repeats ? h.repeats + " more" : "") + "</td>"
+        : '<td colspan="5" class="err">not reported by any node</td>') +
+      "</tr>"
+    ).join("");
+    const note = tr.sampled ? "" : " <b>not in the sample of images the nodes report (TRACE_SAMPLE)</b>";
+    return "<p>Trace " + esc(tr.traceId) + note + "</p><table><tr><th>hop</th><th>node</th><th>at (UTC)</th>" +
+      "<th>since capture</th><th>since previous</th><th></th></tr>" + rows + "</table>";
+  }
+
+  async function showTrace(traceId: string): Promise<void> {
+    const id = traceId.trim().toLowerCase();
+    ($("#trace-id") as HTMLInputElement).value = id;
+    if (!/^[0-9a-f]{32}$/.test(id)) {
+      $("#trace-view").innerHTML = id ? '<p class="err">A trace id is 32 hex digits.</p>' : "";
+      return;
+    }
+    try {
+      $("#trace-view").innerHTML = traceHtml((await load(new URL("traces/" + id, page).href)) as FleetTrace);
+    } catch (err) {
+      $("#trace-view").innerHTML = '<p class="err">' + esc((err as Error).message) + "</p>";
+    }
+  }
+
+  async function refreshTraces(): Promise<void> {
+    try {
+      const body = (await load(new URL("traces?n=8", page).href)) as { traces: string[] };
+      $("#trace-recent").innerHTML = body.traces.length
+        ? "latest: " +
+          body.traces.map((id) => '<a href="#" data-trace="' + id + '">' + id.slice(0, 8) + "</a>").join(" ")
+        : "no hop reported yet";
+    } catch { /* the next refresh says what is wrong */ }
+    const id = ($("#trace-id") as HTMLInputElement).value;
+    if (id) void showTrace(id);
+  }
+
+  async function refreshLogs(): Promise<void> {
+    try {
+      const body = (await load(new URL("../fleet/logs?" + logsQuery(), page).href)) as { lines: LogRecord[] };
+      $("#logs").innerHTML = logsHtml(body.lines);
+    } catch (err) {
+      $("#logs").innerHTML = '<p class="err">' + esc((err as Error).message) + "</p>";
+    }
+  }
+
   async function refresh(): Promise<void> {
     try {
       const v = (await load(dataUrl)) as FleetView;
@@ -239,6 +318,8 @@ export function fleetPageMain(): void {
       $("#chart").innerHTML = chartSvg(v);
       $("#since").textContent = v.watchingSince.slice(11, 19) + " UTC";
       if (treeOf) void showTree(treeOf);
+      void refreshLogs();
+      void refreshTraces();
     } catch (err) {
       $("#conn").textContent = "no data: " + (err as Error).message;
       $("#conn").className = "down";
@@ -248,7 +329,16 @@ export function fleetPageMain(): void {
   document.addEventListener("click", (ev) => {
     const b = (ev.target as HTMLElement).closest("button[data-tree]");
     if (b) void showTree(b.getAttribute("data-tree") || "");
+    const a = (ev.target as HTMLElement).closest("a[data-trace]");
+    if (a) {
+      ev.preventDefault();
+      void showTrace(a.getAttribute("data-trace") || "");
+    }
   });
+  for (const k of ["node", "role", "level", "actor", "trace"]) {
+    $("#log-" + k).addEventListener("change", () => void refreshLogs());
+  }
+  $("#trace-id").addEventListener("change", () => void showTrace(($("#trace-id") as HTMLInputElement).value));
   document.addEventListener("toggle", (ev) => {
     const d = ev.target as HTMLDetailsElement;
     const id = d.dataset && d.dataset["group"];

@@ -2,12 +2,13 @@
  * The fleet's routes on a node's ops endpoint: `GET /fleet/` (the fleet page),
  * `GET /fleet` (the whole view, JSON),
  * `GET /fleet/targets` (Prometheus HTTP service discovery), `GET /fleet/metrics`
- * (the fleet's gauges), `GET /fleet/logs` (the fleet's merged log tail, filtered) and
+ * (the fleet's gauges), `GET /fleet/logs` (the fleet's merged log tail, filtered),
+ * `GET /fleet/traces/:id` (one image's hops across the fleet; `/fleet/traces`: the latest ids) and
  * `GET /fleet/nodes/:id/tree` (any node's actor tree, as it last sent it). The data comes from the node (read from Kafka); what cannot be
  * read answers 503 with the reason.
  */
 import { type Context, Hono } from "hono";
-import type { FleetView } from "../protocols/fleet_view.ts";
+import type { FleetTrace, FleetView } from "../protocols/fleet_view.ts";
 import type { ActorsResponse } from "../protocols/ops_responses.ts";
 import type { LogRecord } from "../protocols/log_record.ts";
 import { badRequest, queryInt } from "./_query.ts";
@@ -28,6 +29,10 @@ export interface FleetSource {
   tree(nodeId: string): Promise<FleetTree | null>;
   /** The fleet's last log lines that pass `filter`, oldest first (at most `limit`). */
   logs(filter: LogQuery, limit: number): Promise<LogRecord[]>;
+  /** One image's hops across the fleet. */
+  trace(traceId: string): Promise<FleetTrace>;
+  /** The trace ids most recently reported, newest first. */
+  recentTraces(n: number): Promise<string[]>;
 }
 
 /** What `GET /fleet/logs` filters by (its query parameters). */
@@ -86,6 +91,24 @@ export function fleetRoutes(source: FleetSource, options: { nodeId: string; toke
     if (sinceMs !== undefined) filter.sinceMs = sinceMs;
     try {
       return c.json({ lines: await source.logs(filter, limit) });
+    } catch (err) {
+      return c.json({ error: (err as Error).message }, 503);
+    }
+  });
+  app.get("/fleet/traces", async (c) => {
+    const n = queryInt(c, "n", { min: 1, max: 1_000, fallback: 20 });
+    if (typeof n !== "number") return n;
+    try {
+      return c.json({ traces: await source.recentTraces(n) });
+    } catch (err) {
+      return c.json({ error: (err as Error).message }, 503);
+    }
+  });
+  app.get("/fleet/traces/:id", async (c) => {
+    const id = c.req.param("id").toLowerCase();
+    if (!/^[0-9a-f]{32}$/.test(id)) return badRequest(c, `a trace id is 32 hex digits: got '${c.req.param("id")}'`);
+    try {
+      return c.json(await source.trace(id));
     } catch (err) {
       return c.json({ error: (err as Error).message }, 503);
     }

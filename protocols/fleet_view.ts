@@ -91,6 +91,31 @@ export interface FleetAlert {
   message: string;
 }
 
+/** One hop of an image's trace, as the fleet heard it (or not). */
+export interface FleetTraceHop {
+  hop: string;
+  /** False: no node reported this hop (not there yet, lost, or the report was dropped). */
+  reported: boolean;
+  node: string | null;
+  roles: string[];
+  at: string | null;
+  /** Milliseconds since the capture, and since the previous reported hop. */
+  sinceCaptureMs: number | null;
+  sincePreviousMs: number | null;
+  /** Reports of this hop beyond the first (a replay after a restart). */
+  repeats: number;
+}
+
+/** `GET /fleet/traces/:id`: one image across the fleet. */
+export interface FleetTrace {
+  traceId: string;
+  /** Whether the trace is in the sample the nodes report (`TRACE_SAMPLE`, as this node is set). */
+  sampled: boolean;
+  hops: FleetTraceHop[];
+  /** Hops no node reported. */
+  missing: string[];
+}
+
 /** `GET /fleet`. */
 export interface FleetView {
   /** When the view was made. */

@@ -82,6 +82,7 @@ export type {
   TopResponse,
   WriterFigures,
 } from "./ops_responses.ts";
+export { HOP_MSG, type HopName, type HopReporter, HOPS, inTraceSample, noHops, sampledTraceId } from "./hops.ts";
 export {
   decodeLogRecord,
   encodeLogRecord,
@@ -108,6 +109,8 @@ export type {
   FleetNodeState,
   FleetSkew,
   FleetThroughputPoint,
+  FleetTrace,
+  FleetTraceHop,
   FleetView,
 } from "./fleet_view.ts";
 export {

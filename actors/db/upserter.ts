@@ -17,6 +17,7 @@
  * with every source it handled (the consumer's last request before it stops).
  */
 import { traceIdOf } from "../../protocols/trace_context.ts";
+import type { HopReporter } from "../../protocols/hops.ts";
 import type { ImageRow, InferenceRow } from "./pg_writes.ts";
 import { writeBatch, writeRows } from "./pg_writes.ts";
 import type { Sql } from "./postgres.ts";
@@ -98,6 +99,8 @@ export interface PgUpserterOptions {
    * @default 30000
    */
   writeTimeoutMs?: number;
+  /** Told each row stored (the node samples and ships them: protocols/hops.ts). */
+  hops?: HopReporter;
 }
 
 /** Rows accepted from one `upsert.rows` message, waiting for their transaction. */
@@ -217,6 +220,15 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
     rowsPerWrite[range] = (rowsPerWrite[range] ?? 0) + 1;
     stats.batches++;
     stats.rejectedRows += refused.length;
+    if (options.hops) {
+      const storedAt = Date.now();
+      const refusedRows = new Set(refused.map((r) => r.item));
+      for (const r of rows) {
+        if (refusedRows.has(r)) continue;
+        if ("image" in r) options.hops("stored", r.image.traceparent, storedAt);
+        else options.hops("result_stored", r.inference.traceparent, storedAt);
+      }
+    }
     const refusedBy = new Map<SourcedRow, RefusedSource>();
     for (const r of refused) {
       const row = "image" in r.item ? r.item.image : r.item.inference;

@@ -32,6 +32,9 @@ export interface LogGateOptions {
 export interface LogGateStats {
   /** Lines handed to the shipper. */
   passed: number;
+  /** Hop reports handed to the shipper, and refused by their own rate limit. */
+  hopsPassed: number;
+  hopsDropped: number;
   /** Lines refused by the rate limit or a full queue, by level. */
   dropped: Partial<Record<ShipLevel, number>>;
   /** Lines below the level (not an error: not meant to be shipped). */
@@ -40,13 +43,16 @@ export interface LogGateStats {
 
 /** The gate. */
 export class LogGate {
-  readonly stats: LogGateStats = { passed: 0, dropped: {}, belowLevel: 0 };
+  readonly stats: LogGateStats = { passed: 0, hopsPassed: 0, hopsDropped: 0, dropped: {}, belowLevel: 0 };
   readonly #min: number;
   readonly #rate: number;
   readonly #maxQueued: number;
   readonly #queue: string[] = [];
   #tokens: number;
   #atMs: number | null = null;
+  /** Hop reports have a bucket of their own at the same rate: a log storm does not hide an image's hops. */
+  #hopTokens: number;
+  #hopAtMs: number | null = null;
   /** Dropped since the last {@link take}. */
   #droppedSinceTake = 0;
 
@@ -55,6 +61,23 @@ export class LogGate {
     this.#rate = options.ratePerS;
     this.#maxQueued = options.maxQueued ?? Math.max(1, Math.ceil(options.ratePerS * 5));
     this.#tokens = options.ratePerS;
+    this.#hopTokens = options.ratePerS;
+  }
+
+  /** Offers one hop report (any level) written at `nowMs`; says whether it will be shipped. */
+  offerHop(line: string, nowMs: number): boolean {
+    if (this.#hopAtMs !== null && nowMs > this.#hopAtMs) {
+      this.#hopTokens = Math.min(this.#rate, this.#hopTokens + ((nowMs - this.#hopAtMs) / 1000) * this.#rate);
+    }
+    if (this.#hopAtMs === null || nowMs > this.#hopAtMs) this.#hopAtMs = nowMs;
+    if (this.#hopTokens < 1 || this.#queue.length >= this.#maxQueued * 2) {
+      this.stats.hopsDropped++;
+      return false;
+    }
+    this.#hopTokens -= 1;
+    this.#queue.push(line);
+    this.stats.hopsPassed++;
+    return true;
   }
 
   /** Offers one line written at `nowMs`; says whether it will be shipped. */

@@ -61,9 +61,14 @@ export class LogTail {
       this.refused++;
       return false;
     }
-    this.#lines.push(decoded.value);
-    if (this.#lines.length > this.#keep) this.#lines.splice(0, this.#lines.length - this.#keep);
+    this.add(decoded.value);
     return true;
+  }
+
+  /** Takes one decoded record. */
+  add(record: LogRecord): void {
+    this.#lines.push(record);
+    if (this.#lines.length > this.#keep) this.#lines.splice(0, this.#lines.length - this.#keep);
   }
 
   /** The last `limit` records that pass `filter`, oldest first, in the order they were written to the topic. */

@@ -50,3 +50,5 @@ export {
 } from "./log_shipper.ts";
 export { type LogFilter, LogTail, matchesLog, parseSince } from "./log_tail.ts";
 export { type FollowedTopic, followTopic } from "./follow_topic.ts";
+export { hopReporter } from "./hop_reporter.ts";
+export { assembleTrace, type HopReport, HopStore } from "./hop_store.ts";

@@ -7,7 +7,9 @@
 import { createKafkaClient, type KafkaConnection } from "../kafka/mod.ts";
 import { type FollowedTopic, followTopic } from "./follow_topic.ts";
 import { type Logger, silentLogger } from "../../system/mod.ts";
-import type { FleetView } from "../../protocols/fleet_view.ts";
+import type { FleetTrace, FleetView } from "../../protocols/fleet_view.ts";
+import { decodeLogRecord } from "../../protocols/log_record.ts";
+import { assembleTrace, HopStore } from "./hop_store.ts";
 import type { NodeTree } from "../../protocols/node_tree.ts";
 import type { LogRecord } from "../../protocols/log_record.ts";
 import { ensureLogsTopic } from "./log_shipper.ts";
@@ -51,6 +53,10 @@ export interface FleetWatch {
   logs(filter?: LogFilter, limit?: number): LogRecord[];
   /** `nodeId`'s latest actor tree, if the topic has one. */
   tree(nodeId: string): NodeTree | undefined;
+  /** One image's hops as the nodes reported them, given whether its trace is in the sample. */
+  trace(traceId: string, sampled: boolean): FleetTrace;
+  /** The trace ids most recently reported, newest first. */
+  recentTraces(n?: number): string[];
   /** Records of the topic that were not heartbeats. */
   refused(): number;
   stop(): Promise<void>;
@@ -75,6 +81,7 @@ export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch
   let nodes: FollowedTopic | null = null;
   let logsReader: FollowedTopic | null = null;
   const tail = new LogTail(options.logsKept ?? 1_000);
+  const hops = new HopStore();
   try {
     await ensureNodesTopic(client, options.topic);
     nodes = await followTopic(client, options.topic, (r) => {
@@ -90,10 +97,15 @@ export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch
     if (options.logsTopic) {
       await ensureLogsTopic(client, options.logsTopic);
       logsReader = await followTopic(client, options.logsTopic, (r) => {
-        if (!tail.apply(r.value) && tail.refused === 1) {
+        const d = decodeLogRecord(r.value);
+        if (d.ok) {
+          // Hop reports go to the traces, not the tail.
+          if (!hops.apply(d.value)) tail.add(d.value);
+        } else if (tail.refused++ === 0) {
           log.warn("a record of the log topic is not a log line: skipped (counted, logged once)", {
             topic: options.logsTopic,
             offset: r.offset,
+            reason: d.reason,
           });
         }
       });
@@ -127,6 +139,8 @@ export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch
     refreshOffsets,
     tree: (nodeId) => roster.tree(nodeId)?.tree,
     logs: (filter, limit) => tail.lines(filter, limit),
+    trace: (traceId, sampled) => assembleTrace(traceId, hops.reports(traceId), sampled),
+    recentTraces: (n) => hops.recent(n),
     refused: () => roster.refusedCount,
     stop: async () => {
       clearInterval(timer);

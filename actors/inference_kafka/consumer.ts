@@ -12,6 +12,7 @@ import type { ConsumedRecord, PartitionBatch } from "../kafka/mod.ts";
 import type { DeadLetterReason } from "../../protocols/deadletter.ts";
 import { decodeImageEnvelope } from "../../protocols/image_envelope.ts";
 import { childTraceparent, TRACEPARENT_HEADER } from "../../protocols/trace_context.ts";
+import type { HopReporter } from "../../protocols/hops.ts";
 import { encodeInferenceEnvelope, INFERENCE_ENVELOPE_VERSION } from "../../protocols/inference_envelope.ts";
 import {
   type ActorContext,
@@ -69,6 +70,8 @@ export interface InferenceConsumerOptions {
   stats?: InferenceConsumerStats;
   /** Static membership (Kafka's `group.instance.id`); see the Kafka capability's batch consumer. */
   groupInstanceId?: string;
+  /** Told each image consumed, inferred and its result produced (the node samples and ships them: protocols/hops.ts). */
+  hops?: HopReporter;
 }
 
 interface State extends GroupMember {
@@ -126,6 +129,7 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
           rejected.push({ record, reason: d.reason, detail: d.detail });
           continue;
         }
+        options.hops?.("consumed", record.headers[TRACEPARENT_HEADER], Date.now());
         const submitted = await submit(state, ctx, batch, d.value.png, record.headers[TRACEPARENT_HEADER]);
         if (!submitted) return; // rebalance or stop: the chunk is fetched again
         pending.push({ record, imageId: d.value.envelope.imageId, reply: submitted.reply });
@@ -133,8 +137,10 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
       const results = [];
       for (const p of pending) {
         const reply = await p.reply;
-        if (reply.ok) results.push({ imageId: p.imageId, reply, traceparent: p.record.headers[TRACEPARENT_HEADER] });
-        else {rejected.push({
+        if (reply.ok) {
+          results.push({ imageId: p.imageId, reply, traceparent: p.record.headers[TRACEPARENT_HEADER] });
+          options.hops?.("inferred", p.record.headers[TRACEPARENT_HEADER], Date.now());
+        } else {rejected.push({
             record: p.record,
             reason: reply.reason === "bad_image" ? "not_png" : "inference_failed",
             detail: `${reply.reason}: ${reply.message}`,
@@ -158,6 +164,8 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
             }),
           })),
         );
+        const sentAt = Date.now();
+        for (const r of results) options.hops?.("result_produced", r.traceparent, sentAt);
       }
       await sendDeadLetters(state, ctx, {
         topic: options.topics.deadletter,

@@ -65,6 +65,8 @@ export interface KafkaProducerOptions {
   /** @default "kafka-producer" */
   dependency?: string;
   stats?: ProducerStats;
+  /** Told the records of each batch the brokers took, and when (a node reports the images' hops from them). */
+  onSent?: (records: readonly OutgoingRecord[], atMs: number) => void;
 }
 
 /** A record waiting in the batch. */
@@ -118,6 +120,7 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
       stats.bytes += v === null ? 0 : typeof v === "string" ? v.length : v.byteLength;
     }
     stats.sent += pending.length;
+    if (options.onSent) options.onSent(pending.map((p) => p.record), Date.now());
     state.batch.clear(ctx.timers);
     options.readiness?.set(dep, true, "connected");
   };

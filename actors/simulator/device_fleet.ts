@@ -7,6 +7,7 @@
  * pixels under the same ids. Backpressure: the fleet waits on the encoder's
  * mailbox, so a slow Kafka slows the cameras instead of queueing without bound.
  */
+import type { HopReporter } from "../../protocols/hops.ts";
 import { mulberry32, newTraceparent } from "../../protocols/mod.ts";
 import type { CifarRecord } from "../../protocols/cifar100.ts";
 import { imageIdOf } from "../../protocols/image_envelope.ts";
@@ -54,6 +55,8 @@ export interface DeviceFleetOptions {
   stats?: FleetStats;
   /** Most images taken per tick. @default 64 */
   perTick?: number;
+  /** Told each image's capture (the node samples and ships them: protocols/hops.ts). */
+  hops?: HopReporter;
 }
 
 interface Device {
@@ -159,6 +162,8 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
         for (let i = 0; i < shots.length; i++) {
           const d = shots[i] as Device;
           const capturedAt = new Date().toISOString();
+          const traceparent = newTraceparent();
+          options.hops?.("captured", traceparent, Date.parse(capturedAt));
           await options.encoder.send({
             type: "encoder.encode",
             capture: {
@@ -167,7 +172,7 @@ export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetM
               imageId: imageIdOf(d.id, d.seq),
               capturedAt,
               record: records[i] as CifarRecord,
-              traceparent: newTraceparent(),
+              traceparent,
             },
           }, { signal: ctx.signal });
           d.seq++;

@@ -13,6 +13,7 @@
  * that cannot be encoded is logged and counted, never retried forever.
  */
 import type { Capture } from "../../protocols/capture.ts";
+import type { HopReporter } from "../../protocols/hops.ts";
 import { traceIdOf, TRACEPARENT_HEADER } from "../../protocols/trace_context.ts";
 import {
   type ActorContext,
@@ -44,6 +45,8 @@ export interface PngEncoderOptions {
   threadModule?: URL;
   /** Figures shared with the caller. @default fresh ones */
   stats?: EncoderStats;
+  /** Told each image encoded (the node samples and ships them: protocols/hops.ts). */
+  hops?: HopReporter;
 }
 
 interface Batch {
@@ -111,6 +114,7 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
       const c = b.captures[b.forwarded] as Capture;
       const r = results[b.forwarded] as EncodeResult;
       if ("value" in r) {
+        options.hops?.("encoded", c.traceparent, Date.now());
         const msg: ProducerMsg = {
           type: "producer.record",
           topic: options.topic,

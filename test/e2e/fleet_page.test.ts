@@ -16,7 +16,12 @@ import { pipelineEnv } from "../helpers/pipeline.ts";
 const TOKEN = "fleet-page-test-token-0123456789";
 
 t.test("the fleet page: nodes, flow, chart, a node's tree, a lost node", async (t) => {
-  const env: Record<string, string> = { ...pipelineEnv("fleet_page"), HEARTBEAT_MS: "500", SIM_RATE: "10" };
+  const env: Record<string, string> = {
+    ...pipelineEnv("fleet_page"),
+    HEARTBEAT_MS: "500",
+    SIM_RATE: "10",
+    LOG_SHIP_LEVEL: "info",
+  };
   const sim = await startNodeProcess(t, { ...env, NODE_ID: "page-sim", ROLE: "simulator", OPS_TOKEN: TOKEN }, {
     token: TOKEN,
   });
@@ -54,6 +59,17 @@ t.test("the fleet page: nodes, flow, chart, a node's tree, a lost node", async (
   t.match(await page.innerText("#flow"), /[1-9][\d.]*\/s/, "rates on the flow's edges once offsets were read twice");
   await page.waitForSelector('#chart polyline[data-series="imagesWritten"]');
   t.equal(await page.innerText("#alerts"), "No alerts.");
+
+  // The merged tail: a line from each node; filtered to one node.
+  await page.waitForSelector('#logs .line[data-node="page-db"]');
+  await page.waitForSelector('#logs .line[data-node="page-sim"]');
+  await page.fill("#log-node", "page-db");
+  await page.dispatchEvent("#log-node", "change");
+  await page.waitForFunction(() => {
+    const nodes = Array.from(document.querySelectorAll("#logs .line")).map((l) => l.getAttribute("data-node"));
+    return nodes.length > 0 && nodes.every((n) => n === "page-db");
+  });
+  t.match(await page.innerText("#logs"), /node started/, "the db node's start in the camera node's page");
 
   await page.click('button[data-tree="page-db"]');
   await page.waitForSelector('#tree tr[data-path="/troupe/db/upserter"]');

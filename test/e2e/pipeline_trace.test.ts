@@ -9,12 +9,19 @@ import { startNodeProcess } from "../helpers/node_proc.ts";
 import { inferenceCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
 import { until } from "../helpers/wait.ts";
 import type { TraceReport } from "../../system/mod.ts";
-import type { ActorsResponse } from "../../protocols/mod.ts";
+import type { ActorsResponse, FleetTrace } from "../../protocols/mod.ts";
 
 const TOKEN = "trace-test-token-0123456789";
 
 t.test("a trace id goes from capture through Kafka to both rows, and shows in each node's traces", async (t) => {
-  const env = { ...pipelineEnv("trace"), OPS_TOKEN: TOKEN, OPS_CONTROL: "on" };
+  // Every image sampled: each node reports every hop to the log topic, and any node assembles an image's trace.
+  const env = {
+    ...pipelineEnv("trace"),
+    OPS_TOKEN: TOKEN,
+    OPS_CONTROL: "on",
+    TRACE_SAMPLE: "1",
+    LOG_SHIP_RATE: "1000",
+  };
   const N = 60;
   const sql = testSql(env);
   t.teardown(() => sql.end());
@@ -66,6 +73,40 @@ t.test("a trace id goes from capture through Kafka to both rows, and shows in ea
       types: report.entries.map((e) => `${e.type}:${e.traceIds.length}`).join(" "),
     });
   }
+
+  // The same image on the fleet's trace view, asked of the db node: eight hops reported by the three nodes, in order.
+  const fleetTrace = await until(
+    "the image's eight hops reported",
+    async () => {
+      const r = await fetch(`${db.base}/fleet/traces/${followed.image_trace}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const tr = (await r.json()) as FleetTrace;
+      return tr.missing.length === 0 ? tr : null;
+    },
+    30_000,
+    200,
+  );
+  t.ok(fleetTrace.sampled);
+  t.same(fleetTrace.hops.map((h) => [h.hop, h.roles]), [
+    ["captured", ["simulator"]],
+    ["encoded", ["simulator"]],
+    ["produced", ["simulator"]],
+    ["stored", ["db"]],
+    ["consumed", ["inference"]],
+    ["inferred", ["inference"]],
+    ["result_produced", ["inference"]],
+    ["result_stored", ["db"]],
+  ], "every hop, by the node of its role");
+  const byHop = Object.fromEntries(fleetTrace.hops.map((h) => [h.hop, h]));
+  t.ok(byHop["captured"]!.sinceCaptureMs === 0 && byHop["result_stored"]!.sinceCaptureMs! > 0, "times since capture");
+  t.ok(byHop["inferred"]!.sinceCaptureMs! >= byHop["consumed"]!.sinceCaptureMs!, "inferred after consumed");
+  const unknown = (await (await fetch(`${db.base}/fleet/traces/${"0".repeat(31)}1`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  })).json()) as FleetTrace;
+  t.equal(unknown.missing.length, 8, "an image nobody reported: every hop marked missing");
+  const bad = await fetch(`${db.base}/fleet/traces/nope`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  t.equal(bad.status, 400);
 
   // The pipeline panel beside the tree: lag per partition, write latency and rows per write, the pool's batches.
   const panel = async (base: string) =>
