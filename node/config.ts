@@ -75,6 +75,8 @@ export interface TroupeConfig {
     /** Share of images whose hops every node reports (`TRACE_SAMPLE`, 0 to 1). */
     readonly traceSample: number;
   };
+  /** How long a node waits at start for a broker or database that is not up yet (`START_WAIT_S`; 0: exit at once). */
+  readonly startWaitS: number;
   /** The `broker` role's single-node KRaft broker. */
   readonly broker: {
     readonly port: number;
@@ -128,6 +130,8 @@ export const CONFIG_VARIABLES: Record<string, string> = {
   KAFKA_GROUP_PROTOCOL:
     `consumer group protocol: classic, or consumer (KIP-848: only partitions that change hands move; Kafka 4, KAFKA_CLIENT=platformatic) (default ${DEFAULT_GROUP_PROTOCOL})`,
   ...KAFKA_SECURITY_VARIABLES,
+  START_WAIT_S:
+    "how long a node waits at start for a Kafka broker or PostgreSQL that is not up yet (connection refused, no answer yet, starting up), s; a name that does not resolve or refused credentials exit at once (default 300; 0: exit 3 at once)",
   TOPIC_NODES: "the fleet's compacted topic every node writes its heartbeat to (default troupe.nodes)",
   HEARTBEAT_MS: "how often a node writes its heartbeat, ms; lost after three missed (default 2000; 0: no heartbeats)",
   TOPIC_LOGS: "the fleet's log topic, six hours and 64 MB kept (default troupe.logs)",
@@ -251,6 +255,12 @@ export function loadConfig(options: { overrides?: ConfigSource; env?: ConfigSour
       `one of ${KAFKA_GROUP_PROTOCOLS.join(", ")}`,
     ),
     kafkaSecurity: readKafkaSecurity(raw, get, problems),
+    startWaitS: get(
+      "START_WAIT_S",
+      300,
+      z.coerce.number().int().min(0).max(86_400),
+      "a whole number of seconds from 0 to 86400",
+    ),
     fleet: {
       topic: get("TOPIC_NODES", "troupe.nodes", z.string().regex(/^[A-Za-z0-9._-]{1,249}$/), "a Kafka topic name"),
       heartbeatMs: get(

@@ -87,7 +87,7 @@ export async function watchFleetOf(config: TroupeConfig, log?: Logger): Promise<
 
 /** The node's fleet pieces: its heartbeat (started by `start`) and the view `GET /fleet` serves. */
 export interface NodeFleet {
-  start(system: ActorSystem, opsUrl: string, roles: StartedRoles, observer: Observer): Promise<void>;
+  start(system: ActorSystem, opsUrl: string, roles: () => StartedRoles, observer: Observer): Promise<void>;
   /** Every node the nodes topic knows, and their states. */
   view(): Promise<FleetView>;
   /** A node's latest actor tree. */
@@ -153,7 +153,7 @@ export function nodeFleet(config: TroupeConfig, log?: Logger, gate: LogGate | nu
           waitingFor: Object.entries(report).filter(([, d]) => !d.ok).map(([name, d]) => `${name}: ${d.detail}`),
           fingerprint: configFingerprint(config),
           figures: {
-            ...rates.sample(Date.now(), roleCounters(roles), tree),
+            ...rates.sample(Date.now(), roleCounters(roles()), tree),
             ...(gate ? { logsShipped: shipper.shipped, logsDropped: gate.droppedTotal + shipper.failed } : {}),
           },
           lastError: tree.lastError ? `${tree.lastError.at} ${tree.lastError.message}`.slice(0, 2048) : null,

@@ -14,7 +14,7 @@ import {
 } from "../system/mod.ts";
 import { redactConfig, type TroupeConfig } from "./config.ts";
 import { type StartedRoles, startRoles } from "./start_roles.ts";
-import { checkDependencies } from "./preflight.ts";
+import { waitForDependencies } from "./preflight.ts";
 import { nodeFleet } from "./fleet.ts";
 import { hopReporter, LogGate } from "../actors/fleet/mod.ts";
 
@@ -71,25 +71,40 @@ export async function startNode(config: TroupeConfig, options: { log?: Logger } 
     control: config.ops.control ? "on" : "off",
   });
   let stopping: Promise<void> | null = null;
+  const startAborted = new AbortController();
   const stop = () => (stopping ??= (async () => {
+    startAborted.abort();
     log.info("stopping node", { deadlineMs: config.shutdownDeadlineMs });
     await system.shutdown({ deadlineMs: config.shutdownDeadlineMs });
     await fleet.stop();
     await ops.close();
     log.info("node stopped");
   })());
-  let roles: StartedRoles;
+  let roles: StartedRoles = {};
   // Not ready until every role has started (dependencies are declared as actors start).
   system.readiness.declare("roles", `starting ${config.roles.join(", ")}`);
+  // A node whose broker runs elsewhere beats (and ships its lines) from the start, so the fleet sees what it waits
+  // for; a node with the broker role starts them once its broker is up. Started first, they stop last.
+  const fleetFirst = !config.roles.includes("broker");
   try {
-    await checkDependencies(config, log);
+    if (fleetFirst) await fleet.start(system, opsUrl, () => roles, observer);
+    await waitForDependencies(config, log, {
+      waitS: config.startWaitS,
+      signal: startAborted.signal,
+      onWaiting: (w) =>
+        system.readiness.set(
+          "roles",
+          false,
+          `waiting for ${w.what} (${w.waitedS} s of START_WAIT_S=${config.startWaitS})`,
+        ),
+    });
+    system.readiness.set("roles", false, `starting ${config.roles.join(", ")}`);
     const hops = hopReporter({ gate, nodeId: config.nodeId, ratio: config.fleet.traceSample });
     roles = await startRoles(system, config, { registry, hops });
-    // After the roles: the broker role's own broker is up, and the heartbeat is stopped first at shutdown.
-    await fleet.start(system, opsUrl, roles, observer);
+    if (!fleetFirst) await fleet.start(system, opsUrl, () => roles, observer);
     system.readiness.set("roles", true, `started ${config.roles.join(", ")}`);
   } catch (err) {
-    log.error("a role failed to start", { error: errorMessage(err) });
+    log.error("the node could not start", { error: errorMessage(err) });
     await stop();
     throw err;
   }

@@ -18,12 +18,22 @@ import { kafkaRefusal } from "./kafka_refusal.ts";
 /** How long each step (name lookup, connection, first answer) may take. */
 export const PREFLIGHT_STEP_MS = 5_000;
 
-/** A dependency could not be reached at start (the node exits 3). */
+/**
+ * A dependency could not be reached at start (the node exits 3). `waitable`: what waiting can cure (a peer not up
+ * yet: connection refused, no answer yet, a database still starting), as opposed to what it cannot (a name that does
+ * not resolve, refused credentials, something that is not Kafka or PostgreSQL).
+ */
 export class DependencyUnreachable extends TroupeError {
-  constructor(readonly variable: string, shown: string, problem: string) {
+  constructor(readonly variable: string, readonly shown: string, readonly problem: string, readonly waitable = false) {
     super("TROUPE_ERR_UNREACHABLE", `${variable}=${shown}: ${problem}`);
   }
 }
+
+/** Problems a peer that is not up yet shows. */
+const NOT_UP_YET =
+  /^(connection refused|connection reset|host unreachable|network unreachable|no connection within|no Kafka answer within|no PostgreSQL answer within)/;
+/** PostgreSQL's own "not yet": starting up, shutting down, recovering (SQLSTATE 57P03, or its wording). */
+const PG_NOT_YET = /57P03|starting up|shutting down|in recovery|not yet accepting connections/i;
 
 /** Checks every dependency the node's roles reach; throws {@link DependencyUnreachable} naming the first failing one. */
 export async function checkDependencies(config: TroupeConfig, log: Logger): Promise<void> {
@@ -52,18 +62,14 @@ async function checkKafka(
     const problem = brokers.length === 1
       ? problems[0] as string
       : brokers.map((b, i) => `${b} ${problems[i]}`).join("; ");
-    throw new DependencyUnreachable("KAFKA_BROKERS", shown, problem);
+    throw new DependencyUnreachable("KAFKA_BROKERS", shown, problem, problems.every((p) => NOT_UP_YET.test(p!)));
   }
   const info = await bounded(probeKafka(brokers, PREFLIGHT_STEP_MS, connection)).catch((err: unknown) => {
     const refusal = kafkaRefusal(err, config);
     if (refusal) throw new DependencyUnreachable(refusal.variable, refusal.shown, refusal.problem);
-    throw new DependencyUnreachable(
-      "KAFKA_BROKERS",
-      shown,
-      err instanceof StepTimeout
-        ? `no Kafka answer within ${PREFLIGHT_STEP_MS} ms`
-        : `not a usable Kafka broker: ${errorMessage(err)}`,
-    );
+    throw err instanceof StepTimeout
+      ? new DependencyUnreachable("KAFKA_BROKERS", shown, `no Kafka answer within ${PREFLIGHT_STEP_MS} ms`, true)
+      : new DependencyUnreachable("KAFKA_BROKERS", shown, `not a usable Kafka broker: ${errorMessage(err)}`);
   });
   // Clients go on to the addresses the brokers advertise: a wrong advertised.listeners shows here.
   for (const b of info.brokers) {
@@ -83,7 +89,7 @@ async function checkPostgres(url: string): Promise<void> {
   const u = new URL(url);
   if (u.hostname && !u.hostname.startsWith("%2F")) {
     const problem = await reach(`${u.hostname}:${u.port || "5432"}`);
-    if (problem) throw new DependencyUnreachable("DATABASE_URL", shown, problem);
+    if (problem) throw new DependencyUnreachable("DATABASE_URL", shown, problem, NOT_UP_YET.test(problem));
   }
   const sql = connectPostgres(url, { max: 1, connectTimeoutS: Math.ceil(PREFLIGHT_STEP_MS / 1000) });
   try {
@@ -92,7 +98,10 @@ async function checkPostgres(url: string): Promise<void> {
     const problem = err instanceof StepTimeout
       ? `no PostgreSQL answer within ${PREFLIGHT_STEP_MS} ms`
       : errorMessage(err);
-    throw new DependencyUnreachable("DATABASE_URL", shown, problem);
+    const code = (err as { code?: unknown }).code;
+    const waitable = err instanceof StepTimeout || code === "57P03" || PG_NOT_YET.test(problem) ||
+      NOT_UP_YET.test(problem) || /ECONNREFUSED/.test(String(code));
+    throw new DependencyUnreachable("DATABASE_URL", shown, problem, waitable);
   } finally {
     await sql.end({ timeout: 0 }).catch(() => {});
   }
@@ -149,4 +158,61 @@ async function reach(address: string): Promise<string | null> {
       done(known[err.code ?? ""] ?? errorMessage(err));
     });
   });
+}
+
+/** What {@link waitForDependencies} tells while it waits. */
+export interface WaitingNotice {
+  /** What is not up yet, as the error says it (`KAFKA_BROKERS=10.0.0.1:9092: connection refused`). */
+  what: string;
+  /** Seconds waited so far. */
+  waitedS: number;
+}
+
+/**
+ * {@link checkDependencies}, again and again while what fails is a peer that is not up yet, for up to `waitS`
+ * seconds (`START_WAIT_S`; 0: the first failure is final). Says once in the log what it waits for, and each try to
+ * `onWaiting` (for `/readyz` and the heartbeat); stops early when `signal` aborts. Throws the last failure when the
+ * time is up, or at once when waiting cannot cure it.
+ */
+export async function waitForDependencies(
+  config: TroupeConfig,
+  log: Logger,
+  options: { waitS: number; onWaiting?: (notice: WaitingNotice) => void; signal?: AbortSignal },
+): Promise<void> {
+  const started = Date.now();
+  let said: string | null = null;
+  for (let attempt = 0;; attempt++) {
+    try {
+      await checkDependencies(config, log);
+      if (said !== null) {
+        log.info("what the node waited for is up", { waitedS: Math.round((Date.now() - started) / 1000) });
+      }
+      return;
+    } catch (err) {
+      const waitedS = (Date.now() - started) / 1000;
+      if (!(err instanceof DependencyUnreachable) || !err.waitable || options.signal?.aborted) throw err;
+      if (waitedS >= options.waitS) {
+        if (options.waitS === 0) throw err;
+        const still = `${err.problem} (still, after waiting ${options.waitS} s: START_WAIT_S)`;
+        throw new DependencyUnreachable(err.variable, err.shown, still, true);
+      }
+      if (said !== err.message) {
+        log.warn("waiting for a dependency that is not up yet", {
+          waitingFor: err.message,
+          upToS: options.waitS,
+          variable: "START_WAIT_S",
+        });
+        said = err.message;
+      }
+      options.onWaiting?.({ what: err.message, waitedS: Math.round(waitedS) });
+      const pause = Math.min(5_000, 500 * 2 ** Math.min(attempt, 4), Math.max(0, options.waitS - waitedS) * 1000);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pause);
+        options.signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    }
+  }
 }

@@ -31,7 +31,13 @@ t.test("a Kafka host that does not resolve: one line naming the variable, exit 3
 
 t.test("a port where nothing listens, and one where something else answers", async (t) => {
   const closed = await freePort();
-  const r = await runNode({ ...pipelineEnv("unreach"), ROLE: "simulator", KAFKA_BROKERS: `127.0.0.1:${closed}` });
+  // START_WAIT_S=0: no waiting for a broker that may come up later.
+  const r = await runNode({
+    ...pipelineEnv("unreach"),
+    ROLE: "simulator",
+    KAFKA_BROKERS: `127.0.0.1:${closed}`,
+    START_WAIT_S: "0",
+  });
   t.equal(r.code, 3);
   t.equal(lastLine(r.stderr), `troupe: KAFKA_BROKERS=127.0.0.1:${closed}: connection refused`);
 
@@ -40,7 +46,12 @@ t.test("a port where nothing listens, and one where something else answers", asy
   await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
   t.teardown(() => silent.close());
   const port = (silent.address() as { port: number }).port;
-  const s = await runNode({ ...pipelineEnv("unreach"), ROLE: "simulator", KAFKA_BROKERS: `127.0.0.1:${port}` });
+  const s = await runNode({
+    ...pipelineEnv("unreach"),
+    ROLE: "simulator",
+    KAFKA_BROKERS: `127.0.0.1:${port}`,
+    START_WAIT_S: "0",
+  });
   t.equal(s.code, 3);
   t.match(
     lastLine(s.stderr),
@@ -55,6 +66,7 @@ t.test("a database that cannot be reached names DATABASE_URL without its passwor
     ...pipelineEnv("unreach"),
     ROLE: "db",
     DATABASE_URL: `postgres://troupe:sekret@127.0.0.1:${closed}/troupe`,
+    START_WAIT_S: "0",
   });
   t.equal(r.code, 3);
   t.equal(
@@ -62,4 +74,33 @@ t.test("a database that cannot be reached names DATABASE_URL without its passwor
     `troupe: DATABASE_URL=postgres://troupe:***@127.0.0.1:${closed}/troupe: connection refused`,
   );
   t.notMatch(r.stderr, "sekret");
+});
+
+t.test("a broker not up yet: the node waits up to START_WAIT_S, says so once, then exits 3 naming the wait", async (t) => {
+  const closed = await freePort();
+  const r = await runNode({
+    ...pipelineEnv("unreach"),
+    ROLE: "simulator",
+    KAFKA_BROKERS: `127.0.0.1:${closed}`,
+    START_WAIT_S: "2",
+  });
+  t.equal(r.code, 3);
+  t.equal(
+    lastLine(r.stderr),
+    `troupe: KAFKA_BROKERS=127.0.0.1:${closed}: connection refused (still, after waiting 2 s: START_WAIT_S)`,
+  );
+  t.equal(r.stderr.split("waiting for a dependency that is not up yet").length - 1, 1, "said once in the log");
+  t.ok(r.ms >= 2_000, `waited: exited after ${r.ms} ms`);
+});
+
+t.test("what waiting cannot cure exits at once, whatever START_WAIT_S says", async (t) => {
+  const r = await runNode({
+    ...pipelineEnv("unreach"),
+    ROLE: "db",
+    KAFKA_BROKERS: "nohost.invalid:1",
+    START_WAIT_S: "600",
+  });
+  t.equal(r.code, 3);
+  t.match(lastLine(r.stderr), /KAFKA_BROKERS=nohost\.invalid:1: host not found/);
+  t.notMatch(r.stderr, /waiting for a dependency/);
 });

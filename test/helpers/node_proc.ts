@@ -32,6 +32,8 @@ export async function startNodeProcess(
     token?: string;
     /** The node leads a process group of its own, as under a terminal or `timeout`. */
     processGroup?: boolean;
+    /** Wait until `/readyz` answers 200 (else only until the ops endpoint listens). @default true */
+    waitReady?: boolean;
   } = {},
 ): Promise<NodeProcess> {
   const [cmd, args] = options.runtime === "deno"
@@ -80,6 +82,7 @@ export async function startNodeProcess(
     },
     metrics: async () => (await fetch(`${base}/metrics`, { headers: auth })).text(),
   };
+  if (options.waitReady === false) return node;
   await until(
     `node ${env["ROLE"]} ready`,
     async () => {
