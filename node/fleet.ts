@@ -22,7 +22,7 @@ import { actorsResponse, type FleetTree, type Observer } from "../ops/mod.ts";
 import { type ActorSystem, errorMessage, type Logger, startChild } from "../system/mod.ts";
 import { kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
 import type { TroupeConfig } from "./config.ts";
-import { FigureRates, roleCounters, treeFigures } from "./fleet_figures.ts";
+import { FigureRates, MinuteHistograms, roleCounters, roleHistograms, treeFigures } from "./fleet_figures.ts";
 import type { StartedRoles } from "./start_roles.ts";
 
 /** troupe's version: the nearest package.json named troupe above this file (a build copy sits deeper); else unknown. */
@@ -138,6 +138,7 @@ export function nodeFleet(config: TroupeConfig, log?: Logger, gate: LogGate | nu
       const commit = await gitCommit(new URL("..", import.meta.url).pathname);
       const version = troupeVersion();
       const rates = new FigureRates();
+      const minute = new MinuteHistograms();
       const snapshot = (): HeartbeatSnapshot => {
         const report = system.readiness.report();
         const tree = treeFigures(system.snapshot());
@@ -156,6 +157,7 @@ export function nodeFleet(config: TroupeConfig, log?: Logger, gate: LogGate | nu
             ...rates.sample(Date.now(), roleCounters(roles()), tree),
             ...(gate ? { logsShipped: shipper.shipped, logsDropped: gate.droppedTotal + shipper.failed } : {}),
           },
+          ...(roles().db ? { histograms: minute.sample(Date.now(), roleHistograms(roles())) } : {}),
           lastError: tree.lastError ? `${tree.lastError.at} ${tree.lastError.message}`.slice(0, 2048) : null,
         };
       };

@@ -5,7 +5,7 @@
  * all read from what the roles and the actor tree already keep. Pure but for the
  * counters it is given, and told the time, so tests run on virtual time.
  */
-import { type ActorSnapshot, type LastError, walkSnapshot } from "../system/mod.ts";
+import { type ActorSnapshot, type HistogramData, histogramDelta, type LastError, walkSnapshot } from "../system/mod.ts";
 import type { StartedRoles } from "./start_roles.ts";
 
 /** Counters of the node's roles, by name (every one only grows). */
@@ -87,6 +87,30 @@ export class FigureRates {
     if (tree.poolQueue !== null) out["poolQueue"] = tree.poolQueue;
     return out;
   }
+}
+
+/** The last minute of cumulative histograms: each reading's change since the reading a minute before it. */
+export class MinuteHistograms {
+  readonly #readings: { atMs: number; data: Record<string, HistogramData> }[] = [];
+
+  /** The histograms' changes over the last minute (in the first minute: since the start). */
+  sample(atMs: number, data: Record<string, HistogramData>): Record<string, HistogramData> {
+    this.#readings.push({ atMs, data });
+    while (this.#readings.length > 1 && this.#readings[1]!.atMs <= atMs - 60_000) this.#readings.shift();
+    // Younger than a minute (no reading a minute old): everything since the start.
+    const oldest = this.#readings[0]!;
+    const base = oldest.atMs <= atMs - 60_000 ? oldest.data : null;
+    const out: Record<string, HistogramData> = {};
+    for (const [name, h] of Object.entries(data)) out[name] = histogramDelta(h, base?.[name] ?? null);
+    return out;
+  }
+}
+
+/** Histograms of the node's roles, cumulative, by name. */
+export function roleHistograms(roles: StartedRoles): Record<string, HistogramData> {
+  if (!roles.db) return {};
+  const { latency } = roles.db.figures();
+  return { captureToImageRow: latency.imageRow.data(), captureToInferenceRow: latency.inferenceRow.data() };
 }
 
 function round(v: number): number {

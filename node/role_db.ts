@@ -5,7 +5,13 @@
  */
 import { type HopReporter, noHops } from "../protocols/mod.ts";
 import { type ConsumerStats, kafkaConsumerSpec, newConsumerStats } from "../actors/db/mod.ts";
-import { newUpserterStats, pgUpserterSpec, type UpserterStats } from "../actors/db/mod.ts";
+import {
+  type CaptureLatency,
+  newCaptureLatency,
+  newUpserterStats,
+  pgUpserterSpec,
+  type UpserterStats,
+} from "../actors/db/mod.ts";
 import { connectPostgres, migrate } from "../actors/db/mod.ts";
 import { type LocalDatabase, startLocalDatabase } from "../infra/mod.ts";
 import { type ActorSystem, spawn, startChild, stateless, supervise } from "../system/mod.ts";
@@ -20,6 +26,8 @@ export interface DbFigures {
   database: "external" | LocalDatabase["kind"];
   consumer: ConsumerStats;
   upserter: UpserterStats;
+  /** Capture-to-row latencies of the rows written, cumulative. */
+  latency: CaptureLatency;
 }
 
 /** A started db role. */
@@ -61,6 +69,7 @@ export async function startDbRole(
     await spawn(sup, { ...stateless(() => {}), stop: () => held.stop() }, { name: "local_database", capacity: 1 });
   }
   const upserterStats = newUpserterStats();
+  const latency = newCaptureLatency();
   const consumerStats = newConsumerStats();
   const upserter = await startChild(
     sup,
@@ -74,6 +83,7 @@ export async function startDbRole(
         }),
       writeTimeoutMs: 2 * db.statementTimeoutMs,
       hops,
+      latency,
       batchSize: db.upsertBatch,
       lingerMs: db.upsertLingerMs,
       readiness: system.readiness,
@@ -103,6 +113,7 @@ export async function startDbRole(
       database,
       consumer: { ...consumerStats, deadLettered: { ...consumerStats.deadLettered } },
       upserter: { ...upserterStats },
+      latency,
     }),
   };
 }

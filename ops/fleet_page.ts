@@ -53,7 +53,7 @@ It is kept in this tab only.</p><input id="token" type="password" autocomplete="
 <section><h2>Nodes</h2><table id="nodes"><thead><tr><th>node</th><th>state</th><th>roles</th><th>host</th><th>ready</th>
 <th>version</th><th>uptime</th><th>rates</th><th>pool queue</th><th>restarts 5 min</th><th>last error</th>
 <th>configuration</th><th></th></tr></thead><tbody></tbody></table></section>
-<section><h2>Flow</h2><div id="flow"></div></section>
+<section><h2>Flow</h2><div id="flow"></div><h2>End-to-end latency, last minute</h2><p id="latency"></p></section>
 <section><h2>Consumer groups</h2><div id="groups"></div></section>
 <section><h2>Throughput, records/s (since <span id="since"></span>, at most 15 min)</h2><div id="chart"></div></section>
 <section><h2>Logs of every node</h2><div class="filters">

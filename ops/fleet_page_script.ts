@@ -316,6 +316,13 @@ export function fleetPageMain(): void {
       $("#flow").innerHTML = flowSvg(v);
       $("#groups").innerHTML = groupsHtml(v);
       $("#chart").innerHTML = chartSvg(v);
+      const lat = (l: FleetView["latency"]["captureToImageRow"]) =>
+        l
+          ? "p50 <b>" + num(l.p50Ms) + " ms</b> · p95 " + num(l.p95Ms) + " ms · p99 " + num(l.p99Ms) + " ms <small>(" +
+            l.count + " rows)</small>"
+          : "no row written";
+      $("#latency").innerHTML = "capture → image row: " + lat(v.latency.captureToImageRow) +
+        "<br>capture → inference row: " + lat(v.latency.captureToInferenceRow);
       $("#since").textContent = v.watchingSince.slice(11, 19) + " UTC";
       if (treeOf) void showTree(treeOf);
       void refreshLogs();

@@ -3,7 +3,7 @@
  * discovery format (every live node's metrics endpoint, labelled node, role and
  * version; its mount point kept in `__metrics_path__`), and `GET /fleet/metrics`, the
  * fleet's own gauges (node states, group status and lag, skew, live nodes per role,
- * topic write rates) that the sample alert rules (ops/prometheus/troupe_alerts.yml)
+ * topic write rates, end-to-end latency) that the sample alert rules (ops/prometheus/troupe_alerts.yml)
  * read. Pure: from a {@link FleetView}.
  */
 import { Gauge, Registry } from "prom-client";
@@ -79,6 +79,22 @@ export function renderFleetMetrics(view: FleetView): Promise<string> {
     "to",
   ]);
   for (const e of view.flow) if (e.ratePerS !== null) rate.set({ from: e.from, to: e.to }, e.ratePerS);
+  const latency = gauge(
+    "troupe_fleet_latency_ms",
+    "End-to-end latency over the last minute, capture to row, by quantile (0.5, 0.95, 0.99).",
+    ["path", "quantile"],
+  );
+  for (
+    const [path, l] of [
+      ["capture_to_image_row", view.latency.captureToImageRow],
+      ["capture_to_inference_row", view.latency.captureToInferenceRow],
+    ] as const
+  ) {
+    if (!l) continue;
+    latency.set({ path, quantile: "0.5" }, l.p50Ms);
+    latency.set({ path, quantile: "0.95" }, l.p95Ms);
+    latency.set({ path, quantile: "0.99" }, l.p99Ms);
+  }
   const alerts = gauge("troupe_fleet_alerts", "Alerts on the fleet page now, by kind and severity.", [
     "kind",
     "severity",

@@ -41,6 +41,12 @@ export function renderFleetText(view: FleetView): string {
     "",
     `flow: ${view.flow.map((e) => `${e.from} -> ${e.to} ${e.ratePerS === null ? "-" : `${e.ratePerS}/s`}`).join("; ")}`,
   );
+  const lat = (l: FleetView["latency"]["captureToImageRow"]) =>
+    l ? `p50 ${l.p50Ms} ms, p95 ${l.p95Ms} ms, p99 ${l.p99Ms} ms (${l.count} rows)` : "-";
+  out.push(
+    `latency, last minute: capture to image row ${lat(view.latency.captureToImageRow)}; ` +
+      `capture to inference row ${lat(view.latency.captureToInferenceRow)}`,
+  );
   if (view.alerts.length > 0) {
     out.push("", "alerts:");
     for (const a of view.alerts) out.push(`  ${a.severity.padEnd(8)} ${a.message}`);

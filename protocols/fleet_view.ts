@@ -75,6 +75,15 @@ export interface FleetEdge {
   ratePerS: number | null;
 }
 
+/** Quantiles of a latency, in milliseconds, over the rows written in the window. */
+export interface FleetLatency {
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  /** Rows measured. */
+  count: number;
+}
+
 /** One point of the throughput chart: records/s over the interval ending at `at`. */
 export interface FleetThroughputPoint {
   at: string;
@@ -129,6 +138,8 @@ export interface FleetView {
   groups: FleetGroup[];
   flow: FleetEdge[];
   throughput: FleetThroughputPoint[];
+  /** End to end over the last minute, from the live db nodes' heartbeats (null: no row written). */
+  latency: { windowS: number; captureToImageRow: FleetLatency | null; captureToInferenceRow: FleetLatency | null };
   alerts: FleetAlert[];
   /** Records of the nodes topic that were not heartbeats. */
   refused: number;

@@ -31,6 +31,8 @@ export interface InferenceEnvelope {
   top: TopClass[];
   latencyMs: number;
   inferredAt: string;
+  /** When the image was captured (its envelope's `capturedAt`), for the fleet's capture-to-row latency; optional. */
+  capturedAt?: string;
 }
 
 const schema = z.object({
@@ -42,6 +44,7 @@ const schema = z.object({
   ).min(1).max(1000),
   latencyMs: z.number().min(0),
   inferredAt: storableTimestamp(),
+  capturedAt: storableTimestamp().optional(),
 });
 
 /** Builds the record value of an envelope. */

@@ -105,6 +105,7 @@ export type {
   FleetEdge,
   FleetGroup,
   FleetGroupStatus,
+  FleetLatency,
   FleetNode,
   FleetNodeState,
   FleetSkew,

@@ -14,6 +14,7 @@
  */
 import { z } from "zod";
 import { type Decoded, decodeVersioned } from "./_decode.ts";
+import type { HistogramData } from "../system/mod.ts";
 
 /** The envelope version this code writes and reads. */
 export const NODE_HEARTBEAT_VERSION = 1;
@@ -40,6 +41,11 @@ export interface NodeHeartbeat {
   fingerprint: Record<string, string | number>;
   /** Key figures (rates, queue depths, restarts in the window). */
   figures: Record<string, number>;
+  /**
+   * Histograms over the last minute, by name (`captureToImageRow`, `captureToInferenceRow`: buckets of 2^i ms,
+   * protocols/capture_latency.ts), so the fleet can merge several nodes' into one set of quantiles.
+   */
+  histograms?: Record<string, HistogramData>;
   lastError: string | null;
 }
 
@@ -60,6 +66,10 @@ const schema = z.object({
   waitingFor: z.array(text(512)).max(32),
   fingerprint: z.record(z.string().max(64), z.union([z.string().max(512), z.number()])),
   figures: z.record(z.string().max(64), z.number()),
+  histograms: z.record(
+    z.string().max(64),
+    z.object({ counts: z.array(z.number().min(0)).max(64), sum: z.number(), count: z.number().min(0) }),
+  ).optional(),
   lastError: z.string().max(2048).nullable(),
 });
 

@@ -17,8 +17,10 @@ export {
 export { type BatchResult, type ImageRow, type InferenceRow, writeBatch, writeRows } from "./pg_writes.ts";
 export { isRowFault, type Refusal, sqlstateOf, writeIsolating } from "./refusals.ts";
 export {
+  type CaptureLatency,
   DatabaseTimeout,
   DatabaseUnavailable,
+  newCaptureLatency,
   newUpserterStats,
   pgUpserter,
   type PgUpserterOptions,

@@ -37,6 +37,8 @@ export interface InferenceRow {
   top: TopClass[];
   latencyMs: number;
   inferredAt: string;
+  /** When the image was captured, if the result says (not stored: the fleet's capture-to-row latency). */
+  capturedAt?: string;
   /** The result record's W3C trace context; its trace id is stored as `trace_id`. */
   traceparent?: string;
 }

@@ -18,6 +18,7 @@
  */
 import { traceIdOf } from "../../protocols/trace_context.ts";
 import type { HopReporter } from "../../protocols/hops.ts";
+import { recordLatencyMs } from "../../protocols/capture_latency.ts";
 import type { ImageRow, InferenceRow } from "./pg_writes.ts";
 import { writeBatch, writeRows } from "./pg_writes.ts";
 import type { Sql } from "./postgres.ts";
@@ -72,6 +73,17 @@ export class DatabaseTimeout extends TroupeError {
   }
 }
 
+/** Capture-to-row latencies of the rows an upserter wrote, cumulative (buckets of 2^i ms). */
+export interface CaptureLatency {
+  imageRow: Histogram;
+  inferenceRow: Histogram;
+}
+
+/** Empty latency histograms. */
+export function newCaptureLatency(): CaptureLatency {
+  return { imageRow: new Histogram(), inferenceRow: new Histogram() };
+}
+
 /** Running figures of the upserter, shared with metrics. */
 export interface UpserterStats {
   batches: number;
@@ -101,6 +113,8 @@ export interface PgUpserterOptions {
   writeTimeoutMs?: number;
   /** Told each row stored (the node samples and ships them: protocols/hops.ts). */
   hops?: HopReporter;
+  /** Capture-to-row latencies of the rows written (protocols/capture_latency.ts). */
+  latency?: CaptureLatency;
 }
 
 /** Rows accepted from one `upsert.rows` message, waiting for their transaction. */
@@ -220,13 +234,18 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
     rowsPerWrite[range] = (rowsPerWrite[range] ?? 0) + 1;
     stats.batches++;
     stats.rejectedRows += refused.length;
-    if (options.hops) {
+    if (options.hops || options.latency) {
       const storedAt = Date.now();
       const refusedRows = new Set(refused.map((r) => r.item));
+      const { hops, latency } = options;
       for (const r of rows) {
         if (refusedRows.has(r)) continue;
-        if ("image" in r) options.hops("stored", r.image.traceparent, storedAt);
-        else options.hops("result_stored", r.inference.traceparent, storedAt);
+        const row = "image" in r ? r.image : r.inference;
+        hops?.("image" in r ? "stored" : "result_stored", row.traceparent, storedAt);
+        const captured = row.capturedAt === undefined ? NaN : Date.parse(row.capturedAt);
+        if (latency && !Number.isNaN(captured)) {
+          recordLatencyMs("image" in r ? latency.imageRow : latency.inferenceRow, storedAt - captured);
+        }
       }
     }
     const refusedBy = new Map<SourcedRow, RefusedSource>();

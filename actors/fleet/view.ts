@@ -8,11 +8,13 @@ import type {
   FleetAlert,
   FleetEdge,
   FleetGroup,
+  FleetLatency,
   FleetNode,
   FleetThroughputPoint,
   FleetView,
 } from "../../protocols/fleet_view.ts";
 import { judgeGroup, type JudgeOptions } from "./group_status.ts";
+import { latencyQuantileMs, mergeHistograms } from "../../protocols/capture_latency.ts";
 import { committedSum, groupRate, type OffsetsSample, topicRate, type WatchedGroup } from "./offsets_history.ts";
 import type { RosterEntry } from "./roster.ts";
 import { findSkew, skewOf } from "./skew.ts";
@@ -118,6 +120,11 @@ export function fleetView(input: FleetViewInput): FleetView {
     groups,
     flow,
     throughput: throughput(samples, pipeline),
+    latency: {
+      windowS: 60,
+      captureToImageRow: latencyOf(entries, "captureToImageRow"),
+      captureToInferenceRow: latencyOf(entries, "captureToInferenceRow"),
+    },
     alerts: alerts(entries, nodes, groups, skew, topicRate(samples, images)),
     refused: input.refused,
   };
@@ -143,6 +150,22 @@ function node(e: RosterEntry, nowMs: number, skew: string[]): FleetNode {
     figures: h.figures,
     lastError: h.lastError,
     skew,
+  };
+}
+
+/** A latency's quantiles over the live nodes' last minute (their histograms added). */
+function latencyOf(entries: readonly RosterEntry[], name: string): FleetLatency | null {
+  const parts = entries.flatMap((e) => {
+    const h = e.state === "live" ? e.heartbeat.histograms?.[name] : undefined;
+    return h ? [h] : [];
+  });
+  const merged = mergeHistograms(parts);
+  if (merged.count <= 0) return null;
+  return {
+    p50Ms: latencyQuantileMs(merged, 0.5)!,
+    p95Ms: latencyQuantileMs(merged, 0.95)!,
+    p99Ms: latencyQuantileMs(merged, 0.99)!,
+    count: merged.count,
   };
 }
 

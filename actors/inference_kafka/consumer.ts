@@ -122,7 +122,7 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
       if (!batch.active() || ctx.signal.aborted) return;
       const chunk = batch.records.slice(i, i + options.chunk);
       const rejected: Rejected[] = [];
-      const pending: { record: ConsumedRecord; imageId: string; reply: Promise<PoolReply> }[] = [];
+      const pending: { record: ConsumedRecord; imageId: string; capturedAt: string; reply: Promise<PoolReply> }[] = [];
       for (const record of chunk) {
         const d = decodeImageEnvelope(record.value, { maxBytes: options.maxMessageBytes });
         if (!d.ok) {
@@ -132,13 +132,23 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
         options.hops?.("consumed", record.headers[TRACEPARENT_HEADER], Date.now());
         const submitted = await submit(state, ctx, batch, d.value.png, record.headers[TRACEPARENT_HEADER]);
         if (!submitted) return; // rebalance or stop: the chunk is fetched again
-        pending.push({ record, imageId: d.value.envelope.imageId, reply: submitted.reply });
+        pending.push({
+          record,
+          imageId: d.value.envelope.imageId,
+          capturedAt: d.value.envelope.capturedAt,
+          reply: submitted.reply,
+        });
       }
       const results = [];
       for (const p of pending) {
         const reply = await p.reply;
         if (reply.ok) {
-          results.push({ imageId: p.imageId, reply, traceparent: p.record.headers[TRACEPARENT_HEADER] });
+          results.push({
+            imageId: p.imageId,
+            capturedAt: p.capturedAt,
+            reply,
+            traceparent: p.record.headers[TRACEPARENT_HEADER],
+          });
           options.hops?.("inferred", p.record.headers[TRACEPARENT_HEADER], Date.now());
         } else {rejected.push({
             record: p.record,
@@ -150,7 +160,7 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
       if (results.length > 0) {
         await state.producer.send(
           options.topics.inferences,
-          results.map(({ imageId, reply, traceparent }) => ({
+          results.map(({ imageId, capturedAt, reply, traceparent }) => ({
             key: imageId,
             // The result is the next hop of the image's trace (a new trace when the image came without one).
             headers: { [TRACEPARENT_HEADER]: childTraceparent(traceparent) },
@@ -161,6 +171,7 @@ export function inferenceConsumer(options: InferenceConsumerOptions): Behaviour<
               top: reply.top,
               latencyMs: reply.latencyMs,
               inferredAt: new Date().toISOString(),
+              capturedAt,
             }),
           })),
         );

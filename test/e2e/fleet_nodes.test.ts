@@ -59,6 +59,16 @@ t.test("one node's GET /fleet: membership, skew, the db group's status and lag t
     ["topicImages", [["fleet-db", "fleet-sim"], ["fleet-odd"]]],
   ], "the camera on another images topic is skew");
   t.same(node(v, "fleet-odd")!.skew, ["topicImages"]);
+  const latency = await until(
+    "capture-to-row latency from the db node",
+    async () => {
+      const l = (await fleet()).latency.captureToImageRow;
+      return l && l.count > 0 ? l : null;
+    },
+    30_000,
+    100,
+  );
+  t.ok(latency.p50Ms > 0 && latency.p50Ms <= latency.p95Ms && latency.p95Ms <= latency.p99Ms, JSON.stringify(latency));
   t.ok(v.alerts.some((a) => a.kind === "skew"), "and an alert");
 
   // Any node's actor tree from the camera node's endpoint, as the db node last sent it.

@@ -1,8 +1,8 @@
 // A node's heartbeat figures (node/fleet_figures.ts) on virtual time: rates since the previous beat, restarts within
 // the last five minutes, the model pool's queue, and the newest failure anywhere in the tree.
 import t from "tap";
-import { FigureRates, RESTART_WINDOW_MS, treeFigures } from "../../node/fleet_figures.ts";
-import type { ActorSnapshot } from "../../system/mod.ts";
+import { FigureRates, MinuteHistograms, RESTART_WINDOW_MS, treeFigures } from "../../node/fleet_figures.ts";
+import { type ActorSnapshot, Histogram } from "../../system/mod.ts";
 
 const T0 = 1_000_000;
 const actor = (name: string, more: Partial<ActorSnapshot> = {}): ActorSnapshot => ({
@@ -70,4 +70,18 @@ t.test("the tree: restarts summed, pool queue from pools only, the newest error"
     lastError: { message: "new", code: "X", at: "2026-12-07T11:00:00.000Z" },
   });
   t.same(treeFigures(actor("alone")), { restarts: 0, poolQueue: null, lastError: null }, "no pool: no queue figure");
+});
+
+t.test("histograms over the last minute: each reading's change since the reading a minute before", async (t) => {
+  const m = new MinuteHistograms();
+  const h = new Histogram();
+  const at = (ms: number) => m.sample(T0 + ms, { x: h.data() })["x"]!.count;
+  h.recordMs(1);
+  t.equal(at(0), 1, "the first minute: everything since the start");
+  h.recordMs(1);
+  t.equal(at(30_000), 2);
+  h.recordMs(1);
+  t.equal(at(60_000), 2, "a minute on: the first reading is the base");
+  t.equal(at(90_000), 1, "the reading of 30 s is the base");
+  t.equal(at(200_000), 0, "nothing new for over a minute");
 });

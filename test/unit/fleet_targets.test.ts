@@ -45,6 +45,11 @@ const view: FleetView = {
   }],
   flow: [{ from: "cameras", to: "images", ratePerS: 3.5 }, { from: "images", to: "db", ratePerS: null }],
   throughput: [],
+  latency: {
+    windowS: 60,
+    captureToImageRow: { p50Ms: 40, p95Ms: 90, p99Ms: 120, count: 300 },
+    captureToInferenceRow: null,
+  },
   alerts: [{ severity: "critical", kind: "group_stop", message: "m" }],
   refused: 0,
 };
@@ -78,6 +83,7 @@ t.test("the fleet's gauges", async (t) => {
       'troupe_fleet_skew_values{key="schema",scope="group db"} 1',
       'troupe_fleet_edge_rate{from="cameras",to="images"} 3.5',
       'troupe_fleet_alerts{kind="group_stop",severity="critical"} 1',
+      'troupe_fleet_latency_ms{path="capture_to_image_row",quantile="0.95"} 90',
     ]
   ) t.ok(text.includes(`${line}\n`), line);
   t.notOk(text.includes('to="db"}'), "an edge with no rate yet has no sample");

@@ -11,6 +11,8 @@ import {
   watchedOf,
 } from "../../actors/fleet/mod.ts";
 import type { NodeHeartbeat } from "../../protocols/mod.ts";
+import { recordLatencyMs } from "../../protocols/capture_latency.ts";
+import { Histogram } from "../../system/mod.ts";
 
 const T0 = Date.parse("2026-12-07T12:00:00.000Z");
 const pipeline: PipelineNames = {
@@ -177,4 +179,20 @@ t.test("a group is shown once a node reported it or it committed, not for the vi
   t.same(view(sims, noCommits).alerts, []);
   const withCommits = [sample(0, [10, 0], [4, 0], null)];
   t.same(view(sims, withCommits).groups.map((g) => [g.groupId, g.status]), [["db", "STOP"]], "commits but no node");
+});
+
+t.test("latency: the live db nodes' last-minute histograms added, quantiles in ms; none without rows", async (t) => {
+  const h = new Histogram();
+  for (let i = 0; i < 90; i++) recordLatencyMs(h, 40);
+  const h2 = new Histogram();
+  for (let i = 0; i < 10; i++) recordLatencyMs(h2, 3_000);
+  const db = (id: string, state: RosterEntry["state"], data: ReturnType<Histogram["data"]>) =>
+    entry(id, ["db"], state, { histograms: { captureToImageRow: data } });
+  const v = view([db("db-1", "live", h.data()), db("db-2", "live", h2.data()), db("db-3", "lost", h2.data())]);
+  const l = v.latency.captureToImageRow!;
+  t.equal(l.count, 100, "the lost node's figures left out");
+  t.ok(l.p50Ms > 32 && l.p50Ms <= 64, `p50 ${l.p50Ms} ms in the bucket of 40 ms (32-64 ms)`);
+  t.ok(l.p95Ms > 2048 && l.p95Ms <= 4096, `p95 ${l.p95Ms} ms in the bucket of 3 s (2-4 s)`);
+  t.equal(v.latency.captureToInferenceRow, null);
+  t.equal(view([entry("sim-1", ["simulator"])]).latency.captureToImageRow, null);
 });
