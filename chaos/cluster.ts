@@ -34,6 +34,8 @@ export interface Cluster {
   /** The broker's SASL_SSL listener (its CA and a SCRAM user), or null for plaintext. */
   security: BrokerSecurity | null;
   modelPath: string;
+  /** The fleet's topics and heartbeat of the whole run, given to every node (the broker's too): one fleet view. */
+  fleetEnv: Record<string, string>;
   log(line: string): void;
 }
 
@@ -123,6 +125,7 @@ export async function startNode(
     OPS_TOKEN,
     LOG_LEVEL: "info",
     ...kafkaClientEnv(c),
+    ...c.fleetEnv,
     ...env,
   }, join(c.dir, `${options.name ?? host.name}.log`));
   if (options.ready !== false) {

@@ -112,7 +112,14 @@ async function inside(netJson: string): Promise<void> {
     } s; logs in ${dir}`,
   );
   const security = values.plaintext ? null : await makeClusterCerts(net, dir);
-  const partial = { net, dir, brokers: brokersOf(net), security, modelPath, log: say, databaseUrl: "" };
+  // One fleet for the run: every node (the broker's too) beats on the run's nodes topic and ships its lines.
+  const fleetEnv = {
+    TOPIC_NODES: `chaos_${run}.nodes`,
+    TOPIC_LOGS: `chaos_${run}.logs`,
+    HEARTBEAT_MS: "1000",
+    LOG_SHIP_LEVEL: "info",
+  };
+  const partial = { net, dir, brokers: brokersOf(net), security, modelPath, fleetEnv, log: say, databaseUrl: "" };
   say("starting PostgreSQL on the db host");
   partial.databaseUrl = await startDatabase(net, join(dir, "postgres"));
   say(`starting the broker role on the broker host (${security ? "SASL_SSL, SCRAM-SHA-512" : "PLAINTEXT"})`);

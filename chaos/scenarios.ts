@@ -6,6 +6,8 @@
  * letter accounted for by reason, and the time from the heal until every count
  * was reached.
  */
+import { checkFleetSettled, groupOf, seenLost } from "./fleet_checks.ts";
+import { fleetView } from "./fleet_view.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { committedTotal, createKafkaClient, endOffsetTotal, type KafkaGroupProtocol } from "../actors/kafka/mod.ts";
@@ -43,8 +45,15 @@ export interface Run {
   schema: string;
   nodes: Record<"db" | "inference" | "simulator", HostProcess>;
   start(role: "db" | "inference" | "simulator"): Promise<void>;
-  /** Starts another node of `role` on its host (ops on `opsPort`); stopped with the others at the end. */
-  startAnother(role: "db" | "inference", name: string, opsPort: number): Promise<HostProcess>;
+  /** Starts another node of `role` on its host (ops on `opsPort`, settings beside the run's); stopped at the end. */
+  startAnother(
+    role: "db" | "inference" | "simulator",
+    name: string,
+    opsPort: number,
+    env?: Record<string, string>,
+  ): Promise<HostProcess>;
+  /** The node id of the run's node `name` (a role, or a name given to `startAnother`). */
+  nodeId(name: string): string;
   rows(): Promise<number>;
   inferenceRows(): Promise<number>;
   notes: string[];
@@ -52,6 +61,8 @@ export interface Run {
   resumeSeconds: number | null;
   /** Set by a fault that measures more (see ScenarioResult). */
   measures: Record<string, number>;
+  /** What a fault found wrong beside the counts (the fleet's view, say). */
+  problems: string[];
 }
 
 /** A scenario: a fault (resolving with when it ended: the kill, or the heal) and what it adds to the expected counts. */
@@ -106,6 +117,11 @@ function killRole(role: "db" | "inference" | "simulator", protocol?: KafkaGroupP
       run.nodes[role].signal("SIGKILL");
       await run.nodes[role].exited;
       const killedAt = Date.now();
+      // The fleet (the broker host's view) sees the node lost and its group stopped before it comes back.
+      const seen = role === "simulator"
+        ? null
+        : await seenLost(run, run.nodeId(role), groupOf(run, role), killedAt, run.problems);
+      const restartAt = Date.now();
       await run.start(role);
       if (role !== "simulator") {
         // The db node writes image rows; inference results reach PostgreSQL as inference rows.
@@ -115,8 +131,10 @@ function killRole(role: "db" | "inference" | "simulator", protocol?: KafkaGroupP
         await until(`${role}'s rows flowing again`, async () => (await count()) > before, 120_000, 100);
         run.resumeSeconds = Math.round((Date.now() - readyAt) / 100) / 10;
         run.measures = {
-          restartReadyS: Math.round((readyAt - killedAt) / 100) / 10,
-          rowsAfterRestartS: Math.round((Date.now() - killedAt) / 100) / 10,
+          restartReadyS: Math.round((readyAt - restartAt) / 100) / 10,
+          rowsAfterRestartS: Math.round((Date.now() - restartAt) / 100) / 10,
+          ...(seen?.lostS != null ? { lostSeenS: seen.lostS } : {}),
+          ...(seen?.stopS != null ? { groupStopSeenS: seen.stopS } : {}),
         };
       }
       return killedAt;
@@ -355,6 +373,7 @@ export const SCENARIOS: Scenario[] = [
   scaleOut("classic"),
   scaleOut("consumer"),
   killRole("db", "consumer"),
+  fleetView,
 ];
 
 /** Runs one scenario on the cluster and checks its counts. */
@@ -417,8 +436,9 @@ export async function runScenario(
         tag,
       });
     },
-    async startAnother(role, nodeName, opsPort) {
-      const p = await startNode(c, c.net.hosts[hostOf[role]]!, role, { ...env, ...roleEnv[role] }, {
+    nodeId: (nodeName) => `${nodeName}-${tag}`,
+    async startAnother(role, nodeName, opsPort, more = {}) {
+      const p = await startNode(c, c.net.hosts[hostOf[role]]!, role, { ...env, ...roleEnv[role], ...more }, {
         tag,
         name: nodeName,
         opsPort,
@@ -430,6 +450,7 @@ export async function runScenario(
     inferenceRows: () => sqlValue(c, `SELECT count(*) FROM "${schema}".inferences`).catch(() => 0),
     resumeSeconds: null,
     measures: {},
+    problems: [],
   };
   const result: ScenarioResult = {
     scenario: s.name,
@@ -517,6 +538,13 @@ export async function runScenario(
         );
       }
     }
+    result.problems.push(...run.problems);
+    // The fleet's view beside the counts: every node of the run live, every group OK.
+    const running = ["db", "inference", "simulator"].map((r) => run.nodeId(r));
+    await checkFleetSettled(run, [
+      ...running,
+      ...others.filter((o) => o.proc.exitCode === null).map((o) => run.nodeId(o.name)),
+    ], result.problems);
     const restarts = await actorInfo(c.net.hosts["db"]!, "/troupe/db/upserter");
     if (restarts?.["restarts"]) notes.push(`db upserter restarts: ${restarts["restarts"]}`);
   } catch (err) {

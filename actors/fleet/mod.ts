@@ -36,7 +36,7 @@ export {
   type WatchedGroup,
 } from "./offsets_history.ts";
 export { DB_GROUP_KEYS, findSkew, INFERENCE_GROUP_KEYS, PIPELINE_KEYS, type Skew, skewOf } from "./skew.ts";
-export { fleetView, type FleetViewInput, type PipelineNames, watchedOf } from "./view.ts";
+export { fleetView, type FleetViewInput, type PipelineNames, pipelineOf, watchedOf } from "./view.ts";
 export { lineLevel, LogGate, type LogGateOptions, type LogGateStats, type ShipLevel } from "./log_gate.ts";
 export {
   ensureLogsTopic,

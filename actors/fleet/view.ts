@@ -27,7 +27,7 @@ export interface PipelineNames {
   inferenceGroup: string;
 }
 
-/** What a view is made of. */
+/** What a view is made of (`pipeline`: the viewer's own settings, see {@link pipelineOf}). */
 export interface FleetViewInput {
   topic: string;
   entries: readonly RosterEntry[];
@@ -46,6 +46,34 @@ const GROUP_ROLES = [
 
 function hasRole(e: RosterEntry, role: string): boolean {
   return e.heartbeat.roles.includes(role) || e.heartbeat.roles.includes("all");
+}
+
+/**
+ * The pipeline the fleet runs: the topics and groups most live pipeline nodes report (the newest reports when none is
+ * live), else the viewer's own settings. A viewer that runs no pipeline role (a broker node, say) so shows the
+ * fleet's flow, not its own defaults.
+ */
+export function pipelineOf(entries: readonly RosterEntry[], own: PipelineNames): PipelineNames {
+  const pipelineNodes = entries.filter((e) =>
+    e.heartbeat.roles.some((r) => ["simulator", "db", "inference", "all"].includes(r))
+  );
+  const live = pipelineNodes.filter((e) => e.state === "live");
+  const pool = live.length > 0 ? live : [...pipelineNodes].sort((a, b) => b.seenAtMs - a.seenAtMs).slice(0, 1);
+  const votes = new Map<string, { names: PipelineNames; n: number }>();
+  for (const e of pool) {
+    const f = e.heartbeat.fingerprint;
+    const names = {
+      topicImages: String(f["topicImages"] ?? own.topicImages),
+      topicInferences: String(f["topicInferences"] ?? own.topicInferences),
+      dbGroup: String(f["dbGroup"] ?? own.dbGroup),
+      inferenceGroup: String(f["inferenceGroup"] ?? own.inferenceGroup),
+    };
+    const key = JSON.stringify(names);
+    votes.set(key, { names, n: (votes.get(key)?.n ?? 0) + 1 });
+  }
+  let best: { names: PipelineNames; n: number } | null = null;
+  for (const v of votes.values()) if (best === null || v.n > best.n) best = v;
+  return best?.names ?? own;
 }
 
 /** The groups and topics to read offsets of: the viewer's own (unless null), and every group a node of the roster reported. */
@@ -85,7 +113,8 @@ export function watchedOf(
 
 /** The view at `nowMs`. */
 export function fleetView(input: FleetViewInput): FleetView {
-  const { entries, samples, pipeline, nowMs } = input;
+  const { entries, samples, nowMs } = input;
+  const pipeline = pipelineOf(entries, input.pipeline);
   const skew = findSkew(entries);
   const nodes: FleetNode[] = entries.map((e) => node(e, nowMs, skewOf(e.nodeId, skew)));
   // A group is shown once a node reported it or it committed: the viewer's own names alone are no evidence of one.

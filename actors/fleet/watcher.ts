@@ -17,7 +17,7 @@ import { type LogFilter, LogTail } from "./log_tail.ts";
 import { ensureNodesTopic } from "./nodes_topic.ts";
 import { OffsetsHistory } from "./offsets_history.ts";
 import { Roster, type RosterEntry, type RosterOptions } from "./roster.ts";
-import { fleetView, type PipelineNames, watchedOf } from "./view.ts";
+import { fleetView, type PipelineNames, pipelineOf, watchedOf } from "./view.ts";
 
 /** Options of {@link watchFleet}. */
 export interface FleetWatchOptions extends RosterOptions {
@@ -75,7 +75,10 @@ export async function watchFleet(options: FleetWatchOptions): Promise<FleetWatch
   const since = Date.now();
   const history = new OffsetsHistory({
     reader: client,
-    watched: () => watchedOf(roster.view(Date.now()), options.pipeline),
+    watched: () => {
+      const entries = roster.view(Date.now());
+      return watchedOf(entries, pipelineOf(entries, options.pipeline));
+    },
     log,
   });
   let nodes: FollowedTopic | null = null;

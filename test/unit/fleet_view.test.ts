@@ -6,6 +6,7 @@ import {
   fleetView,
   type OffsetsSample,
   type PipelineNames,
+  pipelineOf,
   type RosterEntry,
   topicRate,
   watchedOf,
@@ -195,4 +196,24 @@ t.test("latency: the live db nodes' last-minute histograms added, quantiles in m
   t.ok(l.p95Ms > 2048 && l.p95Ms <= 4096, `p95 ${l.p95Ms} ms in the bucket of 3 s (2-4 s)`);
   t.equal(v.latency.captureToInferenceRow, null);
   t.equal(view([entry("sim-1", ["simulator"])]).latency.captureToImageRow, null);
+});
+
+t.test("the flow is the fleet's pipeline, not the viewer's own defaults", async (t) => {
+  const theirs = {
+    topicImages: "run.images",
+    topicInferences: "run.inferences",
+    dbGroup: "run-db",
+    inferenceGroup: "run-inf",
+  };
+  const nodes = [
+    entry("broker-1", ["broker"], "live", { fp: {} }),
+    entry("db-1", ["db"], "live", { fp: theirs }),
+    entry("sim-1", ["simulator"], "live", { fp: theirs }),
+    entry("sim-odd", ["simulator"], "live", { fp: { ...theirs, topicImages: "odd.images" } }),
+  ];
+  t.same(pipelineOf(nodes, pipeline), theirs, "what most live pipeline nodes report");
+  t.same(view(nodes).flow[0], { from: "cameras", to: "run.images", ratePerS: null });
+  const gone = [entry("db-9", ["db"], "left", { fp: theirs })];
+  t.same(pipelineOf(gone, pipeline), theirs, "none live: the newest report");
+  t.same(pipelineOf([entry("broker-1", ["broker"])], pipeline), pipeline, "no pipeline node: the viewer's own");
 });
