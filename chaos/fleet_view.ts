@@ -25,6 +25,8 @@ export const fleetView: Scenario = {
   quick: true,
   // Every image's hops reported, and room on the log topic for them.
   env: { TRACE_SAMPLE: "1", LOG_SHIP_RATE: "500" },
+  // A minute of images at 120/s: the db node is killed while they still come, so its group's lag grows.
+  shape: { images: 7200 },
   note: "the broker host's fleet page in headless Chromium on the observer host: nodes, flow, skew (a camera on " +
     "another images topic), the merged log tail, one image across three hosts, the db node killed with -9 and back",
   async fault(run) {
@@ -114,6 +116,7 @@ export const fleetView: Scenario = {
       const killedAt = Date.now();
       const seen = await seenLost(run, ids.db, groupOf(run, "db"), killedAt, run.problems);
       if (seen.lostS !== null) run.measures["lostSeenS"] = seen.lostS;
+      if (seen.stopS !== null) run.measures["groupStopSeenS"] = seen.stopS;
       const lagAt = async () => (await fleetOf(c))?.groups.find((g) => g.groupId === groupOf(run, "db"))?.lag ?? 0;
       const lag0 = await lagAt();
       await until("the db group's lag growing", async () => (await lagAt()) > lag0, 30_000, 250)

@@ -108,6 +108,12 @@ function killRole(role: "db" | "inference" | "simulator", protocol?: KafkaGroupP
     name: `kill -9 ${role === "simulator" ? "simulator" : role} node${protocol ? ` (${protocol} protocol)` : ""}`,
     quick: protocol === undefined,
     replays: role === "db",
+    ...(role === "db"
+      ? {
+        note: "the db node is frozen (SIGSTOP) until it has rows written but not committed, then killed: the fleet " +
+          "may see it lost while frozen, before the kill (lostSeenS is from the kill)",
+      }
+      : {}),
     ...(protocol ? { env: { KAFKA_GROUP_PROTOCOL: protocol } } : {}),
     // Static membership: the restarted member takes its partitions back without waiting out the 30 s session.
     ...(role === "simulator" || protocol === "consumer" ? {} : { resumeWithinS: 10 }),

@@ -238,10 +238,11 @@ export function fleetPageMain(): void {
     if (lines.length === 0) return "<p>No line matches.</p>";
     return lines.slice().reverse().map((r) => {
       const { ts, level, msg, node: _n, actor, traceId, ...rest } = r.line;
-      const fields = Object.entries(rest).map(([k, x]) =>
-        esc(k) + "=" + esc(typeof x === "string" ? x : JSON.stringify(x))
-      )
-        .join(" ");
+      const text = (x: unknown) => {
+        const s = typeof x === "string" ? x : JSON.stringify(x);
+        return s.length > 200 ? s.slice(0, 200) + "…" : s;
+      };
+      const fields = Object.entries(rest).map(([k, x]) => esc(k) + "=" + esc(text(x))).join(" ");
       return '<div class="line ' + level + '" data-node="' + esc(r.node) + '"><span class="t">' +
         esc(ts.slice(11, 23)) +
         "</span> <b>" + esc(level) + "</b> " + esc(r.node) + " <small>" + esc(r.roles.join(",")) + "</small> " +
@@ -265,7 +266,7 @@ export function fleetPageMain(): void {
     ).join("");
     const note = tr.sampled ? "" : " <b>not in the sample of images the nodes report (TRACE_SAMPLE)</b>";
     return "<p>Trace " + esc(tr.traceId) + note + "</p><table><tr><th>hop</th><th>node</th><th>at (UTC)</th>" +
-      "<th>since capture</th><th>since previous</th><th></th></tr>" + rows + "</table>";
+      "<th>since capture</th><th>since the hop before</th><th></th></tr>" + rows + "</table>";
   }
 
   async function showTrace(traceId: string): Promise<void> {

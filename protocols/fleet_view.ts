@@ -108,7 +108,7 @@ export interface FleetTraceHop {
   node: string | null;
   roles: string[];
   at: string | null;
-  /** Milliseconds since the capture, and since the previous reported hop. */
+  /** Milliseconds since the capture, and since the hop this one follows (`consumed` and `stored` both follow `produced`). */
   sinceCaptureMs: number | null;
   sincePreviousMs: number | null;
   /** Reports of this hop beyond the first (a replay after a restart). */
@@ -118,7 +118,7 @@ export interface FleetTraceHop {
 /** `GET /fleet/traces/:id`: one image across the fleet. */
 export interface FleetTrace {
   traceId: string;
-  /** Whether the trace is in the sample the nodes report (`TRACE_SAMPLE`, as this node is set). */
+  /** Whether the trace is in the sample the nodes report: some node reported it, or it is in this node's `TRACE_SAMPLE`. */
   sampled: boolean;
   hops: FleetTraceHop[];
   /** Hops no node reported. */

@@ -54,10 +54,25 @@ export class HopStore {
   }
 }
 
+/**
+ * The hop each hop follows: after `produced` the image goes two ways at once (stored by the db node, and consumed
+ * by the inference node), so "since the previous hop" is since the one it follows, not the one listed before it.
+ */
+export const HOP_AFTER: Readonly<Record<string, string>> = {
+  encoded: "captured",
+  produced: "encoded",
+  stored: "produced",
+  consumed: "produced",
+  inferred: "consumed",
+  result_produced: "inferred",
+  result_stored: "result_produced",
+};
+
 /** One image's trace from its reports. */
 export function assembleTrace(traceId: string, reports: readonly HopReport[], sampled: boolean): FleetTrace {
   const captured = reports.find((r) => r.hop === "captured")?.atMs ?? null;
-  let previous: number | null = null;
+  const firstAt = new Map<string, number>();
+  for (const r of reports) firstAt.set(r.hop, Math.min(firstAt.get(r.hop) ?? Infinity, r.atMs));
   const hops: FleetTraceHop[] = HOPS.map((hop) => {
     const mine = reports.filter((r) => r.hop === hop).sort((a, b) => a.atMs - b.atMs);
     const first = mine[0];
@@ -73,18 +88,24 @@ export function assembleTrace(traceId: string, reports: readonly HopReport[], sa
         repeats: 0,
       };
     }
-    const out: FleetTraceHop = {
+    const after = HOP_AFTER[hop];
+    const previous = after === undefined ? undefined : firstAt.get(after);
+    return {
       hop,
       reported: true,
       node: first.node,
       roles: first.roles,
       at: new Date(first.atMs).toISOString(),
       sinceCaptureMs: captured === null ? null : first.atMs - captured,
-      sincePreviousMs: previous === null ? null : first.atMs - previous,
+      sincePreviousMs: previous === undefined ? null : first.atMs - previous,
       repeats: mine.length - 1,
     };
-    previous = first.atMs;
-    return out;
   });
-  return { traceId, sampled, hops, missing: hops.filter((h) => !h.reported).map((h) => h.hop) };
+  // A trace some node reported is in the sample the nodes use, whatever this node's own setting says.
+  return {
+    traceId,
+    sampled: sampled || reports.length > 0,
+    hops,
+    missing: hops.filter((h) => !h.reported).map((h) => h.hop),
+  };
 }

@@ -44,6 +44,10 @@ const GROUP_ROLES = [
   { role: "inference", groupKey: "inferenceGroup", topicKeys: ["topicImages"] },
 ] as const;
 
+function groupKeyOf(role: string): "dbGroup" | "inferenceGroup" {
+  return role === "db" ? "dbGroup" : "inferenceGroup";
+}
+
 function hasRole(e: RosterEntry, role: string): boolean {
   return e.heartbeat.roles.includes(role) || e.heartbeat.roles.includes("all");
 }
@@ -116,7 +120,10 @@ export function fleetView(input: FleetViewInput): FleetView {
   const { entries, samples, nowMs } = input;
   const pipeline = pipelineOf(entries, input.pipeline);
   const skew = findSkew(entries);
-  const nodes: FleetNode[] = entries.map((e) => node(e, nowMs, skewOf(e.nodeId, skew)));
+  // Live nodes first, then lost, then left: what runs now before what ran.
+  const order = { live: 0, lost: 1, left: 2 } as const;
+  const nodes: FleetNode[] = entries.map((e) => node(e, nowMs, skewOf(e.nodeId, skew)))
+    .sort((a, b) => order[a.state] - order[b.state] || a.nodeId.localeCompare(b.nodeId));
   // A group is shown once a node reported it or it committed: the viewer's own names alone are no evidence of one.
   const reported = new Set(watchedOf(entries, null).groups.map((g) => g.groupId));
   const committed = (groupId: string) => samples.at(-1)?.groups[groupId]?.some((p) => p.committed !== null) ?? false;
@@ -124,7 +131,7 @@ export function fleetView(input: FleetViewInput): FleetView {
   const groups: FleetGroup[] = shown.map((g) => {
     const members = entries.filter((e) =>
       e.state === "live" && hasRole(e, g.role) &&
-      e.heartbeat.fingerprint[g.role === "db" ? "dbGroup" : "inferenceGroup"] === g.groupId
+      e.heartbeat.fingerprint[groupKeyOf(g.role)] === g.groupId
     ).map((e) => e.nodeId);
     const groupSamples = samples.flatMap((s) => {
       const partitions = s.groups[g.groupId];
@@ -239,7 +246,13 @@ function alerts(
     });
   }
   for (const g of groups) {
-    if (g.status === "STOP" || g.status === "STALL") {
+    // A group whose every member left gracefully with nothing left to read was stopped on purpose: no alert.
+    const members = entries.filter((e) =>
+      hasRole(e, g.role) && e.heartbeat.fingerprint[groupKeyOf(g.role)] === g.groupId
+    );
+    const retired = g.status === "STOP" && (g.lag ?? 0) === 0 && members.length > 0 &&
+      members.every((e) => e.state === "left");
+    if ((g.status === "STOP" && !retired) || g.status === "STALL") {
       out.push({
         severity: "critical",
         kind: g.status === "STOP" ? "group_stop" : "group_stall",

@@ -68,6 +68,7 @@ const COMMANDS: { script: string; name: string; flag: RegExp }[] = [
   { script: "node/cli/setup_prometheus.ts", name: "setup:prometheus", flag: /no flags but --help/ },
   { script: "chaos/main.ts", name: "chaos", flag: /--quick/ },
   { script: "bench/run.ts", name: "bench", flag: /--stages a,b/ },
+  { script: "bench/fleet_cost.ts", name: "bench:fleet", flag: /--rounds N/ },
   { script: "tools/check_layers.ts", name: "check:layers", flag: /no flags but --help/ },
   { script: "tools/readme_figures.ts", name: "readme:figures", flag: /--check/ },
   { script: "tools/build.ts", name: "build", flag: /--out DIR/ },

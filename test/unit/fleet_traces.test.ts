@@ -78,3 +78,13 @@ t.test("a trace assembled: hop order, times, a replay, a hop nobody reported", a
   t.same(store.recent(), ["1".repeat(32), high], "two traces kept, newest first");
   t.same(store.reports(low), [], "the oldest went");
 });
+
+t.test("two ways after produced: stored and consumed both follow produced; a reported trace is in the sample", async (t) => {
+  const at = (hop: string, ms: number) => ({ hop, node: "n", roles: [], atMs: T0 + ms });
+  const tr = assembleTrace(low, [at("produced", 10), at("stored", 40), at("consumed", 30), at("inferred", 35)], false);
+  const by = Object.fromEntries(tr.hops.map((h) => [h.hop, h.sincePreviousMs]));
+  t.same([by["stored"], by["consumed"], by["inferred"]], [30, 20, 5]);
+  t.equal(tr.hops.find((h) => h.hop === "produced")!.sincePreviousMs, null, "what it follows was not reported");
+  t.ok(tr.sampled, "reported by a node: in the nodes' sample, whatever this node's own setting");
+  t.notOk(assembleTrace(low, [], false).sampled);
+});

@@ -217,3 +217,23 @@ t.test("the flow is the fleet's pipeline, not the viewer's own defaults", async 
   t.same(pipelineOf(gone, pipeline), theirs, "none live: the newest report");
   t.same(pipelineOf([entry("broker-1", ["broker"])], pipeline), pipeline, "no pipeline node: the viewer's own");
 });
+
+t.test("a group whose members all left with nothing to read is retired: no alert; nodes live first", async (t) => {
+  const old = { dbGroup: "old-db" };
+  const samples = [sample(0, [10, 0], [10, 0], null)];
+  samples[0]!.groups["old-db"] = [{ topic: "images", partition: 0, committed: 10, high: 10, lag: 0 }];
+  const v = view([
+    entry("db-old", ["db"], "left", { fp: old }),
+    entry("db-1", ["db"]),
+    entry("a-sim", ["simulator"], "lost"),
+  ], samples);
+  t.equal(v.groups.find((g) => g.groupId === "old-db")?.status, "STOP", "shown as stopped");
+  t.notOk(v.alerts.some((a) => a.message.includes("old-db")), "but no alert");
+  t.same(v.nodes.map((n) => n.nodeId), ["db-1", "a-sim", "db-old"], "live, lost, left");
+  samples[0]!.groups["old-db"] = [{ topic: "images", partition: 0, committed: 8, high: 10, lag: 2 }];
+  const behind = view([entry("db-old", ["db"], "left", { fp: old }), entry("db-1", ["db"])], samples);
+  t.ok(
+    behind.alerts.some((a) => a.kind === "group_stop" && a.message.includes("old-db")),
+    "records left to read: an alert",
+  );
+});
