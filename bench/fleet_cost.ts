@@ -71,7 +71,7 @@ async function round(side: string, env: Record<string, string>, k: number): Prom
       TOPIC_NODES: `${name}.nodes`,
       TOPIC_LOGS: `${name}.logs`,
       OPS_PORT: "0",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: "error",
       SIM_DEVICES: "2",
       SIM_RATE: "5",
       ...env,
@@ -130,6 +130,7 @@ const report = {
     fastShareOfCore: fast,
     perRound: shares,
     atDefaultShareOfCore: atDefault,
+    atDefaultShareOfNode: off > 0 ? atDefault / off : null,
   },
   logGate: { lines: N, nsPerRefusedLine: Math.round(nsPerLine), stormOf10kPerSShareOfCore: (nsPerLine * 10_000) / 1e9 },
 };
@@ -146,7 +147,9 @@ ${report.method}.
 | --- | --- |
 | node, fleet off | ${pct(off)} |
 | node, heartbeats every 100 ms (x${SPEEDUP}) | ${pct(fast)} |
-| **heartbeats and trees at the default 2 s** | **${pct(atDefault)}** |
+| **heartbeats and trees at the default 2 s** | **${pct(atDefault)}** (${
+  off > 0 ? pct(atDefault / off) : "–"
+} of this lightly loaded node's own CPU) |
 
 A log storm: the gate refuses a line in ${report.logGate.nsPerRefusedLine} ns of CPU; 10,000 lines a second cost the
 gate ${pct(report.logGate.stormOf10kPerSShareOfCore)} of a core (the lines' own formatting by the logger is the
