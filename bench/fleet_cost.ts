@@ -47,6 +47,8 @@ if (!brokers) {
   console.error("bench:fleet: set KAFKA_BROKERS (a broker to beat on; `bash infra/with_infra.sh npm run bench:fleet`)");
   process.exit(2);
 }
+// Read at the start: the code measured is the code checked out when the run began.
+const commit = await gitCommit();
 const say = (s: string) => process.stderr.write(`bench:fleet [${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat (USER_HZ)
 const WARMUP_S = 8;
@@ -72,8 +74,8 @@ async function round(side: string, env: Record<string, string>, k: number): Prom
       TOPIC_LOGS: `${name}.logs`,
       OPS_PORT: "0",
       LOG_LEVEL: "error",
-      SIM_DEVICES: "2",
-      SIM_RATE: "5",
+      SIM_DEVICES: "6",
+      SIM_RATE: "20",
       ...env,
     },
     stdio: ["ignore", "ignore", "inherit"],
@@ -118,11 +120,12 @@ const used = process.cpuUsage(t0);
 const nsPerLine = ((used.user + used.system) * 1000) / N;
 
 const report = {
-  commit: await gitCommit(),
+  commit,
   date: new Date().toISOString(),
   machine: machineInfo(),
   node: process.version,
-  method: `simulator node (2 cameras at 5 images/s) as its own process; CPU from /proc over ${windowS} s windows ` +
+  method:
+    `simulator node (6 cameras at 20 images/s, the chaos suite's rate) as its own process; CPU from /proc over ${windowS} s windows ` +
     `after ${WARMUP_S} s; fleet off (HEARTBEAT_MS=0, LOG_SHIP_LEVEL=off) vs HEARTBEAT_MS=100 (x${SPEEDUP} the ` +
     `default, a tree every fifth beat); ${rounds} rounds per side, alternating; medians`,
   heartbeat: {
@@ -149,7 +152,7 @@ ${report.method}.
 | node, heartbeats every 100 ms (x${SPEEDUP}) | ${pct(fast)} |
 | **heartbeats and trees at the default 2 s** | **${pct(atDefault)}** (${
   off > 0 ? pct(atDefault / off) : "–"
-} of this lightly loaded node's own CPU) |
+} of the node's own CPU) |
 
 A log storm: the gate refuses a line in ${report.logGate.nsPerRefusedLine} ns of CPU; 10,000 lines a second cost the
 gate ${pct(report.logGate.stormOf10kPerSShareOfCore)} of a core (the lines' own formatting by the logger is the
