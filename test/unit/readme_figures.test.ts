@@ -12,10 +12,12 @@ t.test("every figure block of the README is what its results file gives (npm run
   t.end();
 });
 
-t.test("the README has a block for the pipeline, the runtime, the Kafka clients, the group protocols, the simulator's profile and the chaos suite", (t) => {
+t.test("the README has a block for the pipeline, the runtime, the Kafka clients, the group protocols, the simulator's profile, the chaos suite and the fleet", (t) => {
   const blocks = [...readme.matchAll(/<!-- figures (\S+) (\w+) -->/g)].map((m) => `${m[1]} ${m[2]}`);
   t.same(blocks.sort(), [
     "bench/results/chaos.md md",
+    "bench/results/fleet/chaos-quick.md md",
+    "bench/results/fleet_cost.md md",
     "bench/results/group_protocol/chaos.md md",
     "bench/results/kafka/latest.json pipeline",
     "bench/results/latest.json pipeline",
