@@ -94,13 +94,17 @@ export const fleetView: Scenario = {
       args: [...CHROMIUM_ARGS],
     });
     try {
-      const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+      const page = await (await browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
       await page.goto(pageUrl);
       await page.fill("#token", OPS_TOKEN);
       await page.click("#login button");
       await page.waitForSelector(`tr[data-node="${ids.db}"].live`);
       await page.waitForSelector(`tr[data-node="${oddId}"].skewed`);
       await page.waitForFunction(() => /\d\/s/.test(document.querySelector("#flow")?.textContent ?? ""));
+      // A chart with a few points on it (the page's node started reading offsets when first asked).
+      await page.waitForFunction(() =>
+        (document.querySelector("#chart polyline")?.getAttribute("points") ?? "").split(" ").length >= 8
+      );
       if (traced) {
         await page.fill("#trace-id", traced.traceId);
         await page.dispatchEvent("#trace-id", "change");
