@@ -10,7 +10,7 @@
 import { type Context, Hono } from "hono";
 import type { FleetTrace, FleetView } from "../protocols/fleet_view.ts";
 import type { ActorsResponse } from "../protocols/ops_responses.ts";
-import type { LogRecord } from "../protocols/log_record.ts";
+import type { LogFilter, LogRecord } from "../protocols/log_record.ts";
 import { badRequest, queryInt } from "./_query.ts";
 
 /** A node's tree as the fleet last heard it. */
@@ -36,14 +36,7 @@ export interface FleetSource {
 }
 
 /** What `GET /fleet/logs` filters by (its query parameters). */
-export interface LogQuery {
-  node?: string;
-  role?: string;
-  level?: "debug" | "info" | "warn" | "error";
-  actor?: string;
-  trace?: string;
-  sinceMs?: number;
-}
+export type LogQuery = LogFilter;
 
 const LEVELS = ["debug", "info", "warn", "error"] as const;
 import { prometheusTargets, renderFleetMetrics } from "./fleet_targets.ts";

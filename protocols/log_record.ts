@@ -32,6 +32,19 @@ export interface LogLine {
   [field: string]: unknown;
 }
 
+/** What a reader of the log topic keeps (`GET /fleet/logs`, `npm run logs`). */
+export interface LogFilter {
+  node?: string;
+  role?: string;
+  /** At or above. */
+  level?: "debug" | "info" | "warn" | "error";
+  /** A part of the actor's path. */
+  actor?: string;
+  trace?: string;
+  /** Lines written at or after this time (ms since the epoch). */
+  sinceMs?: number;
+}
+
 /** A log record on the wire. */
 export interface LogRecord {
   v: 1;

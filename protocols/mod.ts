@@ -88,6 +88,7 @@ export {
   encodeLogRecord,
   LOG_RECORD_MAX_BYTES,
   LOG_RECORD_VERSION,
+  type LogFilter,
   type LogLine,
   type LogRecord,
 } from "./log_record.ts";

@@ -5,20 +5,9 @@
  * page and `npm run logs` read it. A record that is not a log line is counted, never
  * thrown.
  */
-import { decodeLogRecord, type LogRecord } from "../../protocols/log_record.ts";
+import { decodeLogRecord, type LogFilter, type LogRecord } from "../../protocols/log_record.ts";
 
-/** What to keep of the tail. */
-export interface LogFilter {
-  node?: string;
-  role?: string;
-  /** At or above. */
-  level?: "debug" | "info" | "warn" | "error";
-  /** A part of the actor's path. */
-  actor?: string;
-  trace?: string;
-  /** Lines written at or after this time (ms since the epoch). */
-  sinceMs?: number;
-}
+export type { LogFilter };
 
 const RANK = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 

@@ -71,23 +71,12 @@ async function source(): Promise<{ view(): Promise<View>; stop(): Promise<void> 
       stop: () => Promise.resolve(),
     };
   }
-  const { ConfigError, loadConfig } = await import("../config.ts");
+  const { commandConfig } = await import("./_command_config.ts");
   const { watchFleetOf } = await import("../fleet.ts");
-  let config;
-  try {
-    config = loadConfig({
-      env: process.env as Record<string, string>,
-      overrides: {
-        ROLE: "simulator",
-        ...(flags.brokers ? { KAFKA_BROKERS: flags.brokers } : {}),
-        ...(flags.topic ? { TOPIC_NODES: flags.topic } : {}),
-      },
-    });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`fleet: ${err.message}`);
-    process.exit(2);
-  }
+  const config = commandConfig("fleet", {
+    ...(flags.brokers ? { KAFKA_BROKERS: flags.brokers } : {}),
+    ...(flags.topic ? { TOPIC_NODES: flags.topic } : {}),
+  });
   const brokers = config.kafkaBrokers ?? [`127.0.0.1:${config.broker.port}`];
   process.stderr.write(
     `fleet: reading ${config.fleet.topic} and the pipeline's offsets from ${brokers.join(",")}...\n`,

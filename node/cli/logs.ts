@@ -63,7 +63,7 @@ const { followTopic, matchesLog, parseSince } = await import("../../actors/fleet
 const { createKafkaClient } = await import("../../actors/kafka/mod.ts");
 const { decodeLogRecord } = await import("../../protocols/mod.ts");
 const { createLogger, errorMessage } = await import("../../system/mod.ts");
-const { ConfigError, loadConfig } = await import("../config.ts");
+const { commandConfig } = await import("./_command_config.ts");
 const { kafkaSettingsOf } = await import("../fleet.ts");
 type LogRecord = import("../../protocols/mod.ts").LogRecord;
 
@@ -77,22 +77,12 @@ const filter = {
   ...(flags.trace ? { trace: flags.trace } : {}),
   ...(typeof sinceMs === "number" ? { sinceMs } : {}),
 };
-let config;
-try {
-  config = loadConfig({
-    env: process.env as Record<string, string>,
-    overrides: {
-      ROLE: "simulator",
-      ...(flags.brokers ? { KAFKA_BROKERS: flags.brokers } : {}),
-      ...(flags.topic ? { TOPIC_LOGS: flags.topic } : {}),
-    },
-  });
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  fail(err.message);
-}
-const settings = kafkaSettingsOf(config!);
-const topic = config!.fleet.logs.topic;
+const config = commandConfig("logs", {
+  ...(flags.brokers ? { KAFKA_BROKERS: flags.brokers } : {}),
+  ...(flags.topic ? { TOPIC_LOGS: flags.topic } : {}),
+});
+const settings = kafkaSettingsOf(config);
+const topic = config.fleet.logs.topic;
 
 /** One line for a terminal: time, level, node [roles], actor, message, the other fields. */
 function text(r: LogRecord): string {
