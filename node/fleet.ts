@@ -152,7 +152,10 @@ export function nodeFleet(config: TroupeConfig, log?: Logger, gate: LogGate | nu
           startedAt,
           ready: system.ready,
           waitingFor: Object.entries(report).filter(([, d]) => !d.ok).map(([name, d]) => `${name}: ${d.detail}`),
-          fingerprint: configFingerprint(config),
+          fingerprint: {
+            ...configFingerprint(config),
+            ...(roles().inference ? { modelHash: roles().inference!.figures().modelHash } : {}),
+          },
           figures: {
             ...rates.sample(Date.now(), roleCounters(roles()), tree),
             ...(gate ? { logsShipped: shipper.shipped, logsDropped: gate.droppedTotal + shipper.failed } : {}),

@@ -28,10 +28,13 @@ import type { InferenceConfig, TroupeConfig } from "./config.ts";
 import { startModelPoolTree } from "../actors/inference/mod.ts";
 import { ensurePipelineTopics, groupInstanceIdOf, kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";
 import { ensureInt8Model } from "./int8_model.ts";
+import { modelHash } from "./model_hash.ts";
 
 /** Live figures of an inference role. */
 export interface InferenceFigures {
   model: ModelDescription;
+  /** The first 16 hex digits of the served model's sha256 (node/model_hash.ts). */
+  modelHash: string;
   apiUrl: string;
   pool: PoolStats;
   consumer: InferenceConsumerStats;
@@ -63,6 +66,7 @@ export async function startInferenceRole(
     system.log.info("serving the INT8 model", { path: q.path, from: path, cachedBefore: !q.generated, ...q.report });
     path = q.path;
   }
+  const hash = await modelHash(path);
   const name = inf.modelName ??
     (inf.precision === "int8" ? `${baseName(fp32.path, untrained)}-int8` : baseName(path, untrained));
   const labels = inf.labelsPath
@@ -165,6 +169,7 @@ export async function startInferenceRole(
   return {
     figures: () => ({
       model,
+      modelHash: hash,
       apiUrl,
       pool: { ...tree.stats },
       consumer: { ...consumerStats, deadLettered: { ...consumerStats.deadLettered } },

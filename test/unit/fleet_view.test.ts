@@ -111,6 +111,11 @@ t.test("skew only where nodes must agree, and only among live nodes", async (t) 
     "db-3's group is another; the simulator's schema and model are not its business; the lost node is not compared",
   );
   t.same(v.nodes.find((n) => n.nodeId === "inf-2")!.skew, ["version"]);
+  const models = view([
+    entry("inf-1", ["inference"], "live", { fp: { modelHash: "aaaa" } }),
+    entry("inf-2", ["inference"], "live", { fp: { modelHash: "bbbb" } }),
+  ]);
+  t.same(models.skew.map((s) => [s.key, s.scope]), [["modelHash", "group inference"]], "two files served in one group");
 });
 
 t.test("groups: members from the roster, status from the offsets; the flow's rates; the chart", async (t) => {
