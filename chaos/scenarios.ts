@@ -127,20 +127,30 @@ function killRole(role: "db" | "inference" | "simulator", protocol?: KafkaGroupP
       const seen = role === "simulator"
         ? null
         : await seenLost(run, run.nodeId(role), groupOf(run, role), killedAt, run.problems);
+      // The db node writes image rows; inference results reach PostgreSQL as inference rows. Counted before the
+      // restart: the restarted node may store what waited for it before its readiness is even read.
+      const count = role === "db" ? run.rows : run.inferenceRows;
+      const before = role === "simulator" ? 0 : await count();
       const restartAt = Date.now();
       await run.start(role);
       if (role !== "simulator") {
-        // The db node writes image rows; inference results reach PostgreSQL as inference rows.
         const readyAt = Date.now();
-        const count = role === "db" ? run.rows : run.inferenceRows;
-        const before = await count();
+        const lost = {
+          ...(seen?.lostS != null ? { lostSeenS: seen.lostS } : {}),
+          ...(seen?.stopS != null ? { groupStopSeenS: seen.stopS } : {}),
+        };
+        if (before >= run.shape.images) {
+          // Every row was written before the kill (the cameras were done): none is left to flow again.
+          run.notes.push(`every ${role} row was stored before the restart: no rows left to flow again`);
+          run.measures = { restartReadyS: Math.round((readyAt - restartAt) / 100) / 10, ...lost };
+          return killedAt;
+        }
         await until(`${role}'s rows flowing again`, async () => (await count()) > before, 120_000, 100);
         run.resumeSeconds = Math.round((Date.now() - readyAt) / 100) / 10;
         run.measures = {
           restartReadyS: Math.round((readyAt - restartAt) / 100) / 10,
           rowsAfterRestartS: Math.round((Date.now() - restartAt) / 100) / 10,
-          ...(seen?.lostS != null ? { lostSeenS: seen.lostS } : {}),
-          ...(seen?.stopS != null ? { groupStopSeenS: seen.stopS } : {}),
+          ...lost,
         };
       }
       return killedAt;
@@ -509,7 +519,8 @@ export async function runScenario(
       if (s.recoveryWithinS !== undefined && result.recoverySeconds > s.recoveryWithinS) {
         result.problems.push(`recovery took ${result.recoverySeconds} s, more than ${s.recoveryWithinS} s`);
       }
-      if (s.resumeWithinS !== undefined && (run.resumeSeconds ?? Infinity) > s.resumeWithinS) {
+      // No figure when nothing was left to flow again (noted); a restart whose rows never flowed failed above.
+      if (s.resumeWithinS !== undefined && run.resumeSeconds !== null && run.resumeSeconds > s.resumeWithinS) {
         result.problems.push(
           `rows flowed again ${run.resumeSeconds} s after the restarted node was ready, more than ${s.resumeWithinS} s`,
         );

@@ -6,6 +6,7 @@
  * app is mounted. No build step, no external assets.
  */
 import { fleetPageMain } from "./fleet_page_script.ts";
+import { fleetPageKit } from "./fleet_page_kit.ts";
 
 const STYLE = `
 body{font:13px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
@@ -38,7 +39,7 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 /** Renders the fleet page's shell. */
 export function renderFleetPage(options: { nodeId: string; tokenRequired: boolean }): string {
   // A build tool may wrap functions in a naming helper (esbuild's `__name`): the page defines it as a no-op.
-  const script = `const __name = (f) => f;\n(${fleetPageMain.toString()})();`;
+  const script = `const __name = (f) => f;\n(${fleetPageMain.toString()})((${fleetPageKit.toString()})());`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>troupe fleet (from ${esc(options.nodeId)})</title><style>${STYLE}</style></head>
