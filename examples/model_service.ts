@@ -5,9 +5,9 @@
  * routes beside its own routes, with the pool's serving metrics in its /ops/metrics.
  *
  * Run: node --import tsx examples/model_service.ts [model.onnx]   (or deno run -A examples/model_service.ts)
- * Without a model it serves the generated, untrained ResNet50 (see README).
+ * Without a model it serves the generated, untrained ResNet50 (see README), kept in troupe's cache. PORT (8090) and
+ * MODEL_INPUT_SIZE (224) in the environment; Ctrl-C or SIGTERM stops it with exit 0.
  */
-import { join } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { Hono } from "hono";
@@ -22,15 +22,7 @@ import {
   SYNTHETIC_RESNET50,
 } from "../actors/inference/mod.ts";
 import { createOpsApp } from "../ops/mod.ts";
-import {
-  type ActorSystem,
-  createLogger,
-  type Logger,
-  serveHttp,
-  startSystem,
-  supervise,
-  troupeCacheDir,
-} from "../system/mod.ts";
+import { type ActorSystem, createLogger, type Logger, serveHttp, startSystem, supervise } from "../system/mod.ts";
 
 /** Options of {@link createModelService}. */
 export interface ModelServiceOptions {
@@ -107,12 +99,34 @@ export async function createModelService(options: ModelServiceOptions): Promise<
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const given = process.argv[2];
-  const modelPath = given ?? (await ensureResNet50(join(troupeCacheDir(), "models"))).path;
-  const { app, system } = await createModelService({
-    modelPath,
-    modelName: given ? "model" : SYNTHETIC_RESNET50,
-    input: IMAGENET_INPUT,
-  });
-  const server = await serveHttp(app.fetch, { host: "127.0.0.1", port: 8090 });
+  // The generated model goes to troupe's cache, not this directory.
+  const modelPath = given ?? (await ensureResNet50()).path;
+  // A model of another input size: MODEL_INPUT_SIZE (square), ImageNet's normalisation otherwise.
+  const side = Number(process.env["MODEL_INPUT_SIZE"] ?? IMAGENET_INPUT.width);
+  let service: Awaited<ReturnType<typeof createModelService>>;
+  try {
+    service = await createModelService({
+      modelPath,
+      modelName: given ? "model" : SYNTHETIC_RESNET50,
+      input: { ...IMAGENET_INPUT, width: side, height: side },
+    });
+  } catch (err) {
+    console.error(`model_service: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  const { app, system } = service;
+  const server = await serveHttp(app.fetch, { host: "127.0.0.1", port: Number(process.env["PORT"] ?? 8090) });
   system.log.info("classifier service listening", { url: `http://127.0.0.1:${server.port}` });
+  // Ctrl-C or SIGTERM: no new requests, the pool drains and stops, exit 0.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    system.log.info("stopping", { signal });
+    await server.close();
+    await system.shutdown({ deadlineMs: 10_000 });
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
 }

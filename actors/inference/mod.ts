@@ -6,6 +6,7 @@
  */
 import { moduleBeside } from "../../system/mod.ts";
 export { type ModelPoolTree, type ModelPoolTreeOptions, startModelPoolTree } from "./pool_tree.ts";
+export { infer, type InferOptions } from "./infer.ts";
 export {
   modelPool,
   type ModelPoolMsg,
@@ -49,6 +50,7 @@ export { type InferenceEngine, type ModelInfo, ModelMismatch } from "./engine.ts
 export { ImageError, IMAGENET_INPUT, type InputSpec, pngSize, preprocessPng, softmax, topK } from "./preprocess.ts";
 export {
   buildResNet50,
+  defaultModelDir,
   ensureResNet50,
   ensureResNet50SavedModel,
   type GeneratedModel,

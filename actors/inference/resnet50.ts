@@ -13,7 +13,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { mulberry32 } from "../../protocols/mod.ts";
-import { writeFileWhole } from "../../system/mod.ts";
+import { troupeCacheDir, writeFileWhole } from "../../system/mod.ts";
 import { sha256Hex } from "../../protocols/image_envelope.ts";
 import { OnnxGraph } from "./onnx_graph.ts";
 import { writeSavedModel } from "./onnx_to_tf.ts";
@@ -97,8 +97,16 @@ export interface GeneratedModel {
   generated: boolean;
 }
 
-/** Writes the synthetic ResNet50 to `dir` unless the same seed is already there. */
-export async function ensureResNet50(dir: string, seed = 1): Promise<GeneratedModel> {
+/** Where the generated models go unless told: troupe's cache (`TROUPE_CACHE_DIR`, else `~/.cache/troupe`), `models/`. */
+export function defaultModelDir(): string {
+  return join(troupeCacheDir(), "models");
+}
+
+/**
+ * Writes the synthetic ResNet50 (about 100 MB) to `dir` unless the same seed is already there. @default dir: troupe's
+ * cache ({@link defaultModelDir}), never the caller's working directory
+ */
+export async function ensureResNet50(dir: string = defaultModelDir(), seed = 1): Promise<GeneratedModel> {
   const path = join(dir, `${SYNTHETIC_RESNET50}-seed${seed}.onnx`);
   const marker = `${path}.json`;
   const known = await readFile(marker, "utf8").then((t) => JSON.parse(t) as { sha256: string; bytes: number }).catch(
@@ -118,7 +126,7 @@ export async function ensureResNet50(dir: string, seed = 1): Promise<GeneratedMo
  * the ONNX file), for the TensorFlow engine: translated from the ONNX file, so
  * both engines serve the same weights.
  */
-export async function ensureResNet50SavedModel(dir: string, seed = 1): Promise<GeneratedModel> {
+export async function ensureResNet50SavedModel(dir: string = defaultModelDir(), seed = 1): Promise<GeneratedModel> {
   const onnxModel = await ensureResNet50(dir, seed);
   const path = join(dir, `${SYNTHETIC_RESNET50}-seed${seed}.savedmodel`);
   const marker = `${path}.json`;

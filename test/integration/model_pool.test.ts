@@ -4,7 +4,8 @@ import { join } from "node:path";
 import t from "tap";
 import type { PoolReply } from "../../actors/inference/model_pool.ts";
 import { type ModelPoolTreeOptions, startModelPoolTree } from "../../actors/inference/pool_tree.ts";
-import { ask, findInSnapshot, moduleBeside, silentLogger, startSystem } from "../../system/mod.ts";
+import { ask, AskTimeout, findInSnapshot, moduleBeside, silentLogger, startSystem } from "../../system/mod.ts";
+import { infer as inferPng } from "../../actors/inference/mod.ts";
 import { TINY_INPUT, tinyExpected, tinyPng, writeTinyModel } from "../helpers/tiny_model.ts";
 import { until } from "../helpers/wait.ts";
 
@@ -32,12 +33,9 @@ function options(over: Partial<ModelPoolTreeOptions> = {}): ModelPoolTreeOptions
 }
 
 const image = (seed: number) => Array.from({ length: 12 }, (_, i) => (seed * 31 + i * 17) % 250);
+// The library's typed helper (actors/inference/infer.ts), as an embedding service calls the pool.
 const infer = (pool: Awaited<ReturnType<typeof startModelPoolTree>>["pool"], rgb: number[]) =>
-  ask<Parameters<typeof pool.send>[0], PoolReply>(
-    pool,
-    (replyTo) => ({ type: "pool.infer", png: tinyPng(rgb), replyTo }),
-    { timeoutMs: 20_000 },
-  );
+  inferPng(pool, tinyPng(rgb), { timeoutMs: 20_000 });
 
 t.test("concurrent requests form batches larger than one, and each caller gets its own exact result", async (t) => {
   const sys = startSystem({ logger: silentLogger });
@@ -128,4 +126,16 @@ t.test("a model that does not fit the configured input stops the start with a cl
     code: "TROUPE_ERR_MODEL",
     message: /model input 'x' is float32 \[N, 3, 2, 2\]: the configuration expects float32 \[N, 3, 224, 224\]/,
   });
+});
+
+t.test("infer(): the pool's reply, or AskTimeout when no answer comes in time", async (t) => {
+  const sys = startSystem({ logger: silentLogger });
+  t.teardown(() => sys.shutdown());
+  const tree = await startModelPoolTree(sys.root, options({ workers: 1 }));
+  const r = await inferPng(tree.pool, tinyPng(image(3)), { timeoutMs: 20_000, raw: true });
+  t.ok(r.ok && r.top.length === 3, "every class's score with raw");
+  // A suspended pool takes the request and answers nothing: the caller's deadline ends the wait.
+  await sys.control(tree.pool.path, "suspend");
+  await t.rejects(inferPng(tree.pool, tinyPng(image(4)), { timeoutMs: 200 }), AskTimeout);
+  await sys.control(tree.pool.path, "resume");
 });
