@@ -5,8 +5,10 @@
  * the default (`HEARTBEAT_MS=100`, a tree every fifth beat), rounds alternating, its
  * CPU read from /proc over a steady window; the difference divided by twenty is the
  * cost at the default interval, given as a share of one core and of the node's own
- * CPU at a pipeline rate. (2) A log storm: the CPU one line costs the log gate
- * (level, rate limit, queue) when a storm of them is refused. Writes
+ * CPU at a pipeline rate. (2) A log storm on a working node: a simulator at full
+ * speed whose logger writes 10,000 error lines a second, log shipping on and off
+ * (bench/_storm_node.ts), images per second compared; and the CPU one line costs the
+ * log gate when a storm of them is refused. Writes
  * DIR/fleet_cost.{json,md} with the commit, date, CPU and flags. Needs a broker:
  * KAFKA_BROKERS.
  */
@@ -109,6 +111,39 @@ const off = median(shares.off);
 const fast = median(shares.fast);
 const atDefault = Math.max(0, fast - off) / SPEEDUP;
 
+// A storm on a working node: a simulator at full speed whose logger writes 10,000 error lines a second, with the
+// fleet's log shipping on (LOG_SHIP_LEVEL=warn) and off, rounds alternating: what shipping costs the pipeline.
+async function stormRound(ship: boolean, k: number): Promise<number> {
+  const name = `bench_storm_${Date.now().toString(36)}_${k}`;
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/_storm_node.ts"], {
+    env: {
+      ...process.env,
+      NODE_ID: name,
+      KAFKA_BROKERS: brokers!,
+      TOPIC_IMAGES: `${name}.images`,
+      TOPIC_NODES: `${name}.nodes`,
+      TOPIC_LOGS: `${name}.logs`,
+      LOG_SHIP_LEVEL: ship ? "warn" : "off",
+      STORM_IMAGES: "10000",
+      STORM_RATE: "10000",
+    },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  let out = "";
+  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  const code = await new Promise((r) => child.once("exit", r));
+  if (code !== 0) throw new Error(`bench:fleet: the storm round exited with ${code}`);
+  const r = JSON.parse(out.trim().split("\n").at(-1)!) as { imagesPerS: number };
+  say(`storm round ${k + 1}, shipping ${ship ? "on" : "off"}: ${r.imagesPerS.toFixed(0)} images/s`);
+  return r.imagesPerS;
+}
+const storm: { on: number[]; off: number[] } = { on: [], off: [] };
+for (let k = 0; k < rounds; k++) {
+  for (const ship of k % 2 === 0 ? [true, false] : [false, true]) {
+    storm[ship ? "on" : "off"].push(await stormRound(ship, k));
+  }
+}
+
 // The log gate under a storm: lines refused by the rate limit cost a level read, a clock-free refill and a count.
 const { LogGate } = await import("../actors/fleet/mod.ts");
 const gate = new LogGate({ level: "warn", ratePerS: 50 });
@@ -136,6 +171,14 @@ const report = {
     atDefaultShareOfNode: off > 0 ? atDefault / off : null,
   },
   logGate: { lines: N, nsPerRefusedLine: Math.round(nsPerLine), stormOf10kPerSShareOfCore: (nsPerLine * 10_000) / 1e9 },
+  storm: {
+    method: "simulator node at full speed (6 cameras, 10,000 images) whose logger writes 10,000 error lines/s, log " +
+      "shipping on (LOG_SHIP_LEVEL=warn, LOG_SHIP_RATE=50) vs off; medians",
+    shippingOnImagesPerS: median(storm.on),
+    shippingOffImagesPerS: median(storm.off),
+    ratio: median(storm.on) / median(storm.off),
+    perRound: storm,
+  },
 };
 const pct = (v: number) => `${(v * 100).toFixed(3)}%`;
 const md = `# What the fleet costs a node
@@ -154,7 +197,11 @@ ${report.method}.
   off > 0 ? pct(atDefault / off) : "–"
 } of the node's own CPU) |
 
-A log storm: the gate refuses a line in ${report.logGate.nsPerRefusedLine} ns of CPU; 10,000 lines a second cost the
+A log storm of 10,000 error lines a second on a simulator node at full speed: ${
+  report.storm.shippingOnImagesPerS.toFixed(0)
+} images/s with log shipping, ${report.storm.shippingOffImagesPerS.toFixed(0)} without (${
+  report.storm.ratio.toFixed(2)
+}x; ${rounds} rounds alternating, medians). The gate refuses a line in ${report.logGate.nsPerRefusedLine} ns of CPU; 10,000 lines a second cost the
 gate ${pct(report.logGate.stormOf10kPerSShareOfCore)} of a core (the lines' own formatting by the logger is the
 storm's, shipped or not).
 `;
