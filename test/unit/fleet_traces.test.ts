@@ -88,3 +88,9 @@ t.test("two ways after produced: stored and consumed both follow produced; a rep
   t.ok(tr.sampled, "reported by a node: in the nodes' sample, whatever this node's own setting");
   t.notOk(assembleTrace(low, [], false).sampled);
 });
+
+t.test("the quick refusal agrees with the full check, spaces around the header included", async (t) => {
+  for (const id of [low, high, "00000000" + "1".repeat(24), "028f5c28" + "a".repeat(24), "028f5c29" + "a".repeat(24)]) {
+    t.equal(sampledTraceId(` ${tp(id)} `, 0.01), inTraceSample(id, 0.01) ? id : null, id);
+  }
+});
