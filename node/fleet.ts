@@ -1,7 +1,8 @@
 /**
- * The node's part in the fleet (issue 21, in progress): its heartbeat on the nodes
- * topic every `HEARTBEAT_MS`, and `GET /fleet`: every node the nodes topic knows,
- * read when first asked for (a node that is never asked reads nothing).
+ * The node's part in the fleet: its heartbeat (figures, fingerprint, every fifth beat
+ * its actor tree) on the nodes topic every `HEARTBEAT_MS`, its log shipper, and the
+ * fleet's data for the ops routes (`/fleet`...), read from Kafka when first asked for
+ * (a node that is never asked reads nothing).
  */
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";

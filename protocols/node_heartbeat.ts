@@ -9,7 +9,8 @@
  *   "version": "0.1.0", "commit": "fb5a572", "startedAt": "2026-12-07T11:00:00.000Z",
  *   "sentAt": "2026-12-07T11:05:00.000Z", "intervalMs": 2000, "ready": true, "waitingFor": [],
  *   "fingerprint": { "topicImages": "troupe.images", "dbGroup": "troupe-db" },
- *   "figures": { "dbRowsPerS": 812.5, "restarts": 0 }, "lastError": null }
+ *   "figures": { "imagesStored": 40210, "imagesStoredPerS": 812.5, "restarts": 0, "restarts5m": 0 },
+ *   "lastError": null }
  * ```
  */
 import { z } from "zod";

@@ -1,9 +1,10 @@
 /**
- * The fleet seen from Kafka (issue 21, in progress): each node's heartbeat on a
- * compacted topic (the heartbeat actor); the roster any node builds from it; the
- * pipeline's offsets over time, each group judged in Burrow's terms; skew, flow,
- * throughput and alerts assembled into one view (the watch). Every node beats
- * (node/fleet.ts) and serves `GET /fleet`.
+ * The fleet seen from Kafka: each node's heartbeat and actor tree on a compacted
+ * topic (the heartbeat actor); the roster any node builds from it; the pipeline's
+ * offsets over time, each group judged in Burrow's terms; skew, flow, throughput,
+ * latency and alerts assembled into one view (the watch); the log gate, shipper and
+ * tail; hop reports and traces. Every node beats (node/fleet.ts) and serves
+ * `GET /fleet` and the fleet page.
  * @module
  */
 export {
@@ -28,6 +29,7 @@ export {
 export {
   committedSum,
   groupRate,
+  groupSamplesOf,
   OffsetsHistory,
   type OffsetsHistoryOptions,
   type OffsetsReader,

@@ -7,7 +7,7 @@
  * down cannot hide its group's lag.
  */
 import { errorMessage, type Logger, silentLogger } from "../../system/mod.ts";
-import type { CommittedOffset, PartitionOffsets } from "../kafka/mod.ts";
+import { type CommittedOffset, partitionLag, type PartitionOffsets } from "../kafka/mod.ts";
 import type { GroupSample, PartitionSample } from "./group_status.ts";
 
 /** What the history reads offsets with (a `KafkaClient` has both). */
@@ -68,9 +68,14 @@ export class OffsetsHistory {
           );
           for (const e of ends.get(topic) ?? []) {
             const c = committed.get(e.partition) ?? null;
-            const high = Number(e.high);
-            const lag = Math.max(0, high - Number(c ?? e.low));
-            rows.push({ topic, partition: e.partition, committed: c === null ? null : Number(c), high, lag });
+            const lag = partitionLag(e, c);
+            rows.push({
+              topic,
+              partition: e.partition,
+              committed: c === null ? null : Number(c),
+              high: Number(e.high),
+              lag,
+            });
           }
         }
         sample.groups[g.groupId] = rows;
@@ -98,14 +103,14 @@ export class OffsetsHistory {
   samples(): readonly OffsetsSample[] {
     return this.#samples;
   }
+}
 
-  /** One group's samples, oldest first (rounds where it was not watched left out). */
-  groupSamples(groupId: string): GroupSample[] {
-    return this.#samples.flatMap((s) => {
-      const partitions = s.groups[groupId];
-      return partitions ? [{ atMs: s.atMs, partitions }] : [];
-    });
-  }
+/** One group's samples, oldest first (rounds where it was not watched left out): what judgeGroup reads. */
+export function groupSamplesOf(samples: readonly OffsetsSample[], groupId: string): GroupSample[] {
+  return samples.flatMap((s) => {
+    const partitions = s.groups[groupId];
+    return partitions ? [{ atMs: s.atMs, partitions }] : [];
+  });
 }
 
 /** Records per second written to `topic` over the last `spanMs` of samples (null: fewer than two samples have it). */

@@ -15,7 +15,14 @@ import type {
 } from "../../protocols/fleet_view.ts";
 import { judgeGroup, type JudgeOptions } from "./group_status.ts";
 import { latencyQuantileMs, mergeHistograms } from "../../protocols/capture_latency.ts";
-import { committedSum, groupRate, type OffsetsSample, topicRate, type WatchedGroup } from "./offsets_history.ts";
+import {
+  committedSum,
+  groupRate,
+  groupSamplesOf,
+  type OffsetsSample,
+  topicRate,
+  type WatchedGroup,
+} from "./offsets_history.ts";
 import type { RosterEntry } from "./roster.ts";
 import { findSkew, skewOf } from "./skew.ts";
 
@@ -133,11 +140,7 @@ export function fleetView(input: FleetViewInput): FleetView {
       e.state === "live" && hasRole(e, g.role) &&
       e.heartbeat.fingerprint[groupKeyOf(g.role)] === g.groupId
     ).map((e) => e.nodeId);
-    const groupSamples = samples.flatMap((s) => {
-      const partitions = s.groups[g.groupId];
-      return partitions ? [{ atMs: s.atMs, partitions }] : [];
-    });
-    return { ...g, members, ...judgeGroup(groupSamples, members.length, nowMs, input.judge) };
+    return { ...g, members, ...judgeGroup(groupSamplesOf(samples, g.groupId), members.length, nowMs, input.judge) };
   });
   const { topicImages: images, topicInferences: inferences, dbGroup: db, inferenceGroup: inf } = pipeline;
   const flow: FleetEdge[] = [

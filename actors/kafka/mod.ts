@@ -59,7 +59,7 @@ export {
   sendPausing,
 } from "./group_member.ts";
 export { type CommitPoint, OffsetLedger } from "./offsets.ts";
-export { OffsetsWatch, type OffsetsWatchOptions, type PartitionLag } from "./offsets_watch.ts";
+export { OffsetsWatch, type OffsetsWatchOptions, type PartitionLag, partitionLag } from "./offsets_watch.ts";
 export {
   type DecodedRecord,
   type HandledNotice,

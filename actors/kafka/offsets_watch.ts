@@ -7,7 +7,7 @@
  */
 import { errorMessage, type Logger } from "../../system/mod.ts";
 import type { TopicPartition } from "./batch_consumer.ts";
-import type { KafkaClient } from "./client.ts";
+import type { KafkaClient, PartitionOffsets } from "./client.ts";
 
 /** One assigned partition's offsets. */
 export interface PartitionLag {
@@ -19,6 +19,14 @@ export interface PartitionLag {
   high: string;
   /** `high - committed`; with no commit, the records the group has still to read from the log's start. */
   lag: number;
+}
+
+/**
+ * A group's lag on one partition: its log end minus its committed offset; with no commit, the records it has still
+ * to read from the log's start. Never below 0 (a commit can be read just after a newer log end).
+ */
+export function partitionLag(end: PartitionOffsets, committed: string | null): number {
+  return Math.max(0, Number(end.high) - Number(committed ?? end.low));
 }
 
 /** Options of {@link OffsetsWatch}. */
@@ -82,8 +90,7 @@ export class OffsetsWatch {
         for (const e of ends) {
           if (!mine.has(`${topic}:${e.partition}`)) continue;
           const c = byPartition.get(e.partition) ?? null;
-          const lag = Number(e.high) - Number(c ?? e.low);
-          out.push({ topic, partition: e.partition, committed: c, high: e.high, lag: Math.max(0, lag) });
+          out.push({ topic, partition: e.partition, committed: c, high: e.high, lag: partitionLag(e, c) });
         }
       }
       this.#latest = out;
