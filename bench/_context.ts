@@ -2,7 +2,8 @@
 import process from "node:process";
 import { DEFAULT_KAFKA_VERSION, kafkaClasspath } from "../infra/kafka_jvm.ts";
 import { join } from "node:path";
-import { createLogger, type Logger, troupeCacheDir } from "../system/mod.ts";
+import { createLogger, type Logger } from "../system/mod.ts";
+import { troupeCacheDir } from "../system/platform.ts";
 
 /** Where the bench's generated model (and its conversions) and dataset are kept: troupe's cache. */
 export const BENCH_MODELS: string = join(troupeCacheDir(), "models");

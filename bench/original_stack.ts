@@ -13,7 +13,7 @@ import { openCifarDataset } from "../actors/simulator/cifar_files.ts";
 import { ensureSyntheticCifar } from "../actors/simulator/mod.ts";
 import { ensureVenv, type PythonVenv } from "../infra/mod.ts";
 import { run } from "../infra/process.ts";
-import { troupeCacheDir } from "../system/mod.ts";
+import { troupeCacheDir } from "../system/platform.ts";
 import { encodeCapture } from "../protocols/capture.ts";
 import { BENCH_SYNTHETIC, type BenchContext } from "./_context.ts";
 

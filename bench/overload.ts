@@ -16,7 +16,7 @@ import process from "node:process";
 import type { BenchContext } from "./_context.ts";
 import { benchNode, isolated, waitFor } from "./_nodes.ts";
 import { type StageResult, stageResult } from "./_stats.ts";
-import { findInSnapshot, walkSnapshot } from "../system/mod.ts";
+import { findInSnapshot, walkSnapshot } from "../system/observe.ts";
 import { connectPostgres } from "../actors/db/postgres.ts";
 
 const POOL_QUEUE = 2;

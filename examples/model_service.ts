@@ -22,7 +22,8 @@ import {
   SYNTHETIC_RESNET50,
 } from "../actors/inference/mod.ts";
 import { createOpsApp } from "../ops/mod.ts";
-import { type ActorSystem, createLogger, type Logger, serveHttp, startSystem, supervise } from "../system/mod.ts";
+import { type ActorSystem, createLogger, type Logger, startSystem, supervise } from "../system/mod.ts";
+import { serveHttp } from "../system/platform.ts";
 
 /** Options of {@link createModelService}. */
 export interface ModelServiceOptions {

@@ -9,7 +9,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { type Logger, troupeCacheDir } from "../system/mod.ts";
+import type { Logger } from "../system/mod.ts";
+import { troupeCacheDir } from "../system/platform.ts";
 import { InfraError } from "./errors.ts";
 import { type BrokerSecurity, saslSslProperties, scramFormatArgs } from "./kafka_security.ts";
 import { hasCommand, pidAlive, pidCommandLine, portInUse, run, terminate } from "./process.ts";

@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Logger } from "../system/mod.ts";
+import { importOptional } from "../system/optional_package.ts";
 import { freePort } from "./process.ts";
 
 /** A running PGlite server. */
@@ -21,8 +22,14 @@ export interface LocalPglite {
 export async function startPglite(dataDir: string, log: Logger, options: { port?: number } = {}): Promise<LocalPglite> {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  const why = "the embedded PostgreSQL (DATABASE_URL=pglite)";
+  const { PGlite } = await importOptional("@electric-sql/pglite", "^0.5.14", why, () => import("@electric-sql/pglite"));
+  const { PGLiteSocketServer } = await importOptional(
+    "@electric-sql/pglite-socket",
+    "^0.2.17",
+    why,
+    () => import("@electric-sql/pglite-socket"),
+  );
   const db = await PGlite.create(dir);
   const port = options.port ?? (await freePort());
   const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 8 });

@@ -15,7 +15,8 @@ import {
   type KafkaGroupProtocol,
 } from "../actors/kafka/client.ts";
 import { DEFAULT_KAFKA_VERSION, KAFKA_VERSION_PATTERN } from "../infra/kafka_jvm.ts";
-import { troupeCacheDir, TroupeError } from "../system/mod.ts";
+import { TroupeError } from "../system/mod.ts";
+import { troupeCacheDir } from "../system/platform.ts";
 import type { LogLevel } from "../system/mod.ts";
 import { parseRoles, type Role, ROLES } from "./roles.ts";
 import { KAFKA_SECURITY_VARIABLES, type KafkaSecurityConfig, readKafkaSecurity } from "./config_kafka.ts";

@@ -5,7 +5,8 @@
  * all read from what the roles and the actor tree already keep. Pure but for the
  * counters it is given, and told the time, so tests run on virtual time.
  */
-import { type ActorSnapshot, type HistogramData, histogramDelta, type LastError, walkSnapshot } from "../system/mod.ts";
+import type { ActorSnapshot, LastError } from "../system/mod.ts";
+import { type HistogramData, histogramDelta, walkSnapshot } from "../system/observe.ts";
 import type { StartedRoles } from "./start_roles.ts";
 
 /** Counters of the node's roles, by name (every one only grows). */

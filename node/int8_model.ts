@@ -14,7 +14,8 @@ import { type FidelityReport, inputDims, preprocessPng, quantizeOnnx } from "../
 import { ensureSyntheticCifar, openCifarDataset } from "../actors/simulator/mod.ts";
 import { planarToInterleaved } from "../protocols/mod.ts";
 import { cpuSimdFlags, hasVnni } from "../infra/mod.ts";
-import { type Logger, writeFileWhole } from "../system/mod.ts";
+import type { Logger } from "../system/mod.ts";
+import { writeFileWhole } from "../system/platform.ts";
 import type { TroupeConfig } from "./config.ts";
 
 /** A quantized model on disk. */

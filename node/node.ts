@@ -3,15 +3,8 @@
  */
 import { Registry } from "prom-client";
 import { createOpsApp, Observer, serveOps } from "../ops/mod.ts";
-import {
-  type ActorSystem,
-  createLogger,
-  errorMessage,
-  type HttpServer,
-  type Logger,
-  runtime,
-  startSystem,
-} from "../system/mod.ts";
+import { type ActorSystem, createLogger, errorMessage, type Logger, startSystem } from "../system/mod.ts";
+import { type HttpServer, runtime } from "../system/platform.ts";
 import { redactConfig, type TroupeConfig } from "./config.ts";
 import { type StartedRoles, startRoles } from "./start_roles.ts";
 import { waitForDependencies } from "./preflight.ts";

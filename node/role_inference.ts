@@ -23,7 +23,8 @@ import {
   SYNTHETIC_RESNET50,
 } from "../actors/inference/mod.ts";
 import type { ModelDescription } from "../protocols/predict.ts";
-import { type ActorSystem, type HttpServer, serveHttp, spawn, startChild, supervise } from "../system/mod.ts";
+import { type ActorSystem, spawn, startChild, supervise } from "../system/mod.ts";
+import { type HttpServer, serveHttp } from "../system/platform.ts";
 import type { InferenceConfig, TroupeConfig } from "./config.ts";
 import { startModelPoolTree } from "../actors/inference/mod.ts";
 import { ensurePipelineTopics, groupInstanceIdOf, kafkaBrokersOf, kafkaConnectionOf } from "./_kafka.ts";

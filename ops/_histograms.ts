@@ -1,5 +1,5 @@
 /** Reading the runtime's histograms in the ops routes. */
-import { type HistogramData, histogramQuantile } from "../system/mod.ts";
+import { type HistogramData, histogramQuantile } from "../system/observe.ts";
 import type { LatencySummary } from "../protocols/ops_responses.ts";
 
 /** Whether an `info` value is a histogram the runtime (or an actor) made. */

@@ -5,7 +5,6 @@
  * runs in the browser and hands the page what it returns), so it uses nothing from
  * outside its body at run time.
  */
-/// <reference lib="dom" />
 import type { FleetView } from "../protocols/fleet_view.ts";
 
 /** Runs in the browser: the page's drawing functions. */

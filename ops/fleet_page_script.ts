@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The fleet page's script: a typed function, checked like the rest of the code and
  * served as its own text (fleet_page.ts inlines `(fleetPageMain)()`), so it must not

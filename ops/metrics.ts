@@ -10,13 +10,8 @@
  * tree, never per message.
  */
 import { Counter, Gauge, Registry } from "prom-client";
-import {
-  type ActorSnapshot,
-  type DependencyState,
-  HISTOGRAM_BOUNDS,
-  type HistogramData,
-  walkSnapshot,
-} from "../system/mod.ts";
+import type { ActorSnapshot, DependencyState } from "../system/mod.ts";
+import { HISTOGRAM_BOUNDS, type HistogramData, walkSnapshot } from "../system/observe.ts";
 import { TreeHistogram } from "./tree_histogram.ts";
 import { isHistogram } from "./_histograms.ts";
 

@@ -7,14 +7,9 @@
  * sampling costs one snapshot of the tree per interval, nothing per message.
  */
 import type { ActorFigures, LatencySummary, ObservedSnapshot, TopBy, TopEntry } from "../protocols/ops_responses.ts";
-import {
-  type ActorSnapshot,
-  type ActorSystem,
-  type HistogramData,
-  histogramDelta,
-  keepTimerAlive,
-  walkSnapshot,
-} from "../system/mod.ts";
+import type { ActorSnapshot, ActorSystem } from "../system/mod.ts";
+import { type HistogramData, histogramDelta, walkSnapshot } from "../system/observe.ts";
+import { keepTimerAlive } from "../system/platform.ts";
 import { latencySummary } from "./_histograms.ts";
 
 /** Options of {@link Observer}. */

@@ -7,7 +7,8 @@
  * `queueSeconds` and `computeSeconds` (histograms). An actor of an embedding
  * service shows up here by reporting the same keys.
  */
-import { type ActorSnapshot, walkSnapshot } from "../system/mod.ts";
+import type { ActorSnapshot } from "../system/mod.ts";
+import { walkSnapshot } from "../system/observe.ts";
 import { isHistogram, latencySummary } from "./_histograms.ts";
 import type {
   ConsumerFigures,

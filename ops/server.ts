@@ -8,7 +8,8 @@
 import { type Context, Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import type { ActorSystem } from "../system/mod.ts";
-import { type HttpServer, InvalidSpec, serveHttp } from "../system/mod.ts";
+import { InvalidSpec } from "../system/mod.ts";
+import { type HttpServer, serveHttp } from "../system/platform.ts";
 import { renderMetrics } from "./metrics.ts";
 import { Observer } from "./observer.ts";
 import { controlRoutes } from "./control_routes.ts";

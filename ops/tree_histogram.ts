@@ -6,7 +6,7 @@
  * every second bound (1 µs, 4 µs ... 4.2 s, +Inf: the finer buckets sum exactly).
  */
 import type { Metric, Registry } from "prom-client";
-import { HISTOGRAM_BOUNDS, type HistogramData } from "../system/mod.ts";
+import { HISTOGRAM_BOUNDS, type HistogramData } from "../system/observe.ts";
 
 type Labels = Record<string, string>;
 

@@ -7,7 +7,7 @@
  * counts. The hosts' clocks must agree (NTP): a capture stamped by a camera host
  * whose clock runs ahead counts as 0 ms.
  */
-import { type Histogram, type HistogramData, histogramQuantile } from "../system/mod.ts";
+import { type Histogram, type HistogramData, histogramQuantile } from "../system/observe.ts";
 
 /** Records one latency of `ms` milliseconds (negative: 0). */
 export function recordLatencyMs(h: Histogram, ms: number): void {

@@ -15,7 +15,7 @@
  */
 import { z } from "zod";
 import { type Decoded, decodeVersioned } from "./_decode.ts";
-import type { HistogramData } from "../system/mod.ts";
+import type { HistogramData } from "../system/observe.ts";
 
 /** The envelope version this code writes and reads. */
 export const NODE_HEARTBEAT_VERSION = 1;

@@ -84,8 +84,8 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     }
     this.#mailbox = new Mailbox<M>(this.path, props, () => {
       if (!this.#scheduled) this.#schedule();
-    });
-    this.ref = new MailboxRef(this.path, this.#mailbox);
+    }, parent.clock);
+    this.ref = new MailboxRef(this.path, this.#mailbox, parent.clock);
     this.#runTurn = this.#runTurnNow.bind(this);
     this.#ctx = this.#newIncarnation();
     this.nactRef = spawnNact(
@@ -367,7 +367,7 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     const msg = this.#mailbox.shift() as M;
     this.#busy = true;
     const at = this.#tracing ? Date.now() : 0;
-    const t0 = performance.now();
+    const t0 = this.#parent.clock.now();
     let next: S | Promise<S>;
     try {
       next = this.#behaviour.receive(this.#state as S, msg, this.#ctx);
@@ -398,7 +398,7 @@ export class ActorCell<M, S, C = never> implements TreeNode {
   }
 
   #observed(msg: M, at: number, t0: number, failure: unknown): void {
-    const ms = performance.now() - t0;
+    const ms = this.#parent.clock.now() - t0;
     this.#tracing = this.#figuresMade.observed(msg, at, ms, failure);
   }
 

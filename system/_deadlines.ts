@@ -14,6 +14,7 @@
  * until the burst ends). A deadline may so fire late by the length of that burst
  * (bounded by the scheduler's yield), never early. Private to system/.
  */
+import { type Clock, realClock } from "./clock.ts";
 import { keepTimerAlive } from "./platform.ts";
 
 /** A deadline set with {@link deadline}. */
@@ -40,13 +41,13 @@ class Entry implements Deadline {
 class Lane {
   #entries: Entry[] = [];
   #head = 0;
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timer: unknown = null;
   /** Deadlines started and neither fired nor cancelled. */
   #live = 0;
   /** Deadlines set since the event loop last had a turn. */
   #starting: Entry[] = [];
 
-  constructor(readonly ms: number) {}
+  constructor(readonly ms: number, readonly clock: Clock) {}
 
   add(fire: () => void): Entry {
     const e = new Entry(this, fire);
@@ -71,7 +72,7 @@ class Lane {
   #start = (): void => {
     const starting = this.#starting;
     this.#starting = [];
-    const at = performance.now() + this.ms;
+    const at = this.clock.now() + this.ms;
     const before = this.#live;
     for (const e of starting) {
       if (e.fire === null) continue;
@@ -80,13 +81,13 @@ class Lane {
       this.#live++;
     }
     if (this.#live === before) return;
-    if (before === 0 && this.#timer !== null) keepTimerAlive(this.#timer, true);
+    if (before === 0 && this.#timer !== null) this.#keepAlive(true);
     if (this.#timer === null) this.#arm();
   };
 
   /** A deadline fired or was cancelled. */
   ended(): void {
-    if (--this.#live === 0 && this.#timer !== null) keepTimerAlive(this.#timer, false);
+    if (--this.#live === 0 && this.#timer !== null) this.#keepAlive(false);
   }
 
   /** Drops cancelled entries from the front. */
@@ -105,19 +106,24 @@ class Lane {
     }
   }
 
+  /** Whether the lane's timer keeps the process alive (a platform timer's only: a virtual clock has none). */
+  #keepAlive(alive: boolean): void {
+    if (this.clock === realClock) keepTimerAlive(this.#timer, alive);
+  }
+
   #arm(): void {
     const first = this.#entries[this.#head];
     if (!first) {
       this.#timer = null;
       return;
     }
-    this.#timer = setTimeout(this.#onTimer, Math.max(0, first.at - performance.now()));
-    if (this.#live === 0) keepTimerAlive(this.#timer, false);
+    this.#timer = this.clock.schedule(Math.max(0, first.at - this.clock.now()), this.#onTimer);
+    if (this.#live === 0) this.#keepAlive(false);
   }
 
   #onTimer = (): void => {
     this.#timer = null;
-    const now = performance.now();
+    const now = this.clock.now();
     // A timer may fire a little before `at` by this clock: what is not yet due waits for the next one.
     while (this.#head < this.#entries.length) {
       const e = this.#entries[this.#head] as Entry;
@@ -142,18 +148,28 @@ class Lane {
 }
 
 const lanes = new Map<number, Lane>();
+/** Lanes on other clocks than the real one (tests' virtual clocks), dropped with their clock. */
+const otherLanes = new WeakMap<Clock, Map<number, Lane>>();
 
-/** Runs `fire` after `ms` milliseconds unless cancelled first. */
-export function deadline(ms: number, fire: () => void): Deadline {
-  let lane = lanes.get(ms);
+function lanesOf(clock: Clock): Map<number, Lane> {
+  if (clock === realClock) return lanes;
+  let m = otherLanes.get(clock);
+  if (!m) otherLanes.set(clock, m = new Map());
+  return m;
+}
+
+/** Runs `fire` after `ms` milliseconds on `clock` unless cancelled first. */
+export function deadline(ms: number, fire: () => void, clock: Clock = realClock): Deadline {
+  const of = clock === realClock ? lanes : lanesOf(clock);
+  let lane = of.get(ms);
   if (!lane) {
-    lane = new Lane(ms);
-    lanes.set(ms, lane);
+    lane = new Lane(ms, clock);
+    of.set(ms, lane);
   }
   return lane.add(fire);
 }
 
 /** Deadlines of `ms` still held in memory (for tests: cancelled ones must not pile up). */
-export function heldDeadlines(ms: number): number {
-  return lanes.get(ms)?.held ?? 0;
+export function heldDeadlines(ms: number, clock: Clock = realClock): number {
+  return lanesOf(clock).get(ms)?.held ?? 0;
 }

@@ -2,7 +2,7 @@
  * What a supervisor needs of each child, whether the child is an actor or another
  * supervisor. Private to system/.
  */
-import type { Clock } from "./clock.ts";
+import { type Clock, realClock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
 import type { NactRef } from "./_nact.ts";
 import type { ActorSnapshot, FailureRecord } from "./snapshot.ts";
@@ -61,18 +61,18 @@ export interface ParentLink {
   childExited(child: TreeNode): void;
 }
 
-/** Resolves after `ms`, or at once when the signal aborts. */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms` on `clock` (the system's: a test's virtual one moves it by hand), or at once when the signal aborts. */
+export function delay(ms: number, signal?: AbortSignal, clock: Clock = realClock): Promise<void> {
   return new Promise((resolve) => {
     if (ms <= 0 || signal?.aborted) return resolve();
     const onAbort = () => {
-      clearTimeout(timer);
+      clock.cancel(handle);
       resolve();
     };
-    const timer = setTimeout(() => {
+    const handle = clock.schedule(ms, () => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
-    }, ms);
+    });
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

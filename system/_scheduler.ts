@@ -13,6 +13,13 @@ const YIELD_EVERY = 20_000;
 
 let handled = 0;
 let resetArmed = false;
+/** Messages handled since the process started (the test kit's sign that the actors went quiet). */
+let handledEver = 0;
+
+/** Messages handled by every actor of the process so far. */
+export function handledSoFar(): number {
+  return handledEver;
+}
 
 function reset(): void {
   handled = 0;
@@ -22,6 +29,7 @@ function reset(): void {
 /** Counts messages handled in a turn (turns call it when they end). */
 export function noteHandled(n: number): void {
   handled += n;
+  handledEver += n;
   if (!resetArmed && n > 0) {
     resetArmed = true;
     setImmediate(reset);

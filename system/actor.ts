@@ -25,8 +25,11 @@ export interface ActorRef<M> {
 
 /** What a behaviour sees of its actor while it runs. */
 export interface ActorContext<M> {
+  /** The actor's own reference (to give as a reply address, or to send itself a message). */
   readonly self: ActorRef<M>;
+  /** Full path in the tree, e.g. `/troupe/db/upserter`. */
   readonly path: string;
+  /** The actor's name (the last segment of its path). */
   readonly name: string;
   /** A logger whose lines carry the actor's path. */
   readonly log: Logger;
@@ -101,7 +104,9 @@ export interface ActorProps {
 export interface ChildSpec<M> {
   // The state and carried types are the behaviour's own business.
   // deno-lint-ignore no-explicit-any
+  /** The behaviour the supervisor starts (and restarts). */
   readonly behaviour: Behaviour<M, any, any>;
+  /** Name, mailbox and restart settings. */
   readonly props: ActorProps;
 }
 

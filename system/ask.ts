@@ -4,6 +4,7 @@
  */
 import type { ActorRef, SendOptions } from "./actor.ts";
 import { type Deadline, deadline } from "./_deadlines.ts";
+import { type Clock, clockOf, realClock } from "./clock.ts";
 import { AskTimeout } from "./errors.ts";
 
 /** Options of {@link ask}. */
@@ -20,11 +21,20 @@ class Reply<Rep> implements ActorRef<Rep> {
   readonly #timeoutMs: number;
   readonly #resolve: (rep: Rep) => void;
   readonly #reject: (err: unknown) => void;
+  /** The clock of the asked actor's system, when not the real one (a test's virtual clock). */
+  readonly #clock: Clock | undefined;
   #deadline: Deadline | null = null;
   #done = false;
 
-  constructor(to: string, timeoutMs: number, resolve: (rep: Rep) => void, reject: (err: unknown) => void) {
-    this.#to = to;
+  constructor(
+    to: ActorRef<unknown>,
+    timeoutMs: number,
+    resolve: (rep: Rep) => void,
+    reject: (err: unknown) => void,
+  ) {
+    this.#to = to.path;
+    const clock = clockOf(to);
+    this.#clock = clock === realClock ? undefined : clock;
     this.#timeoutMs = timeoutMs;
     this.#resolve = resolve;
     this.#reject = reject;
@@ -47,7 +57,13 @@ class Reply<Rep> implements ActorRef<Rep> {
   /** Starts the timeout. */
   arm(): void {
     if (this.#done || this.#deadline) return;
-    this.#deadline = deadline(this.#timeoutMs, () => this.fail(new AskTimeout(this.#to, this.#timeoutMs)));
+    const fire = () => this.fail(new AskTimeout(this.#to, this.#timeoutMs));
+    if (this.#clock === undefined) this.#deadline = deadline(this.#timeoutMs, fire);
+    else {
+      const clock = this.#clock;
+      const handle = clock.schedule(this.#timeoutMs, fire);
+      this.#deadline = { cancel: () => clock.cancel(handle) };
+    }
   }
 
   fail(err: unknown): void {
@@ -81,7 +97,7 @@ export function ask<Req, Rep>(
   options: AskOptions,
 ): Promise<Rep> {
   return new Promise<Rep>((resolve, reject) => {
-    const reply = new Reply<Rep>(ref.path, options.timeoutMs, resolve, reject);
+    const reply = new Reply<Rep>(ref as ActorRef<unknown>, options.timeoutMs, resolve, reject);
     reply.arm();
     deliver(ref, make(reply), reply as Reply<never>, options.signal);
   });
@@ -89,6 +105,7 @@ export function ask<Req, Rep>(
 
 /** A temporary reply address and the first message sent to it. */
 export interface ReplyAddress<Rep> {
+  /** The address to put in the request; the first message sent to it is the reply. */
   ref: ActorRef<Rep>;
   /** Settles with the first reply, or rejects with {@link AskTimeout} once armed and `timeoutMs` passed. */
   reply: Promise<Rep>;
@@ -100,7 +117,7 @@ export interface ReplyAddress<Rep> {
 export function replyAddress<Rep>(to: ActorRef<unknown>, timeoutMs: number): ReplyAddress<Rep> {
   let address!: Reply<Rep>;
   const reply = new Promise<Rep>((resolve, reject) => {
-    address = new Reply<Rep>(to.path, timeoutMs, resolve, reject);
+    address = new Reply<Rep>(to, timeoutMs, resolve, reject);
   });
   return { ref: address, reply, arm: () => address.arm() };
 }

@@ -10,7 +10,19 @@ export interface Clock {
   now(): number;
   /** Calls `fire` once, `ms` from now; returns a handle for {@link Clock.cancel}. */
   schedule(ms: number, fire: () => void): unknown;
+  /** Cancels a callback scheduled with {@link Clock.schedule}; a handle already run or cancelled is ignored. */
   cancel(handle: unknown): void;
+}
+
+/**
+ * The key under which the runtime's actor references carry their system's clock, so
+ * that `ask` times out on it (a virtual clock in a test). Private to system/.
+ */
+export const CLOCK_OF: unique symbol = Symbol("troupe.clock");
+
+/** The clock of the system `ref` belongs to; undefined for references made elsewhere. */
+export function clockOf(ref: object): Clock | undefined {
+  return (ref as { [CLOCK_OF]?: Clock })[CLOCK_OF];
 }
 
 /** The real clock: `performance.now()` and the platform's timers. */
@@ -26,12 +38,16 @@ interface Due {
   fire: () => void;
 }
 
-/** A clock that moves only when told to (`advance`); for tests. */
+/**
+ * A clock that moves only when told to (`advance`); for tests. `troupe/testkit`'s
+ * `TestKit` drives one and lets the actors react between its steps.
+ */
 export class ManualClock implements Clock {
   #now: number;
   #seq = 0;
   #due = new Map<number, Due>();
 
+  /** A clock that starts at `start` milliseconds. */
   constructor(start = 0) {
     this.#now = start;
   }
@@ -46,6 +62,7 @@ export class ManualClock implements Clock {
     return seq;
   }
 
+  /** Cancels a callback scheduled with `schedule`. */
   cancel(handle: unknown): void {
     this.#due.delete(handle as number);
   }
@@ -53,6 +70,13 @@ export class ManualClock implements Clock {
   /** Callbacks scheduled and not yet run or cancelled. */
   get pending(): number {
     return this.#due.size;
+  }
+
+  /** When the earliest callback falls due; undefined when none is scheduled. */
+  nextDueAt(): number | undefined {
+    let at: number | undefined;
+    for (const d of this.#due.values()) if (at === undefined || d.at < at) at = d.at;
+    return at;
   }
 
   /**

@@ -19,6 +19,11 @@ export class TroupeError extends Error {
   /** Whether retrying (restarting the actor) can help. */
   readonly retriable: boolean;
 
+  /**
+   * The error, naming what it is about.
+   * @param code a stable `TROUPE_ERR_*` code
+   * @param message what went wrong, naming what was wrong
+   */
   constructor(code: string, message: string, options: TroupeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -29,6 +34,12 @@ export class TroupeError extends Error {
 
 /** A `reject` mailbox was full; the message was not accepted. */
 export class MailboxFull<M = unknown> extends TroupeError {
+  /**
+   * The error, naming what it is about.
+   * @param path the actor whose mailbox was full
+   * @param capacity its capacity
+   * @param unsent the message, handed back
+   */
   constructor(readonly path: string, readonly capacity: number, readonly unsent: M) {
     super("TROUPE_ERR_MAILBOX_FULL", `mailbox of ${path} is full (capacity ${capacity})`, { retriable: true });
   }
@@ -36,6 +47,11 @@ export class MailboxFull<M = unknown> extends TroupeError {
 
 /** The mailbox was closed (actor stopping or stopped); the message is handed back. */
 export class MailboxClosed<M = unknown> extends TroupeError {
+  /**
+   * The error, naming what it is about.
+   * @param path the actor whose mailbox is closed
+   * @param unsent the message, handed back
+   */
   constructor(readonly path: string, readonly unsent: M) {
     super("TROUPE_ERR_MAILBOX_CLOSED", `mailbox of ${path} is closed: the actor is stopping or stopped`);
   }
@@ -43,6 +59,11 @@ export class MailboxClosed<M = unknown> extends TroupeError {
 
 /** An `ask` got no reply in time. */
 export class AskTimeout extends TroupeError {
+  /**
+   * The error, naming what it is about.
+   * @param path the actor asked
+   * @param timeoutMs the deadline that passed
+   */
   constructor(readonly path: string, readonly timeoutMs: number) {
     super("TROUPE_ERR_ASK_TIMEOUT", `no reply from ${path} within ${timeoutMs} ms`, { retriable: true });
   }
@@ -50,6 +71,13 @@ export class AskTimeout extends TroupeError {
 
 /** A supervisor spent its restart budget and passed the failure up. */
 export class Escalated extends TroupeError {
+  /**
+   * The error, naming what it is about.
+   * @param path the supervisor that gave up
+   * @param restarts its budget's intensity
+   * @param periodMs its budget's window
+   * @param cause the failure it passed up
+   */
   constructor(readonly path: string, readonly restarts: number, readonly periodMs: number, cause: unknown) {
     super(
       "TROUPE_ERR_ESCALATED",
@@ -61,6 +89,7 @@ export class Escalated extends TroupeError {
 
 /** A child name was used twice under one supervisor, or a spec was invalid. */
 export class InvalidSpec extends TroupeError {
+  /** The error, with what was wrong with the spec. */
   constructor(message: string) {
     super("TROUPE_ERR_INVALID_SPEC", message);
   }
@@ -87,6 +116,7 @@ export function isRetriable(err: unknown): boolean {
 
 /** No actor or supervisor has that path. */
 export class NoSuchActor extends TroupeError {
+  /** The error, naming the path nothing answers to. */
   constructor(readonly path: string) {
     super("TROUPE_ERR_NO_SUCH_ACTOR", `no actor or supervisor at ${path}`);
   }
@@ -94,6 +124,12 @@ export class NoSuchActor extends TroupeError {
 
 /** An operator action was refused: it would break an invariant, or the node is not in a state that allows it. */
 export class ControlRefused extends TroupeError {
+  /**
+   * The error, naming what it is about.
+   * @param path the actor or supervisor
+   * @param action the action refused
+   * @param why the invariant it would break
+   */
   constructor(readonly path: string, readonly action: string, why: string) {
     super("TROUPE_ERR_CONTROL_REFUSED", `cannot ${action} ${path}: ${why}`);
   }

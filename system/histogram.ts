@@ -17,6 +17,7 @@ export interface HistogramData {
   counts: number[];
   /** Sum of the values, in seconds. */
   sum: number;
+  /** Durations recorded. */
   count: number;
 }
 

@@ -21,7 +21,9 @@ export interface LingerBatchOptions<T> {
 
 /** Items waiting to be written together. */
 export class LingerBatch<T> {
+  /** Items (or weight) at which the batch is full. */
   readonly size: number;
+  /** How long the first item may wait for more. */
   readonly lingerMs: number;
   readonly #weigh: (item: T) => number;
   readonly #key: string;
@@ -29,6 +31,11 @@ export class LingerBatch<T> {
   #weight: number;
 
   /** @param carried the batch an earlier incarnation handed over, kept in order. */
+  /**
+   * An empty batch, or one started with what a previous incarnation carried.
+   * @param options size and linger time
+   * @param carried items a previous incarnation handed over (they start the batch)
+   */
   constructor(options: LingerBatchOptions<T>, carried: readonly T[] = []) {
     if (!Number.isInteger(options.size) || options.size < 1) {
       throw new RangeError(`batch size must be a whole number >= 1: got ${options.size}`);
@@ -56,6 +63,7 @@ export class LingerBatch<T> {
     return this.#weight >= this.size;
   }
 
+  /** Adds one item (of weight 1). */
   add(item: T): void {
     this.#items.push(item);
     this.#weight += this.#weigh(item);

@@ -26,9 +26,13 @@ export interface LoggerOptions {
 
 /** A structured logger. */
 export interface Logger {
+  /** A line at level debug. */
   debug(msg: string, fields?: LogFields): void;
+  /** A line at level info. */
   info(msg: string, fields?: LogFields): void;
+  /** A line at level warn. */
   warn(msg: string, fields?: LogFields): void;
+  /** A line at level error. */
   error(msg: string, fields?: LogFields): void;
   /** A logger that adds `fields` to every line. */
   child(fields: LogFields): Logger;

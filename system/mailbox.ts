@@ -6,6 +6,7 @@
  * The mailbox is pure data: it knows nothing of actors or nact. Its depth never
  * exceeds its capacity; what happens at capacity is the overflow policy.
  */
+import { type Clock, realClock } from "./clock.ts";
 import { MailboxClosed, MailboxFull } from "./errors.ts";
 import { Histogram, type HistogramData } from "./histogram.ts";
 import { waitStride } from "./_sampling.ts";
@@ -45,14 +46,21 @@ interface Waiter<M> {
 
 /** Counters of one mailbox, for introspection. */
 export interface MailboxStats {
+  /** Messages queued now. */
   depth: number;
+  /** Messages it may hold. */
   capacity: number;
+  /** What a full mailbox does. */
   overflow: OverflowPolicy;
   /** Senders blocked waiting for room (policy `wait`). */
   waitingSenders: number;
+  /** Messages accepted since it was made. */
   accepted: number;
+  /** Messages dropped: by `dropOldest`, or queued at a restart with `keepMailboxOnRestart: false`. */
   dropped: number;
+  /** Sends refused by a full `reject` mailbox. */
   rejected: number;
+  /** Whether it takes no more messages (the actor is stopping or stopped). */
   closed: boolean;
   /** The deepest the mailbox has been since it was made, as its owner noted it (see `noteDepth`). */
   highWater: number;
@@ -79,12 +87,20 @@ export class Mailbox<M> {
   #probeAt = 0;
   #wait: Histogram | null = null;
   #onAccept: () => void;
+  readonly #clock: Clock;
 
   /**
    * @param path names the owner in errors.
    * @param onAccept called once for every message accepted (the owner schedules delivery).
+   * @param clock what the sampled waits are timed on (the system's).
    */
-  constructor(readonly path: string, options: MailboxOptions, onAccept: () => void = () => {}) {
+  constructor(
+    readonly path: string,
+    options: MailboxOptions,
+    onAccept: () => void = () => {},
+    clock: Clock = realClock,
+  ) {
+    this.#clock = clock;
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
       throw new RangeError(`mailbox capacity of ${path} must be a whole number >= 1: got ${options.capacity}`);
     }
@@ -201,7 +217,7 @@ export class Mailbox<M> {
   #startProbe(index: number): void {
     this.#probeNext = this.#accepted + waitStride();
     this.#probeIdx = index;
-    this.#probeAt = performance.now();
+    this.#probeAt = this.#clock.now();
   }
 
   /**
@@ -217,7 +233,7 @@ export class Mailbox<M> {
   /** The timed message is out: records how long it waited. */
   #probeDone(): void {
     this.#probeIdx = -1;
-    (this.#wait ??= new Histogram()).recordMs(performance.now() - this.#probeAt);
+    (this.#wait ??= new Histogram()).recordMs(this.#clock.now() - this.#probeAt);
   }
 
   #shiftRaw(): M {

@@ -1,7 +1,14 @@
 /**
- * troupe's actor runtime: typed refs, bounded mailboxes, supervisors with restart
- * budgets, introspection, readiness and graceful shutdown. Wraps nact; knows
- * nothing of Kafka, PostgreSQL, models or roles.
+ * `troupe/system`: the actor runtime. Typed refs, bounded mailboxes, behaviours with
+ * handover, supervisors with restart budgets, timers on the system's clock, ask with
+ * deadlines, controls, readiness and an orderly shutdown. Wraps nact; knows nothing
+ * of Kafka, PostgreSQL, models or roles.
+ *
+ * Every export here is stable (changed only in a major version) unless its
+ * documentation says `@experimental`. Platform helpers (HTTP serving, signals,
+ * worker threads, the cache folder) are in `troupe/platform`; histograms, snapshot
+ * walkers and trace summaries in `troupe/observe`; the virtual clock, probes and the
+ * behaviour harness in `troupe/testkit`.
  * @module
  */
 export type {
@@ -16,16 +23,12 @@ export type {
 } from "./actor.ts";
 export { childSpec, stateless } from "./actor.ts";
 export { ask, type AskOptions, type ReplyAddress, replyAddress, tryAsk } from "./ask.ts";
-export { troupeCacheDir, writeFileWhole } from "./files.ts";
-export { backoffDelay, type BackoffOptions, RestartBudget, type RestartBudgetOptions } from "./backoff.ts";
 export {
   AskTimeout,
   ControlRefused,
-  errorCode,
   errorMessage,
   Escalated,
   InvalidSpec,
-  isRetriable,
   MailboxClosed,
   MailboxFull,
   NoSuchActor,
@@ -41,22 +44,21 @@ export {
   type LogSink,
   silentLogger,
 } from "./logger.ts";
-export { Mailbox, type MailboxOptions, type MailboxStats } from "./mailbox.ts";
+export { MissingPackage } from "./optional_package.ts";
+export type { MailboxStats } from "./mailbox.ts";
 export { type DependencyState, Readiness } from "./readiness.ts";
 export {
   type ActorSnapshot,
   type ActorStatus,
   type FailureAction,
   type FailureRecord,
-  findInSnapshot,
-  HISTORY_KEEP,
   type LastError,
   type SupervisionState,
-  walkSnapshot,
 } from "./snapshot.ts";
-export { Histogram, HISTOGRAM_BOUNDS, type HistogramData, histogramDelta, histogramQuantile } from "./histogram.ts";
-export { summarise, type TraceEntry, type TraceOptions, type TraceReport } from "./trace.ts";
+export type { HistogramData } from "./histogram.ts";
+export type { TraceOptions, TraceReport } from "./trace.ts";
 export type { Strategy, SupervisorProps } from "./supervisor.ts";
+export type { BackoffOptions } from "./backoff.ts";
 export {
   ActorSystem,
   type ActorSystemOptions,
@@ -69,17 +71,6 @@ export {
   type Supervisor,
   type SystemStatus,
 } from "./system.ts";
-export { type Clock, ManualClock, realClock } from "./clock.ts";
+export { type Clock, realClock } from "./clock.ts";
 export type { Timers } from "./timers.ts";
 export { LingerBatch, type LingerBatchOptions } from "./linger_batch.ts";
-export {
-  environment,
-  exit,
-  type HttpServer,
-  keepTimerAlive,
-  moduleBeside,
-  onShutdownSignal,
-  runtime,
-  serveHttp,
-  startWorkerThread,
-} from "./platform.ts";

@@ -1,9 +1,16 @@
 /**
- * Everything that differs between Node 20 and Deno 2 lives here: which runtime
- * this is, reading the environment, OS signals, exiting, and serving HTTP.
+ * `troupe/platform`: everything that differs between Node (20, 22, 24) and Deno 2.
+ * Which runtime this is, the environment, OS signals, exiting, serving HTTP, worker
+ * threads on TypeScript or built modules, and troupe's cache folder.
+ *
+ * `serveHttp`, `onShutdownSignal` and `troupeCacheDir` are stable; the rest is
+ * `@experimental`.
+ * @module
  */
 import process from "node:process";
 import { Worker, type WorkerOptions } from "node:worker_threads";
+
+export { troupeCacheDir, writeFileWhole } from "./files.ts";
 
 /** The JavaScript runtime in use. */
 export const runtime: "deno" | "node" = "Deno" in globalThis ? "deno" : "node";
@@ -48,8 +55,11 @@ export function exit(code: number): never {
 
 /** A running HTTP server. */
 export interface HttpServer {
+  /** The address it listens on. */
   readonly host: string;
+  /** The port it listens on (the one picked, when asked for port 0). */
   readonly port: number;
+  /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
 

@@ -6,7 +6,9 @@
 
 /** The state of one dependency. */
 export interface DependencyState {
+  /** Whether the dependency is usable. */
   ok: boolean;
+  /** What was seen, for people (`/readyz`). */
   detail: string;
   /** ISO 8601 time of the last change. */
   since: string;

@@ -19,7 +19,9 @@ export type FailureAction = "restart" | "escalate" | "remove" | "operator" | "no
 export interface FailureRecord {
   /** ISO 8601 time the supervisor (or operator) acted. */
   at: string;
+  /** The error's `code`, when it had one. */
   code: string | null;
+  /** The error's message. */
   message: string;
   /** `restart`: restarted with the listed nodes; `escalate`: the supervisor gave up; `remove`: a temporary child was dropped; `operator`: an operator's action; `none`: not restarted, the system was shutting down. */
   action: FailureAction;
@@ -33,8 +35,11 @@ export interface FailureRecord {
 
 /** A supervisor's strategy and the state of its restart budget. */
 export interface SupervisionState {
+  /** `one_for_one`, `one_for_all` or `rest_for_one`. */
   strategy: string;
+  /** Restarts allowed within `periodMs`. */
   intensity: number;
+  /** The budget's window in milliseconds. */
   periodMs: number;
   /** Restarts within the current window. */
   restartsInWindow: number;
@@ -46,7 +51,9 @@ export interface SupervisionState {
 
 /** The last failure of an actor. */
 export interface LastError {
+  /** The error's message. */
   message: string;
+  /** The error's `code`, when it had one. */
   code: string | null;
   /** ISO 8601 time of the failure. */
   at: string;
@@ -54,16 +61,23 @@ export interface LastError {
 
 /** One node of the tree. */
 export interface ActorSnapshot {
+  /** Full path, e.g. `/troupe/db/upserter`. */
   path: string;
+  /** The last segment of the path. */
   name: string;
+  /** An actor, or a supervisor (which has children). */
   kind: "actor" | "supervisor";
+  /** Running, suspended, restarting, stopped or failed. */
   status: ActorStatus;
   /** Mailbox figures (actors only). */
   mailbox: MailboxStats | null;
   /** Messages handled without error since the node was first started. */
   processed: number;
+  /** Failures since the node was first started. */
   failures: number;
+  /** Restarts since the node was first started. */
   restarts: number;
+  /** The latest failure, if any. */
   lastError: LastError | null;
   /** Milliseconds since the last (re)start; 0 when not running. */
   uptimeMs: number;
@@ -84,6 +98,7 @@ export interface ActorSnapshot {
   timers?: readonly string[];
   /** What the actor chooses to show of its state (e.g. a child process id). */
   info: Record<string, unknown> | null;
+  /** Supervisors: their children, in start order. */
   children: ActorSnapshot[];
 }
 

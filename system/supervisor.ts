@@ -33,6 +33,7 @@ export interface SupervisorProps {
   /** Name, unique among its siblings. */
   name: string;
   /** @default "one_for_one" */
+  /** Which children a failure restarts. @default "one_for_one" */
   strategy?: Strategy;
   /** Restarts allowed within `periodMs`; one more escalates. @default 5 */
   intensity?: number;
@@ -250,7 +251,7 @@ export class SupervisorNode implements TreeNode, ParentLink {
   }
 
   #supervision(): ActorSnapshot["supervision"] {
-    const inWindow = this.#budget.inWindow(Date.now());
+    const inWindow = this.#budget.inWindow(this.clock.now());
     return {
       strategy: this.strategy,
       intensity: this.#budget.intensity,
@@ -287,7 +288,7 @@ export class SupervisorNode implements TreeNode, ParentLink {
       child.noteFailure(this.#record(errorMessage(err), err, "escalate", [], null));
       return this.#giveUp(err, `not retriable (${errorCode(err) ?? (err as Error)?.name ?? "error"})`);
     }
-    const { count, exceeded } = this.#budget.record(Date.now());
+    const { count, exceeded } = this.#budget.record(this.clock.now());
     if (exceeded) {
       child.noteFailure(this.#record(errorMessage(err), err, "escalate", [], null));
       return this.#giveUp(err, `restart budget spent (${this.#budget.intensity} in ${this.#budget.periodMs} ms)`);
@@ -305,7 +306,7 @@ export class SupervisorNode implements TreeNode, ParentLink {
     });
     for (const t of [...targets].reverse()) await t.suspend();
     for (const t of [...targets].reverse()) await t.teardown(true);
-    await delay(wait, this.#stopping.signal);
+    await delay(wait, this.#stopping.signal, this.clock);
     if (!this.accepting || this.closing()) return;
     for (const t of targets) {
       try {

@@ -17,7 +17,9 @@ import { SupervisorNode, type SupervisorProps } from "./supervisor.ts";
 
 /** A supervisor handle: the parent argument of {@link spawn} and {@link supervise}. */
 export interface Supervisor {
+  /** Full path, e.g. `/troupe/db`. */
   readonly path: string;
+  /** The last segment of the path. */
   readonly name: string;
 }
 
@@ -26,10 +28,15 @@ export interface ActorSystemOptions {
   /** Name of the root supervisor (first path segment). @default "troupe" */
   name?: string;
   /** @default a JSON-lines logger on standard error at level info */
+  /** Where the system's lines go. @default a JSON-lines logger on standard error at level info */
   logger?: Logger;
   /** Strategy, budget and backoff of the root supervisor. @default one_for_one, 5 in 30 s */
   root?: Omit<SupervisorProps, "name" | "restart">;
-  /** Where actor timers get their time (tests pass a {@link ManualClock}). @default realClock */
+  /**
+   * Where the system's time comes from: actor timers, restart backoff, restart budget
+   * windows and the deadlines of `ask`s to its actors (`troupe/testkit` passes a virtual
+   * clock). @default realClock
+   */
   clock?: Clock;
 }
 
@@ -50,8 +57,11 @@ const nodes = new WeakMap<Supervisor, SupervisorNode>();
 
 /** A running actor tree. */
 export class ActorSystem {
+  /** The root supervisor: spawn and supervise under it. */
   readonly root: Supervisor;
+  /** The dependencies the system reports on (`/readyz`). */
   readonly readiness: Readiness = new Readiness();
+  /** The system's logger. */
   readonly log: Logger;
   readonly #nact: NactRef;
   readonly #root: SupervisorNode;
@@ -59,6 +69,7 @@ export class ActorSystem {
   #failure: unknown;
   #giveUpHandlers: ((err: unknown) => void)[] = [];
 
+  /** Prefer {@link startSystem}. */
   constructor(options: ActorSystemOptions = {}) {
     const name = options.name ?? "troupe";
     this.log = options.logger ?? createLogger();

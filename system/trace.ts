@@ -27,6 +27,7 @@ export interface TraceEntry {
   bytes: number;
   /** Trace ids (32 hex digits) of the `traceparent` fields found in the message, at most 256. */
   traceIds: string[];
+  /** Whether handling it succeeded. */
   outcome: "ok" | "failed";
   /** The failure's code or message when it failed. */
   error: string | null;
@@ -36,14 +37,19 @@ export interface TraceEntry {
 
 /** What a trace recorded so far. */
 export interface TraceReport {
+  /** The traced actor. */
   path: string;
+  /** Whether it still records. */
   active: boolean;
+  /** Epoch milliseconds it started at. */
   startedAt: number;
   /** Epoch ms when it ends (or ended) by time. */
   endsAt: number;
+  /** Messages it records at most. */
   limit: number;
   /** Messages recorded (the ring keeps the last `keep`). */
   seen: number;
+  /** The entries kept, oldest first. */
   entries: TraceEntry[];
 }
 

@@ -4,15 +4,20 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import postgres from "postgres";
+import type postgresTypes from "postgres";
 import { sha256Hex } from "../../protocols/image_envelope.ts";
 import { type Logger, TroupeError } from "../../system/mod.ts";
+import { importOptional } from "../../system/optional_package.ts";
+
+/** postgres.js: an optional peer dependency of troupe, named in the error when it is missing. */
+const postgres = (await importOptional("postgres", "^4.2.0", "troupe/db (PostgreSQL)", () => import("postgres")))
+  .default;
 
 /** A postgres.js client. */
-export type Sql = postgres.Sql;
+export type Sql = postgresTypes.Sql;
 
 /** A postgres.js transaction (or savepoint) handle. */
-export type Tx = postgres.TransactionSql;
+export type Tx = postgresTypes.TransactionSql;
 
 /** Options of {@link connectPostgres}. */
 export interface PostgresOptions {

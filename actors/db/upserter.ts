@@ -33,12 +33,12 @@ import {
   type ChildSpec,
   childSpec,
   errorMessage,
-  Histogram,
   LingerBatch,
   MailboxClosed,
   type Readiness,
   TroupeError,
 } from "../../system/mod.ts";
+import { Histogram } from "../../system/observe.ts";
 
 /**
  * Sent to `replyTo` after the rows of these sources are committed, or refused

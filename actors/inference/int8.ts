@@ -9,6 +9,7 @@
  */
 import type * as Ort from "onnxruntime-node";
 import { TroupeError } from "../../system/mod.ts";
+import { importOptional } from "../../system/optional_package.ts";
 import { calibrationTensors, decodeModel, encodeModel, quantizeGraph, withOutputs } from "./int8_graph.ts";
 
 /** What the comparison found. */
@@ -63,7 +64,13 @@ export class QuantizationRefused extends TroupeError {
 const BATCH = 4;
 
 /** onnxruntime, loaded when first needed (importers of this module that never quantize do not load it). */
-const ortModule = () => import("onnxruntime-node") as Promise<typeof Ort>;
+const ortModule = () =>
+  importOptional(
+    "onnxruntime-node",
+    "^1.30.0",
+    "int8 quantization (troupe/inference)",
+    () => import("onnxruntime-node") as Promise<typeof Ort>,
+  );
 
 async function session(bytes: Uint8Array, threads: number) {
   const ort = await ortModule();

@@ -12,9 +12,9 @@
  * onnxruntime (graph optimisation level "all") then fuses DQ -> op -> Q groups
  * into QLinearConv, QLinearAdd, QLinearGlobalAveragePool and QGemm.
  */
-import onnxProto from "onnx-proto";
+import type onnxProto from "onnx-proto";
+import { onnx } from "./onnx_proto.ts";
 
-const { onnx } = onnxProto;
 type Model = onnxProto.onnx.ModelProto;
 type Node = onnxProto.onnx.INodeProto;
 type Tensor = onnxProto.onnx.ITensorProto;

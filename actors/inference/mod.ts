@@ -4,7 +4,7 @@
  * as a Hono app, preprocessing, and the generated ResNet50. Loads no Kafka client.
  * @module
  */
-import { moduleBeside } from "../../system/mod.ts";
+import { moduleBeside } from "../../system/platform.ts";
 export { type ModelPoolTree, type ModelPoolTreeOptions, startModelPoolTree } from "./pool_tree.ts";
 export { infer, type InferOptions } from "./infer.ts";
 export {

@@ -19,8 +19,8 @@ import {
   type ChildSpec,
   childSpec,
   errorMessage,
-  Histogram,
 } from "../../system/mod.ts";
+import { Histogram } from "../../system/observe.ts";
 import type { ModelWorkerMsg, WorkerReply } from "./model_worker.ts";
 
 /** Why an image got no result. `bad_image` is the caller's fault; the others are the service's. */

@@ -15,10 +15,9 @@ import {
   type Behaviour,
   type ChildSpec,
   childSpec,
-  moduleBeside,
-  startWorkerThread,
   TroupeError,
 } from "../../system/mod.ts";
+import { moduleBeside, startWorkerThread } from "../../system/platform.ts";
 
 /** The answer to a batch: raw outputs of the images that decoded, and each image's error. */
 export type WorkerReply =

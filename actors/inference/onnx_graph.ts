@@ -4,9 +4,9 @@
  * output with a dynamic batch dimension. Enough for the project's own models
  * (the synthetic ResNet50, the tests' tiny classifiers); not a general builder.
  */
-import onnxProto from "onnx-proto";
+import type onnxProto from "onnx-proto";
+import { onnx } from "./onnx_proto.ts";
 
-const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
 /** An attribute value: an int, a float, or a list of ints. */

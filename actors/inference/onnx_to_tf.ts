@@ -10,11 +10,10 @@
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import onnxProto from "onnx-proto";
+import type onnxProto from "onnx-proto";
+import { onnx } from "./onnx_proto.ts";
 import { ModelMismatch } from "./engine.ts";
 import { TfGraph } from "./tf_graph.ts";
-
-const { onnx } = onnxProto;
 
 /** A tensor of the translation: its TF node and its dims without batch, in ONNX (NCHW) order. */
 interface Value {

@@ -3,8 +3,17 @@
  * [N, ...dims] float32 and its output give [N, classes]; anything else fails at
  * load with a message naming what the model has and what was expected.
  */
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
+import { importOptional } from "../../system/optional_package.ts";
 import { type InferenceEngine, ModelMismatch } from "./engine.ts";
+
+/** onnxruntime-node: an optional peer dependency of troupe, named in the error when it is missing. */
+const ort: typeof Ort = await importOptional(
+  "onnxruntime-node",
+  "^1.30.0",
+  "the ONNX engine (troupe/inference)",
+  () => import("onnxruntime-node"),
+);
 
 /** Options of {@link loadOnnxEngine}. */
 export interface OnnxEngineOptions {
@@ -20,7 +29,7 @@ export interface OnnxEngineOptions {
 
 /** Loads a model from a path or bytes. */
 export async function loadOnnxEngine(model: string | Uint8Array, options: OnnxEngineOptions): Promise<InferenceEngine> {
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
+  const sessionOptions: Ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: options.intraOpThreads ?? 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",

@@ -9,7 +9,8 @@ import type { ModelInfo } from "./engine.ts";
 import type { InputSpec } from "./preprocess.ts";
 import type { WorkerSpec } from "./worker_protocol.ts";
 import { pinTfjsNative } from "./tfjs_module.ts";
-import { type ActorRef, moduleBeside, startChild, supervise, type Supervisor } from "../../system/mod.ts";
+import { type ActorRef, startChild, supervise, type Supervisor } from "../../system/mod.ts";
+import { moduleBeside } from "../../system/platform.ts";
 
 const TFJS_ENGINE_MODULE = moduleBeside(import.meta.url, "./tfjs_worker_engine").href;
 
@@ -17,24 +18,34 @@ const TFJS_ENGINE_MODULE = moduleBeside(import.meta.url, "./tfjs_worker_engine")
 export interface ModelPoolTreeOptions {
   /** Supervisor name. @default "model_pool" */
   name?: string;
+  /** The model file (ONNX for the default engine; a SavedModel directory for tfjs). */
   modelPath: string;
+  /** The model's name in replies and figures. */
   modelName: string;
+  /** Input size and normalisation (`IMAGENET_INPUT` for ResNet50). */
   input: InputSpec;
-  /** @default 4096 */
+  /** Largest image side accepted, in pixels. @default 4096 */
   maxSide?: number;
-  workers: number;
-  intraOpThreads: number;
+  /** Model workers: one thread and session each. @default 1 */
+  workers?: number;
+  /** Threads of one session. @default 1 */
+  intraOpThreads?: number;
   /** Idle session threads spin. @default false */
   spin?: boolean;
-  maxBatch: number;
-  maxDelayMs: number;
-  batchTimeoutMs: number;
-  /** Requests waiting in the pool's mailbox. */
-  queue: number;
-  topK: number;
-  /** Class names; missing ones are `class_<index>`. */
-  labels: readonly string[];
-  outputs: "logits" | "probabilities";
+  /** Images run together at most. @default 8 */
+  maxBatch?: number;
+  /** How long the first image of a batch waits for more, ms. @default 5 */
+  maxDelayMs?: number;
+  /** Longest a batch may take before its worker is restarted, ms. @default 30000 */
+  batchTimeoutMs?: number;
+  /** Requests waiting in the pool's mailbox (backpressure beyond it). @default 64 */
+  queue?: number;
+  /** Classes in each answer. @default 5 */
+  topK?: number;
+  /** Class names; missing ones are `class_<index>`. @default [] */
+  labels?: readonly string[];
+  /** What the model outputs. @default "logits" */
+  outputs?: "logits" | "probabilities";
   /** Engine module URL for the threads. @default models/onnx_worker_engine.ts */
   engineModule?: string;
   /** Options of the engine module (see tfjs_worker_engine.ts). */
@@ -53,7 +64,19 @@ export interface ModelPoolTree {
 }
 
 /** Starts the workers (each loads the model), then the pool. Rejects if the model cannot load. */
-export async function startModelPoolTree(parent: Supervisor, options: ModelPoolTreeOptions): Promise<ModelPoolTree> {
+export async function startModelPoolTree(parent: Supervisor, given: ModelPoolTreeOptions): Promise<ModelPoolTree> {
+  const options = {
+    workers: 1,
+    intraOpThreads: 1,
+    maxBatch: 8,
+    maxDelayMs: 5,
+    batchTimeoutMs: 30_000,
+    queue: 64,
+    topK: 5,
+    labels: [] as readonly string[],
+    outputs: "logits" as const,
+    ...given,
+  };
   const sup = await supervise(parent, {
     name: options.name ?? "model_pool",
     strategy: "one_for_one",

@@ -13,7 +13,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { mulberry32 } from "../../protocols/mod.ts";
-import { troupeCacheDir, writeFileWhole } from "../../system/mod.ts";
+import { troupeCacheDir, writeFileWhole } from "../../system/platform.ts";
 import { sha256Hex } from "../../protocols/image_envelope.ts";
 import { OnnxGraph } from "./onnx_graph.ts";
 import { writeSavedModel } from "./onnx_to_tf.ts";

@@ -6,7 +6,16 @@
  * encoded by protobufjs. Enough for the project's own models (see
  * onnx_to_tf.ts); not a general builder.
  */
-import protobuf from "protobufjs";
+import type protobufTypes from "protobufjs";
+import { importOptional } from "../../system/optional_package.ts";
+
+/** protobufjs: an optional peer dependency of troupe (the SavedModel writer's), named in the error when missing. */
+const protobuf = (await importOptional(
+  "protobufjs",
+  "^6.11.6",
+  "troupe/inference (TensorFlow SavedModels)",
+  () => import("protobufjs"),
+)).default;
 
 const DT_FLOAT = 1;
 const DT_INT32 = 3;
@@ -15,7 +24,7 @@ const shapeFields = {
   dim: { rule: "repeated", type: "Dim", id: 2 },
   unknownRank: { type: "bool", id: 3 },
 };
-const schema: protobuf.INamespace = {
+const schema: protobufTypes.INamespace = {
   nested: {
     TensorShapeProto: {
       fields: shapeFields,
@@ -93,7 +102,7 @@ const schema: protobuf.INamespace = {
         metaGraphs: { rule: "repeated", type: "MetaGraphDef", id: 2 },
       },
     },
-  } as Record<string, protobuf.AnyNestedObject>,
+  } as Record<string, protobufTypes.AnyNestedObject>,
 };
 const SavedModel = protobuf.Root.fromJSON(schema).lookupType("SavedModel");
 

@@ -11,7 +11,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
-import { runtime, troupeCacheDir, TroupeError } from "../../system/mod.ts";
+import { TroupeError } from "../../system/mod.ts";
+import { runtime, troupeCacheDir } from "../../system/platform.ts";
 
 /** The version `npm run setup:tfjs` installs. */
 export const TFJS_NODE_VERSION = "4.22.0";

@@ -6,6 +6,7 @@
  */
 import type { Logger } from "../../system/mod.ts";
 import type { BatchConsumer, BatchConsumerOptions } from "./batch_consumer.ts";
+import { importOptional } from "../../system/optional_package.ts";
 
 /** The Kafka client packages troupe has adapters for. */
 export const KAFKA_CLIENTS = ["kafkajs", "platformatic"] as const;
@@ -150,19 +151,21 @@ export interface KafkaAdapter {
   createClient(options: KafkaClientOptions): Omit<KafkaClient, "kind">;
 }
 
-const PACKAGES: Record<KafkaClientKind, string> = { kafkajs: "kafkajs", platformatic: "@platformatic/kafka" };
+/** Each adapter's package (an optional peer dependency of troupe) and the versions it is tested with. */
+const PACKAGES: Record<KafkaClientKind, [name: string, range: string]> = {
+  kafkajs: ["kafkajs", "2.2.4"],
+  platformatic: ["@platformatic/kafka", "^1.35.0"],
+};
 
-/** Loads an adapter; a missing package is named in the error. */
+/** Loads an adapter; a missing package is named in the error ({@link MissingPackage}). */
 async function loadAdapter(kind: KafkaClientKind): Promise<KafkaAdapter> {
-  try {
-    return kind === "kafkajs" ? await import("./kafkajs/client.ts") : await import("./platformatic/client.ts");
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes(PACKAGES[kind])) {
-      throw new Error(`KAFKA_CLIENT=${kind} needs the package ${PACKAGES[kind]}: npm install ${PACKAGES[kind]}`);
-    }
-    throw err;
-  }
+  const [name, range] = PACKAGES[kind];
+  return await importOptional(
+    name,
+    range,
+    `KAFKA_CLIENT=${kind}`,
+    () => kind === "kafkajs" ? import("./kafkajs/client.ts") : import("./platformatic/client.ts"),
+  );
 }
 
 /** Whether `value` names an adapter. */

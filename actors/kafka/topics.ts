@@ -1,5 +1,6 @@
 /** Topics a service needs, created where missing. */
-import { backoffDelay, errorMessage, type Logger } from "../../system/mod.ts";
+import { errorMessage, type Logger } from "../../system/mod.ts";
+import { backoffDelay } from "../../system/backoff.ts";
 import { createKafkaClient, type KafkaConnection } from "./client.ts";
 
 /** Options of {@link ensureTopics}. */

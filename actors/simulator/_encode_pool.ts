@@ -7,7 +7,8 @@
 import type { Worker } from "node:worker_threads";
 import type { Capture } from "../../protocols/capture.ts";
 import { type EncodeAnswer, encodeBatch, type EncodeRequest, type EncodeResult, resultsOf } from "./_encode_batch.ts";
-import { moduleBeside, startWorkerThread, TroupeError } from "../../system/mod.ts";
+import { TroupeError } from "../../system/mod.ts";
+import { moduleBeside, startWorkerThread } from "../../system/platform.ts";
 
 export type { EncodeResult } from "./_encode_batch.ts";
 

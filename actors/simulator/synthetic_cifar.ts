@@ -7,7 +7,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { mulberry32 } from "../../protocols/mod.ts";
-import { writeFileWhole } from "../../system/mod.ts";
+import { writeFileWhole } from "../../system/platform.ts";
 import { CIFAR_FINE_CLASSES, CIFAR_RECORD_BYTES, CIFAR_SIDE, encodeCifarRecord } from "../../protocols/cifar100.ts";
 
 /** Options of {@link ensureSyntheticCifar}. */

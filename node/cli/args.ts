@@ -25,7 +25,9 @@ export interface CliSpec<O extends Options> {
 }
 
 /** The parsed flags, or the process exits (0 after `--help`, 2 on a bad flag). */
-export function parseCli<O extends Options>(spec: CliSpec<O>) {
+export function parseCli<O extends Options>(
+  spec: CliSpec<O>,
+): ReturnType<typeof parseArgs<{ options: O; allowPositionals: boolean; strict: true }>> {
   const args = spec.args ?? process.argv.slice(2);
   let parsed;
   try {

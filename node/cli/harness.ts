@@ -13,7 +13,8 @@
  * second Ctrl-C. (The npm scripts `exec` the node: with a shell in between, npm's
  * forward killed the shell and npm exited 130.)
  */
-import { environment, errorMessage, exit, onShutdownSignal } from "../../system/mod.ts";
+import { errorMessage } from "../../system/mod.ts";
+import { environment, exit, onShutdownSignal } from "../../system/platform.ts";
 import { ConfigError, type ConfigSource, loadConfig, type TroupeConfig } from "../config.ts";
 import { startNode, type TroupeNode } from "../node.ts";
 import { DependencyUnreachable } from "../preflight.ts";

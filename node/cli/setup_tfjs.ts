@@ -7,7 +7,8 @@
 import { join } from "node:path";
 import process from "node:process";
 import { parseCli } from "./args.ts";
-import { createLogger, troupeCacheDir } from "../../system/mod.ts";
+import { createLogger } from "../../system/mod.ts";
+import { troupeCacheDir } from "../../system/platform.ts";
 import { setupTfjs } from "../../infra/mod.ts";
 import { defaultTfjsDir } from "../../actors/inference/mod.ts";
 

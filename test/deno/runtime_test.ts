@@ -1,6 +1,7 @@
 // Runs under `deno test`: the runtime and the ops app on Deno.
 import assert from "node:assert/strict";
-import { ask, findInSnapshot, silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
+import { ask, silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
+import { findInSnapshot } from "../../system/observe.ts";
 import { createOpsApp } from "../../ops/server.ts";
 import { counter, type CounterMsg } from "../helpers/actors.ts";
 

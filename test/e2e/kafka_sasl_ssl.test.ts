@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import t from "tap";
-import { createKafkaClient, endOffsetTotal, probeKafka } from "../../actors/kafka/mod.ts";
+import { createKafkaClient, endOffsetTotal } from "../../actors/kafka/mod.ts";
 import { nodeArgs } from "../helpers/entry.ts";
 import { staticPorts } from "../helpers/infra.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
@@ -120,37 +120,4 @@ t.test("the pipeline runs against a SASL_SSL broker with both clients; wrong set
     { KAFKA_TLS_CA: undefined, KAFKA_TLS: "on" },
     /^simulate: KAFKA_TLS_CA=.*: the broker's certificate is not trusted/,
   );
-});
-
-t.test("the broker role with KAFKA_BROKER_LISTENER=sasl_ssl: its CA and users in KAFKA_DATA_DIR/certs let a client in", async (t) => {
-  const [port, controller] = await staticPorts(2);
-  const dir = mkdtempSync(join(tmpdir(), "troupe-broker-role-sasl-"));
-  const node = await startNodeProcess(t, {
-    ROLE: "broker",
-    KAFKA_BROKER_LISTENER: "sasl_ssl",
-    KAFKA_DATA_DIR: dir,
-    KAFKA_PORT: String(port),
-    KAFKA_CONTROLLER_PORT: String(controller),
-  });
-  const secrets = JSON.parse(readFileSync(join(dir, "certs", "secrets.json"), "utf8")) as {
-    caPem: string;
-    users: { name: string; password: string }[];
-  };
-  const user = secrets.users[0]!;
-  const brokers = [`127.0.0.1:${port}`];
-  const client = createKafkaClient({
-    brokers,
-    tls: { ca: readFileSync(secrets.caPem, "utf8") },
-    sasl: { mechanism: "scram-sha-512", username: user.name, password: user.password },
-  });
-  t.teardown(() => client.close());
-  t.same(
-    (await client.describeCluster()).brokers.map((b) => b.port),
-    [port],
-    "a client with the CA and a user gets in",
-  );
-  const plain = await probeKafka(brokers, 3_000).then(() => "answered", (err: Error) => err.message);
-  t.not(plain, "answered", `a plaintext client is not answered (${plain})`);
-  node.proc.kill("SIGTERM");
-  t.equal(await node.exited, 0, "the node stops the broker and exits 0");
 });

@@ -8,7 +8,7 @@ import t from "tap";
 import { startNodeProcess } from "../helpers/node_proc.ts";
 import { inferenceCount, pipelineEnv, testSql } from "../helpers/pipeline.ts";
 import { until } from "../helpers/wait.ts";
-import type { TraceReport } from "../../system/mod.ts";
+import type { TraceReport } from "../../system/observe.ts";
 import type { ActorsResponse, FleetTrace } from "../../protocols/mod.ts";
 
 const TOKEN = "trace-test-token-0123456789";

@@ -11,11 +11,15 @@ export function countOf(ref: ActorRef<CounterMsg>, timeoutMs = 5000): Promise<nu
   return ask<CounterMsg, number>(ref, (replyTo) => ({ type: "counter.get", replyTo }), { timeoutMs });
 }
 
-/** A counter whose every incarnation is recorded in `events` as `${name}:init@ms`. */
-export function counter(name: string, events: { name: string; at: number }[]): Behaviour<CounterMsg, { n: number }> {
+/** A counter whose every incarnation is recorded in `events` with its time (`now`: a test kit's virtual one). */
+export function counter(
+  name: string,
+  events: { name: string; at: number }[],
+  now: () => number = Date.now,
+): Behaviour<CounterMsg, { n: number }> {
   return {
     init: () => {
-      events.push({ name, at: Date.now() });
+      events.push({ name, at: now() });
       return { n: 0 };
     },
     receive: (state, msg) => {

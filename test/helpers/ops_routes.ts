@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { createOpsApp } from "../../ops/mod.ts";
-import { findInSnapshot, silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
+import { silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
+import { findInSnapshot } from "../../system/observe.ts";
 import { counter } from "./actors.ts";
 import { until } from "./wait.ts";
 

@@ -6,7 +6,8 @@ import { Registry } from "prom-client";
 import type { Test } from "tap";
 import { createPredictApp, createServingMetrics, startModelPoolTree } from "../../actors/inference/mod.ts";
 import type { ModelDescription } from "../../protocols/mod.ts";
-import { type ActorSystem, serveHttp, silentLogger, startSystem } from "../../system/mod.ts";
+import { type ActorSystem, silentLogger, startSystem } from "../../system/mod.ts";
+import { serveHttp } from "../../system/platform.ts";
 import { TINY_INPUT, writeTinyModel } from "./tiny_model.ts";
 
 /** A started API. */

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import t from "tap";
 import { preprocessPng } from "../../actors/inference/mod.ts";
 import { ensureVenv } from "../../infra/mod.ts";
-import { troupeCacheDir } from "../../system/mod.ts";
+import { troupeCacheDir } from "../../system/platform.ts";
 import { servePredict } from "../helpers/predict.ts";
 import { TINY_B, TINY_INPUT, TINY_W, tinyPng } from "../helpers/tiny_model.ts";
 

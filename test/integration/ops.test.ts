@@ -1,7 +1,8 @@
 import t from "tap";
 import { Hono } from "hono";
 import { createOpsApp, Observer, serveOps } from "../../ops/mod.ts";
-import { findInSnapshot, silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
+import { silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
+import { findInSnapshot } from "../../system/observe.ts";
 import type { ActorsResponse } from "../../protocols/ops_responses.ts";
 import { counter } from "../helpers/actors.ts";
 import { until } from "../helpers/wait.ts";

@@ -1,7 +1,8 @@
 import { Buffer } from "node:buffer";
 import { encode as encodePng } from "fast-png";
 import t, { type Test } from "tap";
-import { findInSnapshot, moduleBeside } from "../../system/mod.ts";
+import { findInSnapshot } from "../../system/observe.ts";
+import { moduleBeside } from "../../system/platform.ts";
 import { tinyExpected, tinyPng } from "../helpers/tiny_model.ts";
 import { servePredict } from "../helpers/predict.ts";
 

@@ -1,8 +1,11 @@
+// Bounded mailboxes on the test kit's virtual clock: a slow receiver's pace is virtual time, so how far it held
+// its sender back is exact; memory is measured for real.
 import t from "tap";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { findInSnapshot, silentLogger, spawn, startSystem, stateless } from "../../system/mod.ts";
-import { until } from "../helpers/wait.ts";
+import { spawn, stateless } from "../../system/mod.ts";
+import { findInSnapshot } from "../../system/observe.ts";
+import { createTestKit, type TestKit } from "../../system/testkit/mod.ts";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -12,34 +15,37 @@ const heap = () => {
   return process.memoryUsage().heapUsed;
 };
 
-t.test("a sender 10x faster than its receiver is slowed to the receiver's pace", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 2000 }));
+/** Resolves after `ms` of the kit's virtual time. */
+const pause = (kit: TestKit, ms: number) => new Promise<void>((r) => kit.clock.schedule(ms, r));
+
+function kitFor(t: { teardown(fn: () => unknown): void }) {
+  const kit = createTestKit({ name: "troupe" });
+  t.teardown(() => kit.shutdown());
+  return { kit, sys: kit.system };
+}
+
+t.test("a sender far faster than its receiver is slowed to the receiver's pace", async (t) => {
+  const { kit, sys } = kitFor(t);
   const capacity = 16;
   const receiveMs = 4;
   const payloadBytes = 64 * 1024;
   const count = 400; // 400 x 64 KiB = 25 MiB if nothing pushed back
   const slow = await spawn(
     sys.root,
-    stateless<Uint8Array>(async () => {
-      await new Promise((r) => setTimeout(r, receiveMs));
-    }),
+    stateless<Uint8Array>(() => pause(kit, receiveMs)),
     { name: "slow", capacity },
   );
 
   const before = heap();
   let maxDepth = 0;
   let maxHeapDelta = 0;
-  const started = performance.now();
   for (let i = 0; i < count; i++) {
-    // The sender alone would produce one message every receiveMs / 10.
-    if (i % 10 === 0) await new Promise((r) => setTimeout(r, 0));
-    await slow.send(new Uint8Array(payloadBytes).fill(i & 0xff));
+    // The sender alone takes no virtual time at all: only waiting for room moves it.
+    await kit.result(slow.send(new Uint8Array(payloadBytes).fill(i & 0xff)), receiveMs * 2);
     const depth = findInSnapshot(sys.snapshot(), "/troupe/slow")!.mailbox!.depth;
     maxDepth = Math.max(maxDepth, depth);
     if (i % 50 === 49) maxHeapDelta = Math.max(maxHeapDelta, heap() - before);
   }
-  const sendSeconds = (performance.now() - started) / 1000;
   const processed = findInSnapshot(sys.snapshot(), "/troupe/slow")!.processed;
 
   t.ok(maxDepth <= capacity, `depth never exceeded capacity (max ${maxDepth} <= ${capacity})`);
@@ -49,11 +55,11 @@ t.test("a sender 10x faster than its receiver is slowed to the receiver's pace",
     processed >= count - capacity - 1,
     `receiver had processed ${processed} of ${count} when the last send returned`,
   );
-  const sendRate = count / sendSeconds;
-  const receiverCeiling = 1000 / receiveMs;
-  t.ok(
-    sendRate <= receiverCeiling * 1.15,
-    `sender rate ${sendRate.toFixed(0)}/s is held to the receiver's ${receiverCeiling}/s`,
+  t.equal(
+    kit.now,
+    (count - capacity - 1) * receiveMs,
+    `the last send returned after ${kit.now} ms of virtual time: one receive of ${receiveMs} ms per message ` +
+      "beyond the mailbox and the one in hand",
   );
   const unbounded = count * payloadBytes;
   t.ok(
@@ -65,8 +71,7 @@ t.test("a sender 10x faster than its receiver is slowed to the receiver's pace",
 });
 
 t.test("reject policy throws MailboxFull to a sender that outpaces the receiver", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 2000 }));
+  const { kit, sys } = kitFor(t);
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const stuck = await spawn(sys.root, stateless<number>(() => gate), {
@@ -75,7 +80,7 @@ t.test("reject policy throws MailboxFull to a sender that outpaces the receiver"
     overflow: "reject",
   });
   await stuck.send(1); // being handled
-  await new Promise((r) => setImmediate(r));
+  await kit.settle();
   await stuck.send(2);
   await stuck.send(3);
   await t.rejects(stuck.send(4), { code: "TROUPE_ERR_MAILBOX_FULL", name: "MailboxFull", unsent: 4 });
@@ -86,8 +91,7 @@ t.test("reject policy throws MailboxFull to a sender that outpaces the receiver"
 });
 
 t.test("dropOldest needs a lossy actor and counts its drops", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 2000 }));
+  const { kit, sys } = kitFor(t);
   const seen: number[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
@@ -101,19 +105,19 @@ t.test("dropOldest needs a lossy actor and counts its drops", async (t) => {
   );
   for (let i = 0; i < 10; i++) {
     lossy.trySend(i);
-    if (i === 0) await new Promise((r) => setImmediate(r)); // 0 is being handled
+    if (i === 0) await kit.settle(); // 0 is being handled
   }
   release();
-  const snap = await until("4 processed", () => {
-    const s = findInSnapshot(sys.snapshot(), "/troupe/lossy")!;
-    return s.processed === 4 ? s : undefined;
-  });
+  await kit.settle();
+  const snap = findInSnapshot(sys.snapshot(), "/troupe/lossy")!;
+  t.equal(snap.processed, 4);
   t.same(seen, [0, 7, 8, 9], "the newest messages survive");
   t.equal(snap.mailbox!.dropped, 6);
 });
 
 t.test("graceful shutdown drains mailboxes and stops children in reverse start order", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
+  const kit = createTestKit({ name: "troupe" });
+  const sys = kit.system;
   const order: string[] = [];
   const handled: Record<string, number> = { first: 0, second: 0 };
   const refs = [];
@@ -122,7 +126,7 @@ t.test("graceful shutdown drains mailboxes and stops children in reverse start o
       await spawn(sys.root, {
         init: () => null,
         receive: async (s: null) => {
-          await new Promise((r) => setTimeout(r, 2));
+          await pause(kit, 2);
           handled[name]!++;
           return s;
         },
@@ -135,7 +139,9 @@ t.test("graceful shutdown drains mailboxes and stops children in reverse start o
   let accepted = 0;
   for (const ref of refs) for (let i = 0; i < 20; i++) accepted += ref.trySend(i) ? 1 : 0;
   t.equal(accepted, 40);
-  await sys.shutdown({ deadlineMs: 5000 });
+  // Each actor drains its 20 messages of 2 ms side by side with the other: 40 ms of virtual time.
+  await kit.result(sys.shutdown({ deadlineMs: 5000 }), 1_000);
+  t.equal(kit.now, 40, "both drained on virtual time");
   t.same(order, ["second", "first"], "reverse start order");
   t.same(handled, { first: 20, second: 20 }, "every queued message was handled before stop");
   t.equal(sys.status, "stopped");

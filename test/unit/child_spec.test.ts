@@ -1,5 +1,6 @@
 import t from "tap";
-import { childSpec, findInSnapshot, silentLogger, startChild, startSystem } from "../../system/mod.ts";
+import { childSpec, silentLogger, startChild, startSystem } from "../../system/mod.ts";
+import { findInSnapshot } from "../../system/observe.ts";
 import { pngEncoderSpec } from "../../actors/simulator/mod.ts";
 import { stateless } from "../../system/mod.ts";
 

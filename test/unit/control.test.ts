@@ -1,26 +1,22 @@
 /** Operator actions on a live tree, their refusals, and message tracing. */
 import t from "tap";
-import {
-  type ActorSnapshot,
-  ControlRefused,
-  findInSnapshot,
-  MailboxClosed,
-  NoSuchActor,
-  silentLogger,
-  spawn,
-  startSystem,
-  summarise,
-  supervise,
-} from "../../system/mod.ts";
+import { type ActorSnapshot, ControlRefused, MailboxClosed, NoSuchActor, spawn, supervise } from "../../system/mod.ts";
+import { findInSnapshot, summarise } from "../../system/observe.ts";
+import { createTestKit } from "../../system/testkit/mod.ts";
 import { counter, type CounterMsg, countOf } from "../helpers/actors.ts";
-import { until } from "../helpers/wait.ts";
 
 const node = (tree: ActorSnapshot, path: string) => findInSnapshot(tree, path)!;
-const get = countOf;
+
+/** A test kit (virtual clock) whose root is named "troupe"; `get` asks a counter on it. */
+function kitFor(t: { teardown(fn: () => unknown): void }) {
+  const kit = createTestKit({ name: "troupe" });
+  t.teardown(() => kit.shutdown());
+  const get = (ref: Parameters<typeof countOf>[0]) => kit.result(countOf(ref, 1000), 1000);
+  return { kit, sys: kit.system, get };
+}
 
 t.test("suspend holds messages in the mailbox; resume handles them", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { sys, get } = kitFor(t);
   const sup = await supervise(sys.root, { name: "s" });
   const a = await spawn(sup, counter("a", []), { name: "a", capacity: 8 });
   const b = await spawn(sup, counter("b", []), { name: "b", capacity: 8 });
@@ -41,8 +37,7 @@ t.test("suspend holds messages in the mailbox; resume handles them", async (t) =
 });
 
 t.test("restart gives a fresh state, is not counted against the budget, and is in the history", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { sys, get } = kitFor(t);
   const sup = await supervise(sys.root, { name: "s", intensity: 1 });
   const events: { name: string; at: number }[] = [];
   const a = await spawn(sup, counter("a", events), { name: "a", capacity: 8 });
@@ -67,8 +62,7 @@ t.test("restart gives a fresh state, is not counted against the budget, and is i
 });
 
 t.test("stop drains the actor and keeps it in the tree as stopped; senders are refused", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { sys, get } = kitFor(t);
   const a = await spawn(sys.root, counter("a", []), { name: "a", capacity: 8 });
   const b = await spawn(sys.root, counter("b", []), { name: "b", capacity: 8 });
   for (let i = 0; i < 4; i++) a.trySend({ type: "counter.inc" });
@@ -81,8 +75,7 @@ t.test("stop drains the actor and keeps it in the tree as stopped; senders are r
 });
 
 t.test("refusals name what was wrong", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { sys } = kitFor(t);
   await spawn(sys.root, counter("a", []), { name: "a", capacity: 8 });
   await t.rejects(sys.control("/troupe", "stop"), {
     code: "TROUPE_ERR_CONTROL_REFUSED",
@@ -107,8 +100,7 @@ t.test("refusals name what was wrong", async (t) => {
 });
 
 t.test("a trace records summaries of the messages handled, with trace ids, and ends by itself", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { kit, sys } = kitFor(t);
   type Msg = { type: "img"; traceparent: string; bytes: Uint8Array } | { type: "bad" };
   const a = await spawn(sys.root, {
     init: () => 0,
@@ -123,10 +115,12 @@ t.test("a trace records summaries of the messages handled, with trace ids, and e
   t.equal(node(sys.snapshot(), "/troupe/a").traced, true);
   await a.send({ type: "img", traceparent: `00-${id}-00f067aa0ba902b7-01`, bytes: new Uint8Array(3072) });
   await a.send({ type: "bad" });
-  await until("restarted", () => node(sys.snapshot(), "/troupe/a").restarts === 1);
+  await kit.timePasses(1_000);
+  t.ok(node(sys.snapshot(), "/troupe/a").restarts === 1, "restarted");
   await a.send({ type: "img", traceparent: "not a traceparent", bytes: new Uint8Array(10) });
   await a.send({ type: "img", traceparent: `00-${id}-00f067aa0ba902b7-01`, bytes: new Uint8Array(1) });
-  await until("handled", () => node(sys.snapshot(), "/troupe/a").processed === 3);
+  await kit.timePasses(1_000);
+  t.ok(node(sys.snapshot(), "/troupe/a").processed === 3, "handled");
   const report = sys.trace("/troupe/a")!;
   t.equal(report.active, false, "ended after its limit");
   t.equal(report.seen, 3);
@@ -154,14 +148,14 @@ t.test("summaries find trace ids in batches and Kafka header bytes", async (t) =
 });
 
 t.test("a stopped actor stays stopped when its supervisor restarts its siblings (one_for_all)", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { kit, sys, get } = kitFor(t);
   const sup = await supervise(sys.root, { name: "s", strategy: "one_for_all", backoff: { minMs: 1, jitter: 0 } });
   const a = await spawn(sup, counter("a", []), { name: "a", capacity: 8 });
   const b = await spawn(sup, counter("b", []), { name: "b", capacity: 8 });
   await sys.control("/troupe/s/b", "stop");
   await a.send({ type: "counter.crash" });
-  await until("a restarted", () => node(sys.snapshot(), "/troupe/s/a").restarts === 1);
+  await kit.timePasses(1_000);
+  t.ok(node(sys.snapshot(), "/troupe/s/a").restarts === 1, "a restarted");
   t.equal(await get(a), 0);
   t.equal(node(sys.snapshot(), "/troupe/s/b").status, "stopped");
   t.equal(node(sys.snapshot(), "/troupe/s/b").restarts, 0);
@@ -169,8 +163,7 @@ t.test("a stopped actor stays stopped when its supervisor restarts its siblings 
 });
 
 t.test("suspending a subtree returns while a handler is still blocked on a suspended sibling", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { kit, sys, get } = kitFor(t);
   const sup = await supervise(sys.root, { name: "s" });
   const sink = await spawn(sup, counter("sink", []), { name: "sink", capacity: 1 });
   const relay = await spawn(sup, {
@@ -182,13 +175,12 @@ t.test("suspending a subtree returns while a handler is still blocked on a suspe
   }, { name: "relay", capacity: 8 });
   await sys.control("/troupe/s/sink", "suspend");
   for (let i = 0; i < 3; i++) relay.trySend({ type: "counter.inc" });
-  await until(
-    "relay blocked on the full sink",
-    () => node(sys.snapshot(), "/troupe/s/sink").mailbox!.waitingSenders === 1,
-  );
+  await kit.timePasses(1_000);
+  t.ok(node(sys.snapshot(), "/troupe/s/sink").mailbox!.waitingSenders === 1, "relay blocked on the full sink");
   const after = await sys.control("/troupe/s", "suspend");
   t.same(after.children.map((c) => c.status), ["suspended", "suspended"]);
   await sys.control("/troupe/s", "resume");
-  await until("all three relayed once resumed", () => node(sys.snapshot(), "/troupe/s/sink").processed === 3);
+  await kit.timePasses(1_000);
+  t.ok(node(sys.snapshot(), "/troupe/s/sink").processed === 3, "all three relayed once resumed");
   t.equal(await get(sink), 3);
 });

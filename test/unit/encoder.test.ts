@@ -8,15 +8,9 @@ import { pngEncoder } from "../../actors/simulator/mod.ts";
 import type { ProducerMsg } from "../../actors/kafka/mod.ts";
 import { mulberry32 } from "../../protocols/seeded_random.ts";
 import { syntheticImage } from "../../actors/simulator/mod.ts";
-import {
-  findInSnapshot,
-  moduleBeside,
-  silentLogger,
-  spawn,
-  startSystem,
-  stateless,
-  supervise,
-} from "../../system/mod.ts";
+import { silentLogger, spawn, startSystem, stateless, supervise } from "../../system/mod.ts";
+import { findInSnapshot } from "../../system/observe.ts";
+import { moduleBeside } from "../../system/platform.ts";
 import { until } from "../helpers/wait.ts";
 
 const fast = { backoff: { minMs: 1, maxMs: 5, jitter: 0 } };

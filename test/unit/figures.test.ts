@@ -3,20 +3,23 @@
  * sampled processing time, restart history, and each supervisor's budget.
  */
 import t from "tap";
-import {
-  type ActorSnapshot,
-  findInSnapshot,
-  histogramQuantile,
-  Mailbox,
-  silentLogger,
-  spawn,
-  startSystem,
-  supervise,
-} from "../../system/mod.ts";
+import { type ActorSnapshot, spawn, supervise } from "../../system/mod.ts";
+import { Mailbox } from "../../system/mailbox.ts";
+import { findInSnapshot, histogramQuantile } from "../../system/observe.ts";
+import { createTestKit, type TestKit } from "../../system/testkit/mod.ts";
 import { counter, countOf } from "../helpers/actors.ts";
-import { until } from "../helpers/wait.ts";
 
 const node = (tree: ActorSnapshot, path: string) => findInSnapshot(tree, path)!;
+
+/** A test kit (virtual clock) whose root is named "troupe". */
+function kitFor(t: { teardown(fn: () => unknown): void }) {
+  const kit = createTestKit({ name: "troupe" });
+  t.teardown(() => kit.shutdown());
+  return { kit, sys: kit.system };
+}
+
+/** Resolves after `ms` of the kit's virtual time. */
+const pause = (kit: TestKit, ms: number) => new Promise<void>((r) => kit.clock.schedule(ms, r));
 
 t.test("a mailbox keeps the high-water mark its owner notes, and counts the depth it is read at", async (t) => {
   const mb = new Mailbox<number>("/m", { capacity: 10 });
@@ -31,11 +34,11 @@ t.test("a mailbox keeps the high-water mark its owner notes, and counts the dept
 });
 
 t.test("an actor's high-water mark: the deepest its mailbox was when a turn began", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { kit, sys } = kitFor(t);
   const ref = await spawn(sys.root, counter("a", []), { name: "a", capacity: 50 });
   for (let i = 0; i < 40; i++) ref.trySend({ type: "counter.inc" });
-  await until("handled", () => node(sys.snapshot(), "/troupe/a").processed === 40);
+  await kit.settle();
+  t.equal(node(sys.snapshot(), "/troupe/a").processed, 40);
   t.equal(node(sys.snapshot(), "/troupe/a").mailbox!.highWater, 40);
   t.equal(node(sys.snapshot(), "/troupe/a").mailbox!.depth, 0);
 });
@@ -51,40 +54,39 @@ t.test("a mailbox times the wait of about one message in 64 to 191", async (t) =
 });
 
 t.test("time spent in a mailbox is measured: messages held by a paused actor wait as long as the pause", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { kit, sys } = kitFor(t);
   const ref = await spawn(sys.root, counter("a", []), { name: "a", capacity: 400 });
   await sys.control("/troupe/a", "suspend");
-  const pausedAt = performance.now();
   for (let i = 0; i < 400; i++) ref.trySend({ type: "counter.inc" });
-  // The pause is the quantity measured here, not a wait for readiness.
-  await new Promise((r) => setTimeout(r, 80));
-  const paused = performance.now() - pausedAt;
+  await kit.timePasses(80); // the pause, on the system's (virtual) clock
   await sys.control("/troupe/a", "resume");
-  await until("all handled", () => node(sys.snapshot(), "/troupe/a").processed === 400);
+  await kit.settle();
+  t.equal(node(sys.snapshot(), "/troupe/a").processed, 400);
   const wait = node(sys.snapshot(), "/troupe/a").mailbox!.wait!;
   // One message is timed at a time: the next probe starts once the timed one is out.
   t.equal(wait.count, 1, "one wait timed across the pause");
-  // Buckets are powers of two: a wait of `paused` ms lands in a bucket whose bound is at least half of it.
-  t.ok(histogramQuantile(wait, 0.01)! >= (paused / 2) / 1000, `p1 ${histogramQuantile(wait, 0.01)} s`);
+  // Buckets are powers of two of a microsecond: a wait of 80 ms lands in the one from 65.5 to 131.1 ms.
+  const q = histogramQuantile(wait, 0.5)!;
+  t.ok(q > 0.065536 && q <= 0.131072, `80 ms: in the 65.5-131.1 ms bucket (p50 ${q} s)`);
 });
 
 t.test("processing time: every traced message is timed; untraced ones one turn in 32 to 95", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { kit, sys } = kitFor(t);
   const slow = await spawn(sys.root, {
     init: () => 0,
     receive: async (n: number) => {
-      await new Promise((r) => setTimeout(r, 10));
+      await pause(kit, 10);
       return n + 1;
     },
   }, { name: "slow", capacity: 20 });
   sys.startTrace("/troupe/slow");
   for (let i = 0; i < 12; i++) await slow.send(i);
-  await until("slow handled all", () => node(sys.snapshot(), "/troupe/slow").processed === 12);
+  await kit.timePasses(120);
+  t.equal(node(sys.snapshot(), "/troupe/slow").processed, 12, "12 messages of 10 ms in 120 ms");
   const p = node(sys.snapshot(), "/troupe/slow").processing!;
   t.equal(p.count, 12);
-  t.ok(histogramQuantile(p, 0.5)! >= 0.008, `p50 ${histogramQuantile(p, 0.5)} s`);
+  const q = histogramQuantile(p, 0.5)!;
+  t.ok(q > 0.008192 && q <= 0.016384, `10 ms each: in the 8.2-16.4 ms bucket (p50 ${q} s)`);
 
   const fast = await spawn(sys.root, { init: () => 0, receive: (n: number) => n + 1 }, {
     name: "fast",
@@ -92,14 +94,14 @@ t.test("processing time: every traced message is timed; untraced ones one turn i
     throughput: 1,
   });
   for (let i = 0; i < 4000; i++) fast.trySend(i);
-  await until("fast handled all", () => node(sys.snapshot(), "/troupe/fast").processed === 4000);
+  await kit.settle();
+  t.equal(node(sys.snapshot(), "/troupe/fast").processed, 4000);
   const f = node(sys.snapshot(), "/troupe/fast").processing!;
   t.ok(f.count >= Math.floor(4000 / 95) - 1 && f.count <= Math.ceil(4000 / 32) + 1, `${f.count} of 4000 timed`);
 });
 
 t.test("restart history: each failure with its code and what the supervisor did; the budget left", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { kit, sys } = kitFor(t);
   const sup = await supervise(sys.root, {
     name: "s",
     strategy: "one_for_all",
@@ -112,7 +114,8 @@ t.test("restart history: each failure with its code and what the supervisor did;
   const crash = (code: string) =>
     a.send({ type: "counter.crash", error: Object.assign(new Error(`boom ${code}`), { code }) });
   await crash("E_ONE");
-  await until("first restart", () => node(sys.snapshot(), "/troupe/s/a").restarts === 1);
+  await kit.timePasses(5);
+  t.equal(node(sys.snapshot(), "/troupe/s/a").restarts, 1, "restarted after its 5 ms backoff");
   let s = node(sys.snapshot(), "/troupe/s");
   t.same(s.supervision, {
     strategy: "one_for_all",
@@ -134,31 +137,28 @@ t.test("restart history: each failure with its code and what the supervisor did;
   });
   t.same(node(sys.snapshot(), "/troupe/s/b").history, [], "b was restarted, but did not fail");
   await crash("E_TWO");
-  await until("second restart", () => node(sys.snapshot(), "/troupe/s/a").restarts === 2);
+  await kit.timePasses(10);
+  t.equal(node(sys.snapshot(), "/troupe/s/a").restarts, 2, "again after 10 ms");
   s = node(sys.snapshot(), "/troupe/s");
   t.equal(s.supervision!.budgetLeft, 0);
   await crash("E_THREE");
-  await until("escalated", () => sys.status === "running" && node(sys.snapshot(), "/troupe/s").failures === 1);
+  await kit.timePasses(1_000);
+  t.equal(sys.status, "running");
+  t.equal(node(sys.snapshot(), "/troupe/s").failures, 1, "escalated: the supervisor failed once");
   const last = node(sys.snapshot(), "/troupe/s/a").history!.at(-1)!;
   t.match(last, { code: "E_THREE", action: "escalate", backoffMs: null });
   t.match(node(sys.snapshot(), "/troupe/s").history!.at(-1), { code: "TROUPE_ERR_ESCALATED", action: "restart" });
 });
 
 t.test("a restart keeps the counts and the history; the state is fresh", async (t) => {
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { kit, sys } = kitFor(t);
   const a = await spawn(sys.root, counter("a", []), { name: "a", capacity: 4 });
   for (let i = 0; i < 3; i++) await a.send({ type: "counter.inc" });
   await a.send({ type: "counter.crash" });
-  await until(
-    "restarted",
-    () => node(sys.snapshot(), "/troupe/a").status === "running" && node(sys.snapshot(), "/troupe/a").restarts === 1,
-  );
-  t.equal(
-    await countOf(a),
-    0,
-    "fresh state",
-  );
+  await kit.timePasses(100); // the root's first backoff
+  t.equal(node(sys.snapshot(), "/troupe/a").status, "running");
+  t.equal(node(sys.snapshot(), "/troupe/a").restarts, 1);
+  t.equal(await kit.result(countOf(a)), 0, "fresh state");
   const n = node(sys.snapshot(), "/troupe/a");
   t.equal(n.processed, 4, "three incs and one get");
   t.equal(n.history!.length, 1);

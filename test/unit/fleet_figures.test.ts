@@ -2,7 +2,8 @@
 // the last five minutes, the model pool's queue, and the newest failure anywhere in the tree.
 import t from "tap";
 import { FigureRates, MinuteHistograms, RESTART_WINDOW_MS, treeFigures } from "../../node/fleet_figures.ts";
-import { type ActorSnapshot, Histogram } from "../../system/mod.ts";
+import type { ActorSnapshot } from "../../system/mod.ts";
+import { Histogram } from "../../system/observe.ts";
 
 const T0 = 1_000_000;
 const actor = (name: string, more: Partial<ActorSnapshot> = {}): ActorSnapshot => ({

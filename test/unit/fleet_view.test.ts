@@ -13,7 +13,7 @@ import {
 } from "../../actors/fleet/mod.ts";
 import type { NodeHeartbeat } from "../../protocols/mod.ts";
 import { recordLatencyMs } from "../../protocols/capture_latency.ts";
-import { Histogram } from "../../system/mod.ts";
+import { Histogram } from "../../system/observe.ts";
 
 const T0 = Date.parse("2026-12-07T12:00:00.000Z");
 const pipeline: PipelineNames = {

@@ -10,7 +10,7 @@ import { ensureSyntheticCifar, SYNTHETIC_FINE_NAMES } from "../../actors/simulat
 import { ensureVenv } from "../../infra/mod.ts";
 import { loadConfig } from "../../node/config.ts";
 import { CIFAR_RECORD_BYTES } from "../../protocols/mod.ts";
-import { troupeCacheDir } from "../../system/mod.ts";
+import { troupeCacheDir } from "../../system/platform.ts";
 import { writeTinyModel } from "../helpers/tiny_model.ts";
 
 t.test("SavedModels written at once into one directory: every writer succeeds, the model is whole", async (t) => {

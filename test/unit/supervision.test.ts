@@ -1,29 +1,38 @@
+// Supervision on the test kit's virtual clock: backoff, budgets and ask deadlines move only when the test moves
+// time, and kit.settle() lets the actors react; nothing waits on real time.
 import t, { type Test } from "tap";
-import { ask, findInSnapshot, silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
-import type { ActorContext, ActorRef, ActorSystem } from "../../system/mod.ts";
+import { ask, spawn, supervise } from "../../system/mod.ts";
+import { findInSnapshot } from "../../system/observe.ts";
+import type { ActorContext, ActorRef, ActorSystem, SupervisorProps } from "../../system/mod.ts";
+import { createTestKit, type TestKit } from "../../system/testkit/mod.ts";
 import { counter, type CounterMsg, countOf } from "../helpers/actors.ts";
-import { until } from "../helpers/wait.ts";
 
+/** Restarts 1 ms after a failure, at most 5 ms. */
 const fast = { backoff: { minMs: 1, maxMs: 5, jitter: 0 } };
-const get = (ref: ActorRef<CounterMsg>) => countOf(ref, 2000);
 const restartsOf = (sys: ActorSystem, path: string) => findInSnapshot(sys.snapshot(), path)?.restarts ?? -1;
 
-function system(t: Test) {
-  const sys = startSystem({ logger: silentLogger, root: { intensity: 0 } });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
-  return sys;
+/** A kit whose root is named "troupe" (the paths below), with `root` as the root's budget (default: none). */
+function kitFor(t: Test, root: Omit<SupervisorProps, "name" | "restart"> = { intensity: 0 }) {
+  const kit = createTestKit({ name: "troupe", root });
+  t.teardown(() => kit.shutdown());
+  const get = (ref: ActorRef<CounterMsg>) => kit.result(countOf(ref, 1000), 1000);
+  return { kit, sys: kit.system, get };
 }
 
+/** Past any `fast` backoff: the restarts due have happened. */
+const restartsDone = (kit: TestKit) => kit.timePasses(5);
+
 t.test("a crashing child is restarted with fresh state and its mailbox kept", async (t) => {
-  const sys = system(t);
+  const { kit, sys, get } = kitFor(t);
   const events: { name: string; at: number }[] = [];
   const sup = await supervise(sys.root, { name: "s", ...fast });
-  const a = await spawn(sup, counter("a", events), { name: "a", capacity: 10 });
+  const a = await spawn(sup, counter("a", events, () => kit.now), { name: "a", capacity: 10 });
   await a.send({ type: "counter.inc" });
   await a.send({ type: "counter.inc" });
   await a.send({ type: "counter.crash" });
   await a.send({ type: "counter.inc" }); // queued behind the crash: kept by default
   t.equal(await get(a), 1, "state is fresh (0) and the queued inc was kept");
+  t.same(events.map((e) => e.at), [0, 1], "restarted after the 1 ms backoff");
   t.equal(events.length, 2, "init ran twice");
   const snap = findInSnapshot(sys.snapshot(), "/troupe/s/a");
   t.equal(snap?.restarts, 1);
@@ -33,7 +42,7 @@ t.test("a crashing child is restarted with fresh state and its mailbox kept", as
 });
 
 t.test("keepMailboxOnRestart: false drops what was queued at the crash", async (t) => {
-  const sys = system(t);
+  const { kit, sys, get } = kitFor(t);
   const sup = await supervise(sys.root, { name: "s", ...fast });
   const a = await spawn(sup, counter("a", []), { name: "a", capacity: 10, keepMailboxOnRestart: false });
   // The crash and the incs are queued before the actor runs, so all three incs are behind the crash.
@@ -41,24 +50,26 @@ t.test("keepMailboxOnRestart: false drops what was queued at the crash", async (
   a.trySend({ type: "counter.inc" });
   a.trySend({ type: "counter.inc" });
   a.trySend({ type: "counter.inc" });
-  await until("restart", () => restartsOf(sys, "/troupe/s/a") === 1);
+  await restartsDone(kit);
+  t.equal(restartsOf(sys, "/troupe/s/a"), 1);
   t.equal(await get(a), 0);
   t.equal(findInSnapshot(sys.snapshot(), "/troupe/s/a")?.mailbox?.dropped, 3);
 });
 
 t.test("budget exhaustion escalates to the parent, which restarts the subtree", async (t) => {
-  const sys = startSystem({ logger: silentLogger, root: { intensity: 5, ...fast } });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { kit, sys, get } = kitFor(t, { intensity: 5, ...fast });
   const events: { name: string; at: number }[] = [];
   const sup = await supervise(sys.root, { name: "s", intensity: 2, periodMs: 60_000, ...fast });
   const a = await spawn(sup, counter("a", events), { name: "a", capacity: 10 });
   for (let i = 0; i < 2; i++) {
     await a.send({ type: "counter.crash" });
-    await until(`restart ${i + 1}`, () => restartsOf(sys, "/troupe/s/a") === i + 1);
+    await restartsDone(kit);
+    t.equal(restartsOf(sys, "/troupe/s/a"), i + 1, `restart ${i + 1}`);
   }
   t.equal(restartsOf(sys, "/troupe/s"), 0, "within budget the supervisor handles it");
   await a.send({ type: "counter.crash" });
-  await until("escalation restarts the supervisor", () => restartsOf(sys, "/troupe/s") === 1);
+  await restartsDone(kit);
+  t.equal(restartsOf(sys, "/troupe/s"), 1, "escalation restarts the supervisor");
   const s = findInSnapshot(sys.snapshot(), "/troupe/s");
   t.equal(s?.failures, 1);
   t.equal(s?.lastError?.code, "TROUPE_ERR_ESCALATED");
@@ -68,13 +79,14 @@ t.test("budget exhaustion escalates to the parent, which restarts the subtree", 
 });
 
 t.test("when the root gives up the system fails and tells its give-up handlers", async (t) => {
-  const sys = system(t);
+  const { kit, sys } = kitFor(t);
   const gaveUp: unknown[] = [];
   sys.onGiveUp((err) => gaveUp.push(err));
   const sup = await supervise(sys.root, { name: "s", intensity: 0, ...fast });
   const a = await spawn(sup, counter("a", []), { name: "a", capacity: 10 });
   await a.send({ type: "counter.crash" });
-  await until("root gives up", () => gaveUp.length === 1);
+  await kit.settle();
+  t.equal(gaveUp.length, 1, "the root gave up");
   t.equal(sys.status, "failed");
   t.equal(sys.ready, false);
   t.match((gaveUp[0] as Error).message, /\/troupe\/s gave up/);
@@ -82,12 +94,14 @@ t.test("when the root gives up the system fails and tells its give-up handlers",
 });
 
 t.test("a programming error escalates at once, whatever the budget", async (t) => {
-  const sys = startSystem({ logger: silentLogger, root: { intensity: 5, ...fast } });
-  t.teardown(() => sys.shutdown({ deadlineMs: 1000 }));
+  const { kit, sys } = kitFor(t, { intensity: 5, ...fast });
   const sup = await supervise(sys.root, { name: "s", intensity: 100, ...fast });
   const a = await spawn(sup, counter("a", []), { name: "a", capacity: 10 });
   await a.send({ type: "counter.crash", error: new TypeError("x is not a function") });
-  await until("supervisor restarted by its parent", () => restartsOf(sys, "/troupe/s") === 1);
+  await kit.settle();
+  t.equal(restartsOf(sys, "/troupe/s"), 0, "no restart before the root's backoff");
+  await restartsDone(kit);
+  t.equal(restartsOf(sys, "/troupe/s"), 1, "the supervisor restarted by its parent");
   t.equal(restartsOf(sys, "/troupe/s/a"), 1, "the child came back once, with its supervisor");
 });
 
@@ -99,7 +113,7 @@ for (
   ] as const
 ) {
   t.test(`${strategy} restarts ${expected.join(", ")}`, async (t) => {
-    const sys = system(t);
+    const { kit, sys, get } = kitFor(t);
     const events: { name: string; at: number }[] = [];
     const sup = await supervise(sys.root, { name: "s", strategy, ...fast });
     const refs: Record<string, ActorRef<CounterMsg>> = {};
@@ -109,7 +123,7 @@ for (
     }
     events.length = 0;
     await refs["b"]!.send({ type: "counter.crash" });
-    await until("restarts done", () => expected.every((n) => restartsOf(sys, `/troupe/s/${n}`) === 1));
+    await restartsDone(kit);
     t.same(events.map((e) => e.name), expected, "restarted children, in start order");
     for (const name of ["a", "b", "c"]) {
       const restarted = (expected as readonly string[]).includes(name);
@@ -119,38 +133,49 @@ for (
   });
 }
 
-t.test("backoff grows between restarts", async (t) => {
-  const sys = system(t);
+t.test("backoff doubles between restarts: 40, 80, 160, 320 ms of virtual time", async (t) => {
+  const { kit, sys } = kitFor(t);
   const events: { name: string; at: number }[] = [];
   const sup = await supervise(sys.root, { name: "s", intensity: 10, backoff: { minMs: 40, maxMs: 10_000, jitter: 0 } });
-  const a = await spawn(sup, counter("a", events), { name: "a", capacity: 10 });
+  const a = await spawn(sup, counter("a", events, () => kit.now), { name: "a", capacity: 10 });
   const crashes: number[] = [];
   for (let i = 1; i <= 4; i++) {
-    crashes.push(Date.now());
+    crashes.push(kit.now);
     await a.send({ type: "counter.crash" });
-    await until(`restart ${i}`, () => events.length === i + 1);
+    await kit.timePasses(40 * 2 ** (i - 1) - 1);
+    t.equal(events.length, i, `restart ${i}: not 1 ms early`);
+    await kit.timePasses(1);
+    t.equal(events.length, i + 1, `restart ${i}: on time`);
   }
-  // Timers run on a monotonic clock and Date.now() truncates to whole ms, so a
-  // measured gap can read 1 ms short of the delay that was set.
-  const gaps = events.slice(1).map((e, i) => e.at - crashes[i]! + 1);
-  t.ok(gaps[0]! >= 40, `first delay ${gaps[0]} >= 40 ms`);
-  t.ok(gaps[1]! >= 80, `second delay ${gaps[1]} >= 80 ms`);
-  t.ok(gaps[2]! >= 160, `third delay ${gaps[2]} >= 160 ms`);
-  t.ok(gaps[3]! >= 320, `fourth delay ${gaps[3]} >= 320 ms`);
-  t.ok(gaps[3]! > gaps[0]! * 4, "delays double");
+  t.same(events.slice(1).map((e, i) => e.at - crashes[i]!), [40, 80, 160, 320]);
+});
+
+t.test("jitter spreads a delay by its fraction either way (the kit's random is 0.5: none)", async (t) => {
+  for (const [r, expected] of [[0, 80], [0.5, 100], [1, 120]] as const) {
+    const random = () => r;
+    const kit = createTestKit({ name: "troupe", root: { intensity: 0 } });
+    t.teardown(() => kit.shutdown());
+    const events: { name: string; at: number }[] = [];
+    const sup = await supervise(kit.system.root, { name: "s", backoff: { minMs: 100, jitter: 0.2 }, random });
+    const a = await spawn(sup, counter("a", events, () => kit.now), { name: "a", capacity: 10 });
+    await a.send({ type: "counter.crash" });
+    await kit.timePasses(200);
+    t.equal(events[1]?.at, expected, `random ${r}: restarted at ${expected} ms`);
+  }
 });
 
 t.test("a temporary child is removed after a failure, not restarted", async (t) => {
-  const sys = system(t);
+  const { kit, sys } = kitFor(t);
   const sup = await supervise(sys.root, { name: "s", ...fast });
   const a = await spawn(sup, counter("a", []), { name: "a", capacity: 10, restart: "temporary" });
   await a.send({ type: "counter.crash" });
-  await until("removed", () => findInSnapshot(sys.snapshot(), "/troupe/s/a") === undefined);
+  await kit.settle();
+  t.equal(findInSnapshot(sys.snapshot(), "/troupe/s/a"), undefined, "removed");
   await t.rejects(a.send({ type: "counter.inc" }), { code: "TROUPE_ERR_MAILBOX_CLOSED" });
 });
 
 t.test("init failure at spawn rejects and leaves no child behind", async (t) => {
-  const sys = system(t);
+  const { sys } = kitFor(t);
   await t.rejects(
     spawn(sys.root, {
       init: () => {
@@ -167,20 +192,25 @@ t.test("init failure at spawn rejects and leaves no child behind", async (t) => 
 });
 
 t.test("ask rejects with a typed AskTimeout when no reply comes", async (t) => {
-  const sys = system(t);
+  const { kit, sys } = kitFor(t);
   const silent = await spawn(sys.root, { init: () => null, receive: (s: null) => s }, { name: "silent", capacity: 1 });
-  const started = Date.now();
-  await t.rejects(ask(silent, () => null, { timeoutMs: 50 }), {
+  const asked = ask(silent, () => null, { timeoutMs: 50 });
+  await t.rejects(
+    kit.result(asked, 49),
+    { message: /still pending after 49 ms/ },
+    "no answer, no timeout yet at 49 ms",
+  );
+  await t.rejects(kit.result(asked, 1), {
     code: "TROUPE_ERR_ASK_TIMEOUT",
     name: "AskTimeout",
     timeoutMs: 50,
     path: "/troupe/silent",
   });
-  t.ok(Date.now() - started >= 45, "waited for the timeout");
+  t.equal(kit.now, 50, "timed out at 50 ms");
 });
 
 t.test("each incarnation's signal is aborted when it ends, even when first read afterwards", async (t) => {
-  const sys = system(t);
+  const { kit, sys } = kitFor(t);
   const sup = await supervise(sys.root, { name: "s", ...fast });
   type Msg = { type: "crash" } | { type: "ctx"; replyTo: ActorRef<ActorContext<Msg>> };
   const a = await spawn<Msg, null>(sup, {
@@ -191,13 +221,15 @@ t.test("each incarnation's signal is aborted when it ends, even when first read 
       return state;
     },
   }, { name: "a", capacity: 10 });
-  const ctxOf = () => ask<Msg, ActorContext<Msg>>(a, (replyTo) => ({ type: "ctx", replyTo }), { timeoutMs: 2000 });
+  const ctxOf = () =>
+    kit.result(ask<Msg, ActorContext<Msg>>(a, (replyTo) => ({ type: "ctx", replyTo }), { timeoutMs: 1000 }), 1000);
   const readEarly = await ctxOf();
   const early = readEarly.signal;
   const unread = await ctxOf(); // the same incarnation; its signal not read before it ends
   t.equal(unread, readEarly, "one context per incarnation");
   await a.send({ type: "crash" });
-  await until("restart", () => restartsOf(sys, "/troupe/s/a") === 1);
+  await restartsDone(kit);
+  t.equal(restartsOf(sys, "/troupe/s/a"), 1);
   t.ok(early.aborted, "a signal read during the incarnation is aborted when it ends");
   t.ok(unread.signal.aborted, "a signal first read after the incarnation ended is already aborted");
   const next = await ctxOf();
@@ -207,7 +239,7 @@ t.test("each incarnation's signal is aborted when it ends, even when first read 
 });
 
 t.test("a restart does not wait forever on a sibling blocked sending to the failed actor (rest_for_one)", async (t) => {
-  const sys = system(t);
+  const { kit, sys } = kitFor(t);
   const sup = await supervise(sys.root, { name: "s", strategy: "rest_for_one", ...fast });
   let fail!: (err: Error) => void;
   const gate = new Promise<never>((_, reject) => (fail = reject));
@@ -235,16 +267,20 @@ t.test("a restart does not wait forever on a sibling blocked sending to the fail
   await a.send("slow");
   await a.send("fills the mailbox");
   await b.send("blocked");
-  await until("b blocked in its send", () => findInSnapshot(sys.snapshot(), "/troupe/s/b")?.mailbox?.depth === 0);
+  await kit.settle();
+  t.equal(findInSnapshot(sys.snapshot(), "/troupe/s/b")?.mailbox?.depth, 0, "b took its message and blocked sending");
   fail(new Error("a failed on purpose"));
-  await until("a and b restarted", () => restartsOf(sys, "/troupe/s/a") === 1 && restartsOf(sys, "/troupe/s/b") === 1);
+  await restartsDone(kit);
+  t.equal(restartsOf(sys, "/troupe/s/a"), 1, "a restarted");
+  t.equal(restartsOf(sys, "/troupe/s/b"), 1, "b restarted");
   const bSnap = findInSnapshot(sys.snapshot(), "/troupe/s/b");
   t.equal(bSnap?.failures, 0, "b's send, aborted because its incarnation ended, is not a failure of b");
   t.equal(bSnap?.status, "running");
 });
 
 t.test("once the system shuts down, a supervisor restarts nothing (its turn to stop has not come yet)", async (t) => {
-  const sys = startSystem({ logger: silentLogger, root: { intensity: 5, ...fast } });
+  const kit = createTestKit({ name: "troupe", root: { intensity: 5, ...fast } });
+  const sys = kit.system;
   const events: { name: string; at: number }[] = [];
   // Started first, so stopped last: still running while 'later' stops.
   const early = await supervise(sys.root, { name: "early", ...fast });
@@ -258,11 +294,8 @@ t.test("once the system shuts down, a supervisor restarts nothing (its turn to s
     stop: async () => {
       crashed = x.send({ type: "counter.crash" });
       await crashed;
-      // Until its supervisor acted on the failure: restarted it, or decided not to.
-      await until("the failure handled", () => {
-        const snap = findInSnapshot(sys.snapshot(), "/troupe/early/x");
-        return snap?.restarts === 1 || snap?.history?.[0]?.action === "none";
-      });
+      // Until its supervisor acted on the failure: restarted it (past the backoff), or decided not to.
+      await kit.timePasses(5);
     },
   }, { name: "y", capacity: 10 });
   await sys.shutdown({ deadlineMs: 2000 });

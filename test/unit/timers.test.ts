@@ -1,14 +1,7 @@
 import t from "tap";
-import {
-  type ActorContext,
-  findInSnapshot,
-  LingerBatch,
-  ManualClock,
-  silentLogger,
-  spawn,
-  startSystem,
-  supervise,
-} from "../../system/mod.ts";
+import { type ActorContext, LingerBatch, silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
+import { ManualClock } from "../../system/clock.ts";
+import { findInSnapshot } from "../../system/observe.ts";
 
 type Msg = { type: "arm"; key: string; ms: number; periodic?: boolean } | { type: "cancel"; key: string } | {
   type: "fired";

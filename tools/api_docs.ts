@@ -1,0 +1,62 @@
+/**
+ * `npm run docs:api`: the API reference, generated from the doc comments with
+ * `deno doc`. First `deno doc --lint` over the documented entry points (every export
+ * has a doc comment, an explicit type, and no reference to a type it does not export),
+ * then the HTML into `.troupe/api/` (or `--out DIR`). CI runs it; a missing doc
+ * comment fails it, naming the file and line.
+ */
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { run } from "../infra/process.ts";
+import { parseCli } from "../node/cli/args.ts";
+import { ROOT } from "./build.ts";
+
+/**
+ * The subpaths the reference covers: the runtime's. The capability subpaths (troupe/kafka,
+ * troupe/db, troupe/inference, ...) join as their exports get their doc comments.
+ */
+export const DOCUMENTED: Record<string, string> = {
+  "troupe/system": "system/mod.ts",
+  "troupe/platform": "system/platform.ts",
+  "troupe/observe": "system/observe.ts",
+  "troupe/testkit": "system/testkit/mod.ts",
+};
+
+const { values } = parseCli({
+  name: "docs:api",
+  usage: `usage: npm run docs:api -- [--out DIR] [--check]
+
+Checks that every export of ${Object.keys(DOCUMENTED).join(", ")} has a doc comment
+(deno doc --lint), then writes the HTML reference to DIR (default .troupe/api).
+
+  --out DIR   where the HTML goes (default .troupe/api)
+  --check     the lint only, no HTML
+  --help      this text
+`,
+  options: { out: { type: "string", default: join(".troupe", "api") }, check: { type: "boolean", default: false } },
+});
+const deno = join(ROOT, "node_modules", ".bin", "deno");
+const entries = Object.values(DOCUMENTED);
+const say = (line: string) => process.stderr.write(`docs:api: ${line}\n`);
+say(`deno doc --lint ${entries.join(" ")} ...`);
+const lint = await run(deno, ["doc", "--lint", ...entries], {
+  cwd: ROOT,
+  allowFail: true,
+  env: { ...process.env, NO_COLOR: "1" },
+});
+if (lint.code !== 0) {
+  // Only the findings: deno also warns about @types/node's own references, which say nothing about troupe.
+  const findings = `${lint.stdout}\n${lint.stderr}`.split("\n").filter((l) => !/^Warning |^\s+at file:/.test(l));
+  process.stderr.write(`${findings.join("\n").trim()}\n`);
+  say("FAILED: every export needs a doc comment (see above)");
+  process.exit(1);
+}
+say(`every export of ${Object.keys(DOCUMENTED).join(", ")} is documented`);
+if (!values.check) {
+  const out = resolve(ROOT, values.out!);
+  await run(deno, ["doc", "--html", "--name=troupe", `--output=${out}`, ...entries], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  say(`the reference: ${join(out, "index.html")}`);
+}
