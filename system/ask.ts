@@ -4,7 +4,7 @@
  */
 import type { ActorRef, SendOptions } from "./actor.ts";
 import { type Deadline, deadline } from "./_deadlines.ts";
-import { type Clock, clockOf, realClock } from "./clock.ts";
+import { type Clock, otherClockOf } from "./clock.ts";
 import { AskTimeout } from "./errors.ts";
 
 /** Options of {@link ask}. */
@@ -33,8 +33,7 @@ class Reply<Rep> implements ActorRef<Rep> {
     reject: (err: unknown) => void,
   ) {
     this.#to = to.path;
-    const clock = clockOf(to);
-    this.#clock = clock === realClock ? undefined : clock;
+    this.#clock = otherClockOf(to);
     this.#timeoutMs = timeoutMs;
     this.#resolve = resolve;
     this.#reject = reject;
@@ -57,13 +56,10 @@ class Reply<Rep> implements ActorRef<Rep> {
   /** Starts the timeout. */
   arm(): void {
     if (this.#done || this.#deadline) return;
-    const fire = () => this.fail(new AskTimeout(this.#to, this.#timeoutMs));
-    if (this.#clock === undefined) this.#deadline = deadline(this.#timeoutMs, fire);
-    else {
-      const clock = this.#clock;
-      const handle = clock.schedule(this.#timeoutMs, fire);
-      this.#deadline = { cancel: () => clock.cancel(handle) };
-    }
+    // Two plain calls: a closure over the virtual branch's locals here halved the asks per second (runtime bench).
+    this.#deadline = this.#clock === undefined
+      ? deadline(this.#timeoutMs, () => this.fail(new AskTimeout(this.#to, this.#timeoutMs)))
+      : deadlineOn(this.#clock, this.#timeoutMs, () => this.fail(new AskTimeout(this.#to, this.#timeoutMs)));
   }
 
   fail(err: unknown): void {
@@ -79,6 +75,12 @@ class Reply<Rep> implements ActorRef<Rep> {
     this.#deadline?.cancel();
     this.#resolve(msg);
   }
+}
+
+/** A deadline on a clock of a test (the real clock's go through the shared lanes of _deadlines.ts). */
+function deadlineOn(clock: Clock, ms: number, fire: () => void): Deadline {
+  const handle = clock.schedule(ms, fire);
+  return { cancel: () => clock.cancel(handle) };
 }
 
 /** Sends `msg` to `ref`, without a promise when it is accepted at once; a refusal fails `reply`. */
@@ -113,7 +115,7 @@ export interface ReplyAddress<Rep> {
   arm(): void;
 }
 
-/** A reply address for a request to `to`. */
+/** A reply address for a request to `to`. @experimental */
 export function replyAddress<Rep>(to: ActorRef<unknown>, timeoutMs: number): ReplyAddress<Rep> {
   let address!: Reply<Rep>;
   const reply = new Promise<Rep>((resolve, reject) => {

@@ -20,9 +20,22 @@ export interface Clock {
  */
 export const CLOCK_OF: unique symbol = Symbol("troupe.clock");
 
-/** The clock of the system `ref` belongs to; undefined for references made elsewhere. */
-export function clockOf(ref: object): Clock | undefined {
-  return (ref as { [CLOCK_OF]?: Clock })[CLOCK_OF];
+let otherClocks = false;
+
+/** Notes that a system runs on another clock than the real one (so `ask` looks for it; until then it need not). */
+export function noteOtherClock(): void {
+  otherClocks = true;
+}
+
+/**
+ * The clock of the system `ref` belongs to when that is not the real one (a test's
+ * virtual clock); undefined otherwise, without looking while no system of the
+ * process runs on another clock (production: every `ask` comes here).
+ */
+export function otherClockOf(ref: object): Clock | undefined {
+  if (!otherClocks) return undefined;
+  const clock = (ref as { [CLOCK_OF]?: Clock })[CLOCK_OF];
+  return clock === realClock ? undefined : clock;
 }
 
 /** The real clock: `performance.now()` and the platform's timers. */
@@ -49,6 +62,7 @@ export class ManualClock implements Clock {
 
   /** A clock that starts at `start` milliseconds. */
   constructor(start = 0) {
+    noteOtherClock();
     this.#now = start;
   }
 

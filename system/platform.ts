@@ -12,10 +12,10 @@ import { Worker, type WorkerOptions } from "node:worker_threads";
 
 export { troupeCacheDir, writeFileWhole } from "./files.ts";
 
-/** The JavaScript runtime in use. */
+/** The JavaScript runtime in use. @experimental */
 export const runtime: "deno" | "node" = "Deno" in globalThis ? "deno" : "node";
 
-/** A copy of the process environment. */
+/** A copy of the process environment. @experimental */
 export function environment(): Record<string, string | undefined> {
   return { ...process.env };
 }
@@ -35,6 +35,7 @@ export function onShutdownSignal(handler: (signal: "SIGINT" | "SIGTERM") => void
 /**
  * Whether a timer keeps the process alive (Node's `ref`/`unref` on its Timeout;
  * Deno's `refTimer`/`unrefTimer` on its timer id).
+ * @experimental
  */
 export function keepTimerAlive(handle: unknown, alive: boolean): void {
   if (typeof handle === "object" && handle !== null && "unref" in handle) {
@@ -48,7 +49,7 @@ export function keepTimerAlive(handle: unknown, alive: boolean): void {
   }
 }
 
-/** Ends the process with `code`. */
+/** Ends the process with `code`. @experimental */
 export function exit(code: number): never {
   process.exit(code);
 }
@@ -104,6 +105,7 @@ export async function serveHttp(
  * The module `name` (a relative path without extension) beside the module whose
  * `import.meta.url` is `base`: `.ts` when running from the TypeScript sources (tsx,
  * Deno), `.js` when running from a build (`npm run build`), which keeps the layout.
+ * @experimental
  */
 export function moduleBeside(base: string, name: string): URL {
   return new URL(`${name}${base.endsWith(".ts") ? ".ts" : ".js"}`, base);
@@ -113,6 +115,7 @@ export function moduleBeside(base: string, name: string): URL {
  * Starts a worker thread on a module. Deno runs TypeScript modules itself; Node
  * runs a `.ts` module through tsx, registered inside the new thread (loader hooks
  * of the main thread do not reach workers on Node 20).
+ * @experimental
  */
 export function startWorkerThread(module: URL, options: WorkerOptions = {}): Worker {
   if (runtime === "deno" || !module.pathname.endsWith(".ts")) return new Worker(module, options);

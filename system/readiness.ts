@@ -14,7 +14,7 @@ export interface DependencyState {
   since: string;
 }
 
-/** Named dependency states. */
+/** Named dependency states. @experimental */
 export class Readiness {
   #deps = new Map<string, DependencyState>();
 

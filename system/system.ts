@@ -8,7 +8,7 @@ import type { ParentLink, TreeNode } from "./_node.ts";
 import { ActorCell } from "./_cell.ts";
 import type { ActorProps, ActorRef, Behaviour, ChildSpec } from "./actor.ts";
 import { ControlRefused, errorMessage, InvalidSpec, NoSuchActor } from "./errors.ts";
-import { type Clock, realClock } from "./clock.ts";
+import { type Clock, noteOtherClock, realClock } from "./clock.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { Readiness } from "./readiness.ts";
 import type { ActorSnapshot } from "./snapshot.ts";
@@ -72,6 +72,7 @@ export class ActorSystem {
   /** Prefer {@link startSystem}. */
   constructor(options: ActorSystemOptions = {}) {
     const name = options.name ?? "troupe";
+    if (options.clock && options.clock !== realClock) noteOtherClock();
     this.log = options.logger ?? createLogger();
     this.#nact = startNactSystem(`${name}-${Math.random().toString(36).slice(2, 10)}`);
     const link: ParentLink = {
