@@ -102,9 +102,9 @@ export interface ActorProps {
  * capacity and shutdown time as defaults.
  */
 export interface ChildSpec<M> {
+  /** The behaviour the supervisor starts (and restarts). */
   // The state and carried types are the behaviour's own business.
   // deno-lint-ignore no-explicit-any
-  /** The behaviour the supervisor starts (and restarts). */
   readonly behaviour: Behaviour<M, any, any>;
   /** Name, mailbox and restart settings. */
   readonly props: ActorProps;
