@@ -11,7 +11,6 @@ import { syntheticImage } from "../../actors/simulator/mod.ts";
 import { silentLogger, spawn, startSystem, stateless, supervise } from "../../system/mod.ts";
 import { findInSnapshot } from "../../system/observe.ts";
 import { moduleBeside } from "../../system/platform.ts";
-import { until } from "../helpers/wait.ts";
 
 const fast = { backoff: { minMs: 1, maxMs: 5, jitter: 0 } };
 
@@ -38,11 +37,16 @@ async function rig(t: Test, options: { threads: number; chunk: number; threadMod
   const sys = startSystem({ logger: silentLogger, root: { intensity: 0 } });
   t.teardown(() => sys.shutdown({ deadlineMs: 2000 }));
   const got: { key: string | null; value: string }[] = [];
+  // What the encoder's threads forward arrives when their real work is done: waited for as a count, not polled.
+  const waiting: { n: number; resolve: () => void }[] = [];
+  const received = (n: number) =>
+    new Promise<void>((resolve) => got.length >= n ? resolve() : waiting.push({ n, resolve }));
   const producer = await spawn(
     sys.root,
     stateless<ProducerMsg>((m) => {
       if (m.type === "producer.record") {
         got.push({ key: m.key, value: typeof m.value === "string" ? m.value : new TextDecoder().decode(m.value) });
+        for (const w of waiting.filter((w) => got.length >= w.n)) w.resolve();
       }
     }),
     { name: "producer", capacity: producerCapacity },
@@ -52,15 +56,15 @@ async function rig(t: Test, options: { threads: number; chunk: number; threadMod
     name: "encoder",
     capacity: 8,
   });
-  return { sys, got, encoder };
+  return { sys, got, encoder, received };
 }
 
 for (const threads of [0, 2]) {
   t.test(`${threads} threads: every capture is forwarded once, in capture order, keyed by device`, async (t) => {
-    const { sys, got, encoder } = await rig(t, { threads, chunk: 5 });
+    const { sys, got, encoder, received } = await rig(t, { threads, chunk: 5 });
     const all = captures(["cam-a", "cam-b", "cam-c"], 40);
     for (const capture of all) await encoder.send({ type: "encoder.encode", capture });
-    await until("every record forwarded", () => got.length >= all.length, 20_000);
+    await received(all.length);
     t.equal(got.length, all.length, "no record twice");
     t.same(got.map((g) => g.key), all.map((c) => c.deviceId), "keys in capture order");
     t.ok(got.every((g, i) => g.value === encodeCapture(all[i] as Capture)), "each value is its capture's envelope");
@@ -74,14 +78,14 @@ t.test("a thread that dies loses nothing: the encoder restarts and re-encodes wh
   const marker = join(mkdtempSync(join(tmpdir(), "troupe-enc-")), "crashed");
   process.env["TROUPE_TEST_ENCODER_MARKER"] = marker;
   t.teardown(() => void delete process.env["TROUPE_TEST_ENCODER_MARKER"]);
-  const { sys, got, encoder } = await rig(t, {
+  const { sys, got, encoder, received } = await rig(t, {
     threads: 2,
     chunk: 4,
     threadModule: moduleBeside(import.meta.url, "../helpers/faulty_encode_thread"),
   });
   const all = captures(["cam-a", "crash", "cam-c"], 30);
   for (const capture of all) await encoder.send({ type: "encoder.encode", capture });
-  await until("every record forwarded", () => got.length >= all.length, 20_000);
+  await received(all.length);
   const snap = findInSnapshot(sys.snapshot(), "/troupe/sim/encoder");
   t.equal(snap?.restarts, 1, "restarted once");
   t.match(snap?.lastError?.message, /encoder thread exited with code 3/);
@@ -94,7 +98,7 @@ t.test("a thread that dies loses nothing: the encoder restarts and re-encodes wh
 });
 
 t.test("a capture that cannot be encoded is counted and skipped; the rest go on", async (t) => {
-  const { sys, got, encoder } = await rig(t, { threads: 1, chunk: 3 });
+  const { sys, got, encoder, received } = await rig(t, { threads: 1, chunk: 3 });
   const all = captures(["cam-a"], 6);
   const bad: Capture = {
     ...(all[2] as Capture),
@@ -103,7 +107,7 @@ t.test("a capture that cannot be encoded is counted and skipped; the rest go on"
   for (const capture of [...all.slice(0, 2), bad, ...all.slice(3)]) {
     await encoder.send({ type: "encoder.encode", capture });
   }
-  await until("the good records forwarded", () => got.length >= 5, 20_000);
+  await received(5);
   t.same(got.map((g) => JSON.parse(g.value).seq), [0, 1, 3, 4, 5]);
   const snap = findInSnapshot(sys.snapshot(), "/troupe/sim/encoder");
   t.equal((snap?.info as Record<string, number>)["failed"], 1);
@@ -111,7 +115,7 @@ t.test("a capture that cannot be encoded is counted and skipped; the rest go on"
 });
 
 t.test("a graceful stop hands on every capture already taken", async (t) => {
-  const { sys, got, encoder } = await rig(t, { threads: 2, chunk: 8 }, 400);
+  const { sys, got, encoder, received } = await rig(t, { threads: 2, chunk: 8 }, 400);
   const all = captures(["cam-a", "cam-b"], 60);
   for (const capture of all) await encoder.send({ type: "encoder.encode", capture });
   t.ok(
