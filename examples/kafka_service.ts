@@ -8,14 +8,14 @@
  * Run: KAFKA_BROKERS=127.0.0.1:9092 node --import tsx examples/kafka_service.ts payments
  */
 import process from "node:process";
+import { type Ack, acked, type AckReply } from "../protocols/ack.ts";
 import { pathToFileURL } from "node:url";
 import {
   type DecodedRecord,
   ensureTopics,
-  type HandledNotice,
   kafkaClientKindOf,
   type KafkaConnection,
-  type SourceOffset,
+  newTopicConsumerStats,
   topicConsumerSpec,
   type TopicConsumerStats,
 } from "../actors/kafka/mod.ts";
@@ -39,7 +39,7 @@ export interface Payment {
 
 /** Messages of the service's own actor. */
 export type LedgerMsg =
-  | { type: "ledger.apply"; payments: Payment[]; sources: SourceOffset[]; replyTo: ActorRef<HandledNotice> }
+  | { type: "ledger.apply"; payments: Payment[]; acks: Ack[]; replyTo: ActorRef<AckReply> }
   | { type: "ledger.totals"; replyTo: ActorRef<Record<string, number>> };
 
 /** Decodes a payment; anything else is rejected with its reason (and dead-lettered). */
@@ -105,12 +105,12 @@ export async function startPaymentsService(options: PaymentsServiceOptions): Pro
         return totals;
       }
       for (const p of msg.payments) totals.set(p.account, (totals.get(p.account) ?? 0) + p.cents);
-      // Applied: now the consumer may commit these offsets.
-      msg.replyTo.trySend({ type: "kafka.handled", sources: msg.sources });
+      // Applied: the source may let them go (the consumer commits their offsets).
+      msg.replyTo.trySend(acked(msg.acks));
       return totals;
     },
   }, { name: "ledger", capacity: options.ledgerCapacity ?? 4 });
-  const consumer: TopicConsumerStats = { consumed: 0, handed: 0, deadLettered: {}, commits: 0, pauses: 0, inFlight: 0 };
+  const consumer: TopicConsumerStats = newTopicConsumerStats();
   await startChild(
     sup,
     topicConsumerSpec<Payment, LedgerMsg>({
@@ -121,7 +121,7 @@ export async function startPaymentsService(options: PaymentsServiceOptions): Pro
       deadLetterTopic: options.deadLetterTopic,
       decode: (record) => decodePayment(record.value),
       downstream: ledger,
-      deliver: (payments, sources, replyTo) => ({ type: "ledger.apply", payments, sources, replyTo }),
+      deliver: (payments, acks, replyTo) => ({ type: "ledger.apply", payments, acks, replyTo }),
       chunk: 50,
       readiness: system.readiness,
       stats: consumer,

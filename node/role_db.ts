@@ -4,7 +4,7 @@
  * (ops/local_database.ts: a PostgreSQL cluster in `.troupe/postgres`, else PGlite).
  */
 import { type HopReporter, noHops } from "../protocols/mod.ts";
-import { type ConsumerStats, kafkaConsumerSpec, newConsumerStats } from "../actors/db/mod.ts";
+import { type ConsumerStats, kafkaConsumerSpec, newConsumerStats } from "../actors/db_kafka/mod.ts";
 import {
   type CaptureLatency,
   newCaptureLatency,

@@ -130,3 +130,5 @@ export {
   NODE_HEARTBEAT_VERSION,
   type NodeHeartbeat,
 } from "./node_heartbeat.ts";
+export { type Ack, acked, type AckRefusal, type AckReply } from "./ack.ts";
+export type { RecordOut } from "./record_out.ts";

@@ -49,7 +49,18 @@ const MISSING: Record<string, string> = {
   "troupe/kafka": "@platformatic/kafka",
   "troupe/inference": "onnx-proto",
 };
-const SUBPATHS = ["system", "protocols", "ops", "kafka", "db", "simulator", "inference", "inference-kafka", "broker"];
+const SUBPATHS = [
+  "system",
+  "protocols",
+  "ops",
+  "kafka",
+  "db",
+  "db-kafka",
+  "simulator",
+  "inference",
+  "inference-kafka",
+  "broker",
+];
 
 const say = (line: string) => process.stderr.write(`check:package: ${line}\n`);
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -78,8 +89,8 @@ async function pack(into: string): Promise<{ tarball: string; files: string[] }>
 function checkContents(files: string[]): void {
   const problems: string[] = [];
   for (const sub of SUBPATHS) {
-    const dir = sub === "inference-kafka"
-      ? "actors/inference_kafka"
+    const dir = sub === "inference-kafka" || sub === "db-kafka"
+      ? `actors/${sub.replace("-", "_")}`
       : ["system", "protocols", "ops"].includes(sub)
       ? sub
       : `actors/${sub}`;

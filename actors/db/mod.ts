@@ -1,7 +1,9 @@
 /**
  * The PostgreSQL sink: postgres.js pools pinned to a schema, migrations under an
- * advisory lock, the idempotent batch upsert, the upserter actor, and the Kafka
- * consumer that feeds it and commits offsets only after their rows committed.
+ * advisory lock, the idempotent batch upsert, and the upserter actor, which
+ * answers its source with the acknowledgement tokens it was handed
+ * (protocols/ack.ts). It imports nothing of Kafka: `troupe/db-kafka` feeds it
+ * from Kafka.
  * @module
  */
 export {
@@ -28,13 +30,4 @@ export {
   type SourcedRow,
   type UpserterMsg,
   type UpserterStats,
-  type WrittenNotice,
 } from "./upserter.ts";
-export {
-  type ConsumerMsg,
-  type ConsumerStats,
-  kafkaConsumer,
-  type KafkaConsumerOptions,
-  kafkaConsumerSpec,
-  newConsumerStats,
-} from "./consumer.ts";

@@ -2,19 +2,20 @@
  * PostgreSQL upserter: collects rows from the consumer and writes them in
  * batches (`batchSize` rows, or whatever arrived within `lingerMs`), one
  * transaction per batch (contract in pg_writes.ts). After a batch commits it
- * tells each batch's `replyTo` which source offsets are handled, so the consumer
- * can commit them.
+ * answers each batch's `replyTo` with the rows' acknowledgement tokens
+ * (protocols/ack.ts), so their source can let them go (the Kafka consumer commits
+ * their offsets). It knows nothing of where the rows came from.
  *
  * Rows PostgreSQL refuses for their own sake (refusals.ts: a value out of range,
  * a constraint, a trigger) are found by splitting the batch under savepoints; the
- * rest is written, and the notice names the refused sources with their SQLSTATE
- * and the server's message, for the consumer to dead-letter (`db_rejected`) with
+ * rest is written, and the answer names the refused rows' tokens with their SQLSTATE
+ * and the server's message, for the source to dead-letter (`db_rejected`) with
  * the original bytes. Any other failure (PostgreSQL unreachable, or not answering
  * within `writeTimeoutMs`) fails the flush: the actor fails and its supervisor
  * restarts it with backoff; rows already accepted are kept across restarts and
  * written first by the next incarnation, and its full mailbox makes the consumer
  * pause. `upsert.flush` with a `replyTo` writes what is pending now and answers
- * with every source it handled (the consumer's last request before it stops).
+ * with every token it handled (the source's last request before it stops).
  */
 import { traceIdOf } from "../../protocols/trace_context.ts";
 import type { HopReporter } from "../../protocols/hops.ts";
@@ -23,7 +24,7 @@ import type { ImageRow, InferenceRow } from "./pg_writes.ts";
 import { writeBatch, writeRows } from "./pg_writes.ts";
 import type { Sql } from "./postgres.ts";
 import { isRowFault, type Refusal, sqlstateOf, writeIsolating } from "./refusals.ts";
-import type { HandledNotice, RefusedSource, SourceOffset } from "../kafka/mod.ts";
+import type { Ack, AckRefusal, AckReply } from "../../protocols/ack.ts";
 import { DEAD_LETTER_HEADERS } from "../../protocols/deadletter.ts";
 import {
   type ActorContext,
@@ -40,19 +41,16 @@ import {
 } from "../../system/mod.ts";
 import { Histogram } from "../../system/observe.ts";
 
+/** A row and its source's acknowledgement token. */
+export type SourcedRow = { ack: Ack } & ({ image: ImageRow } | { inference: InferenceRow });
+
 /**
- * Sent to `replyTo` after the rows of these sources are committed, or refused
- * (`refused`); the consumer then commits their offsets.
+ * Messages of the upserter. Each answer (to `replyTo`) names the tokens of the rows
+ * committed (`done`) and of those PostgreSQL refused for their own sake (`refused`).
  */
-export type WrittenNotice = HandledNotice;
-
-/** A row and the record it came from. */
-export type SourcedRow = { source: SourceOffset } & ({ image: ImageRow } | { inference: InferenceRow });
-
-/** Messages of the upserter. */
 export type UpserterMsg =
-  | { type: "upsert.rows"; rows: SourcedRow[]; replyTo: ActorRef<WrittenNotice> }
-  | { type: "upsert.flush"; replyTo?: ActorRef<WrittenNotice> };
+  | { type: "upsert.rows"; rows: SourcedRow[]; replyTo: ActorRef<AckReply> }
+  | { type: "upsert.flush"; replyTo?: ActorRef<AckReply> };
 
 /** PostgreSQL did not take a batch; retriable (the supervisor restarts the upserter). */
 export class DatabaseUnavailable extends TroupeError {
@@ -120,7 +118,7 @@ export interface PgUpserterOptions {
 /** Rows accepted from one `upsert.rows` message, waiting for their transaction. */
 interface Accepted {
   rows: SourcedRow[];
-  replyTo: ActorRef<WrittenNotice>;
+  replyTo: ActorRef<AckReply>;
 }
 
 interface State {
@@ -222,10 +220,10 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
     }
   };
 
-  /** Writes the batch; tells each sender which of its offsets are handled, and which rows were refused. */
-  const flush = async (state: State, ctx: ActorContext<UpserterMsg>): Promise<SourceOffset[]> => {
+  /** Writes the batch; tells each sender which of its rows are written and which were refused; returns all of it. */
+  const flush = async (state: State, ctx: ActorContext<UpserterMsg>): Promise<AckReply> => {
     const accepted = state.batch.items;
-    if (accepted.length === 0) return [];
+    if (accepted.length === 0) return { type: "ack", done: [] };
     const rows = accepted.flatMap((a) => a.rows);
     const t0 = performance.now();
     const refused = await write(state.sql, rows);
@@ -248,32 +246,31 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
         }
       }
     }
-    const refusedBy = new Map<SourcedRow, RefusedSource>();
+    const refusedBy = new Map<SourcedRow, AckRefusal>();
     for (const r of refused) {
       const row = "image" in r.item ? r.item.image : r.item.inference;
       const traceId = traceIdOf(row.traceparent);
       ctx.log.warn("row refused by PostgreSQL", {
         sqlstate: r.sqlstate,
         error: r.message,
-        source: r.item.source,
         imageId: row.imageId,
         ...(traceId ? { traceId } : {}),
       });
       refusedBy.set(r.item, {
-        source: r.item.source,
+        ack: r.item.ack,
         reason: "db_rejected",
         detail: r.message,
         headers: { [DEAD_LETTER_HEADERS.sqlstate]: r.sqlstate },
       });
     }
-    const replies = new Map<ActorRef<WrittenNotice>, WrittenNotice>();
+    const replies = new Map<ActorRef<AckReply>, { type: "ack"; done: Ack[]; refused: AckRefusal[] }>();
     for (const a of accepted) {
       let notice = replies.get(a.replyTo);
-      if (!notice) replies.set(a.replyTo, notice = { type: "kafka.handled", sources: [], refused: [] });
+      if (!notice) replies.set(a.replyTo, notice = { type: "ack", done: [], refused: [] });
       for (const row of a.rows) {
-        notice.sources.push(row.source);
         const r = refusedBy.get(row);
-        if (r) notice.refused!.push(r);
+        if (r) notice.refused.push(r);
+        else notice.done.push(row.ack);
       }
     }
     state.batch.clear(ctx.timers);
@@ -282,10 +279,11 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
       await replyTo.send(notice).catch((err) => {
         // A stopping consumer learns what was written from its final flush request instead.
         if (!(err instanceof MailboxClosed)) throw err;
-        ctx.log.debug("written notice not delivered: the consumer is stopping", { sources: notice.sources.length });
+        ctx.log.debug("written answer not delivered: the source is stopping", { rows: notice.done.length });
       });
     }
-    return [...replies.values()].flatMap((n) => n.sources);
+    const all = [...replies.values()];
+    return { type: "ack", done: all.flatMap((n) => n.done), refused: all.flatMap((n) => n.refused) };
   };
 
   return {
@@ -325,7 +323,7 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
         return state;
       }
       const written = await flush(state, ctx);
-      msg.replyTo?.trySend({ type: "kafka.handled", sources: written });
+      msg.replyTo?.trySend(written);
       return state;
     },
     async stop(state) {

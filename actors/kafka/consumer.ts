@@ -1,14 +1,17 @@
 /**
  * A Kafka consumer actor for any topic: a consumer-group member that decodes each
- * record, hands the good ones to a downstream actor in chunks through its bounded
- * mailbox, and sends the bad ones to a dead-letter topic with the reason. While
- * the downstream mailbox is full every assigned partition is paused (`paused` in
- * `/actors`) and the group session is kept alive. An offset is committed only
- * after the downstream said the records up to it are handled (`kafka.handled`,
- * see offsets.ts), so a crash anywhere replays records and never skips one.
- * The db role's consumer is this actor feeding the upserter; a service embedding
- * troupe feeds its own actor the same way.
+ * record, hands the good ones to a downstream actor (a sink) in chunks through its
+ * bounded mailbox, each with an opaque acknowledgement token (protocols/ack.ts), and
+ * sends the bad ones to a dead-letter topic with the reason. While the downstream
+ * mailbox is full every assigned partition is paused (`paused` in `/actors`) and the
+ * group session is kept alive. An offset is committed only after the sink answered
+ * that the records up to it are done or refused (refused ones are dead-lettered
+ * first; see offsets.ts), so a crash anywhere replays records and never skips one;
+ * records the sink asks to retry are handed again after `retryMs`. The db role's
+ * consumer is this actor feeding the upserter; a service embedding troupe feeds its
+ * own actor the same way, and the sink imports nothing of Kafka.
  */
+import type { Ack, AckRefusal, AckReply } from "../../protocols/ack.ts";
 import type { DeadLetterReason } from "../../protocols/deadletter.ts";
 import {
   type ActorContext,
@@ -35,45 +38,33 @@ import {
 } from "./group_member.ts";
 import { OffsetLedger } from "./offsets.ts";
 
-/** Where a record came from: what a commit is made of. */
+/** Where a record came from: what a commit is made of (and what this consumer's acknowledgement tokens stand for). */
 export interface SourceOffset {
   topic: string;
   partition: number;
   offset: string;
 }
 
-/**
- * A record the downstream refused for the record's own sake (the database refused
- * its row): the consumer sends it to the dead-letter topic with its original bytes.
- */
-export interface RefusedSource {
-  source: SourceOffset;
-  reason: DeadLetterReason;
-  detail: string;
-  /** More dead-letter headers (e.g. `troupe-sqlstate`). */
-  headers?: Record<string, string>;
-}
-
-/**
- * The downstream's answer: the records of these sources are handled (written,
- * applied...); those in `refused` go to the dead-letter topic first. Refused
- * sources count as handled once dead-lettered, listed in `sources` or not.
- */
-export type HandledNotice = { type: "kafka.handled"; sources: SourceOffset[]; refused?: RefusedSource[] };
+/** The token handed with a record: its source, opaque to the sink. */
+const ackOf = (s: SourceOffset): Ack => s as unknown as Ack;
+/** The source a token of this consumer stands for. */
+const sourceOf = (a: Ack): SourceOffset => a as unknown as SourceOffset;
 
 /** A record's decoded value, or why it goes to the dead-letter topic. */
 export type DecodedRecord<T> = { ok: true; value: T } | { ok: false; reason: DeadLetterReason; detail: string };
 
-/** Messages of the consumer: the downstream's notices. */
-export type TopicConsumerMsg = HandledNotice;
+/** Messages of the consumer: the sink's answers. */
+export type TopicConsumerMsg = AckReply;
 
-/** The consumer's own: kafkajs stopped it for good. */
-type Msg = TopicConsumerMsg | { type: "consumer.crashed"; error: unknown };
+/** The consumer's own: the client stopped it for good; records the sink asked to retry are due again. */
+type Msg = TopicConsumerMsg | { type: "consumer.crashed"; error: unknown } | { type: "consumer.retry"; acks: Ack[] };
 
 /** Running figures of a consumer. */
 export interface TopicConsumerStats {
   consumed: number;
   handed: number;
+  /** Records the sink asked to retry (each time it asked). */
+  retried: number;
   deadLettered: Partial<Record<DeadLetterReason, number>>;
   commits: number;
   pauses: number;
@@ -83,7 +74,7 @@ export interface TopicConsumerStats {
 
 /** Zeroed stats. */
 export function newTopicConsumerStats(): TopicConsumerStats {
-  return { consumed: 0, handed: 0, deadLettered: {}, commits: 0, pauses: 0, inFlight: 0 };
+  return { consumed: 0, handed: 0, retried: 0, deadLettered: {}, commits: 0, pauses: 0, inFlight: 0 };
 }
 
 /** Options of {@link topicConsumer}. */
@@ -98,10 +89,15 @@ export interface TopicConsumerOptions<T, D> {
   /** A record's value for the downstream, or why it is rejected. */
   decode(record: ConsumedRecord): DecodedRecord<T>;
   downstream: ActorRef<D>;
-  /** The message handing a chunk downstream; the downstream answers `replyTo` once the records are handled. */
-  deliver(values: T[], sources: SourceOffset[], replyTo: ActorRef<HandledNotice>): D;
-  /** The request sent at stop: handle what you hold now and answer with every source handled. */
-  drain?(replyTo: ActorRef<HandledNotice>): D;
+  /**
+   * The message handing a chunk downstream, one token per value; the sink answers
+   * `replyTo` with the tokens done, refused or to retry (protocols/ack.ts).
+   */
+  deliver(values: T[], acks: Ack[], replyTo: ActorRef<AckReply>): D;
+  /** The request sent at stop: handle what you hold now and answer with every token done. */
+  drain?(replyTo: ActorRef<AckReply>): D;
+  /** How long records the sink asked to retry wait before they are handed again. @default 1000 */
+  retryMs?: number;
   /** Records per chunk handed downstream. */
   chunk: number;
   readiness?: Readiness;
@@ -155,12 +151,13 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
    * record this incarnation no longer holds was handed by an earlier one: it was
    * not committed, so Kafka delivers it again and it is refused again.
    */
-  const deadLetterRefused = async (state: State, ctx: ActorContext<Msg>, refused: RefusedSource[]) => {
+  const deadLetterRefused = async (state: State, ctx: ActorContext<Msg>, refused: readonly AckRefusal[]) => {
     const letters: Rejected[] = [];
     for (const r of refused) {
-      const record = state.held.get(keyOf(r.source));
+      const source = sourceOf(r.ack);
+      const record = state.held.get(keyOf(source));
       if (record) letters.push({ record, reason: r.reason, detail: r.detail, headers: r.headers ?? {} });
-      else ctx.log.info("refused record handed by an earlier incarnation: it is consumed again", { source: r.source });
+      else ctx.log.info("refused record handed by an earlier incarnation: it is consumed again", { source });
     }
     await sendDeadLetters(state, ctx, {
       topic: options.deadLetterTopic,
@@ -169,12 +166,36 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
     }, letters);
   };
 
+  let retries = 0;
+  /**
+   * Hands again the records the sink asked to retry, decoded afresh, with the same
+   * tokens. One this incarnation no longer holds was handed by an earlier one and is
+   * consumed again anyway (its offset was never committed).
+   */
+  const redeliver = async (state: State, ctx: ActorContext<Msg>, acks: readonly Ack[]) => {
+    const values: T[] = [];
+    const again: Ack[] = [];
+    for (const a of acks) {
+      const record = state.held.get(keyOf(sourceOf(a)));
+      const d = record ? options.decode(record) : null;
+      if (d?.ok) {
+        values.push(d.value);
+        again.push(a);
+      }
+    }
+    if (again.length === 0) return;
+    // Never waits on the sink's mailbox (the sink's answers come through this actor's): when full, later again.
+    if (!options.downstream.trySend(options.deliver(values, again, ctx.self))) retryLater(ctx, again);
+  };
+  const retryLater = (ctx: ActorContext<Msg>, acks: readonly Ack[]) =>
+    ctx.timers.startSingle(`retry-${++retries}`, options.retryMs ?? 1_000, { type: "consumer.retry", acks: [...acks] });
+
   const onBatch = async (state: State, ctx: ActorContext<Msg>, batch: PartitionBatch) => {
     for (let i = 0; i < batch.records.length; i += options.chunk) {
       if (!batch.active() || ctx.signal.aborted) return;
       const chunk = batch.records.slice(i, i + options.chunk);
       const values: T[] = [];
-      const sources: SourceOffset[] = [];
+      const acks: Ack[] = [];
       const rejected: Rejected[] = [];
       for (const r of chunk) {
         state.ledger.add(r.topic, r.partition, r.offset);
@@ -184,7 +205,7 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
           continue;
         }
         values.push(d.value);
-        sources.push({ topic: r.topic, partition: r.partition, offset: r.offset });
+        acks.push(ackOf({ topic: r.topic, partition: r.partition, offset: r.offset }));
         state.held.set(keyOf(r), r);
       }
       await sendDeadLetters(state, ctx, {
@@ -193,11 +214,11 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
         counts: stats.deadLettered,
       }, rejected);
       for (const { record } of rejected) state.ledger.done(record.topic, record.partition, record.offset);
-      if (sources.length > 0) {
+      if (acks.length > 0) {
         if (
-          !(await sendPausing(state, ctx, batch, options.downstream, options.deliver(values, sources, ctx.self), stats))
+          !(await sendPausing(state, ctx, batch, options.downstream, options.deliver(values, acks, ctx.self), stats))
         ) return;
-        stats.handed += sources.length;
+        stats.handed += acks.length;
       }
       batch.resolve((chunk[chunk.length - 1] as ConsumedRecord).offset);
       stats.consumed += chunk.length;
@@ -233,10 +254,19 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
         options.readiness?.set(dep, false, `crashed: ${errorMessage(msg.error)}`);
         throw new ConsumerCrashed(msg.error);
       }
+      if (msg.type === "consumer.retry") {
+        await redeliver(state, ctx, msg.acks);
+        return state;
+      }
       if (msg.refused && msg.refused.length > 0) await deadLetterRefused(state, ctx, msg.refused);
-      for (const s of [...msg.sources, ...(msg.refused ?? []).map((r) => r.source)]) {
+      for (const a of [...msg.done, ...(msg.refused ?? []).map((r) => r.ack)]) {
+        const s = sourceOf(a);
         state.ledger.done(s.topic, s.partition, s.offset);
         state.held.delete(keyOf(s));
+      }
+      if (msg.retry && msg.retry.length > 0) {
+        stats.retried += msg.retry.length;
+        retryLater(ctx, msg.retry);
       }
       stats.inFlight = state.ledger.inFlight;
       await commitDue(state, ctx);
@@ -249,10 +279,15 @@ export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behavi
         const drain = options.drain;
         try {
           // Last words with the downstream: handle what it holds, then commit up to there.
-          const final = await ask<D, HandledNotice>(options.downstream, (replyTo) => drain(replyTo), {
+          const final = await ask<D, AckReply>(options.downstream, (replyTo) => drain(replyTo), {
             timeoutMs: 5_000,
           });
-          for (const s of final.sources) state.ledger.done(s.topic, s.partition, s.offset);
+          // Refused rows whose answer could not reach this stopping actor are dead-lettered now.
+          if (final.refused && final.refused.length > 0) await deadLetterRefused(state, ctx, final.refused);
+          for (const a of [...final.done, ...(final.refused ?? []).map((r) => r.ack)]) {
+            const s = sourceOf(a);
+            state.ledger.done(s.topic, s.partition, s.offset);
+          }
           await commitDue(state, ctx);
         } catch (err) {
           ctx.log.warn("final drain and commit skipped: the offsets are consumed again after a restart", {

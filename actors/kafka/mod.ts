@@ -62,9 +62,7 @@ export { type CommitPoint, OffsetLedger } from "./offsets.ts";
 export { OffsetsWatch, type OffsetsWatchOptions, type PartitionLag, partitionLag } from "./offsets_watch.ts";
 export {
   type DecodedRecord,
-  type HandledNotice,
   newTopicConsumerStats,
-  type RefusedSource,
   type SourceOffset,
   topicConsumer,
   type TopicConsumerMsg,

@@ -4,6 +4,7 @@
  * the client's own retries fails the actor; the batch is kept across the restart and
  * sent first by the next incarnation, so a broker outage loses nothing.
  */
+import type { RecordOut } from "../../protocols/record_out.ts";
 import {
   createKafkaClient,
   type KafkaClient,
@@ -24,15 +25,9 @@ import {
   TroupeError,
 } from "../../system/mod.ts";
 
-/** Messages of the producer. */
+/** Messages of the producer: records to send (protocols/record_out.ts), and a flush. */
 export type ProducerMsg =
-  | {
-    type: "producer.record";
-    topic: string;
-    key: string | null;
-    value: string | Uint8Array;
-    headers?: Record<string, string>;
-  }
+  | RecordOut
   | { type: "producer.flush"; replyTo?: ActorRef<{ type: "producer.flushed"; sent: number }> };
 
 /** Kafka did not take a batch. */

@@ -25,7 +25,7 @@ import {
   errorMessage,
 } from "../../system/mod.ts";
 import { type EncodePool, type EncodeResult, startEncodePool } from "./_encode_pool.ts";
-import type { ProducerMsg } from "../kafka/mod.ts";
+import type { RecordOut } from "../../protocols/record_out.ts";
 
 /** Messages of the encoder. */
 export type EncoderMsg = { type: "encoder.encode"; capture: Capture };
@@ -36,7 +36,7 @@ type Msg = EncoderMsg | { type: "encoder.encoded" };
 /** Options of {@link pngEncoder}. */
 export interface PngEncoderOptions {
   topic: string;
-  producer: ActorRef<ProducerMsg>;
+  producer: ActorRef<RecordOut>;
   /** Worker threads; 0 encodes on the actor's thread. @default 0 */
   threads?: number;
   /** Most captures in one batch to a thread. @default 32 */
@@ -115,7 +115,7 @@ export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, St
       const r = results[b.forwarded] as EncodeResult;
       if ("value" in r) {
         options.hops?.("encoded", c.traceparent, Date.now());
-        const msg: ProducerMsg = {
+        const msg: RecordOut = {
           type: "producer.record",
           topic: options.topic,
           key: c.deviceId,

@@ -2,7 +2,8 @@
 // a supervised counter behind a route of its own, stopped in order on SIGTERM/SIGINT. tools/package_check.ts
 // installs the tarball into a scratch project, runs this file on each runtime, asks the route, sends SIGTERM and
 // expects exit 0. It also checks that capabilities whose optional packages are not installed say which one.
-import { ask, MissingPackage, onShutdownSignal, serveHttp, spawn, startSystem, supervise } from "troupe/system";
+import { ask, MissingPackage, spawn, startSystem, supervise } from "troupe/system";
+import { onShutdownSignal, serveHttp } from "troupe/platform";
 
 const system = startSystem({ name: "consumer" });
 const sup = await supervise(system.root, { name: "counters", strategy: "one_for_one", intensity: 3, periodMs: 10_000 });

@@ -6,6 +6,7 @@ export const SUBPATHS = {
   inference: "actors/inference/mod.ts",
   kafka: "actors/kafka/mod.ts",
   db: "actors/db/mod.ts",
+  "db-kafka": "actors/db_kafka/mod.ts",
 } as const;
 
 /** What the runtime and the inference subpaths must load none of. */

@@ -1,6 +1,7 @@
 /**
  * The db role's Kafka consumer: troupe's topic consumer (actors/kafka/consumer.ts)
- * on the images and inferences topics, feeding the upserter. Each record is
+ * on the images and inferences topics, feeding the upserter (actors/db/, which knows
+ * nothing of Kafka: it answers with the tokens it was handed). Each record is
  * decoded and verified (protocols/); bad ones go to the dead-letter topic with the
  * reason. An offset is committed only after the upserter reports the rows up to
  * it committed in PostgreSQL, so a crash anywhere replays rows, which the
@@ -12,12 +13,12 @@ import {
   type DecodedRecord,
   type KafkaConnection,
   newTopicConsumerStats,
-  type SourceOffset,
   topicConsumer,
   type TopicConsumerMsg,
   type TopicConsumerState,
   type TopicConsumerStats,
 } from "../kafka/mod.ts";
+import type { Ack } from "../../protocols/ack.ts";
 import { decodeImageEnvelope } from "../../protocols/image_envelope.ts";
 import { TRACEPARENT_HEADER } from "../../protocols/trace_context.ts";
 import { decodeInferenceEnvelope } from "../../protocols/inference_envelope.ts";
@@ -29,8 +30,7 @@ import {
   childSpec,
   type Readiness,
 } from "../../system/mod.ts";
-import type { ImageRow, InferenceRow } from "./pg_writes.ts";
-import type { UpserterMsg } from "./upserter.ts";
+import type { ImageRow, InferenceRow, UpserterMsg } from "../db/mod.ts";
 
 /** Messages of the consumer. */
 export type ConsumerMsg = TopicConsumerMsg;
@@ -106,9 +106,9 @@ export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<Consumer
     deadLetterTopic: options.topics.deadletter,
     decode,
     downstream: options.upserter,
-    deliver: (rows, sources, replyTo) => ({
+    deliver: (rows, acks, replyTo) => ({
       type: "upsert.rows",
-      rows: rows.map((r, i) => ({ ...r, source: sources[i] as SourceOffset })),
+      rows: rows.map((r, i) => ({ ...r, ack: acks[i] as Ack })),
       replyTo,
     }),
     drain: (replyTo) => ({ type: "upsert.flush", replyTo }),
