@@ -9,9 +9,9 @@ import type { Registry } from "prom-client";
 import { basename, dirname } from "node:path";
 import process from "node:process";
 import {
-  inferenceConsumerSpec,
   type InferenceConsumerStats,
   newInferenceConsumerStats,
+  startInferenceConsumer,
 } from "../actors/inference_kafka/mod.ts";
 import type { PoolStats } from "../actors/inference/mod.ts";
 import { createPredictApp, type PredictStats } from "../actors/inference/mod.ts";
@@ -23,7 +23,7 @@ import {
   SYNTHETIC_RESNET50,
 } from "../actors/inference/mod.ts";
 import type { ModelDescription } from "../protocols/predict.ts";
-import { type ActorSystem, spawn, startChild, supervise } from "../system/mod.ts";
+import { type ActorSystem, spawn, supervise } from "../system/mod.ts";
 import { type HttpServer, serveHttp } from "../system/platform.ts";
 import type { InferenceConfig, TroupeConfig } from "./config.ts";
 import { startModelPoolTree } from "../actors/inference/mod.ts";
@@ -150,9 +150,9 @@ export async function startInferenceRole(
   }, { name: "api", capacity: 1 });
   await ensurePipelineTopics(config, system.log);
   const consumerStats = newInferenceConsumerStats();
-  await startChild(
+  await startInferenceConsumer(
     sup,
-    inferenceConsumerSpec({
+    {
       hops,
       brokers: kafkaBrokersOf(config),
       connection: kafkaConnectionOf(config),
@@ -165,7 +165,7 @@ export async function startInferenceRole(
       timeoutMs: inf.api.timeoutMs,
       readiness: system.readiness,
       stats: consumerStats,
-    }),
+    },
   );
   return {
     figures: () => ({

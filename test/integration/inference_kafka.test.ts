@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { startModelPoolTree } from "../../actors/inference/pool_tree.ts";
-import { inferenceConsumerSpec, newInferenceConsumerStats } from "../../actors/inference_kafka/mod.ts";
+import { newInferenceConsumerStats, startInferenceConsumer } from "../../actors/inference_kafka/mod.ts";
 import { ensureTopics } from "../../actors/kafka/mod.ts";
 import { decodeInferenceEnvelope } from "../../protocols/mod.ts";
-import { silentLogger, startChild, startSystem } from "../../system/mod.ts";
+import { silentLogger, startSystem } from "../../system/mod.ts";
 import { moduleBeside } from "../../system/platform.ts";
 import { kafkaBrokers, testKafkaClient, uniqueName } from "../helpers/infra.ts";
 import { TINY_INPUT, tinyEnvelope, tinyExpected, writeTinyModel } from "../helpers/tiny_model.ts";
@@ -40,9 +40,9 @@ t.test("inference through Kafka: each image's result is the tiny model's exact o
     engineModule: moduleBeside(import.meta.url, "../helpers/faulty_engine").href,
   });
   const stats = newInferenceConsumerStats();
-  await startChild(
+  await startInferenceConsumer(
     sys.root,
-    inferenceConsumerSpec({
+    {
       brokers,
       groupId: `${name}-inference`,
       topics,
@@ -54,7 +54,7 @@ t.test("inference through Kafka: each image's result is the tiny model's exact o
       // runs ended with fewer results than images (not confirmed to be this; the stats below say next time).
       timeoutMs: 60_000,
       stats,
-    }),
+    },
   );
   t.teardown(() => {
     if (!t.passing()) t.comment(`consumer stats: ${JSON.stringify(stats)}`);

@@ -115,7 +115,7 @@ t.test("a capture that cannot be encoded is counted and skipped; the rest go on"
 });
 
 t.test("a graceful stop hands on every capture already taken", async (t) => {
-  const { sys, got, encoder, received } = await rig(t, { threads: 2, chunk: 8 }, 400);
+  const { sys, got, encoder } = await rig(t, { threads: 2, chunk: 8 }, 400);
   const all = captures(["cam-a", "cam-b"], 60);
   for (const capture of all) await encoder.send({ type: "encoder.encode", capture });
   t.ok(
