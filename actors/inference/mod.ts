@@ -66,3 +66,4 @@ export const ENGINE_MODULES: { readonly onnx: string; readonly tfjs: string } = 
   tfjs: moduleBeside(import.meta.url, "./tfjs_worker_engine").href,
 } as const;
 export type { WorkerSpec } from "./worker_protocol.ts";
+export { type ImageItem, inferSink, type InferSinkMsg, type InferSinkOptions } from "./infer_sink.ts";

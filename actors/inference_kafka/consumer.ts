@@ -1,10 +1,12 @@
 /**
- * The inference role's Kafka side: troupe's topic consumer (actors/kafka/consumer.ts,
- * the one consume-and-commit loop) on the images topic, feeding the inference sink
- * (infer_sink.ts). Each record is decoded and verified (bad ones are dead-lettered);
- * the sink classifies a chunk's images together, produces the results to the
- * inferences topic keyed by image id, and answers their tokens; an offset is
- * committed only after that. While the pool's queue is full the sink waits, its
+ * The inference role's Kafka side, three actors: troupe's topic consumer
+ * (actors/kafka/consumer.ts, the one consume-and-commit loop) on the images topic
+ * feeds the inference sink (actors/inference/infer_sink.ts, which knows nothing of
+ * Kafka), whose results go to a Kafka producer (`results`) on the inferences topic.
+ * Each record is decoded and verified (bad ones are dead-lettered); the sink
+ * classifies a chunk's images together and hands each result on with its image's
+ * token; the producer answers the token once the brokers have the result, and only
+ * then is the offset committed. While the pool's queue is full the sink waits, its
  * mailbox fills and every assigned partition is paused, the group session kept
  * alive. An image the pool fails is refused by the sink and dead-lettered with the
  * reason, so nothing blocks the partition.
@@ -14,15 +16,16 @@ import type { HopReporter } from "../../protocols/hops.ts";
 import { decodeImageEnvelope } from "../../protocols/image_envelope.ts";
 import { TRACEPARENT_HEADER } from "../../protocols/trace_context.ts";
 import { type ActorRef, type Readiness, startChild, type Supervisor } from "../../system/mod.ts";
-import type { ModelPoolMsg } from "../inference/mod.ts";
+import { type ImageItem, inferSink, type InferSinkMsg, type ModelPoolMsg } from "../inference/mod.ts";
 import {
   type KafkaConnection,
+  kafkaProducerSpec,
   newTopicConsumerStats,
+  type ProducerMsg,
   type TopicConsumerMsg,
   topicConsumerSpec,
   type TopicConsumerStats,
 } from "../kafka/mod.ts";
-import { type ImageItem, inferSink, type InferSinkMsg } from "./infer_sink.ts";
 
 /** Running figures: the topic consumer's, and the images classified. */
 export interface InferenceConsumerStats extends TopicConsumerStats {
@@ -56,27 +59,44 @@ export function newInferenceConsumerStats(): InferenceConsumerStats {
   return { ...newTopicConsumerStats(), inferred: 0 };
 }
 
-/** The two actors started. */
+/** The three actors started. */
 export interface InferenceConsumer {
-  /** `infer`: classifies, produces the results, answers the tokens. */
+  /** `results`: the Kafka producer on the inferences topic; answers each result's token once the brokers have it. */
+  results: ActorRef<ProducerMsg>;
+  /** `infer`: classifies a chunk's images and hands the results on. */
   sink: ActorRef<InferSinkMsg>;
   /** `consumer`: the group member on the images topic. */
   consumer: ActorRef<TopicConsumerMsg>;
 }
 
 /**
- * Starts the sink (`infer`, two chunks of mailbox) and then the consumer feeding it
- * (`consumer`) under `parent`; at a stop the consumer goes first.
+ * Starts the results producer (`results`), the sink (`infer`, two chunks of mailbox)
+ * and then the consumer feeding it (`consumer`) under `parent`; at a stop the
+ * consumer goes first, the producer last (it sends what it holds).
  */
 export async function startInferenceConsumer(
   parent: Supervisor,
   options: InferenceConsumerOptions,
 ): Promise<InferenceConsumer> {
   const stats = options.stats ?? newInferenceConsumerStats();
-  const sink = await startChild(parent, {
-    behaviour: inferSink({
+  const results = await startChild(
+    parent,
+    kafkaProducerSpec({
       brokers: options.brokers,
       ...(options.connection ? { connection: options.connection } : {}),
+      batchSize: options.chunk,
+      lingerMs: 2,
+      ...(options.readiness ? { readiness: options.readiness } : {}),
+      dependency: "kafka-inference-results",
+      clientId: "troupe-inference",
+      onSent: (records, at) => {
+        for (const r of records) options.hops?.("result_produced", r.headers?.[TRACEPARENT_HEADER], at);
+      },
+    }, { name: "results" }),
+  );
+  const sink = await startChild(parent, {
+    behaviour: inferSink({
+      results,
       inferencesTopic: options.topics.inferences,
       pool: options.pool,
       timeoutMs: options.timeoutMs,
@@ -117,5 +137,5 @@ export async function startInferenceConsumer(
       ...(options.groupInstanceId ? { groupInstanceId: options.groupInstanceId } : {}),
     }, { capacity: 16 }),
   );
-  return { sink, consumer };
+  return { results, sink, consumer };
 }

@@ -1,9 +1,9 @@
 /**
  * `troupe/inference-kafka`: the model pool fed from Kafka. Troupe's topic consumer
- * on an images topic hands chunks of images to the inference sink (partitions
- * paused while the pool's queue is full); the sink produces the results to an
- * inferences topic and answers the images' acknowledgement tokens, and the offsets
- * are committed after Kafka took the results.
+ * on an images topic hands chunks of images to the inference sink (troupe/inference;
+ * partitions paused while the pool's queue is full); the results go to a Kafka
+ * producer on the inferences topic with their images' acknowledgement tokens, and
+ * the offsets are committed once the brokers have the results.
  * @module
  */
 export {
@@ -13,4 +13,3 @@ export {
   newInferenceConsumerStats,
   startInferenceConsumer,
 } from "./consumer.ts";
-export { type ImageItem, inferSink, type InferSinkMsg, type InferSinkOptions } from "./infer_sink.ts";

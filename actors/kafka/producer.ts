@@ -4,6 +4,7 @@
  * the client's own retries fails the actor; the batch is kept across the restart and
  * sent first by the next incarnation, so a broker outage loses nothing.
  */
+import type { Ack, AckReply } from "../../protocols/ack.ts";
 import type { RecordOut } from "../../protocols/record_out.ts";
 import {
   createKafkaClient,
@@ -21,6 +22,7 @@ import {
   childSpec,
   errorMessage,
   LingerBatch,
+  MailboxClosed,
   type Readiness,
   TroupeError,
 } from "../../system/mod.ts";
@@ -59,15 +61,19 @@ export interface KafkaProducerOptions {
   readiness?: Readiness;
   /** @default "kafka-producer" */
   dependency?: string;
+  /** The client id the brokers see. @default "troupe-simulator" */
+  clientId?: string;
   stats?: ProducerStats;
   /** Told the records of each batch the brokers took, and when (a node reports the images' hops from them). */
   onSent?: (records: readonly OutgoingRecord[], atMs: number) => void;
 }
 
-/** A record waiting in the batch. */
+/** A record waiting in the batch, and the token to answer once it is sent. */
 interface Pending {
   topic: string;
   record: OutgoingRecord;
+  ack?: Ack;
+  replyTo?: ActorRef<AckReply>;
 }
 
 interface State {
@@ -118,6 +124,22 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
     if (options.onSent) options.onSent(pending.map((p) => p.record), Date.now());
     state.batch.clear(ctx.timers);
     options.readiness?.set(dep, true, "connected");
+    await answerTokens(ctx, pending);
+  };
+
+  /** The brokers have these records: their tokens are done (protocols/record_out.ts). */
+  const answerTokens = async (ctx: ActorContext<ProducerMsg>, sent: readonly Pending[]) => {
+    const byReplyTo = new Map<ActorRef<AckReply>, Ack[]>();
+    for (const p of sent) {
+      if (p.ack && p.replyTo) byReplyTo.set(p.replyTo, [...(byReplyTo.get(p.replyTo) ?? []), p.ack]);
+    }
+    for (const [replyTo, done] of byReplyTo) {
+      await replyTo.send({ type: "ack", done }).catch((err: unknown) => {
+        // A stopping source replays what it did not hear of.
+        if (!(err instanceof MailboxClosed)) throw err;
+        ctx.log.debug("answer not delivered: the source is stopping", { done: done.length });
+      });
+    }
   };
 
   return {
@@ -125,7 +147,7 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
       const client = createKafkaClient({
         ...options.connection,
         brokers: options.brokers,
-        clientId: "troupe-simulator",
+        clientId: options.clientId ?? "troupe-simulator",
         log: ctx.log,
       });
       try {
@@ -148,6 +170,7 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
         state.batch.add({
           topic: msg.topic,
           record: { key: msg.key, value: msg.value, ...(msg.headers ? { headers: msg.headers } : {}) },
+          ...(msg.ack && msg.replyTo ? { ack: msg.ack, replyTo: msg.replyTo } : {}),
         });
         if (state.batch.full) await flush(state, ctx);
         else state.batch.linger(ctx.timers, FLUSH);

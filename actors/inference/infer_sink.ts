@@ -1,11 +1,13 @@
 /**
  * The inference sink: takes decoded images with their acknowledgement tokens
- * (protocols/ack.ts), sends them to the model pool together (so batches form),
- * produces the results to the inferences topic keyed by image id, and only after
- * Kafka acknowledged them answers the tokens `done`. An image the pool fails (bad
- * pixels, or its worker failed twice) is answered `refused` with the reason, so its
- * source dead-letters it and nothing blocks the partition. While the pool's queue is
- * full the sink waits, its own mailbox fills, and its source pauses.
+ * (protocols/ack.ts), sends them to the model pool together (so batches form), and
+ * hands each result, keyed by image id and carrying its image's token, to a sink of
+ * records (protocols/record_out.ts; the inference role's is a Kafka producer on the
+ * inferences topic), which answers the token `done` once the result is written. An
+ * image the pool fails (bad pixels, or its worker failed twice) is answered
+ * `refused` with the reason, so its source dead-letters it and nothing blocks. While
+ * the pool's queue is full the sink waits, its own mailbox fills, and its source
+ * pauses. It knows nothing of Kafka.
  */
 import type { Ack, AckRefusal, AckReply } from "../../protocols/ack.ts";
 import type { HopReporter } from "../../protocols/hops.ts";
@@ -19,8 +21,8 @@ import {
   MailboxClosed,
   replyAddress,
 } from "../../system/mod.ts";
-import type { ModelPoolMsg, PoolReply } from "../inference/mod.ts";
-import { createKafkaClient, type KafkaClient, type KafkaConnection, type KafkaProducer } from "../kafka/mod.ts";
+import type { RecordOut } from "../../protocols/record_out.ts";
+import type { ModelPoolMsg, PoolReply } from "./model_pool.ts";
 
 /** An image of the images topic, decoded and verified. */
 export interface ImageItem {
@@ -35,27 +37,21 @@ export type InferSinkMsg = { type: "infer.images"; images: ImageItem[]; acks: Ac
 
 /** Options of {@link inferSink}. */
 export interface InferSinkOptions {
-  brokers: readonly string[];
-  /** How to reach Kafka beyond the broker list (which client package). @default the default client */
-  connection?: KafkaConnection;
-  /** Where the results go. */
+  /** Where the results go: a sink of records (a Kafka producer actor), which answers their tokens once written. */
+  results: ActorRef<RecordOut>;
+  /** The results' topic. */
   inferencesTopic: string;
   pool: ActorRef<ModelPoolMsg>;
   /** Longest wait for one image's result, ms. */
   timeoutMs: number;
   /** Counts images classified (`inferred`), shared with the consumer's figures. */
   stats?: { inferred: number };
-  /** Told each image inferred and its result produced (protocols/hops.ts). */
+  /** Told each image inferred (protocols/hops.ts). */
   hops?: HopReporter;
 }
 
-interface State {
-  client: KafkaClient;
-  producer: KafkaProducer;
-}
-
 /** The sink's behaviour. */
-export function inferSink(options: InferSinkOptions): Behaviour<InferSinkMsg, State> {
+export function inferSink(options: InferSinkOptions): Behaviour<InferSinkMsg, null> {
   const stats = options.stats ?? { inferred: 0 };
 
   /**
@@ -82,43 +78,18 @@ export function inferSink(options: InferSinkOptions): Behaviour<InferSinkMsg, St
     };
   };
 
-  /** Sends the results with acks=all; resolves once the brokers have them. */
-  const produce = (state: State, results: { image: ImageItem; reply: Extract<PoolReply, { ok: true }> }[]) =>
-    state.producer.send(
-      options.inferencesTopic,
-      results.map(({ image, reply }) => ({
-        key: image.imageId,
-        // The result is the next hop of the image's trace (a new trace when the image came without one).
-        headers: { [TRACEPARENT_HEADER]: childTraceparent(image.traceparent) },
-        value: encodeInferenceEnvelope({
-          v: INFERENCE_ENVELOPE_VERSION,
-          imageId: image.imageId,
-          model: reply.model,
-          top: reply.top,
-          latencyMs: reply.latencyMs,
-          inferredAt: new Date().toISOString(),
-          capturedAt: image.capturedAt,
-        }),
-      })),
-    );
-
   return {
-    async init() {
-      const client = createKafkaClient({ ...options.connection, brokers: options.brokers });
-      return { client, producer: await client.producer() };
-    },
+    init: () => null,
     async receive(state, msg, ctx) {
       const replies: Promise<PoolReply>[] = [];
       for (const image of msg.images) replies.push((await submit(ctx, image)).reply);
-      const done: Ack[] = [];
       const refused: AckRefusal[] = [];
-      const results: { image: ImageItem; reply: Extract<PoolReply, { ok: true }> }[] = [];
+      const results: { image: ImageItem; reply: Extract<PoolReply, { ok: true }>; ack: Ack }[] = [];
       for (let i = 0; i < replies.length; i++) {
         const reply = await replies[i]!;
         const image = msg.images[i]!;
         if (reply.ok) {
-          results.push({ image, reply });
-          done.push(msg.acks[i]!);
+          results.push({ image, reply, ack: msg.acks[i]! });
           options.hops?.("inferred", image.traceparent, Date.now());
         } else {
           refused.push({
@@ -128,25 +99,31 @@ export function inferSink(options: InferSinkOptions): Behaviour<InferSinkMsg, St
           });
         }
       }
-      if (results.length > 0) {
-        try {
-          await produce(state, results);
-        } catch (err) {
-          // Kafka did not take the results: the images are handed back and classified again later.
-          ctx.log.warn("results not produced: handed back to retry", { error: errorMessage(err), images: done.length });
-          await answer(ctx, msg.replyTo, { type: "ack", done: [], refused, retry: done });
-          return state;
-        }
-        const sentAt = Date.now();
-        for (const r of results) options.hops?.("result_produced", r.image.traceparent, sentAt);
+      // Each result carries its image's token: the sink of records answers it once the result is written.
+      for (const { image, reply, ack } of results) {
+        const record: RecordOut = {
+          type: "producer.record",
+          topic: options.inferencesTopic,
+          key: image.imageId,
+          // The result is the next hop of the image's trace (a new trace when the image came without one).
+          headers: { [TRACEPARENT_HEADER]: childTraceparent(image.traceparent) },
+          value: encodeInferenceEnvelope({
+            v: INFERENCE_ENVELOPE_VERSION,
+            imageId: image.imageId,
+            model: reply.model,
+            top: reply.top,
+            latencyMs: reply.latencyMs,
+            inferredAt: new Date().toISOString(),
+            capturedAt: image.capturedAt,
+          }),
+          ack,
+          replyTo: msg.replyTo,
+        };
+        await options.results.send(record, { signal: ctx.signal });
       }
       stats.inferred += results.length;
-      await answer(ctx, msg.replyTo, { type: "ack", done, refused });
+      if (refused.length > 0) await answer(ctx, msg.replyTo, { type: "ack", done: [], refused });
       return state;
-    },
-    async stop(state) {
-      await state.producer.close().catch(() => {});
-      await state.client.close().catch(() => {});
     },
     describe: () => ({ inferred: stats.inferred }),
   };
