@@ -67,6 +67,9 @@ export interface TopicConsumerStats {
   retried: number;
   deadLettered: Partial<Record<DeadLetterReason, number>>;
   commits: number;
+  /** Times the downstream's mailbox was full when a chunk came (the consumer waited for room: backpressure). */
+  waits: number;
+  /** Times it stayed full long enough (250 ms) for the partitions to be paused. */
   pauses: number;
   /** Records handed downstream and not yet reported handled. */
   inFlight: number;
@@ -74,7 +77,7 @@ export interface TopicConsumerStats {
 
 /** Zeroed stats. */
 export function newTopicConsumerStats(): TopicConsumerStats {
-  return { consumed: 0, handed: 0, retried: 0, deadLettered: {}, commits: 0, pauses: 0, inFlight: 0 };
+  return { consumed: 0, handed: 0, retried: 0, deadLettered: {}, commits: 0, waits: 0, pauses: 0, inFlight: 0 };
 }
 
 /** Options of {@link topicConsumer}. */
