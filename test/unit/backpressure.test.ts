@@ -1,11 +1,12 @@
 // Bounded mailboxes on the test kit's virtual clock: a slow receiver's pace is virtual time, so how far it held
 // its sender back is exact; memory is measured for real.
 import t from "tap";
+import { kitFor, pause } from "../helpers/kit.ts";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { spawn, stateless } from "../../system/mod.ts";
 import { findInSnapshot } from "../../system/observe.ts";
-import { createTestKit, type TestKit } from "../../system/testkit/mod.ts";
+import { createTestKit } from "../../system/testkit/mod.ts";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -14,15 +15,6 @@ const heap = () => {
   gc();
   return process.memoryUsage().heapUsed;
 };
-
-/** Resolves after `ms` of the kit's virtual time. */
-const pause = (kit: TestKit, ms: number) => new Promise<void>((r) => kit.clock.schedule(ms, r));
-
-function kitFor(t: { teardown(fn: () => unknown): void }) {
-  const kit = createTestKit({ name: "troupe" });
-  t.teardown(() => kit.shutdown());
-  return { kit, sys: kit.system };
-}
 
 t.test("a sender far faster than its receiver is slowed to the receiver's pace", async (t) => {
   const { kit, sys } = kitFor(t);

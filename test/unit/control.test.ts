@@ -1,19 +1,11 @@
 /** Operator actions on a live tree, their refusals, and message tracing. */
 import t from "tap";
+import { kitFor } from "../helpers/kit.ts";
 import { type ActorSnapshot, ControlRefused, MailboxClosed, NoSuchActor, spawn, supervise } from "../../system/mod.ts";
 import { findInSnapshot, summarise } from "../../system/observe.ts";
-import { createTestKit } from "../../system/testkit/mod.ts";
-import { counter, type CounterMsg, countOf } from "../helpers/actors.ts";
+import { counter, type CounterMsg } from "../helpers/actors.ts";
 
 const node = (tree: ActorSnapshot, path: string) => findInSnapshot(tree, path)!;
-
-/** A test kit (virtual clock) whose root is named "troupe"; `get` asks a counter on it. */
-function kitFor(t: { teardown(fn: () => unknown): void }) {
-  const kit = createTestKit({ name: "troupe" });
-  t.teardown(() => kit.shutdown());
-  const get = (ref: Parameters<typeof countOf>[0]) => kit.result(countOf(ref, 1000), 1000);
-  return { kit, sys: kit.system, get };
-}
 
 t.test("suspend holds messages in the mailbox; resume handles them", async (t) => {
   const { sys, get } = kitFor(t);

@@ -3,23 +3,13 @@
  * sampled processing time, restart history, and each supervisor's budget.
  */
 import t from "tap";
+import { kitFor, pause } from "../helpers/kit.ts";
 import { type ActorSnapshot, spawn, supervise } from "../../system/mod.ts";
 import { Mailbox } from "../../system/mailbox.ts";
 import { findInSnapshot, histogramQuantile } from "../../system/observe.ts";
-import { createTestKit, type TestKit } from "../../system/testkit/mod.ts";
 import { counter, countOf } from "../helpers/actors.ts";
 
 const node = (tree: ActorSnapshot, path: string) => findInSnapshot(tree, path)!;
-
-/** A test kit (virtual clock) whose root is named "troupe". */
-function kitFor(t: { teardown(fn: () => unknown): void }) {
-  const kit = createTestKit({ name: "troupe" });
-  t.teardown(() => kit.shutdown());
-  return { kit, sys: kit.system };
-}
-
-/** Resolves after `ms` of the kit's virtual time. */
-const pause = (kit: TestKit, ms: number) => new Promise<void>((r) => kit.clock.schedule(ms, r));
 
 t.test("a mailbox keeps the high-water mark its owner notes, and counts the depth it is read at", async (t) => {
   const mb = new Mailbox<number>("/m", { capacity: 10 });

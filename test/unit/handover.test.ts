@@ -1,5 +1,6 @@
 // Handover across restarts, on the test kit's virtual clock (restarts without backoff; kit.settle() lets them run).
 import t from "tap";
+import { kitFor } from "../helpers/kit.ts";
 import { type Behaviour, spawn, supervise } from "../../system/mod.ts";
 import { findInSnapshot } from "../../system/observe.ts";
 import { createTestKit } from "../../system/testkit/mod.ts";
@@ -31,12 +32,6 @@ function keeper(
     stop: (state) => void log.stops.push(state.items.join(",")),
     handover: (state) => (state.items.length > 0 ? state.items : undefined),
   };
-}
-
-function kitFor(t: { teardown(fn: () => unknown): void }) {
-  const kit = createTestKit({ name: "troupe" });
-  t.teardown(() => kit.shutdown());
-  return { kit, sys: kit.system };
 }
 
 t.test("what an ending incarnation hands over reaches the next init, and /actors shows it", async (t) => {

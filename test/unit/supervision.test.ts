@@ -1,23 +1,19 @@
 // Supervision on the test kit's virtual clock: backoff, budgets and ask deadlines move only when the test moves
 // time, and kit.settle() lets the actors react; nothing waits on real time.
 import t, { type Test } from "tap";
+import { kitFor as sharedKit } from "../helpers/kit.ts";
 import { ask, spawn, supervise } from "../../system/mod.ts";
 import { findInSnapshot } from "../../system/observe.ts";
 import type { ActorContext, ActorRef, ActorSystem, SupervisorProps } from "../../system/mod.ts";
 import { createTestKit, type TestKit } from "../../system/testkit/mod.ts";
-import { counter, type CounterMsg, countOf } from "../helpers/actors.ts";
+import { counter, type CounterMsg } from "../helpers/actors.ts";
 
 /** Restarts 1 ms after a failure, at most 5 ms. */
 const fast = { backoff: { minMs: 1, maxMs: 5, jitter: 0 } };
 const restartsOf = (sys: ActorSystem, path: string) => findInSnapshot(sys.snapshot(), path)?.restarts ?? -1;
 
-/** A kit whose root is named "troupe" (the paths below), with `root` as the root's budget (default: none). */
-function kitFor(t: Test, root: Omit<SupervisorProps, "name" | "restart"> = { intensity: 0 }) {
-  const kit = createTestKit({ name: "troupe", root });
-  t.teardown(() => kit.shutdown());
-  const get = (ref: ActorRef<CounterMsg>) => kit.result(countOf(ref, 1000), 1000);
-  return { kit, sys: kit.system, get };
-}
+/** A kit whose root has no restart budget unless `root` gives one. */
+const kitFor = (t: Test, root: Omit<SupervisorProps, "name" | "restart"> = { intensity: 0 }) => sharedKit(t, root);
 
 /** Past any `fast` backoff: the restarts due have happened. */
 const restartsDone = (kit: TestKit) => kit.timePasses(5);
