@@ -170,7 +170,8 @@ export interface WaitingNotice {
 
 /**
  * {@link checkDependencies}, again and again while what fails is a peer that is not up yet, for up to `waitS`
- * seconds (`START_WAIT_S`; 0: the first failure is final). Says once in the log what it waits for, and each try to
+ * seconds (`START_WAIT_S`; 0: the first failure is final). Says once in the log what it waits for (once per
+ * dependency, whatever its reasons while it starts), and each try to
  * `onWaiting` (for `/readyz` and the heartbeat); stops early when `signal` aborts. Throws the last failure when the
  * time is up, or at once when waiting cannot cure it.
  */
@@ -196,13 +197,15 @@ export async function waitForDependencies(
         const still = `${err.problem} (still, after waiting ${options.waitS} s: START_WAIT_S)`;
         throw new DependencyUnreachable(err.variable, err.shown, still, true);
       }
-      if (said !== err.message) {
+      // Once per dependency: PostgreSQL starting says "connection refused", then "starting up" (57P03); the
+      // current reason is in /readyz and the heartbeat (onWaiting).
+      if (said !== err.variable) {
         log.warn("waiting for a dependency that is not up yet", {
           waitingFor: err.message,
           upToS: options.waitS,
           variable: "START_WAIT_S",
         });
-        said = err.message;
+        said = err.variable;
       }
       options.onWaiting?.({ what: err.message, waitedS: Math.round(waitedS) });
       const pause = Math.min(5_000, 500 * 2 ** Math.min(attempt, 4), Math.max(0, options.waitS - waitedS) * 1000);
