@@ -7,6 +7,7 @@
  * for (a Kafka topic, partition and offset; a line of a file) is the source's
  * business, and a sink only hands it back.
  */
+import { type ActorRef, type Logger, MailboxClosed } from "../system/mod.ts";
 import type { DeadLetterReason } from "./deadletter.ts";
 
 declare const ACK: unique symbol;
@@ -48,4 +49,16 @@ export interface AckReply {
 /** A reply saying `done` are handled. */
 export function acked(done: readonly Ack[]): AckReply {
   return { type: "ack", done };
+}
+
+/**
+ * Sends a sink's `reply` to its source, waiting for room in the source's mailbox. A
+ * source that is stopping (its mailbox closed) replays what it did not hear of, so that
+ * is no failure: it is logged at debug level.
+ */
+export async function answerSource(to: ActorRef<AckReply>, reply: AckReply, log: Logger): Promise<void> {
+  await to.send(reply).catch((err: unknown) => {
+    if (!(err instanceof MailboxClosed)) throw err;
+    log.debug("answer not delivered: the source is stopping", { done: reply.done.length });
+  });
 }

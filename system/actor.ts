@@ -38,7 +38,7 @@ export interface ActorContext<M> {
   /**
    * Timers that send this actor a message; all cancelled when the incarnation
    * ends. Use these instead of `setTimeout`: they run on the system's clock, so
-   * tests drive them with a `ManualClock`.
+   * tests drive them on `troupe/testkit`'s virtual clock.
    */
   readonly timers: Timers<M>;
   /** Stops the actor normally after the current message (no restart unless `permanent`). */

@@ -19,7 +19,7 @@ export const DOCUMENTED: Record<string, string> = {
   "troupe/system": "system/mod.ts",
   "troupe/platform": "system/platform.ts",
   "troupe/observe": "system/observe.ts",
-  "troupe/testkit": "system/testkit/mod.ts",
+  "troupe/testkit": "system/testkit.ts",
 };
 
 const { values } = parseCli({

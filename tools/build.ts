@@ -112,10 +112,19 @@ beside; then 'node DIR/main.js' runs a node without tsx. No type check (npm run 
   --out DIR   where (default dist)
   --tests     the tests' build (tests included) in .troupe/build/<hash of the sources>,
               unless it is there already (npm test makes it first)
+  --clean     remove DIR instead (npm pack's postpack: the packed dist/ does not stay in the tree)
   --help      this text
 `,
-    options: { out: { type: "string", default: "dist" }, tests: { type: "boolean", default: false } },
+    options: {
+      out: { type: "string", default: "dist" },
+      tests: { type: "boolean", default: false },
+      clean: { type: "boolean", default: false },
+    },
   });
+  if (values.clean) {
+    await rm(resolve(values.out!), { recursive: true, force: true });
+    process.exit(0);
+  }
   if (values.tests) {
     const t0 = Date.now();
     const dir = await ensureBuild();

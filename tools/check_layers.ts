@@ -1,7 +1,7 @@
 /**
  * `npm run check:layers`: fails on an import against the declared direction
  * (tools/layers.ts), on any cycle between folders, on a `_private` file imported
- * from outside its folder (and the folder's subfolders), and on a package imported outside the unit that owns it.
+ * from outside its folder, and on a package imported outside the unit that owns it.
  * Reads relative `import`/`export ... from`, dynamic `import()` and
  * `new URL(..., import.meta.url)` specifiers of every .ts file.
  */
@@ -83,9 +83,7 @@ export function checkLayers(root: string, rules: LayerRules = RULES): string[] {
         continue;
       }
       const to = unitOf(target);
-      // A `_private` file is its folder's, subfolders included (system/testkit/ reads system/_scheduler.ts).
-      const inside = `${dirname(file)}/`.startsWith(`${dirname(target)}/`);
-      if (basename(target).startsWith("_") && !inside && !rules.whiteBox.includes(from)) {
+      if (basename(target).startsWith("_") && dirname(target) !== dirname(file) && !rules.whiteBox.includes(from)) {
         problems.push(`${file}: imports ${target}, a private file of ${dirname(target)}/`);
       }
       if (to === from || !target.endsWith(".ts")) continue;

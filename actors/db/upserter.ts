@@ -24,7 +24,7 @@ import type { ImageRow, InferenceRow } from "./pg_writes.ts";
 import { writeBatch, writeRows } from "./pg_writes.ts";
 import type { Sql } from "./postgres.ts";
 import { isRowFault, type Refusal, sqlstateOf, writeIsolating } from "./refusals.ts";
-import type { Ack, AckRefusal, AckReply } from "../../protocols/ack.ts";
+import { type Ack, type AckRefusal, type AckReply, answerSource } from "../../protocols/ack.ts";
 import { DEAD_LETTER_HEADERS } from "../../protocols/deadletter.ts";
 import {
   type ActorContext,
@@ -35,7 +35,6 @@ import {
   childSpec,
   errorMessage,
   LingerBatch,
-  MailboxClosed,
   type Readiness,
   TroupeError,
 } from "../../system/mod.ts";
@@ -275,13 +274,8 @@ export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, S
     }
     state.batch.clear(ctx.timers);
     options.readiness?.set(dep, true, "connected");
-    for (const [replyTo, notice] of replies) {
-      await replyTo.send(notice).catch((err) => {
-        // A stopping consumer learns what was written from its final flush request instead.
-        if (!(err instanceof MailboxClosed)) throw err;
-        ctx.log.debug("written answer not delivered: the source is stopping", { rows: notice.done.length });
-      });
-    }
+    // A stopping source learns what was written from its final flush request instead.
+    for (const [replyTo, notice] of replies) await answerSource(replyTo, notice, ctx.log);
     const all = [...replies.values()];
     return { type: "ack", done: all.flatMap((n) => n.done), refused: all.flatMap((n) => n.refused) };
   };

@@ -9,18 +9,11 @@
  * the pool's queue is full the sink waits, its own mailbox fills, and its source
  * pauses. It knows nothing of Kafka.
  */
-import type { Ack, AckRefusal, AckReply } from "../../protocols/ack.ts";
+import { type Ack, type AckRefusal, type AckReply, answerSource } from "../../protocols/ack.ts";
 import type { HopReporter } from "../../protocols/hops.ts";
 import { encodeInferenceEnvelope, INFERENCE_ENVELOPE_VERSION } from "../../protocols/inference_envelope.ts";
 import { childTraceparent, TRACEPARENT_HEADER } from "../../protocols/trace_context.ts";
-import {
-  type ActorContext,
-  type ActorRef,
-  type Behaviour,
-  errorMessage,
-  MailboxClosed,
-  replyAddress,
-} from "../../system/mod.ts";
+import { type ActorContext, type ActorRef, type Behaviour, errorMessage, replyAddress } from "../../system/mod.ts";
 import type { RecordOut } from "../../protocols/record_out.ts";
 import type { ModelPoolMsg, PoolReply } from "./model_pool.ts";
 
@@ -122,17 +115,9 @@ export function inferSink(options: InferSinkOptions): Behaviour<InferSinkMsg, nu
         await options.results.send(record, { signal: ctx.signal });
       }
       stats.inferred += results.length;
-      if (refused.length > 0) await answer(ctx, msg.replyTo, { type: "ack", done: [], refused });
+      if (refused.length > 0) await answerSource(msg.replyTo, { type: "ack", done: [], refused }, ctx.log);
       return state;
     },
     describe: () => ({ inferred: stats.inferred }),
   };
-}
-
-/** The answer, waiting for room in the source's mailbox; a stopping source replays what it did not hear of. */
-async function answer(ctx: ActorContext<InferSinkMsg>, to: ActorRef<AckReply>, reply: AckReply): Promise<void> {
-  await to.send(reply).catch((err: unknown) => {
-    if (!(err instanceof MailboxClosed)) throw err;
-    ctx.log.debug("answer not delivered: the source is stopping", { done: reply.done.length });
-  });
 }

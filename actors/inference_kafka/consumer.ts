@@ -11,7 +11,6 @@
  * alive. An image the pool fails is refused by the sink and dead-lettered with the
  * reason, so nothing blocks the partition.
  */
-import type { DeadLetterReason } from "../../protocols/deadletter.ts";
 import type { HopReporter } from "../../protocols/hops.ts";
 import { decodeImageEnvelope } from "../../protocols/image_envelope.ts";
 import { TRACEPARENT_HEADER } from "../../protocols/trace_context.ts";
@@ -29,8 +28,8 @@ import {
 
 /** Running figures: the topic consumer's, and the images classified. */
 export interface InferenceConsumerStats extends TopicConsumerStats {
+  /** Images the pool classified and the sink handed on. */
   inferred: number;
-  deadLettered: Partial<Record<DeadLetterReason, number>>;
 }
 
 /** Options of {@link startInferenceConsumer}. */

@@ -4,7 +4,7 @@
  * the client's own retries fails the actor; the batch is kept across the restart and
  * sent first by the next incarnation, so a broker outage loses nothing.
  */
-import type { Ack, AckReply } from "../../protocols/ack.ts";
+import { type Ack, type AckReply, answerSource } from "../../protocols/ack.ts";
 import type { RecordOut } from "../../protocols/record_out.ts";
 import {
   createKafkaClient,
@@ -22,7 +22,6 @@ import {
   childSpec,
   errorMessage,
   LingerBatch,
-  MailboxClosed,
   type Readiness,
   TroupeError,
 } from "../../system/mod.ts";
@@ -133,13 +132,7 @@ export function kafkaProducer(options: KafkaProducerOptions): Behaviour<Producer
     for (const p of sent) {
       if (p.ack && p.replyTo) byReplyTo.set(p.replyTo, [...(byReplyTo.get(p.replyTo) ?? []), p.ack]);
     }
-    for (const [replyTo, done] of byReplyTo) {
-      await replyTo.send({ type: "ack", done }).catch((err: unknown) => {
-        // A stopping source replays what it did not hear of.
-        if (!(err instanceof MailboxClosed)) throw err;
-        ctx.log.debug("answer not delivered: the source is stopping", { done: done.length });
-      });
-    }
+    for (const [replyTo, done] of byReplyTo) await answerSource(replyTo, { type: "ack", done }, ctx.log);
   };
 
   return {

@@ -1,6 +1,6 @@
 /** The runtime's unit tests on troupe/testkit: a kit per test, and a pause on its virtual clock. */
 import type { ActorRef, SupervisorProps } from "../../system/mod.ts";
-import { createTestKit, type TestKit } from "../../system/testkit/mod.ts";
+import { createTestKit, type TestKit } from "../../system/testkit.ts";
 import { type CounterMsg, countOf } from "./actors.ts";
 
 /**

@@ -55,7 +55,7 @@ const SURFACE: Record<string, string[]> = {
     "summarise",
     "walkSnapshot",
   ],
-  "system/testkit/mod.ts": ["ManualClock", "TestKit", "TestProbe", "createTestKit"],
+  "system/testkit.ts": ["ManualClock", "TestKit", "TestProbe", "createTestKit"],
 };
 
 for (const [file, names] of Object.entries(SURFACE)) {

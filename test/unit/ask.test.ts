@@ -2,7 +2,7 @@
 import t from "tap";
 import { type ActorRef, ask, replyAddress, silentLogger, spawn, startSystem } from "../../system/mod.ts";
 import { heldDeadlines } from "../../system/_deadlines.ts";
-import { createTestKit } from "../../system/testkit/mod.ts";
+import { createTestKit } from "../../system/testkit.ts";
 
 type Echo = { n: number; replyTo: ActorRef<number> } | { n: number; hold: true; replyTo: ActorRef<number> };
 

@@ -6,7 +6,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { spawn, stateless } from "../../system/mod.ts";
 import { findInSnapshot } from "../../system/observe.ts";
-import { createTestKit } from "../../system/testkit/mod.ts";
+import { createTestKit } from "../../system/testkit.ts";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;

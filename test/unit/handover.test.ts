@@ -3,7 +3,7 @@ import t from "tap";
 import { kitFor } from "../helpers/kit.ts";
 import { type Behaviour, spawn, supervise } from "../../system/mod.ts";
 import { findInSnapshot } from "../../system/observe.ts";
-import { createTestKit } from "../../system/testkit/mod.ts";
+import { createTestKit } from "../../system/testkit.ts";
 
 type Msg = { type: "take"; item: string } | { type: "crash" } | {
   type: "get";

@@ -5,7 +5,7 @@ import { kitFor as sharedKit } from "../helpers/kit.ts";
 import { ask, spawn, supervise } from "../../system/mod.ts";
 import { findInSnapshot } from "../../system/observe.ts";
 import type { ActorContext, ActorRef, ActorSystem, SupervisorProps } from "../../system/mod.ts";
-import { createTestKit, type TestKit } from "../../system/testkit/mod.ts";
+import { createTestKit, type TestKit } from "../../system/testkit.ts";
 import { counter, type CounterMsg } from "../helpers/actors.ts";
 
 /** Restarts 1 ms after a failure, at most 5 ms. */

@@ -2,7 +2,7 @@
 // behaviour runs alone with its state, incarnations, handovers and dead letters in view. No real time is waited.
 import t from "tap";
 import { type ActorContext, type ActorRef, ask, type Behaviour, spawn, supervise } from "../../system/mod.ts";
-import { createTestKit } from "../../system/testkit/mod.ts";
+import { createTestKit } from "../../system/testkit.ts";
 import { counter, type CounterMsg } from "../helpers/actors.ts";
 
 type TickMsg = { type: "start"; everyMs: number; to: ActorRef<number> } | { type: "tick" };

@@ -4,8 +4,8 @@
  * expectation never waits on real time and a missing message fails at once.
  */
 import { inspect, isDeepStrictEqual } from "node:util";
-import type { ActorRef } from "../actor.ts";
-import { type Clock, CLOCK_OF } from "../clock.ts";
+import type { ActorRef } from "./actor.ts";
+import { type Clock, CLOCK_OF } from "./clock.ts";
 import type { TestKit } from "./test_kit.ts";
 
 /** What a message is checked against: a value (deep equality) or a predicate. */
@@ -120,16 +120,8 @@ export class TestProbe<M> implements ActorRef<M> {
   }
 
   async #next(withinMs: number): Promise<M | typeof NOTHING> {
-    await this.#kit.settle();
-    const end = this.#kit.now + withinMs;
-    for (;;) {
-      if (this.#queue.length > 0) return this.#queue.shift() as M;
-      const due = this.#kit.clock.nextDueAt();
-      if (due === undefined || due > end) break;
-      await this.#kit.timePasses(Math.max(0, due - this.#kit.now));
-    }
-    if (this.#kit.now < end) await this.#kit.timePasses(end - this.#kit.now);
-    return this.#queue.length > 0 ? this.#queue.shift() as M : NOTHING;
+    const came = await this.#kit.stepUntil(() => this.#queue.length > 0, withinMs);
+    return came ? this.#queue.shift() as M : NOTHING;
   }
 }
 

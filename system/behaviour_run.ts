@@ -4,10 +4,10 @@
  * handovers and failures recorded as they happen, and the messages its mailbox
  * refused kept as dead letters.
  */
-import type { ActorContext, ActorProps, ActorRef, Behaviour } from "../actor.ts";
-import { ask } from "../ask.ts";
-import type { SupervisorProps } from "../supervisor.ts";
-import { spawn, type Supervisor } from "../system.ts";
+import type { ActorContext, ActorProps, ActorRef, Behaviour } from "./actor.ts";
+import { ask } from "./ask.ts";
+import type { SupervisorProps } from "./supervisor.ts";
+import { spawn, type Supervisor } from "./system.ts";
 import type { TestKit } from "./test_kit.ts";
 
 /** Options of `kit.run`. */

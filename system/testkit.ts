@@ -27,6 +27,6 @@
  * @module
  */
 export { createTestKit, type LoggedLine, TestKit, type TestKitOptions } from "./test_kit.ts";
-export { type Expected, type ExpectOptions, TestProbe } from "./probe.ts";
+export { type Expected, type ExpectOptions, TestProbe } from "./test_probe.ts";
 export { type BehaviourRun, type DeadLetter, type IncarnationRecord, type RunOptions } from "./behaviour_run.ts";
-export { ManualClock } from "../clock.ts";
+export { ManualClock } from "./clock.ts";

@@ -3,13 +3,13 @@
  * timers, restart backoff, restart budgets and ask deadlines move only when the test
  * says so, with the means to let the actors react in between.
  */
-import { ManualClock } from "../clock.ts";
-import { handledSoFar } from "../_scheduler.ts";
-import { createLogger, type LogFields, type Logger, type LogLevel } from "../logger.ts";
-import type { SupervisorProps } from "../supervisor.ts";
-import { ActorSystem, supervise, type Supervisor } from "../system.ts";
-import type { Behaviour } from "../actor.ts";
-import { TestProbe } from "./probe.ts";
+import { ManualClock } from "./clock.ts";
+import { handledSoFar } from "./_scheduler.ts";
+import { createLogger, type LogFields, type Logger, type LogLevel } from "./logger.ts";
+import type { SupervisorProps } from "./supervisor.ts";
+import { ActorSystem, supervise, type Supervisor } from "./system.ts";
+import type { Behaviour } from "./actor.ts";
+import { TestProbe } from "./test_probe.ts";
 import { type BehaviourRun, runBehaviour, type RunOptions } from "./behaviour_run.ts";
 
 /** Options of {@link createTestKit}. */
@@ -60,6 +60,7 @@ export class TestKit {
   /** What the system logged, in order. */
   readonly logs: LoggedLine[] = [];
   #probes = 0;
+  #runs = 0;
 
   /** Prefer {@link createTestKit}. */
   constructor(options: TestKitOptions = {}) {
@@ -145,18 +146,27 @@ export class TestKit {
     let pending = true;
     const watched = promise.finally(() => (pending = false));
     watched.catch(() => {});
-    await this.settle();
-    const end = this.clock.now() + withinMs;
-    while (pending) {
-      const next = this.clock.nextDueAt();
-      if (next === undefined || next > end) break;
-      await this.timePasses(Math.max(0, next - this.clock.now()));
-    }
-    if (pending && this.clock.now() < end) await this.timePasses(end - this.clock.now());
+    await this.stepUntil(() => !pending, withinMs);
     if (pending) {
       throw new Error(`result: still pending after ${withinMs} ms of virtual time (virtual time ${this.now} ms)`);
     }
     return await watched;
+  }
+
+  /**
+   * Lets the actors settle, then virtual time pass timer by timer until `done()` holds
+   * (time stops there) or `withinMs` have passed; says whether `done()` held.
+   */
+  async stepUntil(done: () => boolean, withinMs: number): Promise<boolean> {
+    await this.settle();
+    const end = this.clock.now() + withinMs;
+    while (!done()) {
+      const next = this.clock.nextDueAt();
+      if (next === undefined || next > end) break;
+      await this.timePasses(Math.max(0, next - this.clock.now()));
+    }
+    if (!done() && this.clock.now() < end) await this.timePasses(end - this.clock.now());
+    return done();
   }
 
   /** A probe: a reference that records what it is sent, with expectations on it. */
@@ -171,7 +181,7 @@ export class TestKit {
    */
   async run<M, S, C = never>(behaviour: Behaviour<M, S, C>, options: RunOptions = {}): Promise<BehaviourRun<M, S, C>> {
     const sup: Supervisor = await supervise(this.system.root, {
-      name: options.supervisorName ?? `run-${this.logs.length}-${this.#probes++}`,
+      name: options.supervisorName ?? `run-${++this.#runs}`,
       strategy: "one_for_one",
       random: () => 0.5,
       ...options.supervisor,
