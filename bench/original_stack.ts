@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { createKafkaClient } from "../actors/kafka/client.ts";
 import { openCifarDataset } from "../actors/simulator/cifar_files.ts";
 import { ensureSyntheticCifar } from "../actors/simulator/mod.ts";
-import { ensureVenv, type PythonVenv } from "../infra/mod.ts";
+import { ensureVenv, type PythonVenv } from "../infra/python_venv.ts";
 import { run } from "../infra/process.ts";
 import { troupeCacheDir } from "../system/platform.ts";
 import { encodeCapture } from "../protocols/capture.ts";

@@ -8,7 +8,8 @@
  */
 import { join } from "node:path";
 import { brokerClientConnection } from "../actors/broker/mod.ts";
-import { createKafkaClient, type KafkaConnection, readTopicFromStart, recordsHeld } from "../actors/kafka/mod.ts";
+import { createKafkaClient, type KafkaConnection, readTopicFromStart } from "../actors/kafka/mod.ts";
+import { recordsHeld } from "../actors/kafka/client.ts";
 import { type BrokerSecurity, makeBrokerCerts } from "../infra/mod.ts";
 import { createLogger } from "../system/mod.ts";
 import { until } from "../test/helpers/wait.ts";

@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
-import { CHROMIUM_ARGS, ensureChromium } from "../infra/mod.ts";
+import { CHROMIUM_ARGS, ensureChromium } from "../infra/chromium.ts";
 import type { FleetTrace, FleetView, LogRecord } from "../protocols/mod.ts";
 import { createLogger } from "../system/mod.ts";
 import { until } from "../test/helpers/wait.ts";

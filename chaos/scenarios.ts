@@ -28,7 +28,7 @@ import {
   startNode,
   stopDatabase,
 } from "./cluster.ts";
-import { signalPostgres } from "../infra/mod.ts";
+import { signalPostgres } from "../infra/postgres_local.ts";
 import { steadyValue, until } from "../test/helpers/wait.ts";
 import { setLink } from "./netns.ts";
 import { type HostProcess, runOnHost, startOnHost } from "./processes.ts";

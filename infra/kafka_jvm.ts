@@ -205,14 +205,19 @@ export async function formatStorage(
 
 /** A running broker process. */
 export interface BrokerProcess {
+  /** The broker's JVM process. */
   child: ChildProcess;
+  /** Its process id. */
   pid: number;
+  /** The addresses clients connect to, `host:port`. */
   brokers: string[];
+  /** The file the broker's output goes to. */
   logFile: string;
 }
 
 /** Options of {@link startBroker}. */
 export interface StartBrokerOptions {
+  /** Where the steps are said. */
   log: Logger;
   /**
    * Resolves once the broker at `brokers` answers a metadata request, rejects while

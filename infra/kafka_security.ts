@@ -12,7 +12,9 @@ import { run } from "./process.ts";
 
 /** A Kafka user (SCRAM credentials at format time, and PLAIN's list). */
 export interface BrokerUser {
+  /** The user's name. */
   name: string;
+  /** The user's password. */
   password: string;
 }
 
@@ -20,6 +22,7 @@ export interface BrokerUser {
 export interface BrokerSecurity {
   /** The broker's PKCS#12 keystore (its key and certificate, signed by the CA). */
   keystore: string;
+  /** The keystore's password. */
   keystorePassword: string;
   /** The CA's certificate, PEM: what clients trust (`KAFKA_TLS_CA`). */
   caPem: string;

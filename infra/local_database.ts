@@ -7,13 +7,16 @@ import { errorMessage, type Logger } from "../system/mod.ts";
 import { startPglite } from "./pglite_local.ts";
 import { startPostgres } from "./postgres_local.ts";
 
-/** Where the local databases keep their data. */
+/** Where the local PostgreSQL cluster keeps its data. */
 export const LOCAL_POSTGRES_DIR = ".troupe/postgres";
+/** Where the local PGlite database keeps its data. */
 export const LOCAL_PGLITE_DIR = ".troupe/pglite";
 
 /** A local database. */
 export interface LocalDatabase {
+  /** Which server: a PostgreSQL cluster, or PGlite in this process. */
   kind: "postgresql" | "pglite";
+  /** The connection URL. */
   url: string;
   /** Stops an in-process server (PGlite); a PostgreSQL cluster keeps running. */
   stop(): Promise<void>;

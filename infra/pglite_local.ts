@@ -13,8 +13,11 @@ import { freePort } from "./process.ts";
 
 /** A running PGlite server. */
 export interface LocalPglite {
+  /** The connection URL of its PostgreSQL wire protocol socket. */
   url: string;
+  /** Its data directory. */
   dataDir: string;
+  /** Stops the server (the data stay). */
   stop(): Promise<void>;
 }
 

@@ -14,8 +14,11 @@ import { InfraError } from "./errors.ts";
 
 /** A running local cluster. */
 export interface LocalPostgres {
+  /** The connection URL (`postgres://...` on loopback). */
   url: string;
+  /** The port it listens on. */
   port: number;
+  /** The cluster's data directory. */
   dataDir: string;
 }
 

@@ -48,9 +48,13 @@ export interface TfjsSetupOptions {
 
 /** What the setup left. */
 export interface TfjsSetup {
+  /** Where tfjs-node is installed. */
   dir: string;
+  /** The native addon built. */
   addon: string;
+  /** tfjs-node's version. */
   tfjsNode: string;
+  /** The TensorFlow version of its libtensorflow. */
   tensorflow: string;
   /** Steps that did work (the others were already done). */
   done: string[];

@@ -17,7 +17,8 @@ import {
   watchFleet,
 } from "../actors/fleet/mod.ts";
 import { gitCommit } from "../infra/git.ts";
-import { type FleetTrace, type FleetView, inTraceSample, type LogRecord } from "../protocols/mod.ts";
+import type { FleetTrace, FleetView, LogRecord } from "../protocols/mod.ts";
+import { inTraceSample } from "../protocols/hops.ts";
 import type { KafkaConnection } from "../actors/kafka/mod.ts";
 import { actorsResponse, type FleetTree, type Observer } from "../ops/mod.ts";
 import { type ActorSystem, errorMessage, type Logger, startChild } from "../system/mod.ts";

@@ -13,7 +13,7 @@ import { encode as encodePng } from "fast-png";
 import { type FidelityReport, inputDims, preprocessPng, quantizeOnnx } from "../actors/inference/mod.ts";
 import { ensureSyntheticCifar, openCifarDataset } from "../actors/simulator/mod.ts";
 import { planarToInterleaved } from "../protocols/mod.ts";
-import { cpuSimdFlags, hasVnni } from "../infra/mod.ts";
+import { cpuSimdFlags, hasVnni } from "../infra/cpu.ts";
 import type { Logger } from "../system/mod.ts";
 import { writeFileWhole } from "../system/platform.ts";
 import type { TroupeConfig } from "./config.ts";

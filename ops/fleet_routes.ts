@@ -15,9 +15,11 @@ import { badRequest, queryInt } from "./_query.ts";
 
 /** A node's tree as the fleet last heard it. */
 export interface FleetTree {
+  /** The node's id. */
   nodeId: string;
   /** When the node sent it. */
   sentAt: string;
+  /** What the node's `GET /actors` answered. */
   actors: ActorsResponse;
 }
 

@@ -11,7 +11,12 @@ import type { FleetView } from "../protocols/fleet_view.ts";
 
 /** One target group of Prometheus's HTTP SD format. */
 export interface SdTargetGroup {
+  /** `host:port` of each target. */
   targets: string[];
+  /**
+   * Labels of the group's targets: `node`, `role`, `version`, `host`, and `__scheme__` and `__metrics_path__` from the
+   * ops URL.
+   */
   labels: Record<string, string>;
 }
 

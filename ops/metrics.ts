@@ -20,9 +20,13 @@ type PartitionOffsets = { topic: string; partition: number; committed: string | 
 
 /** What the metrics are made from. */
 export interface MetricsInput {
+  /** The node's id (a label of every metric). */
   nodeId: string;
+  /** Whether the node is ready. */
   ready: boolean;
+  /** The actor tree, from the root. */
   tree: ActorSnapshot;
+  /** Each dependency's state, by name. */
   dependencies: Record<string, DependencyState>;
 }
 

@@ -39,12 +39,14 @@ export const TOP_BY: readonly TopBy[] = ["depth", "busy", "failures", "rate"];
 
 /** Samples a system's tree and derives windowed figures. */
 export class Observer {
+  /** How often it samples the tree, in milliseconds. */
   readonly intervalMs: number;
   readonly #system: ActorSystem;
   readonly #keep: number;
   #samples: Sample[] = [];
   #timer: ReturnType<typeof setInterval> | null = null;
 
+  /** An observer of `system`'s tree; {@link Observer.start} starts sampling. */
   constructor(system: ActorSystem, options: ObserverOptions = {}) {
     this.#system = system;
     this.intervalMs = options.intervalMs ?? 1000;
@@ -67,6 +69,7 @@ export class Observer {
     return this;
   }
 
+  /** Stops sampling (the samples taken stay). */
   stop(): void {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;

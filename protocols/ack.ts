@@ -10,12 +10,13 @@
 import { type ActorRef, type Logger, MailboxClosed } from "../system/mod.ts";
 import type { DeadLetterReason } from "./deadletter.ts";
 
-declare const ACK: unique symbol;
-
 /** An opaque acknowledgement token: made by a source, handed back by a sink. */
 export interface Ack {
-  /** Only the source that made it can read it. */
-  readonly [ACK]: true;
+  /**
+   * A brand, not a value (tokens are made by casting): it keeps anything else from
+   * passing as a token. Only the source that made a token can read it.
+   */
+  readonly "troupe.ack": true;
 }
 
 /** An item the sink refused for its own sake (a row the database will never take): the source dead-letters it. */
@@ -37,6 +38,7 @@ export interface AckRefusal {
  * each item once.
  */
 export interface AckReply {
+  /** The message type. */
   type: "ack";
   /** Items handled. */
   done: readonly Ack[];

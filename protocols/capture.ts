@@ -10,10 +10,15 @@ import { encodeRgbPng } from "./png_rgb.ts";
 
 /** One image taken by a camera. */
 export interface Capture {
+  /** The camera that took it. */
   deviceId: string;
+  /** The camera's sequence number, from 0. */
   seq: number;
+  /** The image's id, `<device id>/<seq>`. */
   imageId: string;
+  /** When it was taken (ISO time). */
   capturedAt: string;
+  /** The CIFAR-100 record it shows. */
   record: CifarRecord;
   /** W3C trace context started at capture; sent as the record's `traceparent` header (protocols/trace_context.ts). */
   traceparent?: string;

@@ -22,16 +22,19 @@ export const CIFAR_SIDE = 32;
 /** Bytes of one image's pixels (three 32x32 planes). */
 export const CIFAR_PIXEL_BYTES = 3 * CIFAR_SIDE * CIFAR_SIDE;
 /** Bytes of one record: two label bytes and the pixels. */
-export const CIFAR_RECORD_BYTES = 2 + CIFAR_PIXEL_BYTES;
-/** Number of coarse and fine classes. */
+export const CIFAR_RECORD_BYTES: number = 2 + CIFAR_PIXEL_BYTES;
+/** Number of coarse classes (superclasses). */
 export const CIFAR_COARSE_CLASSES = 20;
+/** Number of fine classes. */
 export const CIFAR_FINE_CLASSES = 100;
 
 /** One image of the dataset. */
 export interface CifarRecord {
   /** Position of the record in its file, from 0. */
   index: number;
+  /** The coarse label (0-19). */
   coarse: number;
+  /** The fine label (0-99). */
   fine: number;
   /** 3072 bytes: the R, G and B planes, each 32x32 row-major. */
   planes: Uint8Array;

@@ -62,11 +62,17 @@ export const DEAD_LETTER_HEADERS = {
 
 /** Where a rejected record came from and why it was rejected. */
 export interface Rejection {
+  /** Why the record was rejected. */
   reason: DeadLetterReason;
+  /** What was wrong, for people (cut to 1,000 characters in the header). */
   detail: string;
+  /** The topic the record came from. */
   topic: string;
+  /** Its partition. */
   partition: number;
+  /** Its offset. */
   offset: string;
+  /** The consumer group that rejected it. */
   consumer: string;
   /** More `troupe-` headers (e.g. `troupe-sqlstate`). */
   extra?: Record<string, string>;
@@ -94,9 +100,13 @@ export function deadLetterHeaders(
 
 /** What replaces a value too big for the dead-letter topic: where the original is, and how to know it. */
 export interface DeadLetterReference {
+  /** Marks a reference: the original value was too big to send. */
   truncated: true;
+  /** The topic the original is in. */
   topic: string;
+  /** Its partition. */
   partition: number;
+  /** Its offset. */
   offset: string;
   /** Size of the original value. */
   bytes: number;

@@ -22,15 +22,23 @@ export const IMAGE_ENVELOPE_VERSION = 1;
 
 /** A camera image on the wire. */
 export interface ImageEnvelope {
+  /** The envelope version. */
   v: 1;
+  /** The image's id, `<device id>/<seq>` (the record's key). */
   imageId: string;
+  /** The camera that took it. */
   deviceId: string;
+  /** The camera's sequence number, from 0. */
   seq: number;
   /** ISO 8601 capture time. */
   capturedAt: string;
+  /** The CIFAR-100 labels of the image (fine 0-99, coarse 0-19). */
   label: { fine: number; coarse: number };
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** The image format. */
   format: "png";
   /** Lower-case hex sha256 of the PNG bytes. */
   sha256: string;
@@ -40,7 +48,9 @@ export interface ImageEnvelope {
 
 /** A decoded and verified image: the envelope and its PNG bytes. */
 export interface VerifiedImage {
+  /** The envelope as sent. */
   envelope: ImageEnvelope;
+  /** The PNG bytes, checked against the envelope's `sha256`. */
   png: Uint8Array;
 }
 

@@ -17,19 +17,27 @@ export const INFERENCE_ENVELOPE_VERSION = 1;
 
 /** One class of a result. */
 export interface TopClass {
+  /** The class's index in the model's output. */
   index: number;
+  /** The class's name. */
   label: string;
+  /** Its probability (0 to 1). */
   prob: number;
 }
 
 /** A classification result on the wire. */
 export interface InferenceEnvelope {
+  /** The envelope version. */
   v: 1;
+  /** The image's id (the record's key). */
   imageId: string;
+  /** The model that classified it. */
   model: string;
   /** Best classes first; at least one. */
   top: TopClass[];
+  /** Milliseconds from the request's arrival in the model pool to its result. */
   latencyMs: number;
+  /** When it was classified (ISO time). */
   inferredAt: string;
   /** When the image was captured (its envelope's `capturedAt`), for the fleet's capture-to-row latency; optional. */
   capturedAt?: string;

@@ -23,23 +23,33 @@ export const LOG_RECORD_MAX_BYTES = 65_536;
 
 /** One log line as the logger wrote it. */
 export interface LogLine {
+  /** When the line was written (ISO time). */
   ts: string;
+  /** Its level. */
   level: "debug" | "info" | "warn" | "error";
+  /** What happened, in a few words (the line's own fields say the rest). */
   msg: string;
+  /** The node that wrote it. */
   node?: string;
+  /** The actor that wrote it (its path). */
   actor?: string;
+  /** The trace id of the image the line is about. */
   traceId?: string;
+  /** The line's own fields. */
   [field: string]: unknown;
 }
 
 /** What a reader of the log topic keeps (`GET /fleet/logs`, `npm run logs`). */
 export interface LogFilter {
+  /** Lines of this node only. */
   node?: string;
+  /** Lines of nodes that run this role only. */
   role?: string;
   /** At or above. */
   level?: "debug" | "info" | "warn" | "error";
   /** A part of the actor's path. */
   actor?: string;
+  /** Lines of this trace only. */
   trace?: string;
   /** Lines written at or after this time (ms since the epoch). */
   sinceMs?: number;
@@ -47,9 +57,13 @@ export interface LogFilter {
 
 /** A log record on the wire. */
 export interface LogRecord {
+  /** The envelope version. */
   v: 1;
+  /** The node's id (the record's key). */
   node: string;
+  /** The node's roles. */
   roles: string[];
+  /** The line as the node's logger wrote it. */
   line: LogLine;
 }
 

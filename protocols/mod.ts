@@ -1,32 +1,25 @@
 /**
  * Wire contracts, no I/O: the Kafka envelopes and their codecs (a capture's
  * encoding, the PNG check), the dead-letter headers, the CIFAR-100 record layout,
- * the seeded generator of the synthetic data, the JSON of the predict API, the
- * Open Inference Protocol (v2) and the ops endpoint.
+ * the fleet's topics (heartbeats, actor trees, log lines), W3C trace context, the
+ * acknowledgement tokens between sources and sinks, and the JSON bodies of the
+ * predict API, the Open Inference Protocol (v2) and the ops endpoint.
+ *
+ * Stable: each envelope carries its version (`v`), and a change to one is a new
+ * version that readers refuse until they know it.
  * @module
  */
 export type { Decoded } from "./_decode.ts";
-export { decodeStrictBase64 } from "./base64.ts";
-export { mulberry32 } from "./seeded_random.ts";
 export type { ModelDescription, PredictError, PredictErrorCode, PredictResponse } from "./predict.ts";
 export {
-  classify,
-  encodeBinaryOutput,
-  flattenData,
-  INFERENCE_HEADER,
-  OipBadRequest,
   type OipError,
   type OipInferRequest,
   type OipInferResponse,
   type OipModelMetadata,
-  type OipParsedBody,
   type OipRequestInput,
   type OipRequestOutput,
   type OipResponseOutput,
   type OipServerMetadata,
-  parseInferBody,
-  readFloats,
-  splitBytesElements,
 } from "./open_inference.ts";
 export {
   CIFAR_COARSE_CLASSES,
@@ -82,7 +75,7 @@ export type {
   TopResponse,
   WriterFigures,
 } from "./ops_responses.ts";
-export { HOP_MSG, type HopName, type HopReporter, HOPS, inTraceSample, noHops, sampledTraceId } from "./hops.ts";
+export { type HopName, type HopReporter, HOPS, noHops } from "./hops.ts";
 export {
   decodeLogRecord,
   encodeLogRecord,
@@ -92,15 +85,7 @@ export {
   type LogLine,
   type LogRecord,
 } from "./log_record.ts";
-export {
-  decodeNodeTree,
-  encodeNodeTree,
-  NODE_TREE_MAX_BYTES,
-  NODE_TREE_VERSION,
-  type NodeTree,
-  TREE_KEY_SUFFIX,
-  treeKeyOf,
-} from "./node_tree.ts";
+export { decodeNodeTree, encodeNodeTree, NODE_TREE_VERSION, type NodeTree } from "./node_tree.ts";
 export type {
   FleetAlert,
   FleetEdge,

@@ -22,19 +22,27 @@ export const NODE_HEARTBEAT_VERSION = 1;
 
 /** A heartbeat on the wire. */
 export interface NodeHeartbeat {
+  /** The envelope version. */
   v: 1;
+  /** The node's id: 1 to 64 letters, digits, `.`, `_` or `-` (the record's key). */
   nodeId: string;
+  /** The roles it runs. */
   roles: string[];
+  /** The host name it runs on. */
   host: string;
   /** Where the node's ops endpoint answers (its mount point included); null when it has none. */
   opsUrl: string | null;
   /** troupe's version and the commit it was built from ("unknown" outside git). */
   version: string;
+  /** The commit troupe was built from ("unknown" outside git). */
   commit: string;
+  /** When the node started (ISO time). */
   startedAt: string;
+  /** When this heartbeat was sent (ISO time). */
   sentAt: string;
   /** How often this node sends: the fleet counts it lost after three intervals without one. */
   intervalMs: number;
+  /** Whether the node is ready (its `GET /readyz`). */
   ready: boolean;
   /** What the node waits for before it is ready (a broker, a database, a topic), in its own words. */
   waitingFor: string[];
@@ -47,6 +55,7 @@ export interface NodeHeartbeat {
    * protocols/capture_latency.ts), so the fleet can merge several nodes' into one set of quantiles.
    */
   histograms?: Record<string, HistogramData>;
+  /** The last error it logged, else null. */
   lastError: string | null;
 }
 

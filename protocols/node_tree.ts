@@ -23,8 +23,11 @@ export const NODE_TREE_MAX_BYTES = 900_000;
 
 /** A tree record on the wire. */
 export interface NodeTree {
+  /** The envelope version. */
   v: 1;
+  /** The node's id. */
   nodeId: string;
+  /** When the tree was sent (ISO time). */
   sentAt: string;
   /** What the node's `GET /actors` answered when it was sent. */
   actors: ActorsResponse;

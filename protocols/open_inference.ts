@@ -9,62 +9,94 @@
 
 /** A tensor in a request. */
 export interface OipRequestInput {
+  /** The model input it is for. */
   name: string;
+  /** The tensor's shape. */
   shape: number[];
+  /** Its element type (`FP32`, `UINT8`, `BYTES`, ...). */
   datatype: string;
+  /** Parameters of the input (`binary_data_size` when its data follow the JSON). */
   parameters?: Record<string, unknown>;
+  /** The elements, row major (flat or nested); absent when they come as binary data. */
   data?: unknown;
 }
 
 /** An output asked for. */
 export interface OipRequestOutput {
+  /** The model output wanted. */
   name: string;
+  /**
+   * `classification`: the top N classes as BYTES ("prob:index:label") instead of the tensor; `binary_data`: as binary
+   * data.
+   */
   parameters?: { classification?: number; binary_data?: boolean; [k: string]: unknown };
 }
 
 /** `POST /v2/models/{name}/infer`. */
 export interface OipInferRequest {
+  /** The request's id, echoed in the response. */
   id?: string;
+  /** `binary_data_output`: every output as binary data. */
   parameters?: { binary_data_output?: boolean; [k: string]: unknown };
+  /** The input tensors. */
   inputs: OipRequestInput[];
+  /** The outputs wanted (absent: all of them). */
   outputs?: OipRequestOutput[];
 }
 
 /** A tensor in a response. */
 export interface OipResponseOutput {
+  /** The model output. */
   name: string;
+  /** The tensor's shape. */
   shape: number[];
+  /** Its element type. */
   datatype: "FP32" | "BYTES";
+  /** The size of its binary data, when they follow the JSON. */
   parameters?: { binary_data_size?: number };
+  /** The elements, row major; absent when they come as binary data. */
   data?: number[] | string[];
 }
 
 /** The answer to an inference request. */
 export interface OipInferResponse {
+  /** The model that answered. */
   model_name: string;
+  /** Its version. */
   model_version?: string;
+  /** The request's id, when it had one. */
   id?: string;
+  /** The output tensors. */
   outputs: OipResponseOutput[];
 }
 
 /** `GET /v2/models/{name}`. */
 export interface OipModelMetadata {
+  /** The model's name. */
   name: string;
+  /** The versions served. */
   versions: string[];
+  /** The runtime serving it (e.g. `onnxruntime_onnx`). */
   platform: string;
+  /** The model's inputs. */
   inputs: { name: string; datatype: string; shape: number[] }[];
+  /** The model's outputs. */
   outputs: { name: string; datatype: string; shape: number[] }[];
 }
 
 /** `GET /v2`. */
 export interface OipServerMetadata {
+  /** The server's name. */
   name: string;
+  /** The server's version. */
   version: string;
+  /** The protocol extensions it supports. */
   extensions: string[];
 }
 
 /** An error body. */
 export interface OipError {
+  /** What was wrong. */
   error: string;
 }
 

@@ -13,9 +13,11 @@ import type { TopClass } from "./inference_envelope.ts";
 
 /** A prediction. */
 export interface PredictResponse {
+  /** The model that answered. */
   model: string;
   /** True when the model's weights are the generated, untrained ones: the classes mean nothing. */
   untrained: boolean;
+  /** The best classes, best first. */
   top: TopClass[];
   /** From the request's arrival in the pool to its result. */
   latencyMs: number;
@@ -23,20 +25,29 @@ export interface PredictResponse {
 
 /** What `GET /v1/models` says of the loaded model. */
 export interface ModelDescription {
+  /** The model's name. */
   name: string;
   /** The engine serving it: onnxruntime-node, tfjs-node, or a MODEL_ENGINE_MODULE. */
   engine: "onnx" | "tfjs" | "custom";
   /** fp32, or int8: a static INT8 quantization of the configured model (MODEL_PRECISION). */
   precision?: "fp32" | "int8";
+  /** True when the weights are the generated, untrained ones: the classes mean nothing. */
   untrained: boolean;
   /** The model file. */
   path: string;
+  /** What the model takes: side, layout and normalization (`(pixel * scale - mean) / std` per channel). */
   input: { width: number; height: number; layout: "NCHW" | "NHWC"; mean: number[]; std: number[]; scale: number };
+  /** How many classes it tells apart. */
   classes: number;
+  /** Whether its output is logits (troupe applies softmax) or probabilities. */
   outputs: "logits" | "probabilities";
+  /** Where the class names come from: the labels file, or `class_<index>` when there is none. */
   labels: string;
+  /** How many classes a prediction returns. */
   topK: number;
+  /** The model pool: workers, threads per worker, batching and queue. */
   pool: { workers: number; intraOpThreads: number; maxBatch: number; maxDelayMs: number; queue: number };
+  /** What a request may be: body size, image side, and how long it may take. */
   limits: { maxBodyBytes: number; maxSide: number; timeoutMs: number };
 }
 
@@ -58,5 +69,6 @@ export type PredictErrorCode =
 
 /** An error response body. */
 export interface PredictError {
+  /** A code for programs and a message for people. */
   error: { code: PredictErrorCode; message: string };
 }

@@ -11,12 +11,15 @@ import type { Ack, AckReply } from "./ack.ts";
 
 /** One record for `topic`: its key (null: none), value and headers. */
 export interface RecordOut {
+  /** The message type. */
   type: "producer.record";
   /** Where it goes (a Kafka topic for the producer). */
   topic: string;
   /** Records of one key keep their order. */
   key: string | null;
+  /** The record's value. */
   value: string | Uint8Array;
+  /** The record's headers (e.g. `traceparent`). */
   headers?: Record<string, string>;
   /** A token to answer `done` (to `replyTo`) once the record is written. */
   ack?: Ack;

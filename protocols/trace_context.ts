@@ -17,8 +17,11 @@ const FORM = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** A parsed `traceparent`. */
 export interface TraceParent {
+  /** 32 lower-case hex digits. */
   traceId: string;
+  /** 16 lower-case hex digits: this hop's span. */
   spanId: string;
+  /** 2 hex digits (`01`: sampled). */
   flags: string;
 }
 

@@ -99,12 +99,13 @@ function checkContents(files: string[]): void {
     }
   }
   if (!files.some((f) => f.startsWith("dist/sql/"))) problems.push("no dist/sql/ (the migrations)");
+  if (!files.includes("LICENSE")) problems.push("no LICENSE");
   const stray = files.filter((f) =>
     /(^|\/)test\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")) || f.startsWith(".troupe/")
   );
   if (stray.length > 0) problems.push(`files a user does not need: ${stray.slice(0, 5).join(", ")}`);
   if (problems.length > 0) fail(`the tarball: ${problems.join("; ")}`);
-  say("tarball: JavaScript and declarations for every subpath, the migrations, no sources or tests");
+  say("tarball: JavaScript and declarations for every subpath, the migrations, the LICENSE, no sources or tests");
 }
 
 /** Runs the service with `argv` in `cwd`, asks its route twice, stops it with SIGTERM; returns what it said. */

@@ -9,12 +9,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type BrokerSecurity,
-  certFiles,
   type LocalBrokerSettings,
   makeBrokerCerts,
   startBroker,
   terminate,
 } from "../../infra/mod.ts";
+import { certFiles } from "../../infra/kafka_security.ts";
 import { type KafkaConnection, probeKafka } from "../kafka/mod.ts";
 import {
   type ActorProps,
@@ -33,6 +33,7 @@ type Msg = { type: "broker.exited"; pid: number; code: number | null; signal: st
 
 /** The broker process died under the keeper. */
 export class BrokerExited extends TroupeError {
+  /** An error saying how the broker process `pid` ended. */
   constructor(pid: number, how: string) {
     super("TROUPE_ERR_BROKER_EXITED", `Kafka broker process ${pid} ${how}`, { retriable: true });
   }
@@ -40,12 +41,14 @@ export class BrokerExited extends TroupeError {
 
 /** Options of {@link brokerKeeper}. */
 export interface BrokerKeeperOptions {
+  /** Where and how the broker runs (ports, data directory, Kafka version, heap). */
   settings: Omit<LocalBrokerSettings, "security">;
   /**
    * A SASL_SSL client listener: a private CA, the broker's keystore and SCRAM users are made in `<dataDir>/certs`
    * when missing (clients trust its `ca.pem` and log in as a user of its `secrets.json`). @default plaintext
    */
   saslSsl?: boolean;
+  /** Where the keeper says whether the broker is up (under `dependency`). */
   readiness: Readiness;
   /** Name of the readiness dependency. @default "kafka-broker" */
   dependency?: string;
@@ -60,7 +63,11 @@ interface State {
 }
 
 /** The keeper's behaviour. */
-export function brokerKeeper(options: BrokerKeeperOptions): Behaviour<BrokerKeeperMsg, State> {
+export function brokerKeeper(options: BrokerKeeperOptions): Behaviour<BrokerKeeperMsg, unknown> {
+  return keeper(options);
+}
+
+function keeper(options: BrokerKeeperOptions): Behaviour<BrokerKeeperMsg, State> {
   const dep = options.dependency ?? "kafka-broker";
   options.readiness.declare(dep, "broker starting");
   const behaviour: Behaviour<Msg, State> = {

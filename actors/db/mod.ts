@@ -12,12 +12,10 @@ export {
   type Migration,
   MigrationError,
   type PostgresOptions,
-  readMigrations,
   type Sql,
   type Tx,
 } from "./postgres.ts";
 export { type BatchResult, type ImageRow, type InferenceRow, writeBatch, writeRows } from "./pg_writes.ts";
-export { isRowFault, type Refusal, sqlstateOf, writeIsolating } from "./refusals.ts";
 export {
   type CaptureLatency,
   DatabaseTimeout,

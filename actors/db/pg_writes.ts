@@ -16,15 +16,25 @@ import type { Sql, Tx } from "./postgres.ts";
 
 /** One row of `images`. */
 export interface ImageRow {
+  /** The image's id, `<device id>/<seq>` (the primary key). */
   imageId: string;
+  /** The camera that took it. */
   deviceId: string;
+  /** The camera's sequence number. */
   seq: number;
+  /** When it was taken (ISO time). */
   capturedAt: string;
+  /** The fine CIFAR-100 label (0-99). */
   fine: number;
+  /** The coarse label (0-19). */
   coarse: number;
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** The PNG bytes. */
   png: Uint8Array;
+  /** Lower-case hex sha256 of the PNG bytes. */
   sha256: string;
   /** The record's W3C trace context; its trace id is stored as `trace_id`. */
   traceparent?: string;
@@ -32,10 +42,15 @@ export interface ImageRow {
 
 /** One row of `inferences`. */
 export interface InferenceRow {
+  /** The image's id. */
   imageId: string;
+  /** The model that classified it (with the image id, the primary key). */
   model: string;
+  /** The best classes, best first (stored as JSON). */
   top: TopClass[];
+  /** Milliseconds from the request's arrival in the model pool to its result. */
   latencyMs: number;
+  /** When it was classified (ISO time). */
   inferredAt: string;
   /** When the image was captured, if the result says (not stored: the fleet's capture-to-row latency). */
   capturedAt?: string;
@@ -45,8 +60,11 @@ export interface InferenceRow {
 
 /** What a batch did. */
 export interface BatchResult {
+  /** Image rows inserted. */
   imagesInserted: number;
+  /** Image rows that existed and were updated (a replay after a restart). */
   imagesUpdated: number;
+  /** Inference rows inserted or updated. */
   inferences: number;
 }
 

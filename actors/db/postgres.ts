@@ -33,6 +33,7 @@ export interface PostgresOptions {
 
 /** A migration file changed after it was applied, or is malformed. */
 export class MigrationError extends TroupeError {
+  /** An error with `message`, and the cause when there is one. */
   constructor(message: string, cause?: unknown) {
     super("TROUPE_ERR_MIGRATION", message, { cause });
   }
@@ -59,9 +60,13 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Sql
 
 /** One file of `sql/`. */
 export interface Migration {
+  /** The version: the number the file's name starts with. */
   version: number;
+  /** The file's name. */
   name: string;
+  /** The file's SQL. */
   sql: string;
+  /** Lower-case hex sha256 of the SQL, recorded when applied (a changed file is refused). */
   sha256: string;
 }
 

@@ -53,6 +53,7 @@ export type UpserterMsg =
 
 /** PostgreSQL did not take a batch; retriable (the supervisor restarts the upserter). */
 export class DatabaseUnavailable extends TroupeError {
+  /** An error saying PostgreSQL did not take the batch, with its SQLSTATE when it has one. */
   constructor(cause: unknown) {
     const state = sqlstateOf(cause);
     super(
@@ -65,6 +66,7 @@ export class DatabaseUnavailable extends TroupeError {
 
 /** PostgreSQL did not answer within the write timeout (a frozen server, a lock held for long). */
 export class DatabaseTimeout extends TroupeError {
+  /** An error saying PostgreSQL did not answer `what` within `ms` milliseconds. */
   constructor(what: string, ms: number) {
     super("TROUPE_ERR_DATABASE_TIMEOUT", `PostgreSQL did not answer ${what} within ${ms} ms`, { retriable: true });
   }
@@ -72,7 +74,9 @@ export class DatabaseTimeout extends TroupeError {
 
 /** Capture-to-row latencies of the rows an upserter wrote, cumulative (buckets of 2^i ms). */
 export interface CaptureLatency {
+  /** From capture to the image's row, in milliseconds. */
   imageRow: Histogram;
+  /** From capture to the inference's row, in milliseconds. */
   inferenceRow: Histogram;
 }
 
@@ -83,10 +87,15 @@ export function newCaptureLatency(): CaptureLatency {
 
 /** Running figures of the upserter, shared with metrics. */
 export interface UpserterStats {
+  /** Batches written. */
   batches: number;
+  /** Image rows inserted. */
   imagesInserted: number;
+  /** Image rows updated (replays). */
   imagesUpdated: number;
+  /** Inference rows written. */
   inferences: number;
+  /** Batches that failed (each retried by a restart). */
   failedFlushes: number;
   /** Rows PostgreSQL refused for their own sake (dead-lettered by the consumer). */
   rejectedRows: number;
@@ -96,11 +105,15 @@ export interface UpserterStats {
 export interface PgUpserterOptions {
   /** Opens the pool of an incarnation (closed on restart and stop). */
   connect: () => Sql;
+  /** Rows per batch: a full batch is written at once. */
   batchSize: number;
+  /** How long the first row of a batch waits for more, in milliseconds. */
   lingerMs: number;
+  /** Where the upserter says whether PostgreSQL is reachable (under `dependency`). */
   readiness?: Readiness;
   /** Name of the readiness dependency. @default "postgres" */
   dependency?: string;
+  /** Figures to count into (shared with whoever shows them). */
   stats?: UpserterStats;
   /**
    * How long a batch's transaction (or the first query of an incarnation) may take
@@ -176,7 +189,11 @@ async function bounded<T>(sql: Sql, what: string, ms: number, work: Promise<T>):
  * The upserter's behaviour. Rows accepted and not yet written are handed to the
  * next incarnation, which writes them first.
  */
-export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, State, Accepted[]> {
+export function pgUpserter(options: PgUpserterOptions): Behaviour<UpserterMsg, unknown, unknown> {
+  return upserter(options);
+}
+
+function upserter(options: PgUpserterOptions): Behaviour<UpserterMsg, State, Accepted[]> {
   const dep = options.dependency ?? "postgres";
   const stats = options.stats ?? newUpserterStats();
   options.readiness?.declare(dep, "not connected yet");

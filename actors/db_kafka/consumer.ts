@@ -15,7 +15,6 @@ import {
   newTopicConsumerStats,
   topicConsumer,
   type TopicConsumerMsg,
-  type TopicConsumerState,
   type TopicConsumerStats,
 } from "../kafka/mod.ts";
 import type { Ack } from "../../protocols/ack.ts";
@@ -43,18 +42,25 @@ export const newConsumerStats: () => ConsumerStats = newTopicConsumerStats;
 
 /** Options of {@link kafkaConsumer}. */
 export interface KafkaConsumerOptions {
+  /** The bootstrap brokers, `host:port`. */
   brokers: readonly string[];
   /** How to reach Kafka beyond the broker list (which client package). @default the default client */
   connection?: KafkaConnection;
+  /** The consumer group to join. */
   groupId: string;
+  /** The images and inferences topics it consumes, and the dead-letter topic. */
   topics: { images: string; inferences: string; deadletter: string };
+  /** The upserter the rows go to. */
   upserter: ActorRef<UpserterMsg>;
   /** Records per chunk handed to the upserter. */
   chunk: number;
+  /** The largest record value decoded; a bigger one is dead-lettered (`oversize`). */
   maxMessageBytes: number;
+  /** Where the consumer says whether Kafka is reachable (under `dependency`). */
   readiness?: Readiness;
-  /** @default "kafka-consumer" */
+  /** The dependency's name in `readiness`. @default "kafka-consumer" */
   dependency?: string;
+  /** Figures to count into (shared with whoever shows them). */
   stats?: ConsumerStats;
   /** Session timeout of the group member. @default 30000 */
   sessionTimeoutMs?: number;
@@ -68,7 +74,7 @@ export interface KafkaConsumerOptions {
 type Row = { image: ImageRow } | { inference: InferenceRow };
 
 /** The consumer's behaviour. */
-export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<ConsumerMsg, TopicConsumerState> {
+export function kafkaConsumer(options: KafkaConsumerOptions): Behaviour<ConsumerMsg, unknown> {
   const decode = (r: ConsumedRecord): DecodedRecord<Row> => {
     const traceparent = r.headers[TRACEPARENT_HEADER];
     const traced = traceparent ? { traceparent } : {};

@@ -8,14 +8,8 @@
  * fleet sees the missing beats.
  */
 import { createKafkaClient, type KafkaClient, type KafkaConnection, type KafkaProducer } from "../kafka/mod.ts";
-import {
-  type ActorsResponse,
-  encodeNodeHeartbeat,
-  encodeNodeTree,
-  NODE_TREE_MAX_BYTES,
-  type NodeHeartbeat,
-  treeKeyOf,
-} from "../../protocols/mod.ts";
+import { type ActorsResponse, encodeNodeHeartbeat, encodeNodeTree, type NodeHeartbeat } from "../../protocols/mod.ts";
+import { NODE_TREE_MAX_BYTES, treeKeyOf } from "../../protocols/node_tree.ts";
 import {
   type ActorProps,
   type Behaviour,

@@ -19,6 +19,7 @@ export interface ModelInfo {
 
 /** A loaded model. */
 export interface InferenceEngine {
+  /** What was loaded: the model's input and output. */
   readonly info: ModelInfo;
   /**
    * Runs `count` inputs laid end to end in `batch` (each the product of
@@ -26,11 +27,13 @@ export interface InferenceEngine {
    * floats per input, laid end to end.
    */
   run(batch: Float32Array, count: number): Promise<Float32Array>;
+  /** Releases the session and its memory. */
   close(): Promise<void>;
 }
 
 /** A model that does not fit what the configuration says of it. Not retriable. */
 export class ModelMismatch extends TroupeError {
+  /** An error saying how the model does not fit what troupe was told of it. */
   constructor(message: string) {
     super("TROUPE_ERR_MODEL", message);
   }

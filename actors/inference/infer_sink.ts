@@ -19,9 +19,13 @@ import type { ModelPoolMsg, PoolReply } from "./model_pool.ts";
 
 /** An image of the images topic, decoded and verified. */
 export interface ImageItem {
+  /** The image's id. */
   imageId: string;
+  /** When it was captured (ISO time), carried into its result. */
   capturedAt: string;
+  /** The PNG bytes. */
   png: Uint8Array;
+  /** The record's W3C trace context; the result's record carries a child of it. */
   traceparent?: string;
 }
 
@@ -34,6 +38,7 @@ export interface InferSinkOptions {
   results: ActorRef<RecordOut>;
   /** The results' topic. */
   inferencesTopic: string;
+  /** The model pool that classifies the images. */
   pool: ActorRef<ModelPoolMsg>;
   /** Longest wait for one image's result, ms. */
   timeoutMs: number;

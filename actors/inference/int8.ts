@@ -12,11 +12,16 @@ import { TroupeError } from "../../system/mod.ts";
 import { importOptional } from "../../system/optional_package.ts";
 import { calibrationTensors, decodeModel, encodeModel, quantizeGraph, withOutputs } from "./int8_graph.ts";
 
-/** What the comparison found. */
+/**
+ * What the comparison found.
+ * @experimental
+ */
 export interface FidelityReport {
+  /** Images compared. */
   images: number;
   /** Cosine similarity of the int8 and fp32 outputs: mean and worst image. */
   cosineMean: number;
+  /** Worst image's cosine similarity. */
   cosineMin: number;
   /** Share of images with the same top-1 class. */
   top1Agreement: number;
@@ -24,7 +29,10 @@ export interface FidelityReport {
   top5Agreement: number;
 }
 
-/** Options of {@link quantizeOnnx}. */
+/**
+ * Options of {@link quantizeOnnx}.
+ * @experimental
+ */
 export interface QuantizeOptions {
   /** The model's input dims without batch, e.g. [3, 224, 224]. */
   inputDims: number[];
@@ -34,28 +42,41 @@ export interface QuantizeOptions {
   evaluation: Float32Array[];
   /** 7-bit weights, for CPUs without VNNI. */
   reduceRange: boolean;
-  /** Refuse below these (unless `force`). @default 0.99 and 0.8 */
+  /** Mean cosine similarity below which the model is refused (unless `force`). @default 0.99 */
   minCosine?: number;
+  /** Share of top-1 agreement below which the model is refused (unless `force`). @default 0.8 */
   minTop1?: number;
+  /** Write the model even below the thresholds (the report says so). */
   force?: boolean;
   /** onnxruntime threads. @default 2 */
   threads?: number;
+  /** Told each step, for people. */
   progress?: (line: string) => void;
 }
 
-/** The quantized model and its report. */
+/**
+ * The quantized model and its report.
+ * @experimental
+ */
 export interface Quantized {
+  /** The quantized ONNX model. */
   bytes: Uint8Array;
+  /** How close it is to the fp32 model. */
   report: FidelityReport;
   /** Activations calibrated, weights quantized. */
   activations: number;
+  /** Whether the weights are 7-bit. */
   reduceRange: boolean;
   /** Whether the report is below the thresholds (only with `force`). */
   belowThreshold: boolean;
 }
 
-/** The int8 model is too far from the fp32 one. Not retriable. */
+/**
+ * The int8 model is too far from the fp32 one. Not retriable.
+ * @experimental
+ */
 export class QuantizationRefused extends TroupeError {
+  /** An error saying why the int8 model was refused, with its `report`. */
   constructor(message: string, readonly report: FidelityReport) {
     super("TROUPE_ERR_QUANTIZATION", message);
   }
@@ -191,7 +212,10 @@ export async function compareModels(
   };
 }
 
-/** Quantizes `bytes` (an fp32 ONNX classifier) to INT8 and measures how close it stays. */
+/**
+ * Quantizes `bytes` (an fp32 ONNX classifier) to INT8 and measures how close it stays.
+ * @experimental
+ */
 export async function quantizeOnnx(bytes: Uint8Array, options: QuantizeOptions): Promise<Quantized> {
   const threads = options.threads ?? 2;
   const p = options.progress ?? (() => {});

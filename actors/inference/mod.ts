@@ -1,7 +1,12 @@
 /**
  * Image classification: a supervised pool of model worker threads (each with its
- * own onnxruntime-node or tfjs-node session) behind a dynamic-batching pool actor, the predict API
- * as a Hono app, preprocessing, and the generated ResNet50. Loads no Kafka client.
+ * own onnxruntime-node or tfjs-node session) behind a dynamic-batching pool actor,
+ * {@link infer} to ask it, the predict API (v1) and the Open Inference Protocol
+ * (v2) as Hono apps, serving metrics, preprocessing, the generated ResNet50, and
+ * the inference sink that turns images with tokens into result records. Loads no
+ * Kafka client.
+ *
+ * Stable unless marked `@experimental` (INT8 quantization and the tfjs-node engine).
  * @module
  */
 import { moduleBeside } from "../../system/platform.ts";
@@ -18,27 +23,16 @@ export {
   type PoolReply,
   type PoolStats,
 } from "./model_pool.ts";
-export {
-  modelWorker,
-  type ModelWorkerMsg,
-  type ModelWorkerOptions,
-  modelWorkerSpec,
-  WorkerLost,
-  type WorkerReply,
-} from "./model_worker.ts";
+export { type ModelWorkerMsg, WorkerLost, type WorkerReply } from "./model_worker.ts";
 export { createPredictApp, type PredictAppOptions, type PredictStats } from "./predict_app.ts";
 export { createOipApp, type OipAppOptions } from "./oip_app.ts";
 export {
-  calibrate,
-  compareModels,
   type FidelityReport,
-  type ModelRunOptions,
   QuantizationRefused,
   type Quantized,
   quantizeOnnx,
   type QuantizeOptions,
 } from "./int8.ts";
-export { activationParams, calibrationTensors, quantizeGraph, type QuantizeGraphOptions } from "./int8_graph.ts";
 export { inputDims } from "./worker_protocol.ts";
 export {
   createServingMetrics,
@@ -47,18 +41,23 @@ export {
   type ServingMetricsOptions,
 } from "./serving_metrics.ts";
 export { type InferenceEngine, type ModelInfo, ModelMismatch } from "./engine.ts";
-export { ImageError, IMAGENET_INPUT, type InputSpec, pngSize, preprocessPng, softmax, topK } from "./preprocess.ts";
 export {
-  buildResNet50,
+  ImageError,
+  IMAGENET_INPUT,
+  type ImageProblem,
+  type InputSpec,
+  type PreprocessOptions,
+  preprocessPng,
+} from "./preprocess.ts";
+export {
   defaultModelDir,
   ensureResNet50,
   ensureResNet50SavedModel,
   type GeneratedModel,
   SYNTHETIC_RESNET50,
 } from "./resnet50.ts";
-export { onnxToSavedModel, writeSavedModel } from "./onnx_to_tf.ts";
 export { loadTfjsEngine, type TfjsEngineOptions } from "./tfjs_engine.ts";
-export { defaultTfjsDir, requireTfjsNode, TFJS_NODE_VERSION, TfjsMissing } from "./tfjs_module.ts";
+export { defaultTfjsDir, TFJS_NODE_VERSION, TfjsMissing } from "./tfjs_module.ts";
 
 /** The engine modules a worker thread can load (`WorkerSpec.engineModule`). */
 export const ENGINE_MODULES: { readonly onnx: string; readonly tfjs: string } = {

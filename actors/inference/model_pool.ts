@@ -83,9 +83,13 @@ type Msg = ModelPoolMsg | { type: "pool.flush" };
 
 /** Running figures of the pool. */
 export interface PoolStats {
+  /** Images classified. */
   images: number;
+  /** Batches run. */
   batches: number;
+  /** Requests that failed, by why. */
   failed: Partial<Record<PoolFailure, number>>;
+  /** Requests retried alone after their batch failed (a crashed or hung worker). */
   retried: number;
   /** Batch size -> batches of that size. */
   batchSizes: Record<string, number>;
@@ -95,18 +99,27 @@ export interface PoolStats {
 
 /** Options of {@link modelPool}. */
 export interface ModelPoolOptions {
+  /** The model workers the pool hands batches to. */
   workers: ActorRef<ModelWorkerMsg>[];
+  /** The model's name, given in every reply. */
   model: string;
+  /** How many classes the model's output has. */
   classes: number;
+  /** Class names by index (empty: `class_<index>`). */
   labels: readonly string[];
   /** Raw outputs are logits (softmax applied here) or probabilities already. */
   outputs: "logits" | "probabilities";
+  /** How many classes a reply names, best first. */
   topK: number;
+  /** The most requests in one batch. */
   maxBatch: number;
+  /** How long a partial batch waits for more, in milliseconds. */
   maxDelayMs: number;
   /** Longest wait for a worker's answer beyond its own batch timeout. */
   batchTimeoutMs: number;
+  /** Figures to count into (shared with whoever shows them). */
   stats?: PoolStats;
+  /** Told of each batch and failure (serving metrics). */
   observer?: PoolObserver;
 }
 
@@ -135,7 +148,11 @@ export function newPoolStats(): PoolStats {
 }
 
 /** The pool's behaviour. */
-export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, State> {
+export function modelPool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, unknown> {
+  return pool(options);
+}
+
+function pool(options: ModelPoolOptions): Behaviour<ModelPoolMsg, State> {
   const stats = options.stats ?? newPoolStats();
   const observer = options.observer;
   /** Time each image waited for a worker; time each batch took on one (decode, resize and inference). */

@@ -37,6 +37,7 @@ type Msg = ModelWorkerMsg | { type: "worker.exited"; threadId: number; code: num
 
 /** The thread died or hung. Retriable: a fresh thread is started. */
 export class WorkerLost extends TroupeError {
+  /** An error saying how the worker was lost. */
   constructor(message: string) {
     super("TROUPE_ERR_WORKER_LOST", message, { retriable: true });
   }

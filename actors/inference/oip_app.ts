@@ -15,33 +15,39 @@ import type { ModelInfo } from "./engine.ts";
 import type { ModelPoolMsg, PoolReply } from "./model_pool.ts";
 import { ImageError, pngSize } from "./preprocess.ts";
 import type { ServingMetrics } from "./serving_metrics.ts";
-import { decodeStrictBase64, tracedBy, TRACEPARENT_HEADER } from "../../protocols/mod.ts";
+import { tracedBy, TRACEPARENT_HEADER } from "../../protocols/mod.ts";
+import { decodeStrictBase64 } from "../../protocols/base64.ts";
+import type {
+  OipError,
+  OipInferResponse,
+  OipModelMetadata,
+  OipResponseOutput,
+  OipServerMetadata,
+} from "../../protocols/mod.ts";
 import {
   classify,
   encodeBinaryOutput,
   flattenData,
   INFERENCE_HEADER,
   OipBadRequest,
-  type OipError,
-  type OipInferResponse,
-  type OipModelMetadata,
-  type OipResponseOutput,
-  type OipServerMetadata,
   parseInferBody,
   readFloats,
   splitBytesElements,
-} from "../../protocols/mod.ts";
+} from "../../protocols/open_inference.ts";
 import type { ModelDescription } from "../../protocols/predict.ts";
 import { type ActorRef, AskTimeout, tryAsk } from "../../system/mod.ts";
 
 /** Options of {@link createOipApp}. */
 export interface OipAppOptions {
+  /** The model pool that serves the requests. */
   pool: ActorRef<ModelPoolMsg>;
+  /** What the model description routes say of the model. */
   model: ModelDescription;
   /** What the workers loaded: input and output names and dims. */
   info: ModelInfo;
   /** Class names for the classification extension; missing: index only. */
   labels: readonly string[];
+  /** Where requests are counted and timed (Prometheus). */
   metrics?: ServingMetrics;
   /** Seconds a client is told to wait after a 429. @default 1 */
   retryAfterS?: number;

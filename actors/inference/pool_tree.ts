@@ -58,8 +58,11 @@ export interface ModelPoolTreeOptions {
 
 /** A started pool. */
 export interface ModelPoolTree {
+  /** The pool: ask it, or use {@link infer}. */
   pool: ActorRef<ModelPoolMsg>;
+  /** What the workers loaded: the model's input and output. */
   info: ModelInfo;
+  /** The pool's running figures. */
   stats: PoolStats;
 }
 

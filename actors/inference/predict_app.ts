@@ -11,7 +11,8 @@ import type { ModelInfo } from "./engine.ts";
 import { createOipApp } from "./oip_app.ts";
 import type { ServingMetrics } from "./serving_metrics.ts";
 import { ImageError, pngSize } from "./preprocess.ts";
-import { decodeStrictBase64, tracedBy, TRACEPARENT_HEADER } from "../../protocols/mod.ts";
+import { tracedBy, TRACEPARENT_HEADER } from "../../protocols/mod.ts";
+import { decodeStrictBase64 } from "../../protocols/base64.ts";
 import type { ModelDescription, PredictError, PredictErrorCode, PredictResponse } from "../../protocols/predict.ts";
 import { type ActorRef, AskTimeout, tryAsk } from "../../system/mod.ts";
 
@@ -20,10 +21,13 @@ export type PredictStats = Record<string, number>;
 
 /** Options of {@link createPredictApp}. */
 export interface PredictAppOptions {
+  /** The model pool that serves the requests. */
   pool: ActorRef<ModelPoolMsg>;
+  /** What `GET /v1/models` says of the model. */
   model: ModelDescription;
   /** Seconds a client is told to wait after a 429. @default 1 */
   retryAfterS?: number;
+  /** Request counts by outcome, counted into (shared with metrics). */
   stats?: PredictStats;
   /** What the workers loaded; given, the Open Inference Protocol routes (/v2) are served too. */
   info?: ModelInfo;

@@ -10,11 +10,15 @@ import { TroupeError } from "../../system/mod.ts";
 
 /** How the model wants its input. */
 export interface InputSpec {
+  /** Width the model takes, in pixels (the image is resized to it). */
   width: number;
+  /** Height the model takes, in pixels. */
   height: number;
+  /** Channels first (`NCHW`) or last (`NHWC`). */
   layout: "NCHW" | "NHWC";
   /** Per-channel mean and std, applied after `scale`. */
   mean: [number, number, number];
+  /** Per-channel standard deviation (R, G, B). */
   std: [number, number, number];
   /** Multiplies 0..255 pixel values first. */
   scale: number;
@@ -35,6 +39,7 @@ export type ImageProblem = "not_png" | "too_large";
 
 /** An image that cannot be classified; the message names the problem. */
 export class ImageError extends TroupeError {
+  /** An error about an image: what is wrong with it (`problem`) and a message. */
   constructor(readonly problem: ImageProblem, message: string) {
     super("TROUPE_ERR_IMAGE", message);
   }

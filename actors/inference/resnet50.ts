@@ -12,7 +12,7 @@
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { mulberry32 } from "../../protocols/mod.ts";
+import { mulberry32 } from "../../protocols/seeded_random.ts";
 import { troupeCacheDir, writeFileWhole } from "../../system/platform.ts";
 import { sha256Hex } from "../../protocols/image_envelope.ts";
 import { OnnxGraph } from "./onnx_graph.ts";
@@ -91,9 +91,13 @@ export function buildResNet50(seed = 1): Uint8Array {
 
 /** A generated model file. */
 export interface GeneratedModel {
+  /** Where the file is. */
   path: string;
+  /** Lower-case hex sha256 of the file. */
   sha256: string;
+  /** Its size in bytes. */
   bytes: number;
+  /** True when it was written now; false when it was there already. */
   generated: boolean;
 }
 
@@ -125,6 +129,7 @@ export async function ensureResNet50(dir: string = defaultModelDir(), seed = 1):
  * The same model as a TensorFlow SavedModel (a directory; input `data` NCHW like
  * the ONNX file), for the TensorFlow engine: translated from the ONNX file, so
  * both engines serve the same weights.
+ * @experimental
  */
 export async function ensureResNet50SavedModel(dir: string = defaultModelDir(), seed = 1): Promise<GeneratedModel> {
   const onnxModel = await ensureResNet50(dir, seed);

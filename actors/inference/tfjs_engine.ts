@@ -14,7 +14,10 @@ import { join } from "node:path";
 import { type InferenceEngine, ModelMismatch } from "./engine.ts";
 import { requireTfjsNode, type TfjsNode, type TfTensor, type TfTensorInfo } from "./tfjs_module.ts";
 
-/** Options of {@link loadTfjsEngine}. */
+/**
+ * Options of {@link loadTfjsEngine}.
+ * @experimental
+ */
 export interface TfjsEngineOptions {
   /** Name of the model in responses. */
   name: string;
@@ -26,6 +29,7 @@ export interface TfjsEngineOptions {
   signature?: string | null;
   /** Input and output keys of the signature; default: the only one of each. */
   inputName?: string | null;
+  /** The signature's output key. */
   outputName?: string | null;
   /** Where `npm run setup:tfjs` installed tfjs-node. @default defaultTfjsDir() */
   tfjsDir?: string | null;
@@ -136,7 +140,10 @@ async function loadTfjsModel(tf: TfjsNode, file: string, o: TfjsEngineOptions) {
   };
 }
 
-/** Loads a SavedModel directory, or a TF.js model.json (or its directory). */
+/**
+ * Loads a SavedModel directory, or a TF.js model.json (or its directory).
+ * @experimental
+ */
 export async function loadTfjsEngine(path: string, options: TfjsEngineOptions): Promise<InferenceEngine> {
   if (!existsSync(path)) throw new ModelMismatch(`MODEL_PATH ${path} does not exist`);
   const isDir = statSync(path).isDirectory();

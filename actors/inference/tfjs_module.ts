@@ -14,9 +14,15 @@ import process from "node:process";
 import { TroupeError } from "../../system/mod.ts";
 import { runtime, troupeCacheDir } from "../../system/platform.ts";
 
-/** The version `npm run setup:tfjs` installs. */
+/**
+ * The version `npm run setup:tfjs` installs.
+ * @experimental
+ */
 export const TFJS_NODE_VERSION = "4.22.0";
-/** Where `npm run setup:tfjs` installs it: `engines/tfjs-node-<version>` in troupe's cache. */
+/**
+ * Where `npm run setup:tfjs` installs it: `engines/tfjs-node-<version>` in troupe's cache.
+ * @experimental
+ */
 export function defaultTfjsDir(env: Record<string, string | undefined> = process.env): string {
   return join(troupeCacheDir(env), "engines", `tfjs-node-${TFJS_NODE_VERSION}`);
 }
@@ -58,8 +64,12 @@ export interface TfjsNode {
   loadLayersModel(handler: unknown): Promise<TfModel & { inputs: { name: string; shape: (number | null)[] }[] }>;
 }
 
-/** The TensorFlow engine is not installed. Not retriable. */
+/**
+ * The TensorFlow engine is not installed. Not retriable.
+ * @experimental
+ */
 export class TfjsMissing extends TroupeError {
+  /** An error saying tfjs-node is not installed and how to install it. */
   constructor(message: string) {
     super("TROUPE_ERR_ENGINE_MISSING", message);
   }

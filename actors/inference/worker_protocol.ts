@@ -14,10 +14,13 @@ export interface WorkerSpec {
   engineModule: string;
   /** Path of the model file. */
   modelPath: string;
+  /** The model's name. */
   modelName: string;
+  /** How the model wants its input. */
   input: InputSpec;
   /** Largest image side accepted. */
   maxSide: number;
+  /** Threads of the engine's session per worker. */
   intraOpThreads: number;
   /** Idle session threads spin instead of sleeping. */
   spin?: boolean;

@@ -34,18 +34,25 @@ export interface InferenceConsumerStats extends TopicConsumerStats {
 
 /** Options of {@link startInferenceConsumer}. */
 export interface InferenceConsumerOptions {
+  /** The bootstrap brokers, `host:port`. */
   brokers: readonly string[];
   /** How to reach Kafka beyond the broker list (which client package). @default the default client */
   connection?: KafkaConnection;
+  /** The consumer group to join. */
   groupId: string;
+  /** The images topic it consumes, the inferences topic the results go to, and the dead-letter topic. */
   topics: { images: string; inferences: string; deadletter: string };
+  /** The model pool that classifies the images. */
   pool: ActorRef<ModelPoolMsg>;
   /** Records handed to the sink (and so to the pool) together. */
   chunk: number;
+  /** The largest record value decoded; a bigger one is dead-lettered (`oversize`). */
   maxMessageBytes: number;
   /** Longest wait for one image's result, ms. */
   timeoutMs: number;
+  /** Where the consumer and the results' producer say whether Kafka is reachable. */
   readiness?: Readiness;
+  /** Figures to count into (shared with whoever shows them). */
   stats?: InferenceConsumerStats;
   /** Static membership (Kafka's `group.instance.id`); see the Kafka capability's batch consumer. */
   groupInstanceId?: string;

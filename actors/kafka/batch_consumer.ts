@@ -9,11 +9,17 @@
 
 /** One consumed record. */
 export interface ConsumedRecord {
+  /** The topic it was read from. */
   topic: string;
+  /** Its partition. */
   partition: number;
+  /** Its offset (a decimal string: offsets go beyond 2^53). */
   offset: string;
+  /** The record's key (null: none). */
   key: Uint8Array | null;
+  /** The record's value (null: a tombstone). */
   value: Uint8Array | null;
+  /** The record's headers, decoded as UTF-8. */
   headers: Record<string, string>;
   /**
    * The record's time in ms since the epoch: the broker's append time on a topic with
@@ -24,8 +30,11 @@ export interface ConsumedRecord {
 
 /** A fetched batch of one partition, in offset order. */
 export interface PartitionBatch {
+  /** The topic. */
   topic: string;
+  /** The partition. */
   partition: number;
+  /** The records, in offset order. */
   records: ConsumedRecord[];
   /** The next fetch of this partition starts after `offset`. */
   resolve(offset: string): void;
@@ -37,13 +46,17 @@ export interface PartitionBatch {
 
 /** A topic-partition. */
 export interface TopicPartition {
+  /** The topic. */
   topic: string;
+  /** The partition. */
   partition: number;
 }
 
 /** Options of a batch consumer. */
 export interface BatchConsumerOptions {
+  /** The consumer group to join. */
   groupId: string;
+  /** The topics to consume. */
   topics: string[];
   /** Where a group without committed offsets starts. @default true */
   fromBeginning?: boolean;
@@ -53,14 +66,14 @@ export interface BatchConsumerOptions {
   onAssign?(assigned: TopicPartition[]): void;
   /** The consumer crashed and will not restart by itself. */
   onCrash?(err: unknown): void;
-  /** @default 30000 */
+  /** How long the group waits for a silent member before it rebalances, in milliseconds. @default 30000 */
   sessionTimeoutMs?: number;
   /**
    * Static membership (Kafka's `group.instance.id`): a member that comes back under the same id within the session
    * timeout takes its partitions back without a rebalance. Ignored by the kafkajs adapter, which has none.
    */
   groupInstanceId?: string;
-  /** @default 1048576 */
+  /** The most bytes fetched from one partition per request. @default 1048576 */
   maxBytesPerPartition?: number;
   /**
    * Consumer protocol with a `groupInstanceId`: how long a member refused because the group still holds its id (a
@@ -75,6 +88,7 @@ export interface BatchConsumer {
   readonly groupProtocol: "classic" | "consumer";
   /** Stops fetching these partitions (after the batch in hand). */
   pause(tps: TopicPartition[]): void;
+  /** Fetches these partitions again. */
   resume(tps: TopicPartition[]): void;
   /** Partitions paused now. */
   paused(): TopicPartition[];
@@ -87,5 +101,6 @@ export interface BatchConsumer {
   lag(): Record<string, number>;
   /** Commits `offset` (the next offset to read) of each partition. */
   commit(offsets: (TopicPartition & { offset: string })[]): Promise<void>;
+  /** Leaves the group and closes the consumer's connections (after the batch in hand). */
   stop(): Promise<void>;
 }

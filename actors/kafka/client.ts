@@ -17,9 +17,11 @@ export const DEFAULT_KAFKA_CLIENT: KafkaClientKind = "platformatic";
 
 /** One record to produce. */
 export interface OutgoingRecord {
+  /** The record's key (null: none; records of one key keep their order). */
   key: string | null;
   /** null: a tombstone (on a compacted topic, the key's removal). */
   value: string | Uint8Array | null;
+  /** The record's headers. */
   headers?: Record<string, string>;
   /** The partition to write to; by default the key's hash picks it (Kafka's default partitioner). */
   partition?: number;
@@ -31,6 +33,7 @@ export interface KafkaTls {
   ca?: string;
   /** PEM of a client certificate and its private key, for brokers that ask for one (mutual TLS). */
   cert?: string;
+  /** PEM of the client certificate's private key. */
   key?: string;
 }
 
@@ -41,8 +44,11 @@ export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
 
 /** SASL authentication to the brokers. */
 export interface KafkaSasl {
+  /** The SASL mechanism. */
   mechanism: KafkaSaslMechanism;
+  /** The SASL user. */
   username: string;
+  /** The user's password. */
   password: string;
 }
 
@@ -69,8 +75,9 @@ export interface KafkaConnection {
 
 /** Options of {@link createKafkaClient}. */
 export interface KafkaClientOptions extends KafkaConnection {
+  /** The bootstrap brokers, `host:port`. */
   brokers: readonly string[];
-  /** @default "troupe" */
+  /** The client id the brokers see. @default "troupe" */
   clientId?: string;
   /** The client's own log lines go here (warnings and errors only). @default none */
   log?: Logger;
@@ -82,21 +89,29 @@ export interface KafkaClientOptions extends KafkaConnection {
 
 /** A cluster's description. */
 export interface ClusterInfo {
+  /** The cluster's id. */
   clusterId: string;
+  /** The active controller's node id (null when the cluster does not say). */
   controller: number | null;
+  /** The brokers the cluster advertises. */
   brokers: { nodeId: number; host: string; port: number }[];
 }
 
 /** One partition's earliest offset and high watermark (the offset the next record gets). */
 export interface PartitionOffsets {
+  /** The partition's number. */
   partition: number;
+  /** Its earliest offset (log start). */
   low: string;
+  /** Its high watermark (the offset the next record gets). */
   high: string;
 }
 
 /** A consumer group's committed offset of one partition: the next offset it reads; null when it committed none. */
 export interface CommittedOffset {
+  /** The partition's number. */
   partition: number;
+  /** The next offset the group reads; null when it committed none. */
   offset: string | null;
 }
 
@@ -104,6 +119,7 @@ export interface CommittedOffset {
 export interface KafkaProducer {
   /** Sends records with acks=all; resolves once the brokers have them. */
   send(topic: string, records: OutgoingRecord[]): Promise<void>;
+  /** Closes the producer's connections. */
   close(): Promise<void>;
 }
 
@@ -115,9 +131,9 @@ export interface ProducerOptions {
 
 /** Options of {@link KafkaClient.ensureTopic}. */
 export interface TopicOptions {
-  /** @default 1 */
+  /** Partitions of the topic. @default 1 */
   partitions?: number;
-  /** @default 1 */
+  /** Copies of each partition (at most the number of brokers). @default 1 */
   replicationFactor?: number;
   /** Topic configuration set at creation, e.g. `{"max.message.bytes": "20971520"}`. */
   configs?: Record<string, string>;
@@ -125,12 +141,15 @@ export interface TopicOptions {
 
 /** The client. */
 export interface KafkaClient {
+  /** The bootstrap brokers it was made with. */
   readonly brokers: readonly string[];
   /** The adapter in use. */
   readonly kind: KafkaClientKind;
+  /** The cluster's id, controller and brokers. */
   describeCluster(): Promise<ClusterInfo>;
   /** Creates the topic if missing; says whether it created it. */
   ensureTopic(topic: string, options?: TopicOptions): Promise<boolean>;
+  /** Deletes the topics (their records are gone). */
   deleteTopics(topics: string[]): Promise<void>;
   /** The largest record batch `topic` accepts (its `max.message.bytes`, the broker's default if not set). */
   maxMessageBytes(topic: string): Promise<number>;

@@ -40,8 +40,11 @@ import { OffsetLedger } from "./offsets.ts";
 
 /** Where a record came from: what a commit is made of (and what this consumer's acknowledgement tokens stand for). */
 export interface SourceOffset {
+  /** The topic. */
   topic: string;
+  /** The partition. */
   partition: number;
+  /** The record's offset. */
   offset: string;
 }
 
@@ -61,11 +64,15 @@ type Msg = TopicConsumerMsg | { type: "consumer.crashed"; error: unknown } | { t
 
 /** Running figures of a consumer. */
 export interface TopicConsumerStats {
+  /** Records fetched. */
   consumed: number;
+  /** Records handed downstream. */
   handed: number;
   /** Records the sink asked to retry (each time it asked). */
   retried: number;
+  /** Records sent to the dead-letter topic, by reason. */
   deadLettered: Partial<Record<DeadLetterReason, number>>;
+  /** Offset commits made. */
   commits: number;
   /** Times the downstream's mailbox was full when a chunk came (the consumer waited for room: backpressure). */
   waits: number;
@@ -82,15 +89,19 @@ export function newTopicConsumerStats(): TopicConsumerStats {
 
 /** Options of {@link topicConsumer}. */
 export interface TopicConsumerOptions<T, D> {
+  /** The bootstrap brokers, `host:port`. */
   brokers: readonly string[];
   /** How to reach Kafka beyond the broker list (which client package). @default the default client */
   connection?: KafkaConnection;
+  /** The consumer group to join. */
   groupId: string;
+  /** The topics to consume. */
   topics: string[];
   /** Where records that do not decode go, with their reason. */
   deadLetterTopic: string;
   /** A record's value for the downstream, or why it is rejected. */
   decode(record: ConsumedRecord): DecodedRecord<T>;
+  /** The sink the records go to (in chunks, with their tokens). */
   downstream: ActorRef<D>;
   /**
    * The message handing a chunk downstream, one token per value; the sink answers
@@ -103,9 +114,11 @@ export interface TopicConsumerOptions<T, D> {
   retryMs?: number;
   /** Records per chunk handed downstream. */
   chunk: number;
+  /** Where the consumer says whether Kafka is reachable (under `dependency`). */
   readiness?: Readiness;
-  /** @default "kafka-consumer" */
+  /** The dependency's name in `readiness`. @default "kafka-consumer" */
   dependency?: string;
+  /** Figures to count into (shared with whoever shows them). */
   stats?: TopicConsumerStats;
   /** Session timeout of the group member. @default 30000 */
   sessionTimeoutMs?: number;
@@ -129,7 +142,11 @@ const keyOf = (s: { topic: string; partition: number; offset: string }) =>
 type State = TopicConsumerState;
 
 /** The consumer's behaviour. */
-export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicConsumerMsg, State> {
+export function topicConsumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicConsumerMsg, unknown> {
+  return consumer<T, D>(options);
+}
+
+function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicConsumerMsg, State> {
   const dep = options.dependency ?? "kafka-consumer";
   const stats = options.stats ?? newTopicConsumerStats();
   options.readiness?.declare(dep, "not connected yet");

@@ -24,6 +24,7 @@ import { type ActorContext, type ActorRef, errorMessage, type Readiness, TroupeE
 
 /** The Kafka consumer stopped and will not restart by itself. */
 export class ConsumerCrashed extends TroupeError {
+  /** The consumer's crash, and its cause. */
   constructor(cause: unknown) {
     super("TROUPE_ERR_CONSUMER_CRASHED", `Kafka consumer crashed: ${errorMessage(cause)}`, { cause, retriable: true });
   }

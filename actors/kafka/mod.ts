@@ -1,8 +1,13 @@
 /**
- * Kafka for actors: a narrow client with adapters over kafkajs and
- * @platformatic/kafka (producer, batch consumer, topics, offsets), the batching producer actor, and what a consumer-group actor needs to
- * feed bounded mailboxes safely (join, pause while downstream is full, dead
- * letters, commit points that never pass an unhandled record).
+ * Kafka for actors: a narrow client with adapters over @platformatic/kafka (the
+ * default) and kafkajs (producer, batch consumer, topics, offsets), the batching
+ * producer actor (a sink of records that answers their tokens once the brokers have
+ * them), and the topic consumer actor, which feeds any sink's bounded mailbox in
+ * chunks with one acknowledgement token per record, pauses its partitions while that
+ * mailbox stays full, dead-letters what does not decode or what the sink refuses,
+ * and commits only offsets whose records were answered.
+ *
+ * Stable; the adapters load their package when a client is first made.
  * @module
  */
 export {
@@ -15,6 +20,7 @@ export {
   isKafkaClientKind,
   KAFKA_CLIENTS,
   KAFKA_GROUP_PROTOCOLS,
+  KAFKA_SASL_MECHANISMS,
   type KafkaClient,
   type KafkaClientKind,
   kafkaClientKindOf,
@@ -22,11 +28,13 @@ export {
   type KafkaConnection,
   type KafkaGroupProtocol,
   type KafkaProducer,
+  type KafkaSasl,
+  type KafkaSaslMechanism,
+  type KafkaTls,
   type OutgoingRecord,
   type PartitionOffsets,
   probeKafka,
   type ProducerOptions,
-  recordsHeld,
   type TopicOptions,
 } from "./client.ts";
 export { readTopicFromStart, type ReadTopicOptions, type TopicReader } from "./reader.ts";
@@ -46,29 +54,15 @@ export {
   type ProducerMsg,
   type ProducerStats,
 } from "./producer.ts";
-export {
-  ConsumerCrashed,
-  type GroupMember,
-  joinGroup,
-  type JoinOptions,
-  leaveGroup,
-  memberFigures,
-  type PausableMember,
-  type Rejected,
-  sendDeadLetters,
-  sendPausing,
-} from "./group_member.ts";
-export { type CommitPoint, OffsetLedger } from "./offsets.ts";
+export { ConsumerCrashed } from "./group_member.ts";
 export { OffsetsWatch, type OffsetsWatchOptions, type PartitionLag, partitionLag } from "./offsets_watch.ts";
 export {
   type DecodedRecord,
   newTopicConsumerStats,
-  type SourceOffset,
   topicConsumer,
   type TopicConsumerMsg,
   type TopicConsumerOptions,
   topicConsumerSpec,
-  type TopicConsumerState,
   type TopicConsumerStats,
 } from "./consumer.ts";
 export { ensureTopics, type EnsureTopicsOptions } from "./topics.ts";

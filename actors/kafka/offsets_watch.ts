@@ -11,7 +11,9 @@ import type { KafkaClient, PartitionOffsets } from "./client.ts";
 
 /** One assigned partition's offsets. */
 export interface PartitionLag {
+  /** The topic. */
   topic: string;
+  /** The partition. */
   partition: number;
   /** The group's committed offset (the next record it reads); null when it committed none. */
   committed: string | null;
@@ -31,13 +33,17 @@ export function partitionLag(end: PartitionOffsets, committed: string | null): n
 
 /** Options of {@link OffsetsWatch}. */
 export interface OffsetsWatchOptions {
+  /** The client that reads the offsets. */
   client: KafkaClient;
+  /** The consumer group. */
   groupId: string;
+  /** The topics the group consumes. */
   topics: readonly string[];
   /** The member's partitions now. */
   assigned(): TopicPartition[];
-  /** @default 5000 */
+  /** How often the offsets are read, in milliseconds. @default 5000 */
   intervalMs?: number;
+  /** Where a failed read is said (once). */
   log?: Logger;
 }
 
@@ -49,6 +55,7 @@ export class OffsetsWatch {
   #running: Promise<void> | null = null;
   #warned = false;
 
+  /** A watch of `options.groupId`'s offsets; {@link OffsetsWatch.start} starts it. */
   constructor(options: OffsetsWatchOptions) {
     this.#o = options;
   }
@@ -72,6 +79,7 @@ export class OffsetsWatch {
     return this.#latest;
   }
 
+  /** Stops reading (the last figures stay). */
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;

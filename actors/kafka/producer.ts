@@ -33,6 +33,7 @@ export type ProducerMsg =
 
 /** Kafka did not take a batch. */
 export class ProduceFailed extends TroupeError {
+  /** An error for `records` records Kafka did not take, and why. */
   constructor(records: number, cause: unknown) {
     super("TROUPE_ERR_PRODUCE", `Kafka did not take ${records} records: ${errorMessage(cause)}`, {
       cause,
@@ -43,25 +44,35 @@ export class ProduceFailed extends TroupeError {
 
 /** Running figures of the producer. */
 export interface ProducerStats {
+  /** Records the brokers took. */
   sent: number;
+  /** Bytes of those records' values. */
   bytes: number;
+  /** Produce requests made (batches sent). */
   requests: number;
+  /** Batches that failed. */
   errors: number;
 }
 
 /** Options of {@link kafkaProducer}. */
 export interface KafkaProducerOptions {
+  /** The bootstrap brokers, `host:port`. */
   brokers: readonly string[];
   /** How to reach Kafka beyond the broker list (which client package). @default the default client */
   connection?: KafkaConnection;
+  /** Records per batch: a full batch is sent at once. */
   batchSize: number;
+  /** How long the first record of a batch waits for more, in milliseconds. */
   lingerMs: number;
+  /** Compression of each batch. */
   compression?: "none" | "gzip";
+  /** Where the producer says whether Kafka is reachable (under `dependency`). */
   readiness?: Readiness;
-  /** @default "kafka-producer" */
+  /** The dependency's name in `readiness`. @default "kafka-producer" */
   dependency?: string;
   /** The client id the brokers see. @default "troupe-simulator" */
   clientId?: string;
+  /** Figures to count into (shared with whoever shows them). */
   stats?: ProducerStats;
   /** Told the records of each batch the brokers took, and when (a node reports the images' hops from them). */
   onSent?: (records: readonly OutgoingRecord[], atMs: number) => void;
@@ -94,7 +105,11 @@ const FLUSH: ProducerMsg = { type: "producer.flush" };
  * The producer's behaviour. A batch Kafka did not take is handed to the next
  * incarnation, which sends it first.
  */
-export function kafkaProducer(options: KafkaProducerOptions): Behaviour<ProducerMsg, State, Pending[]> {
+export function kafkaProducer(options: KafkaProducerOptions): Behaviour<ProducerMsg, unknown, unknown> {
+  return producer(options);
+}
+
+function producer(options: KafkaProducerOptions): Behaviour<ProducerMsg, State, Pending[]> {
   const dep = options.dependency ?? "kafka-producer";
   const stats = options.stats ?? newProducerStats();
   options.readiness?.declare(dep, "not connected yet");

@@ -8,6 +8,7 @@ import type { KafkaClient } from "./client.ts";
 
 /** A running reader. */
 export interface TopicReader {
+  /** Leaves the throwaway group and closes the reader's connections. */
   stop(): Promise<void>;
 }
 

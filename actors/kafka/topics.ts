@@ -7,6 +7,7 @@ import { createKafkaClient, type KafkaConnection } from "./client.ts";
 export interface EnsureTopicsOptions {
   /** Partitions of each topic created now (existing topics are left as they are). */
   partitions: number;
+  /** Where each topic created is said. */
   log: Logger;
   /** How to reach Kafka beyond the broker list (which client package). @default the default client */
   connection?: KafkaConnection;

@@ -19,6 +19,7 @@ import { TroupeError } from "../../system/mod.ts";
 
 /** A dataset file is missing, truncated or corrupt. Not retriable: the file must be fixed. */
 export class DatasetError extends TroupeError {
+  /** An error naming the file, the byte offset when known, and the problem. */
   constructor(readonly file: string, readonly byteOffset: number | null, problem: string) {
     super("TROUPE_ERR_DATASET", `${file}${byteOffset === null ? "" : ` at byte offset ${byteOffset}`}: ${problem}`);
   }
@@ -26,13 +27,17 @@ export class DatasetError extends TroupeError {
 
 /** An open dataset split. */
 export interface CifarDataset {
+  /** The split's file. */
   readonly file: string;
   /** Number of records. */
   readonly count: number;
+  /** Coarse label names by index (from `coarse_label_names.txt`). */
   readonly coarseNames: readonly string[];
+  /** Fine label names by index (from `fine_label_names.txt`). */
   readonly fineNames: readonly string[];
   /** Reads the record at `index` (0 <= index < count). */
   read(index: number): Promise<CifarRecord>;
+  /** Closes the file. */
   close(): Promise<void>;
 }
 

@@ -10,10 +10,15 @@ import { type ActorProps, type ActorRef, type Behaviour, type ChildSpec, childSp
 
 /** What the reader says about its dataset. */
 export interface DatasetInfo {
+  /** The split's file. */
   file: string;
+  /** Records in it. */
   count: number;
+  /** True for the synthetic dataset troupe generated (its labels mean nothing). */
   synthetic: boolean;
+  /** Fine label names by index. */
   fineNames: readonly string[];
+  /** Coarse label names by index. */
   coarseNames: readonly string[];
 }
 
@@ -26,8 +31,11 @@ export type DatasetReaderMsg =
 export interface DatasetReaderOptions {
   /** A CIFAR-100 binary directory; null: the synthetic dataset in `syntheticDir`. */
   datasetDir: string | null;
+  /** The split to read. */
   split: "test" | "train";
+  /** Where the synthetic dataset is (generated there when missing). */
   syntheticDir: string;
+  /** Seed of the synthetic dataset. */
   seed: number;
 }
 
@@ -38,7 +46,11 @@ interface State {
 }
 
 /** The reader's behaviour. */
-export function datasetReader(options: DatasetReaderOptions): Behaviour<DatasetReaderMsg, State> {
+export function datasetReader(options: DatasetReaderOptions): Behaviour<DatasetReaderMsg, unknown> {
+  return reader(options);
+}
+
+function reader(options: DatasetReaderOptions): Behaviour<DatasetReaderMsg, State> {
   return {
     async init(ctx) {
       let dir = options.datasetDir;

@@ -8,7 +8,8 @@
  * mailbox, so a slow Kafka slows the cameras instead of queueing without bound.
  */
 import type { HopReporter } from "../../protocols/hops.ts";
-import { mulberry32, newTraceparent } from "../../protocols/mod.ts";
+import { newTraceparent } from "../../protocols/mod.ts";
+import { mulberry32 } from "../../protocols/seeded_random.ts";
 import type { CifarRecord } from "../../protocols/cifar100.ts";
 import { imageIdOf } from "../../protocols/image_envelope.ts";
 import {
@@ -30,6 +31,7 @@ type Msg = { type: "fleet.tick" };
 
 /** Running figures of the fleet. */
 export interface FleetStats {
+  /** Images taken. */
   captured: number;
   /** Images the fleet will take in all (null: until stopped). */
   target: number | null;
@@ -39,19 +41,25 @@ export interface FleetStats {
 
 /** Options of {@link deviceFleet}. */
 export interface DeviceFleetOptions {
+  /** Cameras in the fleet. */
   devices: number;
   /** Images per second per camera; 0 needs `count`. */
   rate: number;
   /** Images in all, across cameras; 0: until stopped. */
   count: number;
+  /** Spread of each camera's interval: 0.1 makes it vary by up to ±10%. */
   jitter: number;
+  /** Seed of the interval jitter (the same seed, the same schedule). */
   seed: number;
-  /** @default "cam" */
+  /** Camera ids are `<prefix>-0001`, `<prefix>-0002`, ... @default "cam" @default "cam" */
   prefix?: string;
   /** Records in the dataset (indices wrap around it). */
   datasetSize: number;
+  /** The dataset reader the images' records come from. */
   reader: ActorRef<DatasetReaderMsg>;
+  /** The encoder the captures go to. */
   encoder: ActorRef<EncoderMsg>;
+  /** Figures to count into (shared with whoever shows them). */
   stats?: FleetStats;
   /** Most images taken per tick. @default 64 */
   perTick?: number;
@@ -86,7 +94,11 @@ export function deviceIdOf(prefix: string, index: number): string {
  * The fleet's behaviour. A restarted fleet goes on from each camera's next
  * sequence number (handed over), so no image id is taken twice.
  */
-export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetMsg, State, FleetProgress> {
+export function deviceFleet(options: DeviceFleetOptions): Behaviour<DeviceFleetMsg, unknown, unknown> {
+  return fleet(options);
+}
+
+function fleet(options: DeviceFleetOptions): Behaviour<DeviceFleetMsg, State, FleetProgress> {
   const prefix = options.prefix ?? "cam";
   const perTick = options.perTick ?? 64;
   const stats = options.stats ?? { captured: 0, target: null, finished: false };

@@ -35,7 +35,9 @@ type Msg = EncoderMsg | { type: "encoder.encoded" };
 
 /** Options of {@link pngEncoder}. */
 export interface PngEncoderOptions {
+  /** The topic the images' records are for. */
   topic: string;
+  /** The sink of records they go to (a Kafka producer actor). */
   producer: ActorRef<RecordOut>;
   /** Worker threads; 0 encodes on the actor's thread. @default 0 */
   threads?: number;
@@ -70,9 +72,13 @@ interface State {
 
 /** Running figures of the encoder. */
 export interface EncoderStats {
+  /** Captures encoded. */
   encoded: number;
+  /** Bytes of the records made. */
   bytes: number;
+  /** Captures that could not be encoded. */
   failed: number;
+  /** Batches encoded (on a thread or the actor's own). */
   batches: number;
 }
 
@@ -81,7 +87,11 @@ export interface EncoderStats {
  * thread died) go to the next one, which encodes them again first: nothing taken
  * from the fleet is dropped.
  */
-export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, State, Capture[]> {
+export function pngEncoder(options: PngEncoderOptions): Behaviour<EncoderMsg, unknown, unknown> {
+  return encoder(options);
+}
+
+function encoder(options: PngEncoderOptions): Behaviour<EncoderMsg, State, Capture[]> {
   const chunk = options.chunk ?? 32;
   const threads = options.threads ?? 0;
   const maxQueued = chunk * (threads + 1);

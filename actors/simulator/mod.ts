@@ -1,7 +1,8 @@
 /**
  * Simulated cameras: the CIFAR-100 reader (or the generated synthetic dataset),
  * the device fleet, and the encoder that turns captures into `troupe.images`
- * records for the Kafka producer.
+ * records for any sink of records (troupe's Kafka producer in the simulator role).
+ * It imports nothing of Kafka.
  * @module
  */
 export { type CifarDataset, DatasetError, openCifarDataset } from "./cifar_files.ts";
@@ -28,4 +29,4 @@ export {
   deviceIdOf,
   type FleetStats,
 } from "./device_fleet.ts";
-export { type EncoderMsg, pngEncoder, type PngEncoderOptions, pngEncoderSpec } from "./encoder.ts";
+export { type EncoderMsg, type EncoderStats, pngEncoder, type PngEncoderOptions, pngEncoderSpec } from "./encoder.ts";

@@ -6,34 +6,40 @@
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { mulberry32 } from "../../protocols/mod.ts";
+import { mulberry32 } from "../../protocols/seeded_random.ts";
 import { writeFileWhole } from "../../system/platform.ts";
 import { CIFAR_FINE_CLASSES, CIFAR_RECORD_BYTES, CIFAR_SIDE, encodeCifarRecord } from "../../protocols/cifar100.ts";
 
 /** Options of {@link ensureSyntheticCifar}. */
 export interface SyntheticOptions {
-  /** @default 1 */
+  /** The generator's seed: the same seed writes the same bytes. @default 1 @default 1 */
   seed?: number;
   /** Records of the split. @default 10000 for test, 50000 for train */
   count?: number;
-  /** @default "test" */
+  /** The split, named as CIFAR-100's files are (`test.bin`, `train.bin`). @default "test" @default "test" */
   split?: "test" | "train";
 }
 
 /** What was generated, or found already generated. */
 export interface SyntheticDataset {
+  /** The directory it is in. */
   dir: string;
+  /** The split's file. */
   file: string;
+  /** Records in the file. */
   count: number;
+  /** The seed it was generated with. */
   seed: number;
+  /** True when it was written now; false when it was there already. */
   generated: boolean;
 }
 
-/** Label names of the synthetic dataset: they say what they are. */
+/** Fine label names of the synthetic dataset: they say what they are. */
 export const SYNTHETIC_FINE_NAMES: readonly string[] = Array.from(
   { length: 100 },
   (_, i) => `synthetic_fine_${String(i).padStart(2, "0")}`,
 );
+/** Coarse label names of the synthetic dataset. */
 export const SYNTHETIC_COARSE_NAMES: readonly string[] = Array.from(
   { length: 20 },
   (_, i) => `synthetic_coarse_${String(i).padStart(2, "0")}`,

@@ -16,7 +16,7 @@ is missing). Takes no flags but --help.
 });
 // Loaded once the flags are known: --help and a bad flag answer at once.
 const { createLogger } = await import("../../system/mod.ts");
-const { chromiumVersion, ensureChromium } = await import("../../infra/mod.ts");
+const { chromiumVersion, ensureChromium } = await import("../../infra/chromium.ts");
 const log = createLogger({ fields: { script: "setup:browser" } });
 try {
   const path = await ensureChromium(log);

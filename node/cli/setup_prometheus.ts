@@ -18,7 +18,7 @@ with promtool. Takes no flags but --help.
 });
 // Loaded once the flags are known: --help and a bad flag answer at once.
 const { createLogger } = await import("../../system/mod.ts");
-const { checkPrometheusRules, ensurePrometheus } = await import("../../infra/mod.ts");
+const { checkPrometheusRules, ensurePrometheus } = await import("../../infra/prometheus.ts");
 const log = createLogger({ fields: { script: "setup:prometheus" } });
 try {
   const path = await ensurePrometheus(log);

@@ -8,7 +8,7 @@
 import t from "tap";
 import { mkdir } from "node:fs/promises";
 import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, ensureChromium } from "../../infra/mod.ts";
+import { CHROMIUM_ARGS, ensureChromium } from "../../infra/chromium.ts";
 import { silentLogger } from "../../system/mod.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
 import { pipelineEnv } from "../helpers/pipeline.ts";

@@ -5,7 +5,7 @@ import t from "tap";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startPrometheus } from "../../infra/mod.ts";
+import { startPrometheus } from "../../infra/prometheus.ts";
 import { silentLogger } from "../../system/mod.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";
 import { pipelineEnv } from "../helpers/pipeline.ts";

@@ -9,7 +9,7 @@
 import t, { type Test } from "tap";
 import { mkdir } from "node:fs/promises";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { CHROMIUM_ARGS, ensureChromium } from "../../infra/mod.ts";
+import { CHROMIUM_ARGS, ensureChromium } from "../../infra/chromium.ts";
 import { startPostgres, stopPostgres } from "../../infra/postgres_local.ts";
 import { Hono } from "hono";
 import { createOpsApp } from "../../ops/mod.ts";

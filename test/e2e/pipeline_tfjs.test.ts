@@ -3,7 +3,8 @@
 // inference row, and its top-1 is what onnxruntime gives on the same stored PNG.
 import { readFileSync } from "node:fs";
 import t from "tap";
-import { ensureResNet50, IMAGENET_INPUT, softmax } from "../../actors/inference/mod.ts";
+import { ensureResNet50, IMAGENET_INPUT } from "../../actors/inference/mod.ts";
+import { softmax } from "../../actors/inference/preprocess.ts";
 import { loadOnnxEngine } from "../../actors/inference/onnxruntime_engine.ts";
 import { inputDims } from "../../actors/inference/worker_protocol.ts";
 import { startNodeProcess } from "../helpers/node_proc.ts";

@@ -1,4 +1,5 @@
 /** The embeddable subpaths, and what each must not drag in (shared by the Node and Deno import tests). */
+import { moduleBeside } from "../../system/platform.ts";
 
 /** Subpath -> file, as package.json and deno.json export them. */
 export const SUBPATHS = {
@@ -20,4 +21,18 @@ export const FORBIDDEN: Record<string, RegExp> = {
 /** The names of the forbidden things among `urls`. */
 export function forbiddenIn(urls: readonly string[]): string[] {
   return Object.entries(FORBIDDEN).filter(([, re]) => urls.some((u) => re.test(u))).map(([name]) => name);
+}
+
+/** A tap test per file: the module at `file` (from the repository's root) exports exactly `names` as values. */
+export function exportsExactly(
+  t: { test(name: string, fn: (t: { same(a: unknown, b: unknown): void }) => Promise<void>): unknown },
+  surface: Record<string, string[]>,
+): void {
+  for (const [file, names] of Object.entries(surface)) {
+    t.test(`${file} exports exactly its ${names.length} values`, async (t) => {
+      const url = moduleBeside(import.meta.url, `../../${file.replace(/\.ts$/, "")}`).href;
+      const mod = (await import(url)) as Record<string, unknown>;
+      t.same(Object.keys(mod).sort(), [...names].sort());
+    });
+  }
 }

@@ -7,8 +7,10 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encode as encodePng } from "fast-png";
-import { type InputSpec, preprocessPng, requireTfjsNode } from "../../actors/inference/mod.ts";
-import { mulberry32, planarToInterleaved } from "../../protocols/mod.ts";
+import { type InputSpec, preprocessPng } from "../../actors/inference/mod.ts";
+import { requireTfjsNode } from "../../actors/inference/tfjs_module.ts";
+import { planarToInterleaved } from "../../protocols/mod.ts";
+import { mulberry32 } from "../../protocols/seeded_random.ts";
 import { syntheticImage } from "../../actors/simulator/mod.ts";
 import { TINY_INPUT } from "./tiny_model.ts";
 

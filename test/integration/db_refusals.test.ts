@@ -1,5 +1,6 @@
 import t, { type Test } from "tap";
-import { connectPostgres, isRowFault, writeIsolating } from "../../actors/db/mod.ts";
+import { connectPostgres } from "../../actors/db/mod.ts";
+import { isRowFault, writeIsolating } from "../../actors/db/refusals.ts";
 import { databaseUrl, uniqueName } from "../helpers/infra.ts";
 
 async function table(t: Test) {

@@ -11,16 +11,16 @@ import * as ort from "onnxruntime-node";
 import onnxProto from "onnx-proto";
 import t from "tap";
 import {
-  activationParams,
-  compareModels,
   ensureResNet50,
   IMAGENET_INPUT,
   preprocessPng,
   QuantizationRefused,
   quantizeOnnx,
 } from "../../actors/inference/mod.ts";
+import { activationParams } from "../../actors/inference/int8_graph.ts";
+import { compareModels } from "../../actors/inference/int8.ts";
 import { OnnxGraph } from "../../actors/inference/onnx_graph.ts";
-import { mulberry32 } from "../../protocols/mod.ts";
+import { mulberry32 } from "../../protocols/seeded_random.ts";
 import { nodeArgs } from "../helpers/entry.ts";
 import { TEST_MODEL_DIR } from "../helpers/pipeline.ts";
 import { cifarPngs } from "../helpers/tfjs.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import t from "tap";
 import { preprocessPng } from "../../actors/inference/mod.ts";
-import { ensureVenv } from "../../infra/mod.ts";
+import { ensureVenv } from "../../infra/python_venv.ts";
 import { troupeCacheDir } from "../../system/platform.ts";
 import { servePredict } from "../helpers/predict.ts";
 import { TINY_B, TINY_INPUT, TINY_W, tinyPng } from "../helpers/tiny_model.ts";

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { connectPostgres, type ImageRow, migrate, readMigrations, writeBatch } from "../../actors/db/mod.ts";
+import { connectPostgres, type ImageRow, migrate, writeBatch } from "../../actors/db/mod.ts";
+import { readMigrations } from "../../actors/db/postgres.ts";
 import { databaseUrl, uniqueName } from "../helpers/infra.ts";
 
 t.test("migrations run once when several nodes start at the same moment", async (t) => {

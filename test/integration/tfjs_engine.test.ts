@@ -14,9 +14,9 @@ import {
   IMAGENET_INPUT,
   loadTfjsEngine,
   ModelMismatch,
-  softmax,
   startModelPoolTree,
 } from "../../actors/inference/mod.ts";
+import { softmax } from "../../actors/inference/preprocess.ts";
 import { loadOnnxEngine } from "../../actors/inference/onnxruntime_engine.ts";
 import { inputDims } from "../../actors/inference/worker_protocol.ts";
 import { ask, silentLogger, startSystem } from "../../system/mod.ts";

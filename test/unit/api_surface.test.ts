@@ -2,7 +2,7 @@
 // troupe/observe or troupe/testkit shows up here first (a stable export changes only in a major version; types are
 // checked by `npm run docs:api` and the consumer project's type check).
 import t from "tap";
-import { moduleBeside } from "../../system/platform.ts";
+import { exportsExactly } from "../helpers/subpaths.ts";
 
 const SURFACE: Record<string, string[]> = {
   "system/mod.ts": [
@@ -58,15 +58,7 @@ const SURFACE: Record<string, string[]> = {
   "system/testkit.ts": ["ManualClock", "TestKit", "TestProbe", "createTestKit"],
 };
 
-for (const [file, names] of Object.entries(SURFACE)) {
-  t.test(`${file} exports exactly its ${names.length} values`, async (t) => {
-    const mod = (await import(moduleBeside(import.meta.url, `../../${file.replace(/\.ts$/, "")}`).href)) as Record<
-      string,
-      unknown
-    >;
-    t.same(Object.keys(mod).sort(), [...names].sort());
-  });
-}
+exportsExactly(t, SURFACE);
 
 t.test("troupe/system's values: the actor core, nothing of the platform, figures or tests", (t) => {
   const system = SURFACE["system/mod.ts"]!;

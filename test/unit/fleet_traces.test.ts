@@ -3,7 +3,8 @@
 // order with times since the capture and the previous hop, a replay counted, and a hop nobody reported marked.
 import t from "tap";
 import { assembleTrace, hopReporter, HopStore, LogGate } from "../../actors/fleet/mod.ts";
-import { decodeLogRecord, encodeLogRecord, inTraceSample, sampledTraceId } from "../../protocols/mod.ts";
+import { decodeLogRecord, encodeLogRecord } from "../../protocols/mod.ts";
+import { inTraceSample, sampledTraceId } from "../../protocols/hops.ts";
 
 const T0 = Date.parse("2026-12-07T12:00:00.000Z");
 const tp = (traceId: string) => `00-${traceId}-00f067aa0ba902b7-01`;
