@@ -42,6 +42,7 @@ export const DEAD_LETTER_REASONS = [
   "not_png",
   "inference_failed",
   "db_rejected",
+  "retries_exhausted",
 ] as const;
 
 /** One of {@link DEAD_LETTER_REASONS}. */

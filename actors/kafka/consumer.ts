@@ -7,12 +7,16 @@
  * group session is kept alive. An offset is committed only after the sink answered
  * that the records up to it are done or refused (refused ones are dead-lettered
  * first; see offsets.ts), so a crash anywhere replays records and never skips one;
- * records the sink asks to retry are handed again after `retryMs`. The db role's
+ * records the sink asks to retry are handed again after `retryMs`, then after
+ * twice as long each time (up to `retryMaxMs`), and dead-lettered
+ * (`retries_exhausted`) once the sink asked `maxRetries` times, so a sink that
+ * cannot take one record never holds its partition's commits back. The db role's
  * consumer is this actor feeding the upserter; a service embedding troupe feeds its
  * own actor the same way, and the sink imports nothing of Kafka.
  */
 import type { Ack, AckRefusal, AckReply } from "../../protocols/ack.ts";
 import type { DeadLetterReason } from "../../protocols/deadletter.ts";
+import { backoffDelay } from "../../system/backoff.ts";
 import {
   type ActorContext,
   type ActorProps,
@@ -68,7 +72,7 @@ export interface TopicConsumerStats {
   consumed: number;
   /** Records handed downstream. */
   handed: number;
-  /** Records the sink asked to retry (each time it asked). */
+  /** Records handed again because the sink asked to retry them (each time; not those then dead-lettered). */
   retried: number;
   /** Records sent to the dead-letter topic, by reason. */
   deadLettered: Partial<Record<DeadLetterReason, number>>;
@@ -110,8 +114,20 @@ export interface TopicConsumerOptions<T, D> {
   deliver(values: T[], acks: Ack[], replyTo: ActorRef<AckReply>): D;
   /** The request sent at stop: handle what you hold now and answer with every token done. */
   drain?(replyTo: ActorRef<AckReply>): D;
-  /** How long records the sink asked to retry wait before they are handed again. @default 1000 */
+  /**
+   * How long a record the sink asked to retry waits before it is handed again; each further retry of the same record
+   * waits twice as long, up to `retryMaxMs`. @default 1000
+   */
   retryMs?: number;
+  /** The longest wait between two retries of one record. @default 30000 */
+  retryMaxMs?: number;
+  /**
+   * How many times one record is handed again at the sink's request; asked once more, the consumer dead-letters it
+   * (`retries_exhausted`, with its bytes) instead, and its offset can be committed. Counted per incarnation (a
+   * restarted consumer counts afresh). `Infinity`: never. With the defaults a record is retried for about three
+   * minutes. @default 10
+   */
+  maxRetries?: number;
   /** Records per chunk handed downstream. */
   chunk: number;
   /** Where the consumer says whether Kafka is reachable (under `dependency`). */
@@ -135,6 +151,8 @@ export interface TopicConsumerState extends GroupMember {
   pausedSince: string | null;
   /** Records handed downstream and not yet handled, for dead-lettering one the downstream refuses. */
   held: Map<string, ConsumedRecord>;
+  /** How many times the sink asked to retry each held record. */
+  retries: Map<string, number>;
 }
 
 const keyOf = (s: { topic: string; partition: number; offset: string }) =>
@@ -205,10 +223,51 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     }
     if (again.length === 0) return;
     // Never waits on the sink's mailbox (the sink's answers come through this actor's): when full, later again.
-    if (!options.downstream.trySend(options.deliver(values, again, ctx.self))) retryLater(ctx, again);
+    if (!options.downstream.trySend(options.deliver(values, again, ctx.self))) retryLater(ctx, again, backoff.minMs);
   };
-  const retryLater = (ctx: ActorContext<Msg>, acks: readonly Ack[]) =>
-    ctx.timers.startSingle(`retry-${++retries}`, options.retryMs ?? 1_000, { type: "consumer.retry", acks: [...acks] });
+  const retryLater = (ctx: ActorContext<Msg>, acks: readonly Ack[], delayMs: number) =>
+    ctx.timers.startSingle(`retry-${++retries}`, delayMs, { type: "consumer.retry", acks: [...acks] });
+  const backoff = { minMs: options.retryMs ?? 1_000, maxMs: options.retryMaxMs ?? 30_000, jitter: 0 };
+  const maxRetries = options.maxRetries ?? 10;
+
+  /**
+   * The sink asked to retry `acks`: each is handed again after its own backoff (by how
+   * many times it was asked), or dead-lettered once it was asked more than `maxRetries`.
+   */
+  const onRetry = async (state: State, ctx: ActorContext<Msg>, acks: readonly Ack[]) => {
+    const byAttempt = new Map<number, Ack[]>();
+    const exhausted: AckRefusal[] = [];
+    for (const a of acks) {
+      const key = keyOf(sourceOf(a));
+      const n = (state.retries.get(key) ?? 0) + 1;
+      if (n > maxRetries) {
+        exhausted.push({
+          ack: a,
+          reason: "retries_exhausted",
+          detail: `the sink asked to retry it ${maxRetries} times`,
+        });
+        continue;
+      }
+      state.retries.set(key, n);
+      byAttempt.set(n, [...(byAttempt.get(n) ?? []), a]);
+    }
+    for (const [n, group] of byAttempt) retryLater(ctx, group, backoffDelay(n, backoff));
+    stats.retried += acks.length - exhausted.length;
+    if (exhausted.length > 0) {
+      await deadLetterRefused(state, ctx, exhausted);
+      settle(state, exhausted.map((r) => r.ack));
+    }
+  };
+
+  /** Records answered done or refused (dead-lettered): their offsets may be committed. */
+  const settle = (state: State, acks: readonly Ack[]) => {
+    for (const a of acks) {
+      const s = sourceOf(a);
+      state.ledger.done(s.topic, s.partition, s.offset);
+      state.held.delete(keyOf(s));
+      state.retries.delete(keyOf(s));
+    }
+  };
 
   const onBatch = async (state: State, ctx: ActorContext<Msg>, batch: PartitionBatch) => {
     for (let i = 0; i < batch.records.length; i += options.chunk) {
@@ -265,7 +324,7 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
         onBatch: (b) => onBatch(state, ctx, b),
         onCrash: (error) => ctx.self.trySend({ type: "consumer.crashed", error }),
       });
-      state = { ...member, ledger: new OffsetLedger(), pausedSince: null, held: new Map() };
+      state = { ...member, ledger: new OffsetLedger(), pausedSince: null, held: new Map(), retries: new Map() };
       begin();
       return state;
     },
@@ -279,15 +338,8 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
         return state;
       }
       if (msg.refused && msg.refused.length > 0) await deadLetterRefused(state, ctx, msg.refused);
-      for (const a of [...msg.done, ...(msg.refused ?? []).map((r) => r.ack)]) {
-        const s = sourceOf(a);
-        state.ledger.done(s.topic, s.partition, s.offset);
-        state.held.delete(keyOf(s));
-      }
-      if (msg.retry && msg.retry.length > 0) {
-        stats.retried += msg.retry.length;
-        retryLater(ctx, msg.retry);
-      }
+      settle(state, [...msg.done, ...(msg.refused ?? []).map((r) => r.ack)]);
+      if (msg.retry && msg.retry.length > 0) await onRetry(state, ctx, msg.retry);
       stats.inFlight = state.ledger.inFlight;
       await commitDue(state, ctx);
       return state;

@@ -54,7 +54,10 @@ t.test("a JSON-lines sink fed by the topic consumer: written once, refused dead-
     downstream: sink,
     deliver: (items, acks, replyTo) => ({ type: "jsonl.write", items, acks, replyTo }),
     chunk: 8,
+    // Tuesday's items are retried until the folder is gone, however long that takes here (never dead-lettered).
     retryMs: 100,
+    retryMaxMs: 400,
+    maxRetries: Infinity,
   });
   await spawn(sup, consumer, { name: "consumer", capacity: 16 });
 

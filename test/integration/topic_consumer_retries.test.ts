@@ -1,0 +1,101 @@
+// A sink that asks to retry one record for ever does not hold its partition back: the topic consumer hands the record
+// again `maxRetries` times (waits growing from `retryMs`), then dead-letters it (`retries_exhausted`) with its bytes,
+// and every offset is committed. Against the real broker.
+import t from "tap";
+import type { Ack, AckReply } from "../../protocols/ack.ts";
+import {
+  committedTotal,
+  endOffsetTotal,
+  newTopicConsumerStats,
+  readTopicFromStart,
+  topicConsumer,
+} from "../../actors/kafka/mod.ts";
+import { type ActorRef, silentLogger, spawn, startSystem, stateless, supervise } from "../../system/mod.ts";
+import { kafkaBrokers, testKafkaClient, testKafkaClientKind, uniqueName } from "../helpers/infra.ts";
+import { until } from "../helpers/wait.ts";
+
+type Items = { type: "items"; values: string[]; acks: Ack[]; replyTo: ActorRef<AckReply> };
+
+t.test("a record the sink always asks to retry is dead-lettered after maxRetries; the rest done once", async (t) => {
+  const brokers = kafkaBrokers();
+  const topic = uniqueName("retries");
+  const dlq = `${topic}.deadletter`;
+  const groupId = uniqueName("retries");
+  const client = testKafkaClient(brokers);
+  t.teardown(async () => {
+    await client.deleteTopics([topic, dlq]).catch(() => {});
+    await client.close();
+  });
+  await client.ensureTopic(topic, { partitions: 1 });
+  await client.ensureTopic(dlq, { partitions: 1 });
+  const values = Array.from({ length: 20 }, (_, i) => (i === 5 ? "stuck" : `ok-${i}`));
+  const producer = await client.producer();
+  await producer.send(topic, values.map((value) => ({ key: "k", value })));
+  await producer.close();
+
+  const handed = new Map<string, number>();
+  const system = startSystem({ name: "retries", logger: silentLogger });
+  t.teardown(() => system.shutdown({ deadlineMs: 10_000 }));
+  const sup = await supervise(system.root, { name: "app", strategy: "rest_for_one" });
+  const sink = await spawn(
+    sup,
+    stateless<Items>((msg) => {
+      const done: Ack[] = [];
+      const retry: Ack[] = [];
+      msg.values.forEach((v, i) => {
+        handed.set(v, (handed.get(v) ?? 0) + 1);
+        (v === "stuck" ? retry : done).push(msg.acks[i] as Ack);
+      });
+      msg.replyTo.trySend({ type: "ack", done, retry });
+    }),
+    { name: "sink", capacity: 8 },
+  );
+  const stats = newTopicConsumerStats();
+  await spawn(
+    sup,
+    topicConsumer<string, Items>({
+      brokers,
+      connection: { client: testKafkaClientKind() },
+      groupId,
+      topics: [topic],
+      deadLetterTopic: dlq,
+      decode: (r) => ({ ok: true, value: new TextDecoder().decode(r.value!) }),
+      downstream: sink,
+      deliver: (values, acks, replyTo) => ({ type: "items", values, acks, replyTo }),
+      chunk: 4,
+      retryMs: 20,
+      retryMaxMs: 80,
+      maxRetries: 3,
+      stats,
+    }),
+    { name: "consumer", capacity: 16 },
+  );
+
+  const end = endOffsetTotal(await client.topicOffsets(topic));
+  await until(
+    "every offset committed, the stuck record's too",
+    async () => committedTotal(await client.committedOffsets(groupId, topic)) === end,
+    60_000,
+    50,
+  );
+  t.equal(handed.get("stuck"), 4, "the stuck record was handed once and retried 3 times");
+  t.ok(values.filter((v) => v !== "stuck").every((v) => handed.get(v) === 1), "every other record handed once");
+  t.equal(stats.retried, 3);
+  t.same(stats.deadLettered, { retries_exhausted: 1 });
+
+  const letters: { reason: string; detail: string; offset: string; value: string }[] = [];
+  const reader = await readTopicFromStart(client, dlq, (r) =>
+    void letters.push({
+      reason: String(r.headers["troupe-reason"]),
+      detail: String(r.headers["troupe-detail"]),
+      offset: String(r.headers["troupe-source-offset"]),
+      value: new TextDecoder().decode(r.value!),
+    }), { groupId: uniqueName("dlq_reader") });
+  await until("the stuck record dead-lettered", () => letters.length >= 1, 30_000, 50).finally(() => reader.stop());
+  t.same(letters, [{
+    reason: "retries_exhausted",
+    detail: "the sink asked to retry it 3 times",
+    offset: "5",
+    value: "stuck",
+  }], "dead-lettered once, with its bytes and where it came from");
+});
