@@ -79,50 +79,67 @@ export function inferSink(options: InferSinkOptions): Behaviour<InferSinkMsg, nu
   return {
     init: () => null,
     async receive(state, msg, ctx) {
-      const replies: Promise<PoolReply>[] = [];
-      for (const image of msg.images) replies.push((await submit(ctx, image)).reply);
-      const refused: AckRefusal[] = [];
-      const results: { image: ImageItem; reply: Extract<PoolReply, { ok: true }>; ack: Ack }[] = [];
-      for (let i = 0; i < replies.length; i++) {
-        const reply = await replies[i]!;
-        const image = msg.images[i]!;
-        if (reply.ok) {
-          results.push({ image, reply, ack: msg.acks[i]! });
-          options.hops?.("inferred", image.traceparent, Date.now());
-        } else {
-          refused.push({
-            ack: msg.acks[i]!,
-            reason: reply.reason === "bad_image" ? "not_png" : "inference_failed",
-            detail: `${reply.reason}: ${reply.message}`,
-          });
-        }
+      // Tokens now in someone else's hands (a result record, answered by the sink of records) or answered.
+      const passed = new Set<Ack>();
+      try {
+        await classify(ctx, msg, passed);
+      } catch (err) {
+        // The chunk is not finished: what this sink still holds goes back to the source to retry (to the next
+        // incarnation), so no token is left unanswered; then the failure is the supervisor's.
+        const retry = msg.acks.filter((a) => !passed.has(a));
+        if (retry.length > 0) await answerSource(msg.replyTo, { type: "ack", done: [], retry }, ctx.log);
+        throw err;
       }
-      // Each result carries its image's token: the sink of records answers it once the result is written.
-      for (const { image, reply, ack } of results) {
-        const record: RecordOut = {
-          type: "producer.record",
-          topic: options.inferencesTopic,
-          key: image.imageId,
-          // The result is the next hop of the image's trace (a new trace when the image came without one).
-          headers: { [TRACEPARENT_HEADER]: childTraceparent(image.traceparent) },
-          value: encodeInferenceEnvelope({
-            v: INFERENCE_ENVELOPE_VERSION,
-            imageId: image.imageId,
-            model: reply.model,
-            top: reply.top,
-            latencyMs: reply.latencyMs,
-            inferredAt: new Date().toISOString(),
-            capturedAt: image.capturedAt,
-          }),
-          ack,
-          replyTo: msg.replyTo,
-        };
-        await options.results.send(record, { signal: ctx.signal });
-      }
-      stats.inferred += results.length;
-      if (refused.length > 0) await answerSource(msg.replyTo, { type: "ack", done: [], refused }, ctx.log);
       return state;
     },
     describe: () => ({ inferred: stats.inferred }),
   };
+
+  /** Classifies a chunk, hands each result to the sink of records and answers the refused; `passed` gets each token. */
+  async function classify(ctx: ActorContext<InferSinkMsg>, msg: InferSinkMsg, passed: Set<Ack>): Promise<void> {
+    const replies: Promise<PoolReply>[] = [];
+    for (const image of msg.images) replies.push((await submit(ctx, image)).reply);
+    const refused: AckRefusal[] = [];
+    const results: { image: ImageItem; reply: Extract<PoolReply, { ok: true }>; ack: Ack }[] = [];
+    for (let i = 0; i < replies.length; i++) {
+      const reply = await replies[i]!;
+      const image = msg.images[i]!;
+      if (reply.ok) {
+        results.push({ image, reply, ack: msg.acks[i]! });
+        options.hops?.("inferred", image.traceparent, Date.now());
+      } else {
+        refused.push({
+          ack: msg.acks[i]!,
+          reason: reply.reason === "bad_image" ? "not_png" : "inference_failed",
+          detail: `${reply.reason}: ${reply.message}`,
+        });
+      }
+    }
+    // Each result carries its image's token: the sink of records answers it once the result is written.
+    for (const { image, reply, ack } of results) {
+      const record: RecordOut = {
+        type: "producer.record",
+        topic: options.inferencesTopic,
+        key: image.imageId,
+        // The result is the next hop of the image's trace (a new trace when the image came without one).
+        headers: { [TRACEPARENT_HEADER]: childTraceparent(image.traceparent) },
+        value: encodeInferenceEnvelope({
+          v: INFERENCE_ENVELOPE_VERSION,
+          imageId: image.imageId,
+          model: reply.model,
+          top: reply.top,
+          latencyMs: reply.latencyMs,
+          inferredAt: new Date().toISOString(),
+          capturedAt: image.capturedAt,
+        }),
+        ack,
+        replyTo: msg.replyTo,
+      };
+      await options.results.send(record, { signal: ctx.signal });
+      passed.add(ack);
+    }
+    stats.inferred += results.length;
+    if (refused.length > 0) await answerSource(msg.replyTo, { type: "ack", done: [], refused }, ctx.log);
+    for (const r of refused) passed.add(r.ack);
+  }
 }

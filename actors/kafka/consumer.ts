@@ -10,7 +10,10 @@
  * records the sink asks to retry are handed again after `retryMs`, then after
  * twice as long each time (up to `retryMaxMs`), and dead-lettered
  * (`retries_exhausted`) once the sink asked `maxRetries` times, so a sink that
- * cannot take one record never holds its partition's commits back. The db role's
+ * cannot take one record never holds its partition's commits back. Start it after
+ * its sink under a `rest_for_one` supervisor: a sink that restarts forgets the
+ * records it held unanswered, and the consumer, restarted after it, has them
+ * handed again from the last commit. The db role's
  * consumer is this actor feeding the upserter; a service embedding troupe feeds its
  * own actor the same way, and the sink imports nothing of Kafka.
  */
