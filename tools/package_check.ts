@@ -7,9 +7,20 @@
  * package, cached under `.troupe/node-versions/`) and Deno. The service answers a
  * route, says which optional packages its capabilities missed, and stops with exit 0
  * on SIGTERM. test/consumer/typed.ts is type-checked against the package's `.d.ts`.
+ * With KAFKA_BROKERS and DATABASE_URL set, test/consumer/kafka_db.mjs also runs on
+ * the machine's Node with @platformatic/kafka and postgres installed.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -25,6 +36,8 @@ registry only, no optional packages) and runs test/consumer/service.mjs on each 
 a supervised counter behind its own route, the errors of capabilities whose packages are
 missing, exit 0 on SIGTERM. Also type-checks test/consumer/typed.ts against the .d.ts files.
 Node 22 and 24 come from the npm registry's 'node' package (cached in .troupe/node-versions).
+With KAFKA_BROKERS and DATABASE_URL set, installs @platformatic/kafka and postgres and runs
+test/consumer/kafka_db.mjs against those servers (Kafka to PostgreSQL, offsets committed).
 
   --runtimes LIST   which runtimes (default node20,node22,node24,deno; node20 is the machine's node)
   --keep            keep the scratch project (its path is printed)
@@ -191,6 +204,8 @@ try {
   ], { cwd: project, allowFail: true });
   if (db.stdout.trim() !== "function") fail(`troupe/db with postgres installed: ${db.stderr.trim() || db.stdout}`);
   say("with postgres installed, troupe/db loads");
+  if (process.env["KAFKA_BROKERS"] && process.env["DATABASE_URL"]) await kafkaToPostgres(project);
+  else say("KAFKA_BROKERS and DATABASE_URL not set: the Kafka-to-PostgreSQL service skipped (CI sets them)");
   // The declarations: a TypeScript consumer (its own typescript and @types/node) type-checks against them.
   copyFileSync(join(ROOT, "test", "consumer", "typed.ts"), join(project, "typed.ts"));
   copyFileSync(join(ROOT, "test", "consumer", "tsconfig.json"), join(project, "tsconfig.json"));
@@ -205,6 +220,36 @@ try {
   say(`passed${values.keep ? `; the scratch project: ${project}` : ""}`);
 } finally {
   if (!values.keep) rmSync(scratch, { recursive: true, force: true });
+}
+
+/**
+ * With the optional packages of troupe/kafka and troupe/db installed, test/consumer/kafka_db.mjs runs against the
+ * servers of KAFKA_BROKERS and DATABASE_URL: migrations from dist/sql/, a topic consumer into PostgreSQL, offsets
+ * committed.
+ */
+async function kafkaToPostgres(project: string): Promise<void> {
+  const peers = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    peerDependencies: Record<string, string>;
+  }).peerDependencies;
+  const kafka = `@platformatic/kafka@${peers["@platformatic/kafka"]}`;
+  await run(npm, ["install", "--no-audit", "--no-fund", kafka], { cwd: project, env: cleanNpmEnv() });
+  copyFileSync(join(ROOT, "test", "consumer", "kafka_db.mjs"), join(project, "kafka_db.mjs"));
+  const r = await run(process.execPath, ["kafka_db.mjs"], { cwd: project, allowFail: true });
+  const last = r.stdout.trim().split("\n").pop() ?? "";
+  let got: { migrations?: number; rows?: number; sum?: number; committed?: number; end?: number } = {};
+  try {
+    got = JSON.parse(last) as typeof got;
+  } catch {
+    fail(`kafka_db.mjs (exit ${r.code}): ${r.stderr.trim().split("\n").slice(-5).join(" | ") || last}`);
+  }
+  const migrations = readdirSync(join(ROOT, "sql")).filter((f) => f.endsWith(".sql")).length;
+  if (r.code !== 0 || got.migrations !== migrations || got.rows !== 20 || got.sum !== 210 || got.end !== 20) {
+    fail(`kafka_db.mjs (exit ${r.code}): ${last}; wanted ${migrations} migrations, 20 rows summing to 210, 20 records`);
+  }
+  if (got.committed !== got.end) fail(`kafka_db.mjs: ${got.committed} of ${got.end} offsets committed`);
+  say(
+    `with ${kafka} and postgres: ${migrations} migrations from the package, 20 records from Kafka to PostgreSQL, all committed`,
+  );
 }
 
 /** npm's environment without this project's settings (a consumer has not got troupe's .npmrc). */
