@@ -24,9 +24,9 @@ export const IMAGE_ENVELOPE_VERSION = 1;
 export interface ImageEnvelope {
   /** The envelope version. */
   v: 1;
-  /** The image's id, `<device id>/<seq>` (the record's key). */
+  /** The image's id, `<device id>/<seq>` (a replayed record updates the same row). */
   imageId: string;
-  /** The camera that took it. */
+  /** The camera that took it (the record's key, so each camera's images stay in order). */
   deviceId: string;
   /** The camera's sequence number, from 0. */
   seq: number;

@@ -26,8 +26,8 @@ export interface OipRequestOutput {
   /** The model output wanted. */
   name: string;
   /**
-   * `classification`: the top N classes as BYTES ("prob:index:label") instead of the tensor; `binary_data`: as binary
-   * data.
+   * `classification`: the N largest values as BYTES (`<value>:<index>[:<label>]`) instead of the tensor;
+   * `binary_data`: as binary data.
    */
   parameters?: { classification?: number; binary_data?: boolean; [k: string]: unknown };
 }

@@ -71,9 +71,9 @@ type Msg = TopicConsumerMsg | { type: "consumer.crashed"; error: unknown } | { t
 
 /** Running figures of a consumer. */
 export interface TopicConsumerStats {
-  /** Records fetched. */
+  /** Records read from Kafka (handed downstream or dead-lettered). */
   consumed: number;
-  /** Records handed downstream. */
+  /** Records handed downstream (the first time; see `retried`). */
   handed: number;
   /** Records handed again because the sink asked to retry them (each time; not those then dead-lettered). */
   retried: number;
