@@ -160,7 +160,7 @@ export function nodeFleet(config: TroupeConfig, log?: Logger, gate: LogGate | nu
           },
           figures: {
             ...rates.sample(Date.now(), roleCounters(roles()), tree),
-            ...(gate ? { logsShipped: shipper.shipped, logsDropped: gate.droppedTotal + shipper.failed } : {}),
+            ...(gate ? { logsShipped: shipper.shipped, logsDropped: gate.droppedTotal + shipper.lost } : {}),
           },
           ...(roles().db ? { histograms: minute.sample(Date.now(), roleHistograms(roles())) } : {}),
           lastError: tree.lastError ? `${tree.lastError.at} ${tree.lastError.message}`.slice(0, 2048) : null,

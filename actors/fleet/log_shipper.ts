@@ -3,7 +3,10 @@
  * let through and writes them to the fleet's log topic (protocols/log_record.ts),
  * keyed by node id; when the gate dropped lines since the last flush, one line of its
  * own says how many. The topic is created with bounded retention (six hours, 64 MB)
- * when missing. A flush Kafka does not take loses those lines, is counted and logged
+ * when missing. The lines of a flush Kafka does not take wait for the next flush (a
+ * node's first lines, sent while the topics are still being created, are the ones that
+ * matter most), at most `keepUnsent` of them: beyond that the oldest are dropped,
+ * counted, and said in the next line about dropped lines. A refused flush is logged
  * once per streak: the node's work never waits on its logs.
  */
 import { createKafkaClient, type KafkaClient, type KafkaConnection, type KafkaProducer } from "../kafka/mod.ts";
@@ -31,9 +34,13 @@ export type LogShipperMsg = { type: "logs.flush" };
 
 /** Running figures. */
 export interface LogShipperStats {
+  /** Lines on the log topic. */
   shipped: number;
-  /** Lines lost because Kafka did not take their flush. */
+  /** Lines of flushes Kafka did not take (each time; they wait for the next flush). */
   failed: number;
+  /** Lines dropped because more than `keepUnsent` were waiting. */
+  lost: number;
+  /** Flushes Kafka took. */
   flushes: number;
 }
 
@@ -47,8 +54,10 @@ export interface LogShipperOptions {
   roles: readonly string[];
   /** Where the node's logger puts the lines to ship. */
   gate: LogGate;
-  /** @default 250 */
+  /** How often the lines are shipped, in milliseconds. @default 250 */
   flushMs?: number;
+  /** The most lines kept for the next flush after Kafka did not take one (the oldest go first). @default 2000 */
+  keepUnsent?: number;
   stats?: LogShipperStats;
 }
 
@@ -56,13 +65,17 @@ interface State {
   client: KafkaClient;
   producer: KafkaProducer | null;
   failing: number;
+  /** Records of refused flushes, oldest first, for the next flush. */
+  unsent: { key: string; value: string }[];
+  /** Lines dropped from `unsent` since the last line saying so. */
+  lostUnsaid: number;
 }
 
 const FLUSH: LogShipperMsg = { type: "logs.flush" };
 
 /** Zeroed figures. */
 export function newLogShipperStats(): LogShipperStats {
-  return { shipped: 0, failed: 0, flushes: 0 };
+  return { shipped: 0, failed: 0, lost: 0, flushes: 0 };
 }
 
 /** Creates the log topic when missing. */
@@ -75,20 +88,25 @@ export function logShipper(options: LogShipperOptions): Behaviour<LogShipperMsg,
   const stats = options.stats ?? newLogShipperStats();
   const flush = async (state: State, log: Logger) => {
     const { lines, dropped } = options.gate.take();
-    if (dropped > 0) {
+    if (dropped + state.lostUnsaid > 0) {
       lines.push(JSON.stringify({
         ts: new Date().toISOString(),
         level: "warn",
         msg: "log lines dropped",
         node: options.nodeId,
-        dropped,
-        droppedTotal: options.gate.droppedTotal,
+        dropped: dropped + state.lostUnsaid,
+        droppedTotal: options.gate.droppedTotal + stats.lost,
       }));
+      state.lostUnsaid = 0;
     }
-    const records = lines.flatMap((line) => {
-      const value = encodeLogRecord(options.nodeId, options.roles, line);
-      return value === null ? [] : [{ key: options.nodeId, value }];
-    });
+    const records = [
+      ...state.unsent,
+      ...lines.flatMap((line) => {
+        const value = encodeLogRecord(options.nodeId, options.roles, line);
+        return value === null ? [] : [{ key: options.nodeId, value }];
+      }),
+    ];
+    state.unsent = [];
     if (records.length === 0) return;
     try {
       if (!state.producer) {
@@ -101,6 +119,10 @@ export function logShipper(options: LogShipperOptions): Behaviour<LogShipperMsg,
       state.failing = 0;
     } catch (err) {
       stats.failed += records.length;
+      const over = Math.max(0, records.length - (options.keepUnsent ?? 2_000));
+      state.unsent = records.slice(over);
+      stats.lost += over;
+      state.lostUnsaid += over;
       if (state.failing++ === 0) {
         log.warn("log lines not shipped to the log topic", { topic: options.topic, error: errorMessage(err) });
       }
@@ -115,7 +137,7 @@ export function logShipper(options: LogShipperOptions): Behaviour<LogShipperMsg,
         log: ctx.log,
       });
       ctx.timers.startPeriodic("flush", options.flushMs ?? 250, FLUSH);
-      return Promise.resolve({ client, producer: null, failing: 0 });
+      return Promise.resolve({ client, producer: null, failing: 0, unsent: [], lostUnsaid: 0 });
     },
     async receive(state, _msg, ctx) {
       await flush(state, ctx.log);
