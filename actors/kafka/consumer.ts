@@ -242,6 +242,8 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     const exhausted: AckRefusal[] = [];
     for (const a of acks) {
       const key = keyOf(sourceOf(a));
+      // One this incarnation no longer holds is consumed again anyway (its offset was never committed).
+      if (!state.held.has(key)) continue;
       const n = (state.retries.get(key) ?? 0) + 1;
       if (n > maxRetries) {
         exhausted.push({
@@ -252,10 +254,14 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
         continue;
       }
       state.retries.set(key, n);
-      byAttempt.set(n, [...(byAttempt.get(n) ?? []), a]);
+      const group = byAttempt.get(n);
+      if (group) group.push(a);
+      else byAttempt.set(n, [a]);
     }
-    for (const [n, group] of byAttempt) retryLater(ctx, group, backoffDelay(n, backoff));
-    stats.retried += acks.length - exhausted.length;
+    for (const [n, group] of byAttempt) {
+      retryLater(ctx, group, backoffDelay(n, backoff));
+      stats.retried += group.length;
+    }
     if (exhausted.length > 0) {
       await deadLetterRefused(state, ctx, exhausted);
       settle(state, exhausted.map((r) => r.ack));
@@ -359,10 +365,7 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
           });
           // Refused rows whose answer could not reach this stopping actor are dead-lettered now.
           if (final.refused && final.refused.length > 0) await deadLetterRefused(state, ctx, final.refused);
-          for (const a of [...final.done, ...(final.refused ?? []).map((r) => r.ack)]) {
-            const s = sourceOf(a);
-            state.ledger.done(s.topic, s.partition, s.offset);
-          }
+          settle(state, [...final.done, ...(final.refused ?? []).map((r) => r.ack)]);
           await commitDue(state, ctx);
         } catch (err) {
           ctx.log.warn("final drain and commit skipped: the offsets are consumed again after a restart", {

@@ -269,10 +269,10 @@ export async function sendPausing<T, M>(
   batch: PartitionBatch,
   to: ActorRef<T>,
   msg: T,
-  counts: { pauses: number; waits?: number },
+  counts: { pauses: number; waits: number },
 ): Promise<boolean> {
   if (to.trySend(msg)) return true;
-  if (counts.waits !== undefined) counts.waits++;
+  counts.waits++;
   try {
     await to.send(msg, { signal: AbortSignal.any([AbortSignal.timeout(PAUSE_AFTER_MS), ctx.signal]) });
     return true;

@@ -5,11 +5,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { committedTotal, endOffsetTotal, readTopicFromStart, topicConsumer } from "../../actors/kafka/mod.ts";
+import { committedTotal, endOffsetTotal, topicConsumer } from "../../actors/kafka/mod.ts";
 import { silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
 import { findInSnapshot } from "../../system/observe.ts";
 import { jsonlSink, type JsonlSinkMsg } from "../../examples/jsonl_sink.ts";
 import { kafkaBrokers, testKafkaClient, testKafkaClientKind, uniqueName } from "../helpers/infra.ts";
+import { readTopic } from "../helpers/topics.ts";
 import { until } from "../helpers/wait.ts";
 
 type Reading = { day: string; n: number; pad?: string };
@@ -83,12 +84,9 @@ t.test("a JSON-lines sink fed by the topic consumer: written once, refused dead-
   t.same(written.map((r) => r.n).sort((a, b) => a - b), readings.map((r) => r.n), "each reading written once");
   t.ok(lines("tue.jsonl").every((r) => r.day === "tue") && lines("mon.jsonl").every((r) => r.day === "mon"));
 
-  const letters: { reason: string; value: string }[] = [];
-  const reader = await readTopicFromStart(client, dlq, (r) =>
-    void letters.push({
-      reason: String(r.headers["troupe-reason"]),
-      value: new TextDecoder().decode(r.value!),
-    }), { groupId: uniqueName("dlq_reader") });
-  await until("the oversize reading dead-lettered", () => letters.length >= 1, 30_000, 50).finally(() => reader.stop());
+  const letters = (await readTopic(t, brokers, dlq, 1)).map((r) => ({
+    reason: r.headers["troupe-reason"],
+    value: r.value.toString(),
+  }));
   t.same(letters, [{ reason: "oversize", value: JSON.stringify(oversize) }], "refused by the sink, with its bytes");
 });

@@ -1,4 +1,5 @@
 /** The embeddable subpaths, and what each must not drag in (shared by the Node and Deno import tests). */
+import type { Test } from "tap";
 import { moduleBeside } from "../../system/platform.ts";
 
 /** Subpath -> file, as package.json and deno.json export them. */
@@ -24,10 +25,7 @@ export function forbiddenIn(urls: readonly string[]): string[] {
 }
 
 /** A tap test per file: the module at `file` (from the repository's root) exports exactly `names` as values. */
-export function exportsExactly(
-  t: { test(name: string, fn: (t: { same(a: unknown, b: unknown): void }) => Promise<void>): unknown },
-  surface: Record<string, string[]>,
-): void {
+export function exportsExactly(t: Test, surface: Record<string, string[]>): void {
   for (const [file, names] of Object.entries(surface)) {
     t.test(`${file} exports exactly its ${names.length} values`, async (t) => {
       const url = moduleBeside(import.meta.url, `../../${file.replace(/\.ts$/, "")}`).href;

@@ -2,7 +2,7 @@
 // the gate (50 lines/s) and the shipper puts at most the rate (and a second's burst) on the log topic, plus one line
 // per flush saying how many were dropped; the counts add up; the fleet's tail reads the lines back, filtered. And the
 // lines of a flush the broker refused (its topic gone) go with a later flush, once.
-import t from "tap";
+import t, { type Test } from "tap";
 import {
   ensureLogsTopic,
   followTopic,
@@ -15,23 +15,45 @@ import { createLogger, silentLogger, startChild, startSystem } from "../../syste
 import { kafkaBrokers, testKafkaClient, uniqueName } from "../helpers/infra.ts";
 import { until } from "../helpers/wait.ts";
 
-t.test("a storm of 10,000 error lines/s costs at most the configured rate on the topic", async (t) => {
-  const topic = uniqueName("troupe_it_logs");
+/**
+ * A node's log shipping on a topic of the test's own: its logger (through a gate at `ratePerS`), a system running the
+ * shipper, the shipper's figures, and the topic read back. `shipOwnLogs`: the system logs through the same gate.
+ */
+async function shipping(
+  t: Test,
+  nodeId: string,
+  options: { ratePerS: number; flushMs?: number; shipOwnLogs: boolean },
+) {
+  const topic = uniqueName(`troupe_it_logs_${nodeId.replace(/\W/g, "_")}`);
   const admin = testKafkaClient();
   t.teardown(async () => {
     await admin.deleteTopics([topic]).catch(() => {});
     await admin.close();
   });
-  const RATE = 50;
-  const gate = new LogGate({ level: "warn", ratePerS: RATE });
-  const log = createLogger({ level: "info", fields: { node: "storm-1" }, sink: (l) => gate.offer(l, Date.now()) });
-  const sys = startSystem({ logger: log });
+  const gate = new LogGate({ level: "warn", ratePerS: options.ratePerS });
+  const log = createLogger({ level: "info", fields: { node: nodeId }, sink: (l) => gate.offer(l, Date.now()) });
+  const sys = startSystem({ logger: options.shipOwnLogs ? log : silentLogger });
   t.teardown(() => sys.shutdown());
   const stats = newLogShipperStats();
+  const flush = options.flushMs === undefined ? {} : { flushMs: options.flushMs };
   await startChild(
     sys.root,
-    logShipperSpec({ brokers: kafkaBrokers(), topic, nodeId: "storm-1", roles: ["db"], gate, stats }),
+    logShipperSpec({ brokers: kafkaBrokers(), topic, nodeId, roles: ["db"], gate, stats, ...flush }),
   );
+  /** The topic's lines, read from its beginning. */
+  const shipped = async (max: number): Promise<LogTail> => {
+    const tail = new LogTail(max);
+    const followed = await followTopic(admin, topic, (r) => void tail.apply(r.value));
+    await followed.caughtUp(30_000);
+    await followed.stop();
+    return tail;
+  };
+  return { topic, admin, gate, log, sys, stats, shipped };
+}
+
+t.test("a storm of 10,000 error lines/s costs at most the configured rate on the topic", async (t) => {
+  const RATE = 50;
+  const { gate, log, sys, stats, shipped } = await shipping(t, "storm-1", { ratePerS: RATE, shipOwnLogs: true });
   log.info("an info line: below the level");
   const trace = "0af7651916cd43dd8448eb211c80319c";
   log.warn("about one image", { traceId: trace, actor: "/troupe/db/upserter" });
@@ -58,10 +80,7 @@ t.test("a storm of 10,000 error lines/s costs at most the configured rate on the
   t.equal(gate.stats.passed + gate.droppedTotal, offered + 1, "every warn or error line passed or was counted");
   t.equal(stats.failed, 0);
 
-  const tail = new LogTail(10_000);
-  const followed = await followTopic(admin, topic, (r) => void tail.apply(r.value));
-  await followed.caughtUp(30_000);
-  await followed.stop();
+  const tail = await shipped(10_000);
   const all = tail.lines({}, 10_000);
   const notices = all.filter((r) => r.line.msg === "log lines dropped");
   t.equal(all.length, stats.shipped, "the topic holds what the shipper sent");
@@ -76,21 +95,11 @@ t.test("a storm of 10,000 error lines/s costs at most the configured rate on the
 });
 
 t.test("lines of a flush Kafka did not take are shipped with a later flush, once", async (t) => {
-  const topic = uniqueName("troupe_it_logs_gone");
-  const admin = testKafkaClient();
-  t.teardown(async () => {
-    await admin.deleteTopics([topic]).catch(() => {});
-    await admin.close();
+  const { topic, admin, log, sys, stats, shipped } = await shipping(t, "gone-1", {
+    ratePerS: 50,
+    flushMs: 100,
+    shipOwnLogs: false,
   });
-  const gate = new LogGate({ level: "warn", ratePerS: 50 });
-  const log = createLogger({ level: "info", fields: { node: "gone-1" }, sink: (l) => gate.offer(l, Date.now()) });
-  const sys = startSystem({ logger: silentLogger });
-  t.teardown(() => sys.shutdown());
-  const stats = newLogShipperStats();
-  await startChild(
-    sys.root,
-    logShipperSpec({ brokers: kafkaBrokers(), topic, nodeId: "gone-1", roles: ["db"], gate, stats, flushMs: 100 }),
-  );
   log.warn("before");
   await until("the first line shipped", () => stats.shipped >= 1, 30_000, 20);
   // The topic goes away (the broker creates none by itself): flushes fail until it is back.
@@ -102,10 +111,10 @@ t.test("lines of a flush Kafka did not take are shipped with a later flush, once
   await until("shipped once the topic is back", () => stats.shipped >= 2, 60_000, 20);
   await sys.shutdown();
 
-  const tail = new LogTail(100);
-  const followed = await followTopic(admin, topic, (r) => void tail.apply(r.value));
-  await followed.caughtUp(30_000);
-  await followed.stop();
-  t.same(tail.lines({}, 100).map((r) => r.line.msg), ["while the topic is gone"], "the refused line, once");
+  t.same(
+    (await shipped(100)).lines({}, 100).map((r) => r.line.msg),
+    ["while the topic is gone"],
+    "the refused line, once",
+  );
   t.equal(stats.lost, 0, "none lost");
 });

@@ -3,15 +3,10 @@
 // and every offset is committed. Against the real broker.
 import t from "tap";
 import type { Ack, AckReply } from "../../protocols/ack.ts";
-import {
-  committedTotal,
-  endOffsetTotal,
-  newTopicConsumerStats,
-  readTopicFromStart,
-  topicConsumer,
-} from "../../actors/kafka/mod.ts";
+import { committedTotal, endOffsetTotal, newTopicConsumerStats, topicConsumer } from "../../actors/kafka/mod.ts";
 import { type ActorRef, silentLogger, spawn, startSystem, stateless, supervise } from "../../system/mod.ts";
 import { kafkaBrokers, testKafkaClient, testKafkaClientKind, uniqueName } from "../helpers/infra.ts";
+import { readTopic } from "../helpers/topics.ts";
 import { until } from "../helpers/wait.ts";
 
 type Items = { type: "items"; values: string[]; acks: Ack[]; replyTo: ActorRef<AckReply> };
@@ -83,15 +78,12 @@ t.test("a record the sink always asks to retry is dead-lettered after maxRetries
   t.equal(stats.retried, 3);
   t.same(stats.deadLettered, { retries_exhausted: 1 });
 
-  const letters: { reason: string; detail: string; offset: string; value: string }[] = [];
-  const reader = await readTopicFromStart(client, dlq, (r) =>
-    void letters.push({
-      reason: String(r.headers["troupe-reason"]),
-      detail: String(r.headers["troupe-detail"]),
-      offset: String(r.headers["troupe-source-offset"]),
-      value: new TextDecoder().decode(r.value!),
-    }), { groupId: uniqueName("dlq_reader") });
-  await until("the stuck record dead-lettered", () => letters.length >= 1, 30_000, 50).finally(() => reader.stop());
+  const letters = (await readTopic(t, brokers, dlq, 1)).map((r) => ({
+    reason: r.headers["troupe-reason"],
+    detail: r.headers["troupe-detail"],
+    offset: r.headers["troupe-source-offset"],
+    value: r.value.toString(),
+  }));
   t.same(letters, [{
     reason: "retries_exhausted",
     detail: "the sink asked to retry it 3 times",
