@@ -64,7 +64,11 @@ export interface BatchConsumerOptions {
   onBatch(batch: PartitionBatch): Promise<void>;
   /** The group's assignment of this member changed. */
   onAssign?(assigned: TopicPartition[]): void;
-  /** The consumer crashed and will not restart by itself. */
+  /**
+   * The consumer crashed and will not restart by itself: its handler threw, the broker fenced it, or requests that
+   * reached a broker kept failing. A broker that cannot be reached at all (restarting, or cut off) is waited for with
+   * both clients, however long: a new member would do no better.
+   */
   onCrash?(err: unknown): void;
   /** How long the group waits for a silent member before it rebalances, in milliseconds. @default 30000 */
   sessionTimeoutMs?: number;

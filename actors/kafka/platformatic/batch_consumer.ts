@@ -24,7 +24,7 @@ import type {
 import type { KafkaClientOptions } from "../client.ts";
 import { baseOptions } from "./connection.ts";
 import { Assignment, flatAssignment, partitionKey as key } from "./assignment.ts";
-import { errorText, headersOf } from "./records.ts";
+import { errorText, headersOf, onlyUnreachable } from "./records.ts";
 import { renewAfterTimeout, renewingWhenSlow } from "./renew_connections.ts";
 
 /** A record batch holding transaction markers, not records (bit 5 of its attributes). */
@@ -32,8 +32,13 @@ const IS_CONTROL = 1 << 5;
 /** A record batch stamped with the broker's append time (bit 3 of its attributes). */
 const LOG_APPEND_TIME = 1 << 3;
 
-/** Fetch errors in a row (with back-off) before the member gives up and reports a crash. */
+/**
+ * Fetch errors in a row (with back-off) before the member gives up and reports a crash. Errors that only say no
+ * broker could be reached do not count: the member waits for the broker as kafkajs' does (a restart would do the same).
+ */
 const MAX_FETCH_FAILURES = 8;
+/** The longest wait between two fetches that failed. */
+const MAX_BACKOFF_MS = 2_000;
 
 /** One topic of a fetch request. */
 type FetchRequestTopic = FetchOptions<Buffer, Buffer, Buffer, Buffer>["topics"][number];
@@ -293,6 +298,8 @@ export async function startBatchConsumer(
     });
 
   const loop = (async () => {
+    /** Failed fetches in a row, and those of them that reached a broker. */
+    let attempts = 0;
     let failures = 0;
     while (!stopping && !crashed) {
       try {
@@ -306,6 +313,7 @@ export async function startBatchConsumer(
           continue;
         }
         const batches = await fetchOnce();
+        attempts = 0;
         failures = 0;
         for (const batch of batches) {
           if (!batch.active()) break;
@@ -323,13 +331,13 @@ export async function startBatchConsumer(
         const text = errorText(err);
         renewAfterTimeout(consumer, err); // metadata and offset reads are not wrapped like the fetch
         if (/OFFSET_OUT_OF_RANGE/.test(text)) await clampPositions().catch(() => {});
-        if (++failures >= MAX_FETCH_FAILURES) {
+        if (!onlyUnreachable(err) && ++failures >= MAX_FETCH_FAILURES) {
           const f = fenced(err);
           crash(f === err ? new Error(errorText(err), { cause: err }) : f);
           break;
         }
         consumer.clearMetadata();
-        await idle(Math.min(2000, 100 * 2 ** failures));
+        await idle(Math.min(MAX_BACKOFF_MS, 100 * 2 ** ++attempts));
       }
     }
   })();

@@ -27,3 +27,13 @@ export function errorText(err: unknown): string {
   ].join("; ");
   return inner ? `${String(e.message)} (${inner})` : String(e.message ?? err);
 }
+
+/**
+ * Whether an error is only the client failing to reach any broker (every error it gathers is a network error: a
+ * connection refused, reset or not made in time), as while a broker restarts; a new client would do no better.
+ */
+export function onlyUnreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; errors?: unknown };
+  if (Array.isArray(e?.errors) && e.errors.length > 0) return e.errors.every(onlyUnreachable);
+  return e?.code === "PLT_KFK_NETWORK";
+}
