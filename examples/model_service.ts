@@ -23,7 +23,7 @@ import {
 } from "../actors/inference/mod.ts";
 import { createOpsApp } from "../ops/mod.ts";
 import { type ActorSystem, createLogger, type Logger, startSystem, supervise } from "../system/mod.ts";
-import { serveHttp } from "../system/platform.ts";
+import { type HttpServer, serveHttp } from "../system/platform.ts";
 
 /** Options of {@link createModelService}. */
 export interface ModelServiceOptions {
@@ -116,18 +116,20 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(1);
   }
   const { app, system } = service;
-  const server = await serveHttp(app.fetch, { host: "127.0.0.1", port: Number(process.env["PORT"] ?? 8090) });
-  system.log.info("classifier service listening", { url: `http://127.0.0.1:${server.port}` });
-  // Ctrl-C or SIGTERM: no new requests, the pool drains and stops, exit 0.
+  // Ctrl-C or SIGTERM: no new requests, the pool drains and stops, exit 0. Listened for before the service says it
+  // listens: a signal that comes before a listener ends the process at once (exit by signal, not 0).
+  let server: HttpServer | null = null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     system.log.info("stopping", { signal });
-    await server.close();
+    await server?.close();
     await system.shutdown({ deadlineMs: 10_000 });
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+  server = await serveHttp(app.fetch, { host: "127.0.0.1", port: Number(process.env["PORT"] ?? 8090) });
+  system.log.info("classifier service listening", { url: `http://127.0.0.1:${server.port}` });
 }

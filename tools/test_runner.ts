@@ -5,13 +5,15 @@
  * only the ones named by their source path),
  * with plain Node and source maps (stack traces name the `.ts` lines): each test file,
  * each node it starts and each worker thread then loads JavaScript instead of going
- * through tsx's hooks. `npx tap test/x.test.ts` still runs one file from its source
+ * through tsx's hooks, and the processes a test starts go without tap's process
+ * tracking (test/helpers/untracked_children.mjs). `npx tap test/x.test.ts` still runs one file from its source
  * (tsx, from .taprc).
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import process from "node:process";
+import { pathToFileURL } from "node:url";
 import { ensureBuild, ROOT } from "./build.ts";
 
 const GROUPS = ["test/unit", "test/integration", "test/e2e", "test/examples"];
@@ -42,7 +44,14 @@ process.stderr.write(
   } s)\n`,
 );
 const tap = join(ROOT, "node_modules", ".bin", "tap");
-const child = spawn(tap, ["--node-arg=--enable-source-maps", ...args.filter((a) => !named.includes(a)), ...files], {
+// Node arguments given here replace .taprc's (tsx is not needed for JavaScript); see untracked_children.mjs.
+const untracked = `--node-arg=--import=${pathToFileURL(join(ROOT, "test/helpers/untracked_children.mjs")).href}`;
+const child = spawn(tap, [
+  "--node-arg=--enable-source-maps",
+  untracked,
+  ...args.filter((a) => !named.includes(a)),
+  ...files,
+], {
   cwd: ROOT,
   stdio: "inherit",
 });

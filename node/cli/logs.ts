@@ -121,16 +121,18 @@ try {
       if (backlog.length > limit) backlog.shift();
     }
   });
+  // Listened for before the first line is printed: a signal with no listener ends the process at once.
+  const stopped = flags.follow
+    ? new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    })
+    : null;
   await followed.caughtUp(30_000);
   caughtUp = true;
   for (const r of backlog.splice(0)) print(r);
   if (refused > 0) console.error(`logs: ${refused} records of ${topic} were not log lines: skipped`);
-  if (flags.follow) {
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
-  }
+  await stopped;
   await followed.stop();
 } catch (err) {
   console.error(`logs: ${errorMessage(err)}`);
