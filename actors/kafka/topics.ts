@@ -11,11 +11,18 @@ export interface EnsureTopicsOptions {
   log: Logger;
   /** How to reach Kafka beyond the broker list (which client package). @default the default client */
   connection?: KafkaConnection;
-  /** How long a retriable answer (a new topic's leader not known yet, say) is retried. @default 30000 */
+  /**
+   * How long a retriable answer (a new topic's leader not known yet, say) is retried, and a new topic waited for.
+   * @default 30000
+   */
   retryForMs?: number;
 }
 
-/** Creates each of `topics` that is missing; logs the ones it created. */
+/**
+ * Creates each of `topics` that is missing; logs the ones it created; resolves once the broker answers for every
+ * partition of each (a topic another client has just created is known to Kafka's controller, which refuses to create
+ * it again, before the broker has applied it: a consumer group joined at that moment fails with "Unknown topic").
+ */
 export async function ensureTopics(
   brokers: readonly string[],
   topics: readonly string[],
@@ -30,11 +37,20 @@ export async function ensureTopics(
           if (await client.ensureTopic(topic, { partitions: options.partitions })) {
             options.log.info("topic created", { topic, partitions: options.partitions });
           }
-          break;
+          // Every partition's offsets answered by its leader: the broker has applied the topic.
+          if ((await client.topicOffsets(topic)).length > 0) break;
+          if (Date.now() > until) {
+            throw new Error(
+              `topic ${topic} exists but the broker did not answer for its partitions within ${
+                options.retryForMs ?? 30_000
+              } ms`,
+            );
+          }
+          await new Promise((r) => setTimeout(r, backoffDelay(attempt, { minMs: 50, maxMs: 1000 })));
         } catch (err) {
           // A broker that has just created a topic may not host its partitions yet ("This server does not
           // host this topic-partition", seen on a freshly started broker under load): Kafka calls it retriable.
-          if ((err as { retriable?: unknown }).retriable !== true || Date.now() > until) throw err;
+          if (!retriable(err) || Date.now() > until) throw err;
           options.log.info("topic not ready yet: trying again", { topic, attempt, error: errorMessage(err) });
           await new Promise((r) => setTimeout(r, backoffDelay(attempt, { minMs: 100, maxMs: 2000 })));
         }
@@ -43,4 +59,11 @@ export async function ensureTopics(
   } finally {
     await client.close();
   }
+}
+
+/** Whether Kafka calls an error retriable (kafkajs' `retriable`, @platformatic/kafka's `canRetry`, or one it gathers). */
+function retriable(err: unknown): boolean {
+  const e = err as { retriable?: unknown; canRetry?: unknown; errors?: unknown };
+  if (e?.retriable === true || e?.canRetry === true) return true;
+  return Array.isArray(e?.errors) && e.errors.length > 0 && e.errors.every(retriable);
 }
