@@ -15,6 +15,7 @@ import process from "node:process";
 import { parseCli } from "../node/cli/args.ts";
 import type { Cluster } from "./cluster.ts";
 import type { Network } from "./netns.ts";
+import { KEEP_RUNS, pruneRunDirs } from "./run_dirs.ts";
 import type { RunShape, ScenarioResult } from "./scenarios.ts";
 
 const HOSTS = ["broker", "db", "inference", "camera", "observer", "link"];
@@ -102,6 +103,8 @@ async function inside(netJson: string): Promise<void> {
     ? { images: 600, devices: 6, rate: 20, outageMs: 10_000, settleMs: 150_000 }
     : { images: 1500, devices: 6, rate: 20, outageMs: 30_000, settleMs: 240_000 };
   const run = Date.now().toString(36);
+  const removed = pruneRunDirs(resolve(".troupe"));
+  if (removed.length > 0) say(`removed ${removed.length} older run directories (the newest ${KEEP_RUNS} are kept)`);
   const dir = resolve(`.troupe/chaos-${run}`);
   mkdirSync(dir, { recursive: true });
   const modelPath = join(dir, "tiny.onnx");
