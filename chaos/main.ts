@@ -15,7 +15,7 @@ import process from "node:process";
 import { parseCli } from "../node/cli/args.ts";
 import type { Cluster } from "./cluster.ts";
 import type { Network } from "./netns.ts";
-import { KEEP_RUNS, pruneRunDirs } from "./run_dirs.ts";
+import { KEEP_RUNS, pruneRunDirs } from "../bench/chaos_run_dirs.ts";
 import type { RunShape, ScenarioResult } from "./scenarios.ts";
 
 const HOSTS = ["broker", "db", "inference", "camera", "observer", "link"];

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { pruneRunDirs } from "../../chaos/run_dirs.ts";
+import { pruneRunDirs } from "../../bench/chaos_run_dirs.ts";
 
 t.test("the newest run directories stay, older ones go, other entries are left alone", async (t) => {
   const root = mkdtempSync(join(tmpdir(), "troupe-chaos-dirs-"));
