@@ -1,7 +1,8 @@
 // A log storm against the real broker: a node's logger writing 10,000 error lines a second for three seconds through
 // the gate (50 lines/s) and the shipper puts at most the rate (and a second's burst) on the log topic, plus one line
 // per flush saying how many were dropped; the counts add up; the fleet's tail reads the lines back, filtered. And the
-// lines of a flush the broker refused (its topic gone) go with a later flush, once.
+// lines of a flush the broker refused (its topic gone) go with a later flush, once; at most `keepUnsent` of them, the
+// oldest dropped, counted and said.
 import t, { type Test } from "tap";
 import {
   ensureLogsTopic,
@@ -12,6 +13,7 @@ import {
   newLogShipperStats,
 } from "../../actors/fleet/mod.ts";
 import { createLogger, silentLogger, startChild, startSystem } from "../../system/mod.ts";
+import { ManualClock } from "../../system/testkit.ts";
 import { kafkaBrokers, testKafkaClient, uniqueName } from "../helpers/infra.ts";
 import { until } from "../helpers/wait.ts";
 
@@ -22,7 +24,7 @@ import { until } from "../helpers/wait.ts";
 async function shipping(
   t: Test,
   nodeId: string,
-  options: { ratePerS: number; flushMs?: number; shipOwnLogs: boolean },
+  options: { ratePerS: number; flushMs?: number; shipOwnLogs: boolean; keepUnsent?: number; clock?: ManualClock },
 ) {
   const topic = uniqueName(`troupe_it_logs_${nodeId.replace(/\W/g, "_")}`);
   const admin = testKafkaClient();
@@ -32,13 +34,19 @@ async function shipping(
   });
   const gate = new LogGate({ level: "warn", ratePerS: options.ratePerS });
   const log = createLogger({ level: "info", fields: { node: nodeId }, sink: (l) => gate.offer(l, Date.now()) });
-  const sys = startSystem({ logger: options.shipOwnLogs ? log : silentLogger });
+  const sys = startSystem({
+    logger: options.shipOwnLogs ? log : silentLogger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   t.teardown(() => sys.shutdown());
   const stats = newLogShipperStats();
-  const flush = options.flushMs === undefined ? {} : { flushMs: options.flushMs };
+  const more = {
+    ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }),
+    ...(options.keepUnsent === undefined ? {} : { keepUnsent: options.keepUnsent }),
+  };
   await startChild(
     sys.root,
-    logShipperSpec({ brokers: kafkaBrokers(), topic, nodeId, roles: ["db"], gate, stats, ...flush }),
+    logShipperSpec({ brokers: kafkaBrokers(), topic, nodeId, roles: ["db"], gate, stats, ...more }),
   );
   /** The topic's lines, read from its beginning. */
   const shipped = async (max: number): Promise<LogTail> => {
@@ -117,4 +125,39 @@ t.test("lines of a flush Kafka did not take are shipped with a later flush, once
     "the refused line, once",
   );
   t.equal(stats.lost, 0, "none lost");
+});
+
+t.test("at most keepUnsent refused lines wait: the oldest are dropped, counted and said", async (t) => {
+  // Flushes happen when the test moves the system's clock on: one refused flush, then one that is taken.
+  const clock = new ManualClock();
+  const { topic, admin, log, sys, stats, shipped } = await shipping(t, "bound-1", {
+    ratePerS: 50,
+    flushMs: 100,
+    shipOwnLogs: false,
+    keepUnsent: 3,
+    clock,
+  });
+  log.warn("before");
+  clock.advance(100);
+  await until("the first line shipped", () => stats.shipped >= 1, 30_000, 20);
+  await admin.deleteTopics([topic]);
+  await until("the topic gone", async () => (await admin.topicOffsets(topic)).length === 0, 30_000, 50);
+  for (const n of [1, 2, 3, 4, 5]) log.warn(`line ${n}`);
+  clock.advance(100);
+  await until("the flush of five lines refused", () => stats.failed >= 5, 60_000, 20);
+  t.equal(stats.lost, 2, "two lines beyond keepUnsent: lost");
+  await ensureLogsTopic(admin, topic);
+  await until("the topic back", async () => (await admin.topicOffsets(topic)).length === 1, 30_000, 50);
+  clock.advance(100);
+  await until("the kept lines shipped", () => stats.shipped >= 5, 60_000, 20);
+  await sys.shutdown();
+
+  const lines = (await shipped(100)).lines({}, 100).map((r) => r.line);
+  t.same(
+    lines.map((l) => l.msg),
+    ["line 3", "line 4", "line 5", "log lines dropped"],
+    "the newest three, then the notice",
+  );
+  t.equal(lines.at(-1)?.["dropped"], 2, "the notice counts the two lost lines");
+  t.equal(stats.lost, 2);
 });
