@@ -9,24 +9,14 @@ import { committedTotal, endOffsetTotal, topicConsumer } from "../../actors/kafk
 import { silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
 import { findInSnapshot } from "../../system/observe.ts";
 import { jsonlSink, type JsonlSinkMsg } from "../../examples/jsonl_sink.ts";
-import { kafkaBrokers, testKafkaClient, testKafkaClientKind, uniqueName } from "../helpers/infra.ts";
-import { readTopic } from "../helpers/topics.ts";
+import { testKafkaClientKind } from "../helpers/infra.ts";
+import { consumedTopic, readTopic } from "../helpers/topics.ts";
 import { until } from "../helpers/wait.ts";
 
 type Reading = { day: string; n: number; pad?: string };
 
 t.test("a JSON-lines sink fed by the topic consumer: written once, refused dead-lettered, retried, committed", async (t) => {
-  const brokers = kafkaBrokers();
-  const topic = uniqueName("jsonl");
-  const dlq = `${topic}.deadletter`;
-  const groupId = uniqueName("jsonl_sink");
-  const client = testKafkaClient(brokers);
-  t.teardown(async () => {
-    await client.deleteTopics([topic, dlq]).catch(() => {});
-    await client.close();
-  });
-  await client.ensureTopic(topic, { partitions: 2 });
-  await client.ensureTopic(dlq, { partitions: 1 });
+  const { brokers, client, topic, dlq, groupId } = await consumedTopic(t, "jsonl", 2);
   const readings: Reading[] = Array.from({ length: 60 }, (_, n) => ({ day: n % 2 === 0 ? "mon" : "tue", n }));
   const oversize: Reading = { day: "mon", n: 999, pad: "x".repeat(500) };
   const producer = await client.producer();

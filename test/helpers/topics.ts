@@ -1,7 +1,11 @@
-/** Reading a topic back in tests, through troupe's own Kafka client (a throwaway group of the test's own). */
+/**
+ * Topics of a test's own, and reading a topic back, through troupe's own Kafka client (a throwaway group of the
+ * test's own).
+ */
 import type { Test } from "tap";
-import { readTopicFromStart } from "../../actors/kafka/mod.ts";
-import { testKafkaClient, uniqueName } from "./infra.ts";
+import { ensureTopics, readTopicFromStart } from "../../actors/kafka/mod.ts";
+import { silentLogger } from "../../system/mod.ts";
+import { kafkaBrokers, testKafkaClient, testKafkaClientKind, uniqueName } from "./infra.ts";
 import { until } from "./wait.ts";
 
 /** A record read back. */
@@ -45,4 +49,24 @@ export async function readTopic(
     50,
   );
   return seen;
+}
+
+/**
+ * A topic of the test's own (`partitions` partitions) with its dead-letter topic (`<topic>.deadletter`, one
+ * partition) and a group id, for a consumer under test; a client of the test's to produce with. Both topics are
+ * deleted and the client closed when the test ends.
+ */
+export async function consumedTopic(t: Test, prefix: string, partitions: number) {
+  const brokers = kafkaBrokers();
+  const topic = uniqueName(prefix);
+  const dlq = `${topic}.deadletter`;
+  const client = testKafkaClient(brokers);
+  t.teardown(async () => {
+    await client.deleteTopics([topic, dlq]).catch(() => {});
+    await client.close();
+  });
+  const options = { log: silentLogger, connection: { client: testKafkaClientKind() } };
+  await ensureTopics(brokers, [topic], { ...options, partitions });
+  await ensureTopics(brokers, [dlq], { ...options, partitions: 1 });
+  return { brokers, client, topic, dlq, groupId: uniqueName(`${prefix}_group`) };
 }

@@ -5,24 +5,14 @@ import t from "tap";
 import type { Ack, AckReply } from "../../protocols/ack.ts";
 import { committedTotal, endOffsetTotal, newTopicConsumerStats, topicConsumer } from "../../actors/kafka/mod.ts";
 import { type ActorRef, silentLogger, spawn, startSystem, stateless, supervise } from "../../system/mod.ts";
-import { kafkaBrokers, testKafkaClient, testKafkaClientKind, uniqueName } from "../helpers/infra.ts";
-import { readTopic } from "../helpers/topics.ts";
+import { testKafkaClientKind } from "../helpers/infra.ts";
+import { consumedTopic, readTopic } from "../helpers/topics.ts";
 import { until } from "../helpers/wait.ts";
 
 type Items = { type: "items"; values: string[]; acks: Ack[]; replyTo: ActorRef<AckReply> };
 
 t.test("a record the sink always asks to retry is dead-lettered after maxRetries; the rest done once", async (t) => {
-  const brokers = kafkaBrokers();
-  const topic = uniqueName("retries");
-  const dlq = `${topic}.deadletter`;
-  const groupId = uniqueName("retries");
-  const client = testKafkaClient(brokers);
-  t.teardown(async () => {
-    await client.deleteTopics([topic, dlq]).catch(() => {});
-    await client.close();
-  });
-  await client.ensureTopic(topic, { partitions: 1 });
-  await client.ensureTopic(dlq, { partitions: 1 });
+  const { brokers, client, topic, dlq, groupId } = await consumedTopic(t, "retries", 1);
   const values = Array.from({ length: 20 }, (_, i) => (i === 5 ? "stuck" : `ok-${i}`));
   const producer = await client.producer();
   await producer.send(topic, values.map((value) => ({ key: "k", value })));
