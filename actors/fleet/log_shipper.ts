@@ -11,6 +11,7 @@
  */
 import { createKafkaClient, type KafkaClient, type KafkaConnection, type KafkaProducer } from "../kafka/mod.ts";
 import { encodeLogRecord } from "../../protocols/mod.ts";
+import { ensureTopicOn } from "../kafka/topics.ts";
 import {
   type ActorProps,
   type Behaviour,
@@ -18,8 +19,10 @@ import {
   childSpec,
   errorMessage,
   type Logger,
+  silentLogger,
 } from "../../system/mod.ts";
 import type { LogGate } from "./log_gate.ts";
+import { ENSURE_FLEET_TOPIC_MS } from "./nodes_topic.ts";
 
 /** The log topic's settings at creation. */
 export const LOGS_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
@@ -78,9 +81,15 @@ export function newLogShipperStats(): LogShipperStats {
   return { shipped: 0, failed: 0, lost: 0, flushes: 0 };
 }
 
-/** Creates the log topic when missing. */
+/** Creates the log topic when missing; resolves once the broker answers for it. */
 export async function ensureLogsTopic(client: KafkaClient, topic: string): Promise<void> {
-  await client.ensureTopic(topic, { partitions: 1, configs: { ...LOGS_TOPIC_CONFIGS } });
+  // A short wait: the actors that call this do so in a message handler, which a node's stop waits for.
+  await ensureTopicOn(client, topic, {
+    partitions: 1,
+    configs: { ...LOGS_TOPIC_CONFIGS },
+    log: silentLogger,
+    retryForMs: ENSURE_FLEET_TOPIC_MS,
+  });
 }
 
 /** The shipper's behaviour. */

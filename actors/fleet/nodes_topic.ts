@@ -5,6 +5,11 @@
  * not from the clocks of the hosts that sent them.
  */
 import type { KafkaClient } from "../kafka/mod.ts";
+import { ensureTopicOn } from "../kafka/topics.ts";
+import { silentLogger } from "../../system/mod.ts";
+
+/** How long a fleet topic just created (nodes, logs) is waited for until the broker answers for it. */
+export const ENSURE_FLEET_TOPIC_MS = 2_000;
 
 /** The topic's settings at creation. */
 export const NODES_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
@@ -16,7 +21,13 @@ export const NODES_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
   "delete.retention.ms": "3600000",
 };
 
-/** Creates the nodes topic when missing. */
+/** Creates the nodes topic when missing; resolves once the broker answers for it. */
 export async function ensureNodesTopic(client: KafkaClient, topic: string): Promise<void> {
-  await client.ensureTopic(topic, { partitions: 1, configs: { ...NODES_TOPIC_CONFIGS } });
+  // A short wait: the actors that call this do so in a message handler, which a node's stop waits for.
+  await ensureTopicOn(client, topic, {
+    partitions: 1,
+    configs: { ...NODES_TOPIC_CONFIGS },
+    log: silentLogger,
+    retryForMs: ENSURE_FLEET_TOPIC_MS,
+  });
 }
