@@ -70,6 +70,11 @@ export interface BatchConsumerOptions {
    * both clients, however long: a new member would do no better.
    */
   onCrash?(err: unknown): void;
+  /**
+   * The member stopped reaching the brokers (`false`, with the error: it keeps trying) or fetches again (`true`),
+   * once per change: for a node's readiness while it waits out a broker it cannot reach.
+   */
+  onReachable?(reachable: boolean, detail: string): void;
   /** How long the group waits for a silent member before it rebalances, in milliseconds. @default 30000 */
   sessionTimeoutMs?: number;
   /**

@@ -109,6 +109,15 @@ export async function joinGroup<M>(
         ctx.log.info("partitions assigned", { partitions: tps.map((tp) => `${tp.topic}:${tp.partition}`) });
       },
       onCrash: options.onCrash,
+      onReachable: (reachable, detail) => {
+        if (reachable) {
+          ctx.log.info("Kafka reachable again: fetching", { groupId: options.groupId });
+          options.readiness?.set(options.dependency, true, `member of ${options.groupId}, fetching again`);
+        } else {
+          ctx.log.warn("Kafka unreachable: the member keeps trying", { groupId: options.groupId, error: detail });
+          options.readiness?.set(options.dependency, false, `Kafka unreachable: ${detail}`);
+        }
+      },
     });
     const offsets = new OffsetsWatch({
       client,

@@ -28,8 +28,20 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     reported = true;
     options.onCrash?.(err);
   };
+  // kafkajs restarts itself after a retriable failure (a broker it cannot reach, say): the member is unreachable
+  // until its next fetch.
+  let unreachable = false;
   c.on(c.events.CRASH, (e) => {
-    if (!e.payload.restart) report(e.payload.error);
+    if (!e.payload.restart) return report(e.payload.error);
+    if (!unreachable) {
+      unreachable = true;
+      options.onReachable?.(false, e.payload.error?.message ?? String(e.payload.error));
+    }
+  });
+  c.on(c.events.FETCH, () => {
+    if (!unreachable) return;
+    unreachable = false;
+    options.onReachable?.(true, "fetching again");
   });
   await c.connect();
   try {

@@ -39,6 +39,8 @@ const LOG_APPEND_TIME = 1 << 3;
 const MAX_FETCH_FAILURES = 8;
 /** The longest wait between two fetches that failed. */
 const MAX_BACKOFF_MS = 2_000;
+/** Fetches in a row that reached no broker before the member says it is unreachable (`onReachable`). */
+const UNREACHABLE_AFTER = 3;
 
 /** One topic of a fetch request. */
 type FetchRequestTopic = FetchOptions<Buffer, Buffer, Buffer, Buffer>["topics"][number];
@@ -301,6 +303,7 @@ export async function startBatchConsumer(
     /** Failed fetches in a row, and those of them that reached a broker. */
     let attempts = 0;
     let failures = 0;
+    let unreachableSaid = false;
     while (!stopping && !crashed) {
       try {
         if (unpositioned.size > 0) await loadPositions();
@@ -315,6 +318,10 @@ export async function startBatchConsumer(
         const batches = await fetchOnce();
         attempts = 0;
         failures = 0;
+        if (unreachableSaid) {
+          unreachableSaid = false;
+          options.onReachable?.(true, "fetching again");
+        }
         for (const batch of batches) {
           if (!batch.active()) break;
           try {
@@ -331,13 +338,18 @@ export async function startBatchConsumer(
         const text = errorText(err);
         renewAfterTimeout(consumer, err); // metadata and offset reads are not wrapped like the fetch
         if (/OFFSET_OUT_OF_RANGE/.test(text)) await clampPositions().catch(() => {});
-        if (!onlyUnreachable(err) && ++failures >= MAX_FETCH_FAILURES) {
+        const unreachable = onlyUnreachable(err);
+        if (!unreachable && ++failures >= MAX_FETCH_FAILURES) {
           const f = fenced(err);
           crash(f === err ? new Error(errorText(err), { cause: err }) : f);
           break;
         }
+        if (++attempts >= UNREACHABLE_AFTER && unreachable && !unreachableSaid) {
+          unreachableSaid = true;
+          options.onReachable?.(false, text);
+        }
         consumer.clearMetadata();
-        await idle(Math.min(MAX_BACKOFF_MS, 100 * 2 ** ++attempts));
+        await idle(Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempts));
       }
     }
   })();
