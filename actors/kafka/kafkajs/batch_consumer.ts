@@ -29,7 +29,8 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     options.onCrash?.(err);
   };
   // kafkajs restarts itself after a retriable failure (a broker it cannot reach, say): the member is unreachable
-  // until its next fetch.
+  // until the broker answers it again, in a join or a heartbeat (not a fetch: a restarted consumer with no partitions
+  // yet reports fetches that asked no broker).
   let unreachable = false;
   c.on(c.events.CRASH, (e) => {
     if (!e.payload.restart) return report(e.payload.error);
@@ -38,11 +39,13 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
       options.onReachable?.(false, e.payload.error?.message ?? String(e.payload.error));
     }
   });
-  c.on(c.events.FETCH, () => {
+  const answered = () => {
     if (!unreachable) return;
     unreachable = false;
-    options.onReachable?.(true, "fetching again");
-  });
+    options.onReachable?.(true, "the broker answers again");
+  };
+  c.on(c.events.GROUP_JOIN, answered);
+  c.on(c.events.HEARTBEAT, answered);
   await c.connect();
   try {
     await c.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
