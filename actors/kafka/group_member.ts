@@ -111,8 +111,8 @@ export async function joinGroup<M>(
       onCrash: options.onCrash,
       onReachable: (reachable, detail) => {
         if (reachable) {
-          ctx.log.info("Kafka reachable again: fetching", { groupId: options.groupId });
-          options.readiness?.set(options.dependency, true, `member of ${options.groupId}, fetching again`);
+          ctx.log.info("Kafka reachable again", { groupId: options.groupId, detail });
+          options.readiness?.set(options.dependency, true, `member of ${options.groupId}, ${detail}`);
         } else {
           ctx.log.warn("Kafka unreachable: the member keeps trying", { groupId: options.groupId, error: detail });
           options.readiness?.set(options.dependency, false, `Kafka unreachable: ${detail}`);

@@ -33,6 +33,7 @@ t.test("a member of each client reads on after its broker was down longer than i
   const brokers = broker.brokers;
 
   const admin = createKafkaClient({ brokers });
+  t.teardown(() => admin.close());
   await admin.ensureTopic("followed", { partitions: 1 });
   const seen = new Map<string, string[]>(KAFKA_CLIENTS.map((k) => [k, []]));
   const crashes: string[] = [];
@@ -93,5 +94,4 @@ t.test("a member of each client reads on after its broker was down longer than i
     30_000,
   );
   for (const kind of KAFKA_CLIENTS) t.same(reachable.get(kind), [false, true], `${kind}: then reachable, once`);
-  await admin.close();
 });
