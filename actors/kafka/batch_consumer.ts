@@ -71,8 +71,10 @@ export interface BatchConsumerOptions {
    */
   onCrash?(err: unknown): void;
   /**
-   * The member stopped reaching the brokers (`false`, with the error: it keeps trying) or fetches again (`true`),
-   * once per change: for a node's readiness while it waits out a broker it cannot reach.
+   * The member stopped reaching the brokers (`false`, with the error: it keeps trying) or a broker answers it again
+   * (`true`), once per change: for a node's readiness while it waits out a broker it cannot reach. Only failures to
+   * reach a broker (refused, closed or timed-out connections) count: a broker that answers with an error (its group
+   * coordinator still loading, say) is reachable.
    */
   onReachable?(reachable: boolean, detail: string): void;
   /** How long the group waits for a silent member before it rebalances, in milliseconds. @default 30000 */

@@ -38,6 +38,8 @@ t.test("a member of each client reads on after its broker was down longer than i
   const seen = new Map<string, string[]>(KAFKA_CLIENTS.map((k) => [k, []]));
   const crashes: string[] = [];
   const reachable = new Map<string, boolean[]>(KAFKA_CLIENTS.map((k) => [k, []]));
+  // What each member said with each change, for a failure's message.
+  const said = new Map<string, string[]>(KAFKA_CLIENTS.map((k) => [k, []]));
   const stops: (() => Promise<void>)[] = [];
   t.teardown(async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
@@ -53,7 +55,10 @@ t.test("a member of each client reads on after its broker was down longer than i
       // kafkajs rejoins after its session ends: 10 s rather than the default 30 s keeps the wait short.
       sessionTimeoutMs: 10_000,
       onCrash: (err) => crashes.push(`${kind}: ${String(err)}`),
-      onReachable: (ok) => reachable.get(kind)!.push(ok),
+      onReachable: (ok, detail) => {
+        reachable.get(kind)!.push(ok);
+        said.get(kind)!.push(`${ok}: ${detail}`);
+      },
       onBatch: async (b) => {
         seen.get(kind)!.push(...b.records.map((r) => Buffer.from(r.value!).toString()));
         b.resolve(b.records.at(-1)!.offset);
@@ -81,7 +86,9 @@ t.test("a member of each client reads on after its broker was down longer than i
   // The outage itself, not a wait for something to be ready: the members fail to fetch all along.
   await new Promise((r) => setTimeout(r, OUTAGE_MS));
   t.same(crashes, [], "no member gave up while the broker was down");
-  for (const kind of KAFKA_CLIENTS) t.same(reachable.get(kind), [false], `${kind}: said unreachable, once`);
+  for (const kind of KAFKA_CLIENTS) {
+    t.same(reachable.get(kind), [false], `${kind}: said unreachable, once (${said.get(kind)!.join(" | ")})`);
+  }
   broker = await start();
   t.same(broker.brokers, brokers, "the same address again");
   await send("after");
@@ -93,5 +100,7 @@ t.test("a member of each client reads on after its broker was down longer than i
     () => KAFKA_CLIENTS.every((k) => reachable.get(k)!.at(-1) === true),
     30_000,
   );
-  for (const kind of KAFKA_CLIENTS) t.same(reachable.get(kind), [false, true], `${kind}: then reachable, once`);
+  for (const kind of KAFKA_CLIENTS) {
+    t.same(reachable.get(kind), [false, true], `${kind}: then reachable, once (${said.get(kind)!.join(" | ")})`);
+  }
 });

@@ -1,6 +1,7 @@
 /** The batch consumer on kafkajs (see ../batch_consumer.ts for the contract). */
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import type { BatchConsumer, BatchConsumerOptions, TopicPartition } from "../batch_consumer.ts";
+import { unreachable as unreachableError } from "./unreachable.ts";
 
 /** Connects, subscribes and starts the consumer. */
 export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<BatchConsumer> {
@@ -28,13 +29,13 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     reported = true;
     options.onCrash?.(err);
   };
-  // kafkajs restarts itself after a retriable failure (a broker it cannot reach, say): the member is unreachable
-  // until the broker answers it again, in a join or a heartbeat (not a fetch: a restarted consumer with no partitions
-  // yet reports fetches that asked no broker).
+  // kafkajs restarts itself after a retriable failure. When that failure was not reaching a broker (not, say, a new
+  // broker's coordinator still loading), the member is unreachable until the broker answers it again, in a join or a
+  // heartbeat (not a fetch: a restarted consumer with no partitions yet reports fetches that asked no broker).
   let unreachable = false;
   c.on(c.events.CRASH, (e) => {
     if (!e.payload.restart) return report(e.payload.error);
-    if (!unreachable) {
+    if (!unreachable && unreachableError(e.payload.error)) {
       unreachable = true;
       options.onReachable?.(false, e.payload.error?.message ?? String(e.payload.error));
     }
