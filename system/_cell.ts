@@ -15,6 +15,7 @@ import { noteHandled, scheduleTurn } from "./_scheduler.ts";
 import { sampleStride } from "./_sampling.ts";
 import { type ActorSnapshot, type ActorStatus, type FailureRecord, type LastError, toLastError } from "./snapshot.ts";
 import type { TraceOptions, TraceReport } from "./trace.ts";
+import { type Watchable, Watchers } from "./_watch.ts";
 
 /** Turns, across all actors, until the next one is timed (see _sampling.ts). */
 let turnsToSample = sampleStride();
@@ -25,7 +26,7 @@ interface Waiter {
 }
 
 /** One live actor. */
-export class ActorCell<M, S, C = never> implements TreeNode {
+export class ActorCell<M, S, C = never> implements TreeNode, Watchable {
   readonly name: string;
   readonly path: string;
   readonly restartType: RestartType;
@@ -65,6 +66,8 @@ export class ActorCell<M, S, C = never> implements TreeNode {
   #figures: CellFigures | null = null;
   /** A trace records every message: each turn is an observed one. */
   #tracing = false;
+  /** Who watches this actor (made on first use). */
+  #watchers: Watchers | null = null;
 
   constructor(parent: ParentLink, behaviour: Behaviour<M, S, C>, props: ActorProps) {
     if (props.overflow === "dropOldest" && props.lossy !== true) {
@@ -85,7 +88,7 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     this.#mailbox = new Mailbox<M>(this.path, props, () => {
       if (!this.#scheduled) this.#schedule();
     }, parent.clock);
-    this.ref = new MailboxRef(this.path, this.#mailbox, parent.clock);
+    this.ref = new MailboxRef(this.path, this.#mailbox, parent.clock, this);
     this.#runTurn = this.#runTurnNow.bind(this);
     this.#ctx = this.#newIncarnation();
     this.nactRef = spawnNact(
@@ -98,6 +101,14 @@ export class ActorCell<M, S, C = never> implements TreeNode {
 
   get stopped(): boolean {
     return this.#status === "stopped";
+  }
+
+  watchers(): Watchers {
+    if (this.#watchers === null) {
+      this.#watchers = new Watchers(this.path);
+      if (this.#status === "stopped") this.#watchers.ended("stop", false);
+    }
+    return this.#watchers;
   }
 
   /** First start. Throws if `init` fails. */
@@ -130,7 +141,14 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     } catch (err) {
       this.#log.warn("actor stop failed", { err });
     }
-    if (!carry || !this.#behaviour.handover) return;
+    if (!carry) return;
+    this.#handOver(state);
+    // A restart (or a supervisor giving up, for an ancestor to restart): watchers learn the incarnation ended.
+    this.#watchers?.ended("restart", this.#carried !== null);
+  }
+
+  #handOver(state: S): void {
+    if (!this.#behaviour.handover) return;
     try {
       const value = this.#behaviour.handover(state);
       if (value === undefined) return;
@@ -170,6 +188,7 @@ export class ActorCell<M, S, C = never> implements TreeNode {
     if (!released) this.#log.warn("actor stop did not finish before the shutdown deadline");
     this.#status = "stopped";
     stopNact(this.nactRef);
+    this.#watchers?.ended("stop", false);
     this.#poke();
   }
 

@@ -43,6 +43,33 @@ export interface ActorContext<M> {
   readonly timers: Timers<M>;
   /** Stops the actor normally after the current message (no restart unless `permanent`). */
   stopSelf(): void;
+  /**
+   * Death watch (Akka's `watch`, Erlang's monitor): from now on, each time an
+   * incarnation of the actor behind `ref` ends (it is restarted, or it stops), this
+   * actor is sent `message(ended)`. Refs outlive restarts, so a restart is told
+   * too: what the ended incarnation held and did not hand over (`carried`) is gone.
+   * Watching an actor that has already stopped sends the message at once. The watch
+   * lasts as long as this incarnation (a restarted watcher watches again in `init`);
+   * watching the same ref twice watches it twice. Throws `InvalidSpec` for a ref that
+   * is no actor of a troupe system.
+   */
+  watch<W>(ref: ActorRef<W>, message: (ended: IncarnationEnded) => M): void;
+  /** Ends this incarnation's watches of `ref` (a message already sent still arrives). */
+  unwatch<W>(ref: ActorRef<W>): void;
+}
+
+/** What a watcher is told when an incarnation of an actor it watches ends (`ActorContext.watch`). */
+export interface IncarnationEnded {
+  /** The watched actor's path. */
+  readonly path: string;
+  /**
+   * `restart`: its supervisor restarts it (it failed, or a sibling did under `one_for_all` or `rest_for_one`), or
+   * gave up and an ancestor may; `stop`: it stopped for good (stopped, or its system shut down), and no more messages
+   * come.
+   */
+  readonly cause: "restart" | "stop";
+  /** Whether the ended incarnation handed something over to the next (`Behaviour.handover`). */
+  readonly carried: boolean;
 }
 
 /**

@@ -17,6 +17,7 @@ export type {
   ActorRef,
   Behaviour,
   ChildSpec,
+  IncarnationEnded,
   OverflowPolicy,
   RestartType,
   SendOptions,

@@ -135,6 +135,8 @@ export async function startInferenceConsumer(
         };
       },
       downstream: sink,
+      // The sink answers every token itself, failing or not: it passes it on with its result or answers `retry`.
+      watchSink: false,
       deliver: (images, acks, replyTo) => ({ type: "infer.images", images, acks, replyTo }),
       chunk: options.chunk,
       ...(options.readiness ? { readiness: options.readiness } : {}),

@@ -10,10 +10,16 @@
  * records the sink asks to retry are handed again after `retryMs`, then after
  * twice as long each time (up to `retryMaxMs`), and dead-lettered
  * (`retries_exhausted`) once the sink asked `maxRetries` times, so a sink that
- * cannot take one record never holds its partition's commits back. Start it after
- * its sink under a `rest_for_one` supervisor: a sink that restarts forgets the
- * records it held unanswered, and the consumer, restarted after it, has them
- * handed again from the last commit. The db role's
+ * cannot take one record never holds its partition's commits back. The consumer
+ * watches its sink (`ActorContext.watch`): when an incarnation of the sink ends
+ * without handing anything over (it failed and is restarted alone, say under
+ * `one_for_one`), the records it had not answered are handed again after
+ * `retryMs` as if the sink had asked to retry them (those answered meanwhile, by
+ * the next incarnation from its mailbox, are not; a record that makes the sink
+ * fail every time so ends dead-lettered); a sink that hands its work over answers
+ * for it itself. Under `rest_for_one`, with the consumer after its sink,
+ * the consumer is restarted with it and consumes again from the last commit. The
+ * db role's
  * consumer is this actor feeding the upserter; a service embedding troupe feeds its
  * own actor the same way, and the sink imports nothing of Kafka.
  */
@@ -29,6 +35,8 @@ import {
   type ChildSpec,
   childSpec,
   errorMessage,
+  type IncarnationEnded,
+  InvalidSpec,
   type Readiness,
 } from "../../system/mod.ts";
 import type { ConsumedRecord, PartitionBatch } from "./batch_consumer.ts";
@@ -66,8 +74,15 @@ export type DecodedRecord<T> = { ok: true; value: T } | { ok: false; reason: Dea
 /** Messages of the consumer: the sink's answers. */
 export type TopicConsumerMsg = AckReply;
 
-/** The consumer's own: the client stopped it for good; records the sink asked to retry are due again. */
-type Msg = TopicConsumerMsg | { type: "consumer.crashed"; error: unknown } | { type: "consumer.retry"; acks: Ack[] };
+/**
+ * The consumer's own: the client stopped it for good; records the sink asked to retry are due again; an incarnation of
+ * the sink ended.
+ */
+type Msg =
+  | TopicConsumerMsg
+  | { type: "consumer.crashed"; error: unknown }
+  | { type: "consumer.retry"; acks: Ack[] }
+  | { type: "consumer.sinkEnded"; ended: IncarnationEnded };
 
 /** Running figures of a consumer. */
 export interface TopicConsumerStats {
@@ -75,7 +90,10 @@ export interface TopicConsumerStats {
   consumed: number;
   /** Records handed downstream (the first time; see `retried`). */
   handed: number;
-  /** Records handed again because the sink asked to retry them (each time; not those then dead-lettered). */
+  /**
+   * Records handed again because the sink asked to retry them or restarted without them (each time; not those
+   * answered or dead-lettered before their turn came).
+   */
   retried: number;
   /** Records sent to the dead-letter topic, by reason. */
   deadLettered: Partial<Record<DeadLetterReason, number>>;
@@ -87,11 +105,26 @@ export interface TopicConsumerStats {
   pauses: number;
   /** Records handed downstream and not yet reported handled. */
   inFlight: number;
+  /**
+   * Times an incarnation of the sink ended without handing its work over while this consumer watched it (what it
+   * had not answered was handed again).
+   */
+  sinkRestarts: number;
 }
 
 /** Zeroed stats. */
 export function newTopicConsumerStats(): TopicConsumerStats {
-  return { consumed: 0, handed: 0, retried: 0, deadLettered: {}, commits: 0, waits: 0, pauses: 0, inFlight: 0 };
+  return {
+    consumed: 0,
+    handed: 0,
+    retried: 0,
+    deadLettered: {},
+    commits: 0,
+    waits: 0,
+    pauses: 0,
+    inFlight: 0,
+    sinkRestarts: 0,
+  };
 }
 
 /** Options of {@link topicConsumer}. */
@@ -133,6 +166,12 @@ export interface TopicConsumerOptions<T, D> {
   maxRetries?: number;
   /** Records per chunk handed downstream. */
   chunk: number;
+  /**
+   * Whether to watch the sink and hand again what an incarnation of it held unanswered when it ended without handing
+   * it over. `false` for a sink that answers every token it was handed even when it fails (passes it on, or answers
+   * `retry`), as the inference sink does: watching would only hand records twice. @default true
+   */
+  watchSink?: boolean;
   /** Where the consumer says whether Kafka is reachable (under `dependency`). */
   readiness?: Readiness;
   /** The dependency's name in `readiness`. @default "kafka-consumer" */
@@ -156,6 +195,8 @@ export interface TopicConsumerState extends GroupMember {
   held: Map<string, ConsumedRecord>;
   /** How many times the sink asked to retry each held record. */
   retries: Map<string, number>;
+  /** Held records waiting to be handed again (a retry the sink asked for, or after it restarted). */
+  due: Set<string>;
 }
 
 const keyOf = (s: { topic: string; partition: number; offset: string }) =>
@@ -217,7 +258,9 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     const values: T[] = [];
     const again: Ack[] = [];
     for (const a of acks) {
-      const record = state.held.get(keyOf(sourceOf(a)));
+      const key = keyOf(sourceOf(a));
+      state.due.delete(key);
+      const record = state.held.get(key);
       const d = record ? options.decode(record) : null;
       if (d?.ok) {
         values.push(d.value);
@@ -226,10 +269,16 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     }
     if (again.length === 0) return;
     // Never waits on the sink's mailbox (the sink's answers come through this actor's): when full, later again.
-    if (!options.downstream.trySend(options.deliver(values, again, ctx.self))) retryLater(ctx, again, backoff.minMs);
+    if (!options.downstream.trySend(options.deliver(values, again, ctx.self))) {
+      retryLater(state, ctx, again, backoff.minMs);
+      return;
+    }
+    stats.retried += again.length;
   };
-  const retryLater = (ctx: ActorContext<Msg>, acks: readonly Ack[], delayMs: number) =>
+  const retryLater = (state: State, ctx: ActorContext<Msg>, acks: readonly Ack[], delayMs: number) => {
+    for (const a of acks) state.due.add(keyOf(sourceOf(a)));
     ctx.timers.startSingle(`retry-${++retries}`, delayMs, { type: "consumer.retry", acks: [...acks] });
+  };
   const backoff = { minMs: options.retryMs ?? 1_000, maxMs: options.retryMaxMs ?? 30_000, jitter: 0 };
   const maxRetries = options.maxRetries ?? 10;
 
@@ -258,14 +307,40 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
       if (group) group.push(a);
       else byAttempt.set(n, [a]);
     }
-    for (const [n, group] of byAttempt) {
-      retryLater(ctx, group, backoffDelay(n, backoff));
-      stats.retried += group.length;
-    }
+    for (const [n, group] of byAttempt) retryLater(state, ctx, group, backoffDelay(n, backoff));
     if (exhausted.length > 0) {
       await deadLetterRefused(state, ctx, exhausted);
       settle(state, exhausted.map((r) => r.ack));
     }
+  };
+
+  /**
+   * An incarnation of the sink ended. One that handed nothing over forgot what it held: every record not answered yet
+   * is handed again as if the sink had asked to retry it (`redeliver` skips those answered by then, as the next
+   * incarnation works through the chunks queued in its mailbox). One that handed its work over answers for it itself.
+   */
+  const onSinkEnded = async (state: State, ctx: ActorContext<Msg>, ended: IncarnationEnded) => {
+    if (ended.cause === "stop") {
+      ctx.log.warn("the sink stopped: records handed to it stay unanswered until this consumer restarts", {
+        sink: ended.path,
+        held: state.held.size,
+      });
+      return;
+    }
+    if (ended.carried) {
+      ctx.log.info("the sink restarted with its work handed over", { sink: ended.path, held: state.held.size });
+      return;
+    }
+    stats.sinkRestarts++;
+    // Not those already due again (the sink asked to retry them before it failed).
+    const acks = [...state.held].filter(([key]) => !state.due.has(key))
+      .map(([, r]) => ackOf({ topic: r.topic, partition: r.partition, offset: r.offset }));
+    ctx.log.info("the sink restarted without its work: records it had not answered are handed again", {
+      sink: ended.path,
+      held: acks.length,
+    });
+    // As if the sink had asked to retry them: a record that makes it fail every time ends dead-lettered.
+    await onRetry(state, ctx, acks);
   };
 
   /** Records answered done or refused (dead-lettered): their offsets may be committed. */
@@ -275,6 +350,7 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
       state.ledger.done(s.topic, s.partition, s.offset);
       state.held.delete(keyOf(s));
       state.retries.delete(keyOf(s));
+      state.due.delete(keyOf(s));
     }
   };
 
@@ -315,6 +391,16 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     }
   };
 
+  /** Watches the sink; one that is no actor of a troupe system (a hand-made ref) answers for itself. */
+  const watchSink = (ctx: ActorContext<Msg>) => {
+    try {
+      ctx.watch(options.downstream, (ended) => ({ type: "consumer.sinkEnded", ended }));
+    } catch (err) {
+      if (!(err instanceof InvalidSpec)) throw err;
+      ctx.log.debug("the sink is not watched: it is no actor", { sink: options.downstream.path });
+    }
+  };
+
   const behaviour: Behaviour<Msg, State> = {
     async init(ctx) {
       // Assigned once joined; the batch handler reads it only after `begin()`.
@@ -333,7 +419,15 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
         onBatch: (b) => onBatch(state, ctx, b),
         onCrash: (error) => ctx.self.trySend({ type: "consumer.crashed", error }),
       });
-      state = { ...member, ledger: new OffsetLedger(), pausedSince: null, held: new Map(), retries: new Map() };
+      state = {
+        ...member,
+        ledger: new OffsetLedger(),
+        pausedSince: null,
+        held: new Map(),
+        retries: new Map(),
+        due: new Set(),
+      };
+      if (options.watchSink !== false) watchSink(ctx);
       begin();
       return state;
     },
@@ -344,6 +438,10 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
       }
       if (msg.type === "consumer.retry") {
         await redeliver(state, ctx, msg.acks);
+        return state;
+      }
+      if (msg.type === "consumer.sinkEnded") {
+        await onSinkEnded(state, ctx, msg.ended);
         return state;
       }
       if (msg.refused && msg.refused.length > 0) await deadLetterRefused(state, ctx, msg.refused);

@@ -81,3 +81,73 @@ t.test("a record the sink always asks to retry is dead-lettered after maxRetries
     value: "stuck",
   }], "dead-lettered once, with its bytes and where it came from");
 });
+
+// Found in review: a sink that failed while it held tokens unanswered, under a supervisor that restarts it alone
+// (`one_for_one`), left them unanswered for good, and its partition's commits stopped there until the consumer itself
+// restarted. The consumer now watches its sink and hands again what it held unanswered once an incarnation ended
+// without handing anything over.
+t.test("a sink restarted alone loses the records it held: they are handed again, every offset committed", async (t) => {
+  const { brokers, client, topic, dlq, groupId } = await consumedTopic(t, "sink-restart", 1);
+  const values = Array.from({ length: 20 }, (_, i) => (i === 6 ? "boom" : `ok-${i}`));
+  const producer = await client.producer();
+  await producer.send(topic, values.map((value) => ({ key: "k", value })));
+  await producer.close();
+
+  const handed = new Map<string, number>();
+  let failed = false;
+  const system = startSystem({ name: "sink-restart", logger: silentLogger });
+  t.teardown(() => system.shutdown({ deadlineMs: 10_000 }));
+  const sup = await supervise(system.root, {
+    name: "app",
+    strategy: "one_for_one",
+    backoff: { minMs: 0, maxMs: 0, jitter: 0 },
+  });
+  const sink = await spawn(
+    sup,
+    stateless<Items>((msg) => {
+      for (const v of msg.values) handed.set(v, (handed.get(v) ?? 0) + 1);
+      if (msg.values.includes("boom") && !failed) {
+        failed = true;
+        throw new Error("the sink failed holding a chunk");
+      }
+      msg.replyTo.trySend({ type: "ack", done: msg.acks });
+    }),
+    { name: "sink", capacity: 8 },
+  );
+  const stats = newTopicConsumerStats();
+  await spawn(
+    sup,
+    topicConsumer<string, Items>({
+      brokers,
+      connection: { client: testKafkaClientKind() },
+      groupId,
+      topics: [topic],
+      deadLetterTopic: dlq,
+      decode: (r) => ({ ok: true, value: new TextDecoder().decode(r.value!) }),
+      downstream: sink,
+      deliver: (values, acks, replyTo) => ({ type: "items", values, acks, replyTo }),
+      chunk: 4,
+      // Chunks queued behind the failed one are answered by the sink's next incarnation well within this, so only
+      // what the failed incarnation held is handed again.
+      retryMs: 500,
+      stats,
+    }),
+    { name: "consumer", capacity: 16 },
+  );
+
+  const end = endOffsetTotal(await client.topicOffsets(topic));
+  await until(
+    "every offset committed, past the chunk the sink failed on",
+    async () => committedTotal(await client.committedOffsets(groupId, topic)) === end,
+    60_000,
+    50,
+  );
+  t.ok(failed, "the sink failed once");
+  const chunk = values.slice(4, 8);
+  t.ok(chunk.every((v) => handed.get(v) === 2), "the failed chunk was handed again, once");
+  t.ok(values.filter((v) => !chunk.includes(v)).every((v) => handed.get(v) === 1), "every other record once");
+  t.equal(stats.sinkRestarts, 1, "the consumer counted the sink's restart");
+  t.equal(stats.retried, 4, "the failed chunk's four records handed again");
+  t.same(stats.deadLettered, {}, "nothing dead-lettered");
+  t.equal(system.snapshot().children[0]?.children.find((c) => c.name === "consumer")?.restarts, 0, "consumer kept");
+});
