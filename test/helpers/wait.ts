@@ -1,4 +1,12 @@
-/** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+/** Thrown by an `until` check that knows the wait is lost (a member crashed, say): `until` fails at once with it. */
+export class GiveUp extends Error {
+  override name = "GiveUp";
+}
+
+/**
+ * Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`, or at once when `check` throws
+ * {@link GiveUp} (any other error it throws means "not yet", and is told if the time runs out).
+ */
 export async function until<T>(
   what: string,
   check: () => T | Promise<T>,
@@ -12,6 +20,7 @@ export async function until<T>(
       const v = await check();
       if (v) return v as NonNullable<T>;
     } catch (err) {
+      if (err instanceof GiveUp) throw new Error(`gave up waiting for ${what}: ${err.message}`);
       last = err;
     }
     if (Date.now() > end) {

@@ -13,7 +13,7 @@ import { DEFAULT_KAFKA_VERSION, type LocalBrokerSettings, startBroker } from "..
 import { terminate } from "../../infra/process.ts";
 import { silentLogger } from "../../system/mod.ts";
 import { staticPorts } from "../helpers/infra.ts";
-import { until } from "../helpers/wait.ts";
+import { GiveUp, until } from "../helpers/wait.ts";
 
 /**
  * How long the broker stays down. With one retry per request (below) the old platformatic member crashed after
@@ -72,7 +72,7 @@ t.test("a member of each client reads on after its broker was down longer than i
     await p.close();
   };
   const readBy = (value: string) => () => {
-    if (crashes.length) throw new Error(`crashed: ${crashes.join("; ")}`);
+    if (crashes.length) throw new GiveUp(`crashed: ${crashes.join("; ")}`);
     const behind = [...seen].filter(([, v]) => !v.includes(value)).map(([k]) => k);
     if (behind.length) throw new Error(`not yet read by ${behind.join(", ")}`);
     return true;
