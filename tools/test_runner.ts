@@ -6,8 +6,8 @@
  * with plain Node and source maps (stack traces name the `.ts` lines): each test file,
  * each node it starts and each worker thread then loads JavaScript instead of going
  * through tsx's hooks, and the processes a test starts go without tap's process
- * tracking (test/helpers/untracked_children.mjs). `npx tap test/x.test.ts` still runs one file from its source
- * (tsx, from .taprc).
+ * tracking (test/helpers/untracked_children.mjs). tap's runner is built for .taprc's plugins first, once per
+ * install (tools/tap_build.ts). `npx tap test/x.test.ts` still runs one file from its source (tsx, from .taprc).
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -15,6 +15,7 @@ import { join, relative } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { ensureBuild, ROOT } from "./build.ts";
+import { ensureTapBuilt } from "./tap_build.ts";
 
 const GROUPS = ["test/unit", "test/integration", "test/e2e", "test/examples"];
 
@@ -43,6 +44,7 @@ process.stderr.write(
     ((Date.now() - t0) / 1000).toFixed(1)
   } s)\n`,
 );
+ensureTapBuilt(ROOT, (line) => process.stderr.write(line));
 const tap = join(ROOT, "node_modules", ".bin", "tap");
 // Node arguments given here replace .taprc's (tsx is not needed for JavaScript); see untracked_children.mjs.
 const untracked = `--node-arg=--import=${pathToFileURL(join(ROOT, "test/helpers/untracked_children.mjs")).href}`;

@@ -23,3 +23,12 @@ t.test("the other options stay, quoted ones whole", async (t) => {
   const out = execFileSync(process.execPath, [`--import=${untracked}`, ...printOptions], { env }).toString();
   t.equal(JSON.parse(out), `--max-old-space-size=300 "--title=a b"`);
 });
+
+// Found in CI's fresh clones (the first suite run about 50 s slower than any later one): tap rebuilds its runner for
+// .taprc's plugins at the first run after an install, but that run's test files still got the default plugins'
+// loaders (@tapjs/typescript's and @tapjs/mock's module hooks, which every worker thread of a test file goes through).
+// npm test now builds tap's runner before it runs the tests (tools/tap_build.ts).
+t.test("this test file runs without the loaders of the plugins .taprc removes", async (t) => {
+  const loaders = process.execArgv.filter((a) => /@tapjs[\\/](typescript|mock)/.test(a));
+  t.same(loaders, [], `execArgv: ${process.execArgv.join(" ")}`);
+});
