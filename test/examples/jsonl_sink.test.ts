@@ -5,12 +5,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { committedTotal, endOffsetTotal, topicConsumer } from "../../actors/kafka/mod.ts";
+import { topicConsumer } from "../../actors/kafka/mod.ts";
 import { silentLogger, spawn, startSystem, supervise } from "../../system/mod.ts";
 import { findInSnapshot } from "../../system/observe.ts";
 import { jsonlSink, type JsonlSinkMsg } from "../../examples/jsonl_sink.ts";
 import { testKafkaClientKind } from "../helpers/infra.ts";
-import { consumedTopic, readTopic } from "../helpers/topics.ts";
+import { consumedTopic, everyOffsetCommitted, readTopic } from "../helpers/topics.ts";
 import { until } from "../helpers/wait.ts";
 
 type Reading = { day: string; n: number; pad?: string };
@@ -65,13 +65,7 @@ t.test("a JSON-lines sink fed by the topic consumer: written once, refused dead-
   rmSync(join(dir, "tue.jsonl"), { recursive: true });
   await until("every tuesday reading written once the file can be", () => lines("tue.jsonl").length >= 30, 60_000, 20);
 
-  const end = endOffsetTotal(await client.topicOffsets(topic));
-  await until(
-    "every offset committed",
-    async () => committedTotal(await client.committedOffsets(groupId, topic)) === end,
-    60_000,
-    50,
-  );
+  await everyOffsetCommitted(client, groupId, topic);
   const written = [...lines("mon.jsonl"), ...lines("tue.jsonl")];
   t.same(written.map((r) => r.n).sort((a, b) => a - b), readings.map((r) => r.n), "each reading written once");
   t.ok(lines("tue.jsonl").every((r) => r.day === "tue") && lines("mon.jsonl").every((r) => r.day === "mon"));

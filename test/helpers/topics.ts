@@ -3,7 +3,13 @@
  * test's own).
  */
 import type { Test } from "tap";
-import { ensureTopics, readTopicFromStart } from "../../actors/kafka/mod.ts";
+import {
+  committedTotal,
+  endOffsetTotal,
+  ensureTopics,
+  type KafkaClient,
+  readTopicFromStart,
+} from "../../actors/kafka/mod.ts";
 import { silentLogger } from "../../system/mod.ts";
 import { kafkaBrokers, testKafkaClient, testKafkaClientKind, uniqueName } from "./infra.ts";
 import { until } from "./wait.ts";
@@ -69,4 +75,15 @@ export async function consumedTopic(t: Test, prefix: string, partitions: number)
   await ensureTopics(brokers, [topic], { ...options, partitions });
   await ensureTopics(brokers, [dlq], { ...options, partitions: 1 });
   return { brokers, client, topic, dlq, groupId: uniqueName(`${prefix}_group`) };
+}
+
+/** Waits until `groupId` committed every offset `topic` has now (the end of each partition), for up to 60 s. */
+export async function everyOffsetCommitted(
+  client: KafkaClient,
+  groupId: string,
+  topic: string,
+  what = "every offset committed",
+): Promise<void> {
+  const end = endOffsetTotal(await client.topicOffsets(topic));
+  await until(what, async () => committedTotal(await client.committedOffsets(groupId, topic)) === end, 60_000, 50);
 }

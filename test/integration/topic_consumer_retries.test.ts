@@ -3,19 +3,60 @@
 // and every offset is committed. Against the real broker.
 import t from "tap";
 import type { Ack, AckReply } from "../../protocols/ack.ts";
-import { committedTotal, endOffsetTotal, newTopicConsumerStats, topicConsumer } from "../../actors/kafka/mod.ts";
-import { type ActorRef, silentLogger, spawn, startSystem, stateless, supervise } from "../../system/mod.ts";
+import {
+  newTopicConsumerStats,
+  topicConsumer,
+  type TopicConsumerOptions,
+  type TopicConsumerStats,
+} from "../../actors/kafka/mod.ts";
+import {
+  type ActorRef,
+  silentLogger,
+  spawn,
+  startSystem,
+  stateless,
+  supervise,
+  type Supervisor,
+} from "../../system/mod.ts";
 import { testKafkaClientKind } from "../helpers/infra.ts";
-import { consumedTopic, readTopic } from "../helpers/topics.ts";
-import { until } from "../helpers/wait.ts";
+import { consumedTopic, everyOffsetCommitted, readTopic } from "../helpers/topics.ts";
 
 type Items = { type: "items"; values: string[]; acks: Ack[]; replyTo: ActorRef<AckReply> };
+type Fixture = Awaited<ReturnType<typeof consumedTopic>>;
+
+/** The consumer under test, feeding `sink` the topic's values in chunks of 4, with `options`; returns its figures. */
+async function startConsumer(
+  sup: Supervisor,
+  f: Fixture,
+  sink: ActorRef<Items>,
+  options: Partial<TopicConsumerOptions<string, Items>>,
+): Promise<TopicConsumerStats> {
+  const stats = newTopicConsumerStats();
+  await spawn(
+    sup,
+    topicConsumer<string, Items>({
+      brokers: f.brokers,
+      connection: { client: testKafkaClientKind() },
+      groupId: f.groupId,
+      topics: [f.topic],
+      deadLetterTopic: f.dlq,
+      decode: (r) => ({ ok: true, value: new TextDecoder().decode(r.value!) }),
+      downstream: sink,
+      deliver: (values, acks, replyTo) => ({ type: "items", values, acks, replyTo }),
+      chunk: 4,
+      ...options,
+      stats,
+    }),
+    { name: "consumer", capacity: 16 },
+  );
+  return stats;
+}
 
 t.test("a record the sink always asks to retry is dead-lettered after maxRetries; the rest done once", async (t) => {
-  const { brokers, client, topic, dlq, groupId } = await consumedTopic(t, "retries", 1);
+  const f = await consumedTopic(t, "retries", 1);
   const values = Array.from({ length: 20 }, (_, i) => (i === 5 ? "stuck" : `ok-${i}`));
-  const producer = await client.producer();
-  await producer.send(topic, values.map((value) => ({ key: "k", value })));
+  const producer = await f.client.producer();
+  await producer.send(f.topic, values.map((value) => ({ key: "k", value })));
   await producer.close();
 
   const handed = new Map<string, number>();
@@ -35,40 +76,14 @@ t.test("a record the sink always asks to retry is dead-lettered after maxRetries
     }),
     { name: "sink", capacity: 8 },
   );
-  const stats = newTopicConsumerStats();
-  await spawn(
-    sup,
-    topicConsumer<string, Items>({
-      brokers,
-      connection: { client: testKafkaClientKind() },
-      groupId,
-      topics: [topic],
-      deadLetterTopic: dlq,
-      decode: (r) => ({ ok: true, value: new TextDecoder().decode(r.value!) }),
-      downstream: sink,
-      deliver: (values, acks, replyTo) => ({ type: "items", values, acks, replyTo }),
-      chunk: 4,
-      retryMs: 20,
-      retryMaxMs: 80,
-      maxRetries: 3,
-      stats,
-    }),
-    { name: "consumer", capacity: 16 },
-  );
-
-  const end = endOffsetTotal(await client.topicOffsets(topic));
-  await until(
-    "every offset committed, the stuck record's too",
-    async () => committedTotal(await client.committedOffsets(groupId, topic)) === end,
-    60_000,
-    50,
-  );
+  const stats = await startConsumer(sup, f, sink, { retryMs: 20, retryMaxMs: 80, maxRetries: 3 });
+  await everyOffsetCommitted(f.client, f.groupId, f.topic, "every offset committed, the stuck record's too");
   t.equal(handed.get("stuck"), 4, "the stuck record was handed once and retried 3 times");
   t.ok(values.filter((v) => v !== "stuck").every((v) => handed.get(v) === 1), "every other record handed once");
   t.equal(stats.retried, 3);
   t.same(stats.deadLettered, { retries_exhausted: 1 });
 
-  const letters = (await readTopic(t, brokers, dlq, 1)).map((r) => ({
+  const letters = (await readTopic(t, f.brokers, f.dlq, 1)).map((r) => ({
     reason: r.headers["troupe-reason"],
     detail: r.headers["troupe-detail"],
     offset: r.headers["troupe-source-offset"],
@@ -87,10 +102,10 @@ t.test("a record the sink always asks to retry is dead-lettered after maxRetries
 // restarted. The consumer now watches its sink and hands again what it held unanswered once an incarnation ended
 // without handing anything over.
 t.test("a sink restarted alone loses the records it held: they are handed again, every offset committed", async (t) => {
-  const { brokers, client, topic, dlq, groupId } = await consumedTopic(t, "sink-restart", 1);
+  const f = await consumedTopic(t, "sink-restart", 1);
   const values = Array.from({ length: 20 }, (_, i) => (i === 6 ? "boom" : `ok-${i}`));
-  const producer = await client.producer();
-  await producer.send(topic, values.map((value) => ({ key: "k", value })));
+  const producer = await f.client.producer();
+  await producer.send(f.topic, values.map((value) => ({ key: "k", value })));
   await producer.close();
 
   const handed = new Map<string, number>();
@@ -114,34 +129,10 @@ t.test("a sink restarted alone loses the records it held: they are handed again,
     }),
     { name: "sink", capacity: 8 },
   );
-  const stats = newTopicConsumerStats();
-  await spawn(
-    sup,
-    topicConsumer<string, Items>({
-      brokers,
-      connection: { client: testKafkaClientKind() },
-      groupId,
-      topics: [topic],
-      deadLetterTopic: dlq,
-      decode: (r) => ({ ok: true, value: new TextDecoder().decode(r.value!) }),
-      downstream: sink,
-      deliver: (values, acks, replyTo) => ({ type: "items", values, acks, replyTo }),
-      chunk: 4,
-      // Chunks queued behind the failed one are answered by the sink's next incarnation well within this, so only
-      // what the failed incarnation held is handed again.
-      retryMs: 500,
-      stats,
-    }),
-    { name: "consumer", capacity: 16 },
-  );
-
-  const end = endOffsetTotal(await client.topicOffsets(topic));
-  await until(
-    "every offset committed, past the chunk the sink failed on",
-    async () => committedTotal(await client.committedOffsets(groupId, topic)) === end,
-    60_000,
-    50,
-  );
+  // Chunks queued behind the failed one are answered by the sink's next incarnation well within `retryMs`, so only
+  // what the failed incarnation held is handed again.
+  const stats = await startConsumer(sup, f, sink, { retryMs: 500 });
+  await everyOffsetCommitted(f.client, f.groupId, f.topic, "every offset committed, past the chunk the sink failed on");
   t.ok(failed, "the sink failed once");
   const chunk = values.slice(4, 8);
   t.ok(chunk.every((v) => handed.get(v) === 2), "the failed chunk was handed again, once");
