@@ -11,7 +11,9 @@ import t from "tap";
 import { createKafkaClient, KAFKA_CLIENTS, probeKafka } from "../../actors/kafka/client.ts";
 import { DEFAULT_KAFKA_VERSION, type LocalBrokerSettings, startBroker } from "../../infra/kafka_jvm.ts";
 import { terminate } from "../../infra/process.ts";
-import { silentLogger } from "../../system/mod.ts";
+import { topicConsumer } from "../../actors/kafka/mod.ts";
+import type { Ack, AckReply } from "../../protocols/ack.ts";
+import { type ActorRef, Readiness, silentLogger, spawn, startSystem, stateless, supervise } from "../../system/mod.ts";
 import { staticPorts } from "../helpers/infra.ts";
 import { GiveUp, until } from "../helpers/wait.ts";
 
@@ -66,6 +68,50 @@ t.test("a member of each client reads on after its broker was down longer than i
     });
     stops.push(() => member.stop());
   }
+  // And a node's view of it: a topic consumer actor of each client, with the readiness a node's /readyz shows,
+  // sampled all along (its default retries; the members above have one).
+  const system = startSystem({ name: "outage", logger: silentLogger });
+  t.teardown(() => system.shutdown({ deadlineMs: 10_000 }));
+  const readiness = new Readiness();
+  const readySeen = new Map<string, string[]>(KAFKA_CLIENTS.map((k) => [k, []]));
+  const sample = () => {
+    for (const [kind, seenStates] of readySeen) {
+      const d = readiness.report()[`kafka-${kind}`];
+      const now = d ? `${d.ok}: ${d.detail}` : "undeclared";
+      if (seenStates.at(-1) !== now) seenStates.push(now);
+    }
+  };
+  const sampler = setInterval(sample, 50);
+  t.teardown(() => clearInterval(sampler));
+  type Items = { acks: Ack[]; replyTo: ActorRef<AckReply> };
+  for (const kind of KAFKA_CLIENTS) {
+    const sup = await supervise(system.root, { name: `app-${kind}`, strategy: "rest_for_one" });
+    const sink = await spawn(
+      sup,
+      stateless<Items>((msg) => void msg.replyTo.trySend({ type: "ack", done: msg.acks })),
+      { name: "sink", capacity: 8 },
+    );
+    await spawn(
+      sup,
+      topicConsumer<null, Items>({
+        brokers,
+        connection: { client: kind },
+        groupId: `outage-node-${kind}`,
+        topics: ["followed"],
+        deadLetterTopic: "followed.deadletter",
+        decode: () => ({ ok: true, value: null }),
+        downstream: sink,
+        deliver: (_values, acks, replyTo) => ({ acks, replyTo }),
+        chunk: 8,
+        sessionTimeoutMs: 10_000,
+        readiness,
+        dependency: `kafka-${kind}`,
+      }),
+      { name: "consumer", capacity: 16 },
+    );
+  }
+  await until("both nodes' consumers ready", () => readiness.allUp, 60_000);
+
   const send = async (value: string) => {
     const p = await admin.producer();
     await p.send("followed", [{ key: null, value }]);
@@ -102,5 +148,16 @@ t.test("a member of each client reads on after its broker was down longer than i
   );
   for (const kind of KAFKA_CLIENTS) {
     t.same(reachable.get(kind), [false, true], `${kind}: then reachable, once (${said.get(kind)!.join(" | ")})`);
+  }
+  await until("both nodes' consumers ready again", () => readiness.allUp, 30_000);
+  sample();
+  for (const kind of KAFKA_CLIENTS) {
+    const states = readySeen.get(kind)!;
+    const after = states.slice(states.findIndex((s) => s.startsWith("true")) + 1);
+    const downs = after.filter((s) => s.startsWith("false"));
+    t.ok(
+      downs.length === 1 && /^false: Kafka unreachable: /.test(downs[0]!) && after.at(-1)!.startsWith("true"),
+      `${kind}: the node's readiness said Kafka was unreachable, then ready again (${states.join(" | ")})`,
+    );
   }
 });
