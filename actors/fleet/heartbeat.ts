@@ -18,7 +18,7 @@ import {
   errorMessage,
   type Logger,
 } from "../../system/mod.ts";
-import { ensureNodesTopic } from "./nodes_topic.ts";
+import { ensureNodesTopic } from "./fleet_topics.ts";
 
 /** The heartbeat actor's own message. */
 export type HeartbeatMsg = { type: "fleet.beat" };

@@ -2,8 +2,7 @@
  * The log shipper actor: every `flushMs` it takes the lines a node's {@link LogGate}
  * let through and writes them to the fleet's log topic (protocols/log_record.ts),
  * keyed by node id; when the gate dropped lines since the last flush, one line of its
- * own says how many. The topic is created with bounded retention (six hours, 64 MB)
- * when missing. The lines of a flush Kafka does not take wait for the next flush (a
+ * own says how many. The topic is created when missing (fleet_topics.ts). The lines of a flush Kafka does not take wait for the next flush (a
  * node's first lines, sent while the topics are still being created, are the ones that
  * matter most), at most `keepUnsent` of them: beyond that the oldest are dropped,
  * counted, and said in the next line about dropped lines. A refused flush is logged
@@ -11,7 +10,6 @@
  */
 import { createKafkaClient, type KafkaClient, type KafkaConnection, type KafkaProducer } from "../kafka/mod.ts";
 import { encodeLogRecord } from "../../protocols/mod.ts";
-import { ensureTopicOn } from "../kafka/topics.ts";
 import {
   type ActorProps,
   type Behaviour,
@@ -19,18 +17,9 @@ import {
   childSpec,
   errorMessage,
   type Logger,
-  silentLogger,
 } from "../../system/mod.ts";
 import type { LogGate } from "./log_gate.ts";
-import { ENSURE_FLEET_TOPIC_MS } from "./nodes_topic.ts";
-
-/** The log topic's settings at creation. */
-export const LOGS_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
-  "cleanup.policy": "delete",
-  "retention.ms": String(6 * 3_600_000),
-  "retention.bytes": String(64 * 1024 * 1024),
-  "segment.bytes": String(16 * 1024 * 1024),
-};
+import { ensureLogsTopic } from "./fleet_topics.ts";
 
 /** The shipper's own message. */
 export type LogShipperMsg = { type: "logs.flush" };
@@ -79,17 +68,6 @@ const FLUSH: LogShipperMsg = { type: "logs.flush" };
 /** Zeroed figures. */
 export function newLogShipperStats(): LogShipperStats {
   return { shipped: 0, failed: 0, lost: 0, flushes: 0 };
-}
-
-/** Creates the log topic when missing; resolves once the broker answers for it. */
-export async function ensureLogsTopic(client: KafkaClient, topic: string): Promise<void> {
-  // A short wait: the actors that call this do so in a message handler, which a node's stop waits for.
-  await ensureTopicOn(client, topic, {
-    partitions: 1,
-    configs: { ...LOGS_TOPIC_CONFIGS },
-    log: silentLogger,
-    retryForMs: ENSURE_FLEET_TOPIC_MS,
-  });
 }
 
 /** The shipper's behaviour. */

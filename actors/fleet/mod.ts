@@ -16,7 +16,7 @@ export {
   type HeartbeatStats,
   newHeartbeatStats,
 } from "./heartbeat.ts";
-export { ensureNodesTopic, NODES_TOPIC_CONFIGS } from "./nodes_topic.ts";
+export { ensureLogsTopic, ensureNodesTopic, LOGS_TOPIC_CONFIGS, NODES_TOPIC_CONFIGS } from "./fleet_topics.ts";
 export { type NodeState, type RefusedRecord, Roster, type RosterEntry, type RosterOptions } from "./roster.ts";
 export { type FleetWatch, type FleetWatchOptions, watchFleet } from "./watcher.ts";
 export {
@@ -41,8 +41,6 @@ export { DB_GROUP_KEYS, findSkew, INFERENCE_GROUP_KEYS, PIPELINE_KEYS, type Skew
 export { fleetView, type FleetViewInput, type PipelineNames, pipelineOf, watchedOf } from "./view.ts";
 export { lineLevel, LogGate, type LogGateOptions, type LogGateStats, type ShipLevel } from "./log_gate.ts";
 export {
-  ensureLogsTopic,
-  LOGS_TOPIC_CONFIGS,
   logShipper,
   type LogShipperMsg,
   type LogShipperOptions,
