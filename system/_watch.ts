@@ -39,10 +39,6 @@ export class Watchers {
     for (const cb of [...this.#callbacks]) cb(ended);
     if (this.#stopped) this.#callbacks.clear();
   }
-
-  get size(): number {
-    return this.#callbacks.size;
-  }
 }
 
 /** Where a ref keeps the actor it stands for (its cell), for {@link watchersOf}. */
