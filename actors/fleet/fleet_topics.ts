@@ -23,14 +23,8 @@ export const NODES_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
 };
 
 /** Creates the nodes topic when missing; resolves once the broker answers for it. */
-export async function ensureNodesTopic(client: KafkaClient, topic: string): Promise<void> {
-  // A short wait: the actors that call this do so in a message handler, which a node's stop waits for.
-  await ensureTopicOn(client, topic, {
-    partitions: 1,
-    configs: { ...NODES_TOPIC_CONFIGS },
-    log: silentLogger,
-    retryForMs: ENSURE_FLEET_TOPIC_MS,
-  });
+export function ensureNodesTopic(client: KafkaClient, topic: string): Promise<void> {
+  return ensureFleetTopic(client, topic, NODES_TOPIC_CONFIGS);
 }
 
 /** The logs topic's settings at creation. */
@@ -42,11 +36,16 @@ export const LOGS_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
 };
 
 /** Creates the logs topic when missing; resolves once the broker answers for it. */
-export async function ensureLogsTopic(client: KafkaClient, topic: string): Promise<void> {
+export function ensureLogsTopic(client: KafkaClient, topic: string): Promise<void> {
+  return ensureFleetTopic(client, topic, LOGS_TOPIC_CONFIGS);
+}
+
+/** A fleet topic (one partition) with `configs`, waited for at most {@link ENSURE_FLEET_TOPIC_MS}. */
+async function ensureFleetTopic(client: KafkaClient, topic: string, configs: Readonly<Record<string, string>>) {
   // A short wait: the actors that call this do so in a message handler, which a node's stop waits for.
   await ensureTopicOn(client, topic, {
     partitions: 1,
-    configs: { ...LOGS_TOPIC_CONFIGS },
+    configs: { ...configs },
     log: silentLogger,
     retryForMs: ENSURE_FLEET_TOPIC_MS,
   });

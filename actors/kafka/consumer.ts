@@ -14,10 +14,10 @@
  * watches its sink (`ActorContext.watch`): when an incarnation of the sink ends
  * without handing anything over (it failed and is restarted alone, say under
  * `one_for_one`), the records it had not answered are handed again after
- * `retryMs` as if the sink had asked to retry them (those answered meanwhile, by
- * the next incarnation from its mailbox, are not; a record that makes the sink
- * fail every time so ends dead-lettered); a sink that hands its work over answers
- * for it itself. Under `rest_for_one`, with the consumer after its sink,
+ * `retryMs` as if the sink had asked to retry them, one to a chunk (those
+ * answered meanwhile, by the next incarnation from its mailbox, are not; a record
+ * that makes the sink fail every time so fails alone and ends dead-lettered); a
+ * sink that hands its work over answers for it itself. Under `rest_for_one`, with the consumer after its sink,
  * the consumer is restarted with it and consumes again from the last commit. The
  * db role's
  * consumer is this actor feeding the upserter; a service embedding troupe feeds its
@@ -197,6 +197,8 @@ export interface TopicConsumerState extends GroupMember {
   retries: Map<string, number>;
   /** Held records waiting to be handed again (a retry the sink asked for, or after it restarted). */
   due: Set<string>;
+  /** Held records a sink incarnation failed holding: handed again one to a chunk. */
+  suspect: Set<string>;
 }
 
 const keyOf = (s: { topic: string; partition: number; offset: string }) =>
@@ -255,25 +257,32 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
    * consumed again anyway (its offset was never committed).
    */
   const redeliver = async (state: State, ctx: ActorContext<Msg>, acks: readonly Ack[]) => {
-    const values: T[] = [];
-    const again: Ack[] = [];
+    // Records a sink failed holding go one to a chunk: one that makes it fail then fails alone, not its neighbours.
+    const together: { values: T[]; acks: Ack[] } = { values: [], acks: [] };
+    const chunks = [together];
     for (const a of acks) {
       const key = keyOf(sourceOf(a));
       state.due.delete(key);
       const record = state.held.get(key);
       const d = record ? options.decode(record) : null;
-      if (d?.ok) {
-        values.push(d.value);
-        again.push(a);
+      if (!d?.ok) continue;
+      if (state.suspect.has(key)) chunks.push({ values: [d.value], acks: [a] });
+      else {
+        together.values.push(d.value);
+        together.acks.push(a);
       }
     }
-    if (again.length === 0) return;
-    // Never waits on the sink's mailbox (the sink's answers come through this actor's): when full, later again.
-    if (!options.downstream.trySend(options.deliver(values, again, ctx.self))) {
-      retryLater(state, ctx, again, backoff.minMs);
-      return;
+    const later: Ack[] = [];
+    for (const chunk of chunks) {
+      if (chunk.acks.length === 0) continue;
+      // Never waits on the sink's mailbox (the sink's answers come through this actor's): when full, later again.
+      if (later.length > 0 || !options.downstream.trySend(options.deliver(chunk.values, chunk.acks, ctx.self))) {
+        later.push(...chunk.acks);
+        continue;
+      }
+      stats.retried += chunk.acks.length;
     }
-    stats.retried += again.length;
+    if (later.length > 0) retryLater(state, ctx, later, backoff.minMs);
   };
   const retryLater = (state: State, ctx: ActorContext<Msg>, acks: readonly Ack[], delayMs: number) => {
     for (const a of acks) state.due.add(keyOf(sourceOf(a)));
@@ -298,7 +307,9 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
         exhausted.push({
           ack: a,
           reason: "retries_exhausted",
-          detail: `the sink asked to retry it ${maxRetries} times`,
+          detail: state.suspect.has(key)
+            ? `the sink failed holding it, or asked to retry it, ${maxRetries} times`
+            : `the sink asked to retry it ${maxRetries} times`,
         });
         continue;
       }
@@ -316,8 +327,9 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
 
   /**
    * An incarnation of the sink ended. One that handed nothing over forgot what it held: every record not answered yet
-   * is handed again as if the sink had asked to retry it (`redeliver` skips those answered by then, as the next
-   * incarnation works through the chunks queued in its mailbox). One that handed its work over answers for it itself.
+   * is handed again as if the sink had asked to retry it, one to a chunk (`redeliver` skips those answered by then, as
+   * the next incarnation works through the chunks queued in its mailbox). One that handed its work over answers for it
+   * itself.
    */
   const onSinkEnded = async (state: State, ctx: ActorContext<Msg>, ended: IncarnationEnded) => {
     if (ended.cause === "stop") {
@@ -333,8 +345,9 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     }
     stats.sinkRestarts++;
     // Not those already due again (the sink asked to retry them before it failed).
-    const acks = [...state.held].filter(([key]) => !state.due.has(key))
-      .map(([, r]) => ackOf({ topic: r.topic, partition: r.partition, offset: r.offset }));
+    const unanswered = [...state.held].filter(([key]) => !state.due.has(key));
+    for (const [key] of unanswered) state.suspect.add(key);
+    const acks = unanswered.map(([, r]) => ackOf({ topic: r.topic, partition: r.partition, offset: r.offset }));
     ctx.log.info("the sink restarted without its work: records it had not answered are handed again", {
       sink: ended.path,
       held: acks.length,
@@ -351,6 +364,7 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
       state.held.delete(keyOf(s));
       state.retries.delete(keyOf(s));
       state.due.delete(keyOf(s));
+      state.suspect.delete(keyOf(s));
     }
   };
 
@@ -426,6 +440,7 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
         held: new Map(),
         retries: new Map(),
         due: new Set(),
+        suspect: new Set(),
       };
       if (options.watchSink !== false) watchSink(ctx);
       begin();
@@ -442,6 +457,9 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
       }
       if (msg.type === "consumer.sinkEnded") {
         await onSinkEnded(state, ctx, msg.ended);
+        // Records dead-lettered there (retries exhausted) may be committed now.
+        stats.inFlight = state.ledger.inFlight;
+        await commitDue(state, ctx);
         return state;
       }
       if (msg.refused && msg.refused.length > 0) await deadLetterRefused(state, ctx, msg.refused);

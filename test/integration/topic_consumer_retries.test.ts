@@ -1,7 +1,7 @@
 // A sink that asks to retry one record for ever does not hold its partition back: the topic consumer hands the record
 // again `maxRetries` times (waits growing from `retryMs`), then dead-letters it (`retries_exhausted`) with its bytes,
 // and every offset is committed. Against the real broker.
-import t from "tap";
+import t, { type Test } from "tap";
 import type { Ack, AckReply } from "../../protocols/ack.ts";
 import {
   newTopicConsumerStats,
@@ -17,6 +17,7 @@ import {
   stateless,
   supervise,
   type Supervisor,
+  type SupervisorProps,
 } from "../../system/mod.ts";
 import { testKafkaClientKind } from "../helpers/infra.ts";
 import { consumedTopic, everyOffsetCommitted, readTopic } from "../helpers/topics.ts";
@@ -52,17 +53,27 @@ async function startConsumer(
   return stats;
 }
 
-t.test("a record the sink always asks to retry is dead-lettered after maxRetries; the rest done once", async (t) => {
-  const f = await consumedTopic(t, "retries", 1);
-  const values = Array.from({ length: 20 }, (_, i) => (i === 5 ? "stuck" : `ok-${i}`));
+/** Sends `values` to the test's topic (one key: in order). */
+async function produce(f: Fixture, values: string[]): Promise<void> {
   const producer = await f.client.producer();
   await producer.send(f.topic, values.map((value) => ({ key: "k", value })));
   await producer.close();
+}
+
+/** A system of the test's own, shut down with it, and its supervisor `app`. */
+async function app(t: Test, name: string, props: Omit<SupervisorProps, "name">) {
+  const system = startSystem({ name, logger: silentLogger });
+  t.teardown(() => system.shutdown({ deadlineMs: 10_000 }));
+  return { system, sup: await supervise(system.root, { name: "app", ...props }) };
+}
+
+t.test("a record the sink always asks to retry is dead-lettered after maxRetries; the rest done once", async (t) => {
+  const f = await consumedTopic(t, "retries", 1);
+  const values = Array.from({ length: 20 }, (_, i) => (i === 5 ? "stuck" : `ok-${i}`));
+  await produce(f, values);
 
   const handed = new Map<string, number>();
-  const system = startSystem({ name: "retries", logger: silentLogger });
-  t.teardown(() => system.shutdown({ deadlineMs: 10_000 }));
-  const sup = await supervise(system.root, { name: "app", strategy: "rest_for_one" });
+  const { sup } = await app(t, "retries", { strategy: "rest_for_one" });
   const sink = await spawn(
     sup,
     stateless<Items>((msg) => {
@@ -104,16 +115,11 @@ t.test("a record the sink always asks to retry is dead-lettered after maxRetries
 t.test("a sink restarted alone loses the records it held: they are handed again, every offset committed", async (t) => {
   const f = await consumedTopic(t, "sink-restart", 1);
   const values = Array.from({ length: 20 }, (_, i) => (i === 6 ? "boom" : `ok-${i}`));
-  const producer = await f.client.producer();
-  await producer.send(f.topic, values.map((value) => ({ key: "k", value })));
-  await producer.close();
+  await produce(f, values);
 
   const handed = new Map<string, number>();
   let failed = false;
-  const system = startSystem({ name: "sink-restart", logger: silentLogger });
-  t.teardown(() => system.shutdown({ deadlineMs: 10_000 }));
-  const sup = await supervise(system.root, {
-    name: "app",
+  const { system, sup } = await app(t, "sink-restart", {
     strategy: "one_for_one",
     backoff: { minMs: 0, maxMs: 0, jitter: 0 },
   });
@@ -141,4 +147,47 @@ t.test("a sink restarted alone loses the records it held: they are handed again,
   t.equal(stats.retried, 4, "the failed chunk's four records handed again");
   t.same(stats.deadLettered, {}, "nothing dead-lettered");
   t.equal(system.snapshot().children[0]?.children.find((c) => c.name === "consumer")?.restarts, 0, "consumer kept");
+});
+
+// A record that makes the sink fail every time (a poison record, as a sink sees it) must not hold its partition nor
+// take its neighbours with it: after the first failure the records the sink held go again one to a chunk, the poison
+// one fails alone, and after `maxRetries` failures it is dead-lettered and its offset committed; its chunk's other
+// records are written. The first version left the dead-lettered record's offset uncommitted until another answer came.
+t.test("a record the sink fails on every time fails alone and is dead-lettered; its chunk-mates are done", async (t) => {
+  const f = await consumedTopic(t, "sink-poison", 1);
+  const values = Array.from({ length: 12 }, (_, i) => (i === 5 ? "poison" : `ok-${i}`));
+  await produce(f, values);
+
+  const handed = new Map<string, number>();
+  let failures = 0;
+  const { sup } = await app(t, "sink-poison", {
+    strategy: "one_for_one",
+    intensity: 20,
+    backoff: { minMs: 0, maxMs: 0, jitter: 0 },
+  });
+  const sink = await spawn(
+    sup,
+    stateless<Items>((msg) => {
+      for (const v of msg.values) handed.set(v, (handed.get(v) ?? 0) + 1);
+      if (msg.values.includes("poison")) {
+        failures++;
+        throw new Error("the sink cannot take this record");
+      }
+      msg.replyTo.trySend({ type: "ack", done: msg.acks });
+    }),
+    { name: "sink", capacity: 8 },
+  );
+  const stats = await startConsumer(sup, f, sink, { retryMs: 100, retryMaxMs: 400, maxRetries: 3 });
+  await everyOffsetCommitted(f.client, f.groupId, f.topic, "every offset committed, the poison record's too");
+  t.equal(handed.get("poison"), 4, "the poison record: handed once and again 3 times");
+  t.equal(failures, 4, "the sink failed on it each time, and on nothing else");
+  const mates = ["ok-4", "ok-6", "ok-7"];
+  t.ok(mates.every((v) => handed.get(v) === 2), "its chunk-mates handed again once, alone, and done");
+  t.ok(values.filter((v) => v !== "poison" && !mates.includes(v)).every((v) => handed.get(v) === 1), "the rest once");
+  t.same(stats.deadLettered, { retries_exhausted: 1 });
+  const letters = (await readTopic(t, f.brokers, f.dlq, 1)).map((r) => ({
+    detail: r.headers["troupe-detail"],
+    value: r.value.toString(),
+  }));
+  t.same(letters, [{ detail: "the sink failed holding it, or asked to retry it, 3 times", value: "poison" }]);
 });
