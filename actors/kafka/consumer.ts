@@ -191,14 +191,20 @@ export interface TopicConsumerOptions<T, D> {
 export interface TopicConsumerState extends GroupMember {
   ledger: OffsetLedger;
   pausedSince: string | null;
-  /** Records handed downstream and not yet handled, for dead-lettering one the downstream refuses. */
-  held: Map<string, ConsumedRecord>;
-  /** How many times the sink asked to retry each held record. */
-  retries: Map<string, number>;
-  /** Held records waiting to be handed again (a retry the sink asked for, or after it restarted). */
-  due: Set<string>;
-  /** Held records a sink incarnation failed holding: handed again one to a chunk. */
-  suspect: Set<string>;
+  /** Records handed downstream and not yet handled, by source: what the sink owes an answer for. */
+  held: Map<string, HeldRecord>;
+}
+
+/** A record handed downstream and not answered yet. */
+export interface HeldRecord {
+  /** The record (dead-lettered with its bytes if refused; decoded afresh when handed again). */
+  record: ConsumedRecord;
+  /** Times the sink asked to retry it, or failed holding it. */
+  retries: number;
+  /** Waiting to be handed again. */
+  due: boolean;
+  /** A sink incarnation failed holding it: handed again one to a chunk. */
+  suspect: boolean;
 }
 
 const keyOf = (s: { topic: string; partition: number; offset: string }) =>
@@ -239,7 +245,7 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     const letters: Rejected[] = [];
     for (const r of refused) {
       const source = sourceOf(r.ack);
-      const record = state.held.get(keyOf(source));
+      const record = state.held.get(keyOf(source))?.record;
       if (record) letters.push({ record, reason: r.reason, detail: r.detail, headers: r.headers ?? {} });
       else ctx.log.info("refused record handed by an earlier incarnation: it is consumed again", { source });
     }
@@ -261,12 +267,12 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     const together: { values: T[]; acks: Ack[] } = { values: [], acks: [] };
     const chunks = [together];
     for (const a of acks) {
-      const key = keyOf(sourceOf(a));
-      state.due.delete(key);
-      const record = state.held.get(key);
-      const d = record ? options.decode(record) : null;
-      if (!d?.ok) continue;
-      if (state.suspect.has(key)) chunks.push({ values: [d.value], acks: [a] });
+      const held = state.held.get(keyOf(sourceOf(a)));
+      if (!held) continue;
+      held.due = false;
+      const d = options.decode(held.record);
+      if (!d.ok) continue;
+      if (held.suspect) chunks.push({ values: [d.value], acks: [a] });
       else {
         together.values.push(d.value);
         together.acks.push(a);
@@ -285,7 +291,10 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     if (later.length > 0) retryLater(state, ctx, later, backoff.minMs);
   };
   const retryLater = (state: State, ctx: ActorContext<Msg>, acks: readonly Ack[], delayMs: number) => {
-    for (const a of acks) state.due.add(keyOf(sourceOf(a)));
+    for (const a of acks) {
+      const held = state.held.get(keyOf(sourceOf(a)));
+      if (held) held.due = true;
+    }
     ctx.timers.startSingle(`retry-${++retries}`, delayMs, { type: "consumer.retry", acks: [...acks] });
   };
   const backoff = { minMs: options.retryMs ?? 1_000, maxMs: options.retryMaxMs ?? 30_000, jitter: 0 };
@@ -299,21 +308,21 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     const byAttempt = new Map<number, Ack[]>();
     const exhausted: AckRefusal[] = [];
     for (const a of acks) {
-      const key = keyOf(sourceOf(a));
+      const held = state.held.get(keyOf(sourceOf(a)));
       // One this incarnation no longer holds is consumed again anyway (its offset was never committed).
-      if (!state.held.has(key)) continue;
-      const n = (state.retries.get(key) ?? 0) + 1;
+      if (!held) continue;
+      const n = held.retries + 1;
       if (n > maxRetries) {
         exhausted.push({
           ack: a,
           reason: "retries_exhausted",
-          detail: state.suspect.has(key)
+          detail: held.suspect
             ? `the sink failed holding it, or asked to retry it, ${maxRetries} times`
             : `the sink asked to retry it ${maxRetries} times`,
         });
         continue;
       }
-      state.retries.set(key, n);
+      held.retries = n;
       const group = byAttempt.get(n);
       if (group) group.push(a);
       else byAttempt.set(n, [a]);
@@ -345,9 +354,9 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     }
     stats.sinkRestarts++;
     // Not those already due again (the sink asked to retry them before it failed).
-    const unanswered = [...state.held].filter(([key]) => !state.due.has(key));
-    for (const [key] of unanswered) state.suspect.add(key);
-    const acks = unanswered.map(([, r]) => ackOf({ topic: r.topic, partition: r.partition, offset: r.offset }));
+    const unanswered = [...state.held.values()].filter((h) => !h.due);
+    for (const h of unanswered) h.suspect = true;
+    const acks = unanswered.map(({ record: r }) => ackOf({ topic: r.topic, partition: r.partition, offset: r.offset }));
     ctx.log.info("the sink restarted without its work: records it had not answered are handed again", {
       sink: ended.path,
       held: acks.length,
@@ -362,9 +371,6 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
       const s = sourceOf(a);
       state.ledger.done(s.topic, s.partition, s.offset);
       state.held.delete(keyOf(s));
-      state.retries.delete(keyOf(s));
-      state.due.delete(keyOf(s));
-      state.suspect.delete(keyOf(s));
     }
   };
 
@@ -384,7 +390,7 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
         }
         values.push(d.value);
         acks.push(ackOf({ topic: r.topic, partition: r.partition, offset: r.offset }));
-        state.held.set(keyOf(r), r);
+        state.held.set(keyOf(r), { record: r, retries: 0, due: false, suspect: false });
       }
       await sendDeadLetters(state, ctx, {
         topic: options.deadLetterTopic,
@@ -438,9 +444,6 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
         ledger: new OffsetLedger(),
         pausedSince: null,
         held: new Map(),
-        retries: new Map(),
-        due: new Set(),
-        suspect: new Set(),
       };
       if (options.watchSink !== false) watchSink(ctx);
       begin();

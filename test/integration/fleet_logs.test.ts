@@ -8,14 +8,15 @@ import {
   ensureLogsTopic,
   followTopic,
   LogGate,
+  LOGS_TOPIC_CONFIGS,
   logShipperSpec,
   LogTail,
   newLogShipperStats,
 } from "../../actors/fleet/mod.ts";
 import { createLogger, silentLogger, startChild, startSystem } from "../../system/mod.ts";
 import { ManualClock } from "../../system/testkit.ts";
-import { ensureTopics } from "../../actors/kafka/mod.ts";
-import { kafkaBrokers, testKafkaClient, testKafkaClientKind, uniqueName } from "../helpers/infra.ts";
+import { ensureTopicOn } from "../../actors/kafka/topics.ts";
+import { kafkaBrokers, testKafkaClient, uniqueName } from "../helpers/infra.ts";
 import { until } from "../helpers/wait.ts";
 
 /**
@@ -33,13 +34,10 @@ async function shipping(
     await admin.deleteTopics([topic]).catch(() => {});
     await admin.close();
   });
-  // Created here, waited for as long as it takes: the shipper's own creation of it waits 2 s at most, which a loaded
-  // machine can pass (seen in CI: the first flush refused, its warning one line more than the storm's count).
-  await ensureTopics(kafkaBrokers(), [topic], {
-    partitions: 1,
-    log: silentLogger,
-    connection: { client: testKafkaClientKind() },
-  });
+  // Created here as the shipper would, but waited for as long as it takes: the shipper's own creation waits 2 s at
+  // most, which a loaded machine can pass (seen in CI: the first flush refused, its warning one line more than the
+  // storm's count).
+  await ensureTopicOn(admin, topic, { partitions: 1, configs: { ...LOGS_TOPIC_CONFIGS }, log: silentLogger });
   const gate = new LogGate({ level: "warn", ratePerS: options.ratePerS });
   /** The shipper's own warnings (a refused flush), for a failure's message. */
   const refusals: string[] = [];
