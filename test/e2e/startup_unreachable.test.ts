@@ -1,9 +1,17 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import t from "tap";
-import { freePort } from "../../infra/process.ts";
+import { staticPorts } from "../helpers/infra.ts";
 import { nodeArgs } from "../helpers/entry.ts";
 import { pipelineEnv } from "../helpers/pipeline.ts";
+
+/**
+ * A port nothing listens on, below the kernel's ephemeral range: a port `listen(0)` just gave back can be taken in
+ * between by another test's server (seen: "the broker closed the connection" where a refusal was expected).
+ */
+async function closedPort(): Promise<number> {
+  return (await staticPorts(1))[0]!;
+}
 
 /** Runs main.ts with `env`; resolves with its exit code, standard error and how long it ran. */
 async function runNode(env: Record<string, string>): Promise<{ code: number | null; stderr: string; ms: number }> {
@@ -37,7 +45,7 @@ t.test("a Kafka host that does not resolve: one line naming the variable, exit 3
 });
 
 t.test("a port where nothing listens, and one where something else answers", async (t) => {
-  const closed = await freePort();
+  const closed = await closedPort();
   // START_WAIT_S=0: no waiting for a broker that may come up later.
   const r = await runNode({
     ...pipelineEnv("unreach"),
@@ -68,7 +76,7 @@ t.test("a port where nothing listens, and one where something else answers", asy
 });
 
 t.test("a database that cannot be reached names DATABASE_URL without its password", async (t) => {
-  const closed = await freePort();
+  const closed = await closedPort();
   const r = await runNode({
     ...pipelineEnv("unreach"),
     ROLE: "db",
@@ -84,7 +92,7 @@ t.test("a database that cannot be reached names DATABASE_URL without its passwor
 });
 
 t.test("a broker not up yet: the node waits up to START_WAIT_S, says so once, then exits 3 naming the wait", async (t) => {
-  const closed = await freePort();
+  const closed = await closedPort();
   const r = await runNode({
     ...pipelineEnv("unreach"),
     ROLE: "simulator",
