@@ -31,6 +31,8 @@ export interface LocalBrokerSettings {
   heap: string;
   /** A SASL_SSL client listener instead of PLAINTEXT (`npm run kafka -- certs` makes what it needs). */
   security?: BrokerSecurity;
+  /** server.properties entries that replace or add to troupe's (a test's broker that misbehaves on purpose). */
+  properties?: Readonly<Record<string, string>>;
 }
 
 const POM = fileURLToPath(new URL("./kafka/pom.xml", import.meta.url));
@@ -140,8 +142,9 @@ export function writeBrokerConfig(
       "transaction.state.log.min.isr=1",
       "group.initial.rebalance.delay.ms=0",
       "auto.create.topics.enable=false",
-      "",
-    ].join("\n"),
+    ].filter((line) => !(line.split("=")[0]! in (s.properties ?? {})))
+      .concat(Object.entries(s.properties ?? {}).map(([k, v]) => `${k}=${v}`), "")
+      .join("\n"),
   );
   const log4j = join(dir, "log4j.properties");
   writeFileSync(

@@ -91,6 +91,13 @@ export interface BatchConsumerOptions {
    * killed incarnation's session, 45 s on a default broker) keeps joining again before it fails. @default 60000
    */
   releaseWaitMs?: number;
+  /**
+   * How long a member keeps joining again while the group's coordinator is not ready (`COORDINATOR_LOAD_IN_PROGRESS`,
+   * `COORDINATOR_NOT_AVAILABLE`, `NOT_COORDINATOR`: a new broker creating its offsets topic, a restarted one loading
+   * it) before it fails, in milliseconds. The kafkajs adapter joins in the background and retries on its own.
+   * @default 60000
+   */
+  joinWaitMs?: number;
 }
 
 /** A running batch consumer. */

@@ -112,6 +112,16 @@ t.test("the broker role listens beyond loopback only when it advertises another 
   t.match(shared, "listeners=PLAINTEXT://0.0.0.0:19999,CONTROLLER://127.0.0.1:19998");
   t.match(shared, "advertised.listeners=PLAINTEXT://kafka.internal:19999");
   t.equal(loadConfig({ env: { KAFKA_ADVERTISED_HOST: "kafka.internal" } }).broker.advertisedHost, "kafka.internal");
+  const custom = readFileSync(
+    writeBrokerConfig({ ...base, properties: { "offsets.topic.replication.factor": "2", "log.retention.ms": "1" } })
+      .serverProperties,
+    "utf8",
+  ).split("\n");
+  t.same(
+    custom.filter((l) => l.startsWith("offsets.topic.replication.factor=") || l.startsWith("log.retention.ms=")),
+    ["offsets.topic.replication.factor=2", "log.retention.ms=1"],
+    "a property given replaces troupe's, once; a new one is added",
+  );
 });
 
 t.test("Kafka's client, membership, TLS and SASL: defaults, files read, problems named, the password redacted", async (t) => {

@@ -6,7 +6,7 @@
 import { Admin, compatibilityPartitioner, Producer } from "@platformatic/kafka";
 import type { KafkaClient, KafkaClientOptions } from "../client.ts";
 import { startBatchConsumer } from "./batch_consumer.ts";
-import { joinWhenReleased } from "./unreleased_wait.ts";
+import { joinPatiently } from "./join_wait.ts";
 import { baseOptions } from "./connection.ts";
 import { errorText } from "./records.ts";
 import { renewingWhenSlow } from "./renew_connections.ts";
@@ -135,7 +135,7 @@ export function createClient(options: KafkaClientOptions): Omit<KafkaClient, "ki
       };
     },
     async batchConsumer(bopts) {
-      const c = await joinWhenReleased(() => startBatchConsumer(options, bopts), options.log, bopts);
+      const c = await joinPatiently(() => startBatchConsumer(options, bopts), options.log, bopts);
       const handle = { close: () => c.stop() };
       open.add(handle);
       return c;
