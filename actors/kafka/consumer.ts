@@ -6,26 +6,24 @@
  * mailbox is full every assigned partition is paused (`paused` in `/actors`) and the
  * group session is kept alive. An offset is committed only after the sink answered
  * that the records up to it are done or refused (refused ones are dead-lettered
- * first; see offsets.ts), so a crash anywhere replays records and never skips one;
- * records the sink asks to retry are handed again after `retryMs`, then after
- * twice as long each time (up to `retryMaxMs`), and dead-lettered
- * (`retries_exhausted`) once the sink asked `maxRetries` times, so a sink that
- * cannot take one record never holds its partition's commits back. The consumer
- * watches its sink (`ActorContext.watch`): when an incarnation of the sink ends
- * without handing anything over (it failed and is restarted alone, say under
- * `one_for_one`), the records it had not answered are handed again after
- * `retryMs` as if the sink had asked to retry them, one to a chunk (those
- * answered meanwhile, by the next incarnation from its mailbox, are not; a record
- * that makes the sink fail every time so fails alone and ends dead-lettered); a
- * sink that hands its work over answers for it itself. Under `rest_for_one`, with the consumer after its sink,
- * the consumer is restarted with it and consumes again from the last commit. The
- * db role's
- * consumer is this actor feeding the upserter; a service embedding troupe feeds its
- * own actor the same way, and the sink imports nothing of Kafka.
+ * first; see offsets.ts), so a crash anywhere replays records and never skips one.
+ *
+ * Records the sink asks to retry are handed again after `retryMs`, then after twice
+ * as long each time (up to `retryMaxMs`), and dead-lettered (`retries_exhausted`)
+ * once the sink asked `maxRetries` times, so a sink that cannot take one record never
+ * holds its partition's commits back. The consumer watches its sink
+ * (`ActorContext.watch`): when an incarnation of the sink ends without handing
+ * anything over (it failed and is restarted alone, say under `one_for_one`), the
+ * records it had not answered are handed again as if it had asked to retry them,
+ * one to a chunk (consumer_redelivery.ts). Under `rest_for_one`, with the consumer
+ * after its sink, the consumer is restarted with it and consumes again from the last
+ * commit.
+ *
+ * The db role's consumer is this actor feeding the upserter; a service embedding
+ * troupe feeds its own actor the same way, and the sink imports nothing of Kafka.
  */
 import type { Ack, AckRefusal, AckReply } from "../../protocols/ack.ts";
 import type { DeadLetterReason } from "../../protocols/deadletter.ts";
-import { backoffDelay } from "../../system/backoff.ts";
 import {
   type ActorContext,
   type ActorProps,
@@ -52,21 +50,9 @@ import {
   sendPausing,
 } from "./group_member.ts";
 import { OffsetLedger } from "./offsets.ts";
+import { ackOf, heldKey, type Holdings, redelivery, sourceOf } from "./consumer_redelivery.ts";
 
-/** Where a record came from: what a commit is made of (and what this consumer's acknowledgement tokens stand for). */
-export interface SourceOffset {
-  /** The topic. */
-  topic: string;
-  /** The partition. */
-  partition: number;
-  /** The record's offset. */
-  offset: string;
-}
-
-/** The token handed with a record: its source, opaque to the sink. */
-const ackOf = (s: SourceOffset): Ack => s as unknown as Ack;
-/** The source a token of this consumer stands for. */
-const sourceOf = (a: Ack): SourceOffset => a as unknown as SourceOffset;
+export type { HeldRecord, SourceOffset } from "./consumer_redelivery.ts";
 
 /** A record's decoded value, or why it goes to the dead-letter topic. */
 export type DecodedRecord<T> = { ok: true; value: T } | { ok: false; reason: DeadLetterReason; detail: string };
@@ -188,27 +174,10 @@ export interface TopicConsumerOptions<T, D> {
 }
 
 /** The state of a consumer's incarnation (its group membership and commit ledger). */
-export interface TopicConsumerState extends GroupMember {
-  ledger: OffsetLedger;
+export interface TopicConsumerState extends GroupMember, Holdings {
   pausedSince: string | null;
-  /** Records handed downstream and not yet handled, by source: what the sink owes an answer for. */
-  held: Map<string, HeldRecord>;
 }
 
-/** A record handed downstream and not answered yet. */
-export interface HeldRecord {
-  /** The record (dead-lettered with its bytes if refused; decoded afresh when handed again). */
-  record: ConsumedRecord;
-  /** Times the sink asked to retry it, or failed holding it. */
-  retries: number;
-  /** Waiting to be handed again. */
-  due: boolean;
-  /** A sink incarnation failed holding it: handed again one to a chunk. */
-  suspect: boolean;
-}
-
-const keyOf = (s: { topic: string; partition: number; offset: string }) =>
-  `${s.topic}\u0000${s.partition}\u0000${s.offset}`;
 type State = TopicConsumerState;
 
 /** The consumer's behaviour. */
@@ -245,7 +214,7 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     const letters: Rejected[] = [];
     for (const r of refused) {
       const source = sourceOf(r.ack);
-      const record = state.held.get(keyOf(source))?.record;
+      const record = state.held.get(heldKey(source))?.record;
       if (record) letters.push({ record, reason: r.reason, detail: r.detail, headers: r.headers ?? {} });
       else ctx.log.info("refused record handed by an earlier incarnation: it is consumed again", { source });
     }
@@ -256,123 +225,13 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
     }, letters);
   };
 
-  let retries = 0;
-  /**
-   * Hands again the records the sink asked to retry, decoded afresh, with the same
-   * tokens. One this incarnation no longer holds was handed by an earlier one and is
-   * consumed again anyway (its offset was never committed).
-   */
-  const redeliver = async (state: State, ctx: ActorContext<Msg>, acks: readonly Ack[]) => {
-    // Records a sink failed holding go one to a chunk: one that makes it fail then fails alone, not its neighbours.
-    const together: { values: T[]; acks: Ack[] } = { values: [], acks: [] };
-    const chunks = [together];
-    for (const a of acks) {
-      const held = state.held.get(keyOf(sourceOf(a)));
-      if (!held) continue;
-      held.due = false;
-      const d = options.decode(held.record);
-      if (!d.ok) continue;
-      if (held.suspect) chunks.push({ values: [d.value], acks: [a] });
-      else {
-        together.values.push(d.value);
-        together.acks.push(a);
-      }
-    }
-    const later: Ack[] = [];
-    for (const chunk of chunks) {
-      if (chunk.acks.length === 0) continue;
-      // Never waits on the sink's mailbox (the sink's answers come through this actor's): when full, later again.
-      if (later.length > 0 || !options.downstream.trySend(options.deliver(chunk.values, chunk.acks, ctx.self))) {
-        later.push(...chunk.acks);
-        continue;
-      }
-      stats.retried += chunk.acks.length;
-    }
-    if (later.length > 0) retryLater(state, ctx, later, backoff.minMs);
-  };
-  const retryLater = (state: State, ctx: ActorContext<Msg>, acks: readonly Ack[], delayMs: number) => {
-    for (const a of acks) {
-      const held = state.held.get(keyOf(sourceOf(a)));
-      if (held) held.due = true;
-    }
-    ctx.timers.startSingle(`retry-${++retries}`, delayMs, { type: "consumer.retry", acks: [...acks] });
-  };
-  const backoff = { minMs: options.retryMs ?? 1_000, maxMs: options.retryMaxMs ?? 30_000, jitter: 0 };
-  const maxRetries = options.maxRetries ?? 10;
-
-  /**
-   * The sink asked to retry `acks`: each is handed again after its own backoff (by how
-   * many times it was asked), or dead-lettered once it was asked more than `maxRetries`.
-   */
-  const onRetry = async (state: State, ctx: ActorContext<Msg>, acks: readonly Ack[]) => {
-    const byAttempt = new Map<number, Ack[]>();
-    const exhausted: AckRefusal[] = [];
-    for (const a of acks) {
-      const held = state.held.get(keyOf(sourceOf(a)));
-      // One this incarnation no longer holds is consumed again anyway (its offset was never committed).
-      if (!held) continue;
-      const n = held.retries + 1;
-      if (n > maxRetries) {
-        exhausted.push({
-          ack: a,
-          reason: "retries_exhausted",
-          detail: held.suspect
-            ? `the sink failed holding it, or asked to retry it, ${maxRetries} times`
-            : `the sink asked to retry it ${maxRetries} times`,
-        });
-        continue;
-      }
-      held.retries = n;
-      const group = byAttempt.get(n);
-      if (group) group.push(a);
-      else byAttempt.set(n, [a]);
-    }
-    for (const [n, group] of byAttempt) retryLater(state, ctx, group, backoffDelay(n, backoff));
-    if (exhausted.length > 0) {
-      await deadLetterRefused(state, ctx, exhausted);
-      settle(state, exhausted.map((r) => r.ack));
-    }
-  };
-
-  /**
-   * An incarnation of the sink ended. One that handed nothing over forgot what it held: every record not answered yet
-   * is handed again as if the sink had asked to retry it, one to a chunk (`redeliver` skips those answered by then, as
-   * the next incarnation works through the chunks queued in its mailbox). One that handed its work over answers for it
-   * itself.
-   */
-  const onSinkEnded = async (state: State, ctx: ActorContext<Msg>, ended: IncarnationEnded) => {
-    if (ended.cause === "stop") {
-      ctx.log.warn("the sink stopped: records handed to it stay unanswered until this consumer restarts", {
-        sink: ended.path,
-        held: state.held.size,
-      });
-      return;
-    }
-    if (ended.carried) {
-      ctx.log.info("the sink restarted with its work handed over", { sink: ended.path, held: state.held.size });
-      return;
-    }
-    stats.sinkRestarts++;
-    // Not those already due again (the sink asked to retry them before it failed).
-    const unanswered = [...state.held.values()].filter((h) => !h.due);
-    for (const h of unanswered) h.suspect = true;
-    const acks = unanswered.map(({ record: r }) => ackOf({ topic: r.topic, partition: r.partition, offset: r.offset }));
-    ctx.log.info("the sink restarted without its work: records it had not answered are handed again", {
-      sink: ended.path,
-      held: acks.length,
-    });
-    // As if the sink had asked to retry them: a record that makes it fail every time ends dead-lettered.
-    await onRetry(state, ctx, acks);
-  };
-
-  /** Records answered done or refused (dead-lettered): their offsets may be committed. */
-  const settle = (state: State, acks: readonly Ack[]) => {
-    for (const a of acks) {
-      const s = sourceOf(a);
-      state.ledger.done(s.topic, s.partition, s.offset);
-      state.held.delete(keyOf(s));
-    }
-  };
+  const { redeliver, onRetry, onSinkEnded, settle } = redelivery<T, D, State, Msg>({
+    ...options,
+    stats,
+    deadLetter: deadLetterRefused,
+    replyTo: (ctx) => ctx.self,
+    retryMessage: (acks) => ({ type: "consumer.retry", acks }),
+  });
 
   const onBatch = async (state: State, ctx: ActorContext<Msg>, batch: PartitionBatch) => {
     for (let i = 0; i < batch.records.length; i += options.chunk) {
@@ -390,7 +249,7 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
         }
         values.push(d.value);
         acks.push(ackOf({ topic: r.topic, partition: r.partition, offset: r.offset }));
-        state.held.set(keyOf(r), { record: r, retries: 0, due: false, suspect: false });
+        state.held.set(heldKey(r), { record: r, retries: 0, due: false, suspect: false });
       }
       await sendDeadLetters(state, ctx, {
         topic: options.deadLetterTopic,
@@ -455,7 +314,7 @@ function consumer<T, D>(options: TopicConsumerOptions<T, D>): Behaviour<TopicCon
         throw new ConsumerCrashed(msg.error);
       }
       if (msg.type === "consumer.retry") {
-        await redeliver(state, ctx, msg.acks);
+        redeliver(state, ctx, msg.acks);
         return state;
       }
       if (msg.type === "consumer.sinkEnded") {
