@@ -94,7 +94,8 @@ export interface BatchConsumerOptions {
   /**
    * How long a member keeps joining again while the group's coordinator is not ready (`COORDINATOR_LOAD_IN_PROGRESS`,
    * `COORDINATOR_NOT_AVAILABLE`, `NOT_COORDINATOR`: a new broker creating its offsets topic, a restarted one loading
-   * it) before it fails, in milliseconds. The kafkajs adapter joins in the background and retries on its own.
+   * it) before it fails, in milliseconds. kafkajs retries a join itself and restarts its member when the retries run
+   * out: its start does not fail on it.
    * @default 60000
    */
   joinWaitMs?: number;
