@@ -3,8 +3,8 @@
  * `npm run simulate`): read the configuration (a bad value prints each problem and
  * exits 2), start the node (a dependency it cannot reach exits 3 with one line
  * naming it, any other failure exits 1), stop gracefully on the first
- * SIGINT/SIGTERM (exit 0) or when the root supervisor gives up (exit 1), and exit
- * 130 at once on a second signal.
+ * SIGINT/SIGTERM (exit 0; during the start too: what has started stops in order) or
+ * when the root supervisor gives up (exit 1), and exit 130 at once on a second signal.
  *
  * A stop signal often reaches the node twice at once: under `npm run` the terminal
  * signals the whole process group and npm forwards what it got to its script;
@@ -16,7 +16,7 @@
 import { errorMessage } from "../../system/mod.ts";
 import { environment, exit, onShutdownSignal } from "../../system/platform.ts";
 import { ConfigError, type ConfigSource, loadConfig, type TroupeConfig } from "../config.ts";
-import { startNode, type TroupeNode } from "../node.ts";
+import { StartAborted, startNode, type TroupeNode } from "../node.ts";
 import { DependencyUnreachable } from "../preflight.ts";
 
 /** Options of {@link startNodeCli}. */
@@ -87,12 +87,16 @@ export async function startNodeCli(options: NodeCliOptions): Promise<NodeCli> {
       exit(130);
     }
     first = { signal, at: Date.now() };
-    node?.log.info("shutdown signal received", { signal });
+    // During the start: what has started stops in order, and the start ends with StartAborted (exit 0).
+    if (!node) return starting.abort();
+    node.log.info("shutdown signal received", { signal });
     void finish(0);
   });
+  const starting = new AbortController();
   try {
-    node = await startNode(config);
+    node = await startNode(config, { signal: starting.signal });
   } catch (err) {
+    if (err instanceof StartAborted) exit(0);
     if (err instanceof DependencyUnreachable) {
       console.error(`${options.name}: ${err.message}`);
       exit(3);
