@@ -7,7 +7,7 @@ import { failNact, type NactRef, spawnNact, stopNact } from "./_nact.ts";
 import { type ParentLink, type RestartType, type TreeNode, withDeadline } from "./_node.ts";
 import type { ActorProps, ActorRef, Behaviour } from "./actor.ts";
 import { Incarnation, MailboxRef } from "./_incarnation.ts";
-import { errorMessage, InvalidSpec } from "./errors.ts";
+import { errorMessage, InvalidSpec, StoppedWhileStarting } from "./errors.ts";
 import { CellFigures } from "./_cell_figures.ts";
 import type { Logger } from "./logger.ts";
 import { Mailbox } from "./mailbox.ts";
@@ -280,11 +280,23 @@ export class ActorCell<M, S, C = never> implements TreeNode, Watchable {
 
   async #init(): Promise<void> {
     if (this.#ctx.ended) this.#ctx = this.#newIncarnation();
+    const ctx = this.#ctx;
     try {
-      this.#state = await this.#behaviour.init(this.#ctx, this.#carried?.value);
+      const state = await this.#behaviour.init(ctx, this.#carried?.value);
+      // Stopped while the init was under way (the stop does not wait for an init): release what it made, never run.
+      if (this.#status === "stopping" || this.#status === "stopped") {
+        try {
+          await this.#behaviour.stop?.(state, ctx);
+        } catch (err) {
+          this.#log.warn("actor stop failed", { err });
+        }
+        throw new StoppedWhileStarting(this.path);
+      }
+      this.#state = state;
       this.#hasState = true;
       this.#carried = null;
     } catch (err) {
+      if (err instanceof StoppedWhileStarting) throw err;
       // A failed start is an ended incarnation; what was carried waits for the next.
       this.#ctx.end();
       this.#recordFailure(err);

@@ -122,6 +122,22 @@ export class NoSuchActor extends TroupeError {
   }
 }
 
+/**
+ * The actor's system (or its supervisor) stopped while the actor's `init` was under way: when the init ended, what
+ * it made was released at once (the behaviour's `stop`) and the actor never ran. Its spawn rejects with this (code
+ * `TROUPE_ERR_STOPPED_WHILE_STARTING`; not exported: troupe/system keeps its values few, and the code says it).
+ */
+export class StoppedWhileStarting extends TroupeError {
+  /** The error, naming the actor. */
+  constructor(readonly path: string) {
+    super(
+      "TROUPE_ERR_STOPPED_WHILE_STARTING",
+      `${path}: its supervisor stopped while it started; what its init made was released`,
+      { retriable: false },
+    );
+  }
+}
+
 /** An operator action was refused: it would break an invariant, or the node is not in a state that allows it. */
 export class ControlRefused extends TroupeError {
   /**
