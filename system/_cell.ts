@@ -48,6 +48,8 @@ export class ActorCell<M, S, C = never> implements TreeNode, Watchable {
   /** {@link #runTurnNow} bound once (a bound method, not a named closure: see _incarnation.ts). */
   readonly #runTurn: () => void;
   #stopRequested = false;
+  /** A shutdown is tearing this cell down: an init that ends now is released at once (see `#init`). */
+  #shutDown = false;
   #waiters: Waiter[] = [];
   /** The current incarnation (a new one once the last ended). */
   #ctx: Incarnation<M>;
@@ -113,6 +115,7 @@ export class ActorCell<M, S, C = never> implements TreeNode, Watchable {
 
   /** First start. Throws if `init` fails. */
   async start(): Promise<void> {
+    this.#shutDown = false;
     await this.#init();
   }
 
@@ -161,6 +164,7 @@ export class ActorCell<M, S, C = never> implements TreeNode, Watchable {
   }
 
   async reinit(): Promise<void> {
+    this.#shutDown = false;
     this.#restarts++;
     this.#status = "restarting";
     if (this.#props.keepMailboxOnRestart === false) {
@@ -184,6 +188,7 @@ export class ActorCell<M, S, C = never> implements TreeNode, Watchable {
     }
     this.#suspended = true;
     await withDeadline(this.#waitFor(() => !this.#busy), deadline);
+    this.#shutDown = true;
     const released = await withDeadline(this.teardown(false), deadline);
     if (!released) this.#log.warn("actor stop did not finish before the shutdown deadline");
     this.#status = "stopped";
@@ -283,8 +288,9 @@ export class ActorCell<M, S, C = never> implements TreeNode, Watchable {
     const ctx = this.#ctx;
     try {
       const state = await this.#behaviour.init(ctx, this.#carried?.value);
-      // Stopped while the init was under way (the stop does not wait for an init): release what it made, never run.
-      if (this.#status === "stopping" || this.#status === "stopped") {
+      // The cell was shut down while the init was under way (a shutdown does not wait for an init, a first one or a
+      // restart's): release what it made, never run.
+      if (this.#shutDown) {
         try {
           await this.#behaviour.stop?.(state, ctx);
         } catch (err) {
