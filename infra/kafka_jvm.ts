@@ -142,7 +142,7 @@ export function writeBrokerConfig(
       "transaction.state.log.min.isr=1",
       "group.initial.rebalance.delay.ms=0",
       "auto.create.topics.enable=false",
-    ].filter((line) => !(line.split("=")[0]! in (s.properties ?? {})))
+    ].filter((line) => !Object.hasOwn(s.properties ?? {}, line.split("=")[0]!))
       .concat(Object.entries(s.properties ?? {}).map(([k, v]) => `${k}=${v}`), "")
       .join("\n"),
   );

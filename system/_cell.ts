@@ -48,7 +48,7 @@ export class ActorCell<M, S, C = never> implements TreeNode, Watchable {
   /** {@link #runTurnNow} bound once (a bound method, not a named closure: see _incarnation.ts). */
   readonly #runTurn: () => void;
   #stopRequested = false;
-  /** A shutdown is tearing this cell down: an init that ends now is released at once (see `#init`). */
+  /** A shutdown tore this cell down (it stays down): an init that ends afterwards is released at once (see `#init`). */
   #shutDown = false;
   #waiters: Waiter[] = [];
   /** The current incarnation (a new one once the last ended). */
@@ -115,7 +115,6 @@ export class ActorCell<M, S, C = never> implements TreeNode, Watchable {
 
   /** First start. Throws if `init` fails. */
   async start(): Promise<void> {
-    this.#shutDown = false;
     await this.#init();
   }
 
@@ -164,7 +163,6 @@ export class ActorCell<M, S, C = never> implements TreeNode, Watchable {
   }
 
   async reinit(): Promise<void> {
-    this.#shutDown = false;
     this.#restarts++;
     this.#status = "restarting";
     if (this.#props.keepMailboxOnRestart === false) {

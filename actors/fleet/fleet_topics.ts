@@ -22,9 +22,12 @@ export const NODES_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
   "delete.retention.ms": "3600000",
 };
 
-/** Creates the nodes topic when missing; resolves once the broker answers for it. */
-export function ensureNodesTopic(client: KafkaClient, topic: string): Promise<void> {
-  return ensureFleetTopic(client, topic, NODES_TOPIC_CONFIGS);
+/**
+ * Creates the nodes topic when missing; resolves once the broker answers for it, waiting at most `waitMs` (short by
+ * default: the actors that call this do so in a message handler, which a node's stop waits for).
+ */
+export function ensureNodesTopic(client: KafkaClient, topic: string, waitMs = ENSURE_FLEET_TOPIC_MS): Promise<void> {
+  return ensureFleetTopic(client, topic, NODES_TOPIC_CONFIGS, waitMs);
 }
 
 /** The logs topic's settings at creation. */
@@ -35,18 +38,17 @@ export const LOGS_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
   "segment.bytes": String(16 * 1024 * 1024),
 };
 
-/** Creates the logs topic when missing; resolves once the broker answers for it. */
-export function ensureLogsTopic(client: KafkaClient, topic: string): Promise<void> {
-  return ensureFleetTopic(client, topic, LOGS_TOPIC_CONFIGS);
+/** Creates the logs topic when missing; resolves once the broker answers for it (see {@link ensureNodesTopic}). */
+export function ensureLogsTopic(client: KafkaClient, topic: string, waitMs = ENSURE_FLEET_TOPIC_MS): Promise<void> {
+  return ensureFleetTopic(client, topic, LOGS_TOPIC_CONFIGS, waitMs);
 }
 
-/** A fleet topic (one partition) with `configs`, waited for at most {@link ENSURE_FLEET_TOPIC_MS}. */
-async function ensureFleetTopic(client: KafkaClient, topic: string, configs: Readonly<Record<string, string>>) {
-  // A short wait: the actors that call this do so in a message handler, which a node's stop waits for.
-  await ensureTopicOn(client, topic, {
-    partitions: 1,
-    configs: { ...configs },
-    log: silentLogger,
-    retryForMs: ENSURE_FLEET_TOPIC_MS,
-  });
+/** A fleet topic (one partition) with `configs`. */
+async function ensureFleetTopic(
+  client: KafkaClient,
+  topic: string,
+  configs: Readonly<Record<string, string>>,
+  waitMs: number,
+): Promise<void> {
+  await ensureTopicOn(client, topic, { partitions: 1, configs: { ...configs }, log: silentLogger, retryForMs: waitMs });
 }

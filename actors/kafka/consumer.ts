@@ -52,8 +52,6 @@ import {
 import { OffsetLedger } from "./offsets.ts";
 import { ackOf, heldKey, type Holdings, redelivery, sourceOf } from "./consumer_redelivery.ts";
 
-export type { HeldRecord, SourceOffset } from "./consumer_redelivery.ts";
-
 /** A record's decoded value, or why it goes to the dead-letter topic. */
 export type DecodedRecord<T> = { ok: true; value: T } | { ok: false; reason: DeadLetterReason; detail: string };
 

@@ -8,14 +8,12 @@ import {
   ensureLogsTopic,
   followTopic,
   LogGate,
-  LOGS_TOPIC_CONFIGS,
   logShipperSpec,
   LogTail,
   newLogShipperStats,
 } from "../../actors/fleet/mod.ts";
 import { createLogger, silentLogger, startChild, startSystem } from "../../system/mod.ts";
 import { ManualClock } from "../../system/testkit.ts";
-import { ensureTopicOn } from "../../actors/kafka/topics.ts";
 import { kafkaBrokers, testKafkaClient, uniqueName } from "../helpers/infra.ts";
 import { until } from "../helpers/wait.ts";
 
@@ -37,7 +35,7 @@ async function shipping(
   // Created here as the shipper would, but waited for as long as it takes: the shipper's own creation waits 2 s at
   // most, which a loaded machine can pass (seen in CI: the first flush refused, its warning one line more than the
   // storm's count).
-  await ensureTopicOn(admin, topic, { partitions: 1, configs: { ...LOGS_TOPIC_CONFIGS }, log: silentLogger });
+  await ensureLogsTopic(admin, topic, 60_000);
   const gate = new LogGate({ level: "warn", ratePerS: options.ratePerS });
   /** The shipper's own warnings (a refused flush), for a failure's message. */
   const refusals: string[] = [];

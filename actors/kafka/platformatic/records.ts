@@ -30,7 +30,9 @@ export function errorText(err: unknown): string {
 
 /**
  * Whether an error is only the client failing to reach any broker (every error it gathers is a network error: a
- * connection refused, reset or not made in time), as while a broker restarts; a new client would do no better.
+ * connection refused, reset or not made in time, or a request not answered within `requestTimeout`: the package's
+ * TimeoutError carries the network error's code, in 1.35), as while a broker restarts; a new client would do no
+ * better.
  */
 export function onlyUnreachable(err: unknown): boolean {
   const e = err as { code?: unknown; errors?: unknown };
